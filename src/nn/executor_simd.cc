@@ -1,0 +1,110 @@
+// The own-kernels backend: the one the WebAssembly build runs. Weight-carrying nodes become
+// operators once (packing their weights); the rest call the SIMD functions directly.
+#include <algorithm>
+#include <memory>
+
+#include "nn/node_interpreter.h"
+#include "nn/operators/conv2d.h"
+#include "nn/operators/depthwise_conv2d.h"
+#include "nn/operators/elementwise.h"
+#include "nn/operators/fully_connected.h"
+#include "nn/operators/layout.h"
+#include "nn/operators/pooling.h"
+
+namespace fu::nn {
+
+namespace {
+
+class SimdExecutor : public NodeInterpreter {
+ public:
+  explicit SimdExecutor(const Plan& plan) : NodeInterpreter(plan) {
+    const std::size_t count = plan.nodes.size();
+    convs_.resize(count);
+    depthwise_.resize(count);
+    fully_connected_.resize(count);
+    concat_channels_.resize(count);
+    for (std::size_t i = 0; i < count; ++i) {
+      const PlannedNode& n = plan.nodes[i];
+      if (n.op == OpType::kConv2d) {
+        convs_[i] = std::make_unique<Conv2dOperator>(n.conv, n.weight_data("filter"),
+                                                     n.weight_data("bias"), n.activation);
+      } else if (n.op == OpType::kDepthwiseConv2d) {
+        depthwise_[i] = std::make_unique<DepthwiseConv2dOperator>(
+            n.depthwise, n.weight_data("filter"), n.weight_data("bias"), n.activation);
+      } else if (n.op == OpType::kFullyConnected) {
+        fully_connected_[i] = std::make_unique<FullyConnectedOperator>(
+            n.fully_connected, n.weight_data("filter"), n.weight_data("bias"), n.activation);
+      } else if (n.op == OpType::kConcat) {
+        for (int id : n.inputs) concat_channels_[i].push_back(plan.shapes[id].c);
+      }
+    }
+  }
+
+ protected:
+  void run_node(std::size_t index, const std::vector<const float*>& in, float* out) override {
+    const PlannedNode& n = plan().nodes[index];
+    const Shape& is = plan().shapes[n.inputs[0]];
+    const int pixels = is.n * is.h * is.w;
+    switch (n.op) {
+      case OpType::kConv2d:
+        convs_[index]->run(in[0], is.n, is.h, is.w, out);
+        break;
+      case OpType::kDepthwiseConv2d:
+        depthwise_[index]->run(in[0], is.n, is.h, is.w, out);
+        break;
+      case OpType::kFullyConnected:
+        fully_connected_[index]->run(in[0], is.n, out);
+        break;
+      case OpType::kScaleBias:
+        scale_bias(n.activation, n.weight_data("scale"), n.weight_data("bias"), in[0], pixels,
+                   is.c, out);
+        break;
+      case OpType::kRelu:
+      case OpType::kRelu6:
+        clamp(n.activation, in[0], is.size(), out);
+        break;
+      case OpType::kPRelu:
+        prelu(n.weight_data("slope"), in[0], pixels, is.c, out);
+        break;
+      case OpType::kAdd:
+        add(n.activation, in[0], in[1], is.size(), out);
+        break;
+      case OpType::kMaxPool2d:
+        max_pool2d(n.pool, in[0], is.n, is.h, is.w, is.c, out);
+        break;
+      case OpType::kAvgPool2d:
+        avg_pool2d(n.pool, in[0], is.n, is.h, is.w, is.c, out);
+        break;
+      case OpType::kGlobalAvgPool:
+        global_avg_pool(in[0], is.n, is.h, is.w, is.c, out);
+        break;
+      case OpType::kPad:
+        pad(n.pad, in[0], is.n, is.h, is.w, is.c, out);
+        break;
+      case OpType::kConcat:
+        concat_channels(static_cast<int>(in.size()), in.data(), concat_channels_[index].data(),
+                        pixels, out);
+        break;
+      case OpType::kReshape:
+        std::copy(in[0], in[0] + is.size(), out);
+        break;
+      case OpType::kL2Normalize:
+        l2_normalize(n.epsilon, in[0], pixels, is.c, out);
+        break;
+    }
+  }
+
+ private:
+  std::vector<std::unique_ptr<Conv2dOperator>> convs_;
+  std::vector<std::unique_ptr<DepthwiseConv2dOperator>> depthwise_;
+  std::vector<std::unique_ptr<FullyConnectedOperator>> fully_connected_;
+  std::vector<std::vector<int>> concat_channels_;  // per concat node: its inputs' channels
+};
+
+}  // namespace
+
+std::unique_ptr<Executor> create_simd_executor(const Plan& plan) {
+  return std::make_unique<SimdExecutor>(plan);
+}
+
+}  // namespace fu::nn

@@ -1,0 +1,92 @@
+#include "nn/graph.h"
+
+#include <cmath>
+
+#include "base/error.h"
+
+namespace fu::nn {
+
+namespace {
+
+struct OpName {
+  OpType op;
+  const char* name;
+};
+
+constexpr OpName kOpNames[] = {
+    {OpType::kConv2d, "conv2d"},
+    {OpType::kDepthwiseConv2d, "depthwise_conv2d"},
+    {OpType::kFullyConnected, "fully_connected"},
+    {OpType::kScaleBias, "scale_bias"},
+    {OpType::kRelu, "relu"},
+    {OpType::kRelu6, "relu6"},
+    {OpType::kPRelu, "prelu"},
+    {OpType::kAdd, "add"},
+    {OpType::kMaxPool2d, "max_pool2d"},
+    {OpType::kAvgPool2d, "avg_pool2d"},
+    {OpType::kGlobalAvgPool, "global_avg_pool"},
+    {OpType::kPad, "pad"},
+    {OpType::kConcat, "concat"},
+    {OpType::kReshape, "reshape"},
+    {OpType::kL2Normalize, "l2_normalize"},
+};
+
+}  // namespace
+
+const char* op_type_name(OpType op) {
+  for (const OpName& entry : kOpNames) {
+    if (entry.op == op) return entry.name;
+  }
+  return "unknown";
+}
+
+std::optional<OpType> op_type_from_name(std::string_view name) {
+  for (const OpName& entry : kOpNames) {
+    if (name == entry.name) return entry.op;
+  }
+  return std::nullopt;
+}
+
+bool Attributes::has(const std::string& name) const {
+  return numbers_.count(name) != 0 || strings_.count(name) != 0;
+}
+
+int Attributes::get_int(const std::string& name, int fallback, int min_value,
+                        int max_value) const {
+  auto it = numbers_.find(name);
+  if (it == numbers_.end()) return fallback;
+  const double v = it->second;
+  if (!std::isfinite(v) || std::floor(v) != v || v < min_value || v > max_value) {
+    throw Error("cannot read attribute '" + name + "' (" + std::to_string(v) +
+                "): expected a whole number from " + std::to_string(min_value) + " to " +
+                std::to_string(max_value));
+  }
+  return static_cast<int>(v);
+}
+
+float Attributes::get_float(const std::string& name, float fallback) const {
+  auto it = numbers_.find(name);
+  if (it == numbers_.end()) return fallback;
+  if (std::isnan(it->second)) {
+    throw Error("cannot read attribute '" + name + "' (nan): expected a number");
+  }
+  return static_cast<float>(it->second);
+}
+
+std::string Attributes::get_string(const std::string& name, const std::string& fallback) const {
+  auto it = strings_.find(name);
+  return it == strings_.end() ? fallback : it->second;
+}
+
+std::size_t Weight::element_count() const {
+  std::size_t count = 1;
+  for (int d : dims) count *= static_cast<std::size_t>(d < 0 ? 0 : d);
+  return count;
+}
+
+const Weight* Node::weight(const std::string& role) const {
+  auto it = weights.find(role);
+  return it == weights.end() ? nullptr : &it->second;
+}
+
+}  // namespace fu::nn

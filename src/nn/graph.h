@@ -1,0 +1,82 @@
+// A network is data: a list of nodes in execution order over named values. Nodes carry their
+// parameters as named attributes and their weights by role ("filter", "bias", "scale", "slope"),
+// so the model file stays readable and extensible without positional fields.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fu::nn {
+
+enum class OpType {
+  kConv2d,           // weights: filter [O,kh,kw,I], bias [O]
+  kDepthwiseConv2d,  // weights: filter [1,kh,kw,C], bias [C]
+  kFullyConnected,   // weights: filter [O,I], bias [O]; input flattened in NHWC order
+  kScaleBias,        // weights: scale [C], bias [C] (batch norm folded)
+  kRelu,
+  kRelu6,
+  kPRelu,            // weights: slope [C]
+  kAdd,              // two inputs of equal shape
+  kMaxPool2d,
+  kAvgPool2d,        // divides by the number of non-padded pixels in the window
+  kGlobalAvgPool,
+  kPad,              // spatial and channel constant padding
+  kConcat,           // along channels
+  kReshape,          // to [N, height, width, channels] keeping NHWC element order
+  kL2Normalize,      // over channels, per pixel
+};
+
+const char* op_type_name(OpType op);
+std::optional<OpType> op_type_from_name(std::string_view name);
+
+// Named scalar parameters. Numbers are stored as double; integer attributes must be integral.
+class Attributes {
+ public:
+  void set(const std::string& name, double value) { numbers_[name] = value; }
+  void set(const std::string& name, int value) { numbers_[name] = value; }
+  void set(const std::string& name, const std::string& value) { strings_[name] = value; }
+  void set(const std::string& name, const char* value) { strings_[name] = value; }
+
+  bool has(const std::string& name) const;
+  // Each getter throws fu::Error naming the attribute when it is present but invalid.
+  int get_int(const std::string& name, int fallback, int min_value, int max_value) const;
+  float get_float(const std::string& name, float fallback) const;
+  std::string get_string(const std::string& name, const std::string& fallback) const;
+
+  const std::map<std::string, double>& numbers() const { return numbers_; }
+  const std::map<std::string, std::string>& strings() const { return strings_; }
+
+ private:
+  std::map<std::string, double> numbers_;
+  std::map<std::string, std::string> strings_;
+};
+
+struct Weight {
+  std::vector<int> dims;
+  std::vector<float> data;
+
+  std::size_t element_count() const;  // product of dims (1 for rank 0)
+};
+
+struct Node {
+  OpType op = OpType::kRelu;
+  std::string name;
+  std::vector<int> inputs;  // value ids
+  int output = -1;          // value id
+  Attributes attributes;
+  std::map<std::string, Weight> weights;
+
+  const Weight* weight(const std::string& role) const;
+};
+
+struct Graph {
+  std::vector<std::string> values;  // value id -> name
+  int input = -1;
+  std::vector<int> outputs;
+  std::vector<Node> nodes;  // in execution order: every input is produced before it is used
+};
+
+}  // namespace fu::nn

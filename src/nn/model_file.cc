@@ -1,0 +1,331 @@
+// Reading and writing the model file (docs/model-format.md). The reader validates the header,
+// the checksum, every count and size, then plans the graph against the declared input so that
+// a model that loads is a model that runs.
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <sstream>
+
+#include "base/byte_stream.h"
+#include "base/crc32.h"
+#include "base/error.h"
+#include "nn/model.h"
+#include "nn/plan.h"
+
+namespace fu::nn {
+
+namespace {
+
+constexpr char kMagic[8] = {'F', 'U', 'M', 'O', 'D', 'E', 'L', '\0'};
+constexpr std::size_t kHeaderSize = 32;
+constexpr std::uint8_t kDtypeF32 = 1;
+constexpr std::uint8_t kAttrNumber = 1;
+constexpr std::uint8_t kAttrString = 2;
+constexpr int kMaxInputSide = 4096;
+constexpr std::uint32_t kMaxRank = 8;
+
+std::string join_floats(const std::vector<float>& values) {
+  std::string s;
+  char buf[32];
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    std::snprintf(buf, sizeof buf, "%.9g", values[i]);
+    s += (i ? "," : "") + std::string(buf);
+  }
+  return s;
+}
+
+std::map<std::string, std::string> metadata_to_pairs(const ModelMetadata& m) {
+  std::map<std::string, std::string> pairs = m.properties;
+  pairs["name"] = m.name;
+  pairs["input_height"] = std::to_string(m.input_height);
+  pairs["input_width"] = std::to_string(m.input_width);
+  pairs["input_channels"] = std::to_string(m.input_channels);
+  pairs["pixel_mean"] = join_floats(m.pixel_mean);
+  pairs["pixel_scale"] = join_floats(m.pixel_scale);
+  pairs["output_kind"] = m.output_kind;
+  pairs["provenance"] = m.provenance;
+  pairs["license"] = m.license;
+  return pairs;
+}
+
+int parse_int(const ByteReader& r, const std::string& key, const std::string& text, int max) {
+  char* end = nullptr;
+  errno = 0;
+  const long v = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno != 0 || v < 1 || v > max) {
+    r.fail("metadata '" + key + "' is '" + text + "', expected a whole number from 1 to " +
+           std::to_string(max));
+  }
+  return static_cast<int>(v);
+}
+
+std::vector<float> parse_floats(const ByteReader& r, const std::string& key,
+                                const std::string& text) {
+  std::vector<float> values;
+  if (text.empty()) return values;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    char* end = nullptr;
+    const float v = std::strtof(item.c_str(), &end);
+    if (item.empty() || *end != '\0' || !std::isfinite(v)) {
+      r.fail("metadata '" + key + "' has '" + item + "', expected a finite number");
+    }
+    values.push_back(v);
+  }
+  return values;
+}
+
+ModelMetadata metadata_from_pairs(const ByteReader& r, std::map<std::string, std::string> pairs) {
+  auto take = [&](const char* key) {
+    auto it = pairs.find(key);
+    if (it == pairs.end()) r.fail(std::string("metadata '") + key + "' is missing");
+    std::string v = it->second;
+    pairs.erase(it);
+    return v;
+  };
+  ModelMetadata m;
+  m.name = take("name");
+  m.input_height = parse_int(r, "input_height", take("input_height"), kMaxInputSide);
+  m.input_width = parse_int(r, "input_width", take("input_width"), kMaxInputSide);
+  m.input_channels = parse_int(r, "input_channels", take("input_channels"), kMaxInputSide);
+  m.pixel_mean = parse_floats(r, "pixel_mean", take("pixel_mean"));
+  m.pixel_scale = parse_floats(r, "pixel_scale", take("pixel_scale"));
+  for (const auto* v : {&m.pixel_mean, &m.pixel_scale}) {
+    if (!v->empty() && v->size() != static_cast<std::size_t>(m.input_channels)) {
+      r.fail("pixel normalisation has " + std::to_string(v->size()) + " values for " +
+             std::to_string(m.input_channels) + " input channels");
+    }
+  }
+  m.output_kind = take("output_kind");
+  m.provenance = take("provenance");
+  m.license = take("license");
+  m.properties = std::move(pairs);
+  return m;
+}
+
+void write_weight(ByteWriter& w, const std::string& role, const Weight& weight) {
+  w.str(role);
+  w.u8(kDtypeF32);
+  w.u32(static_cast<std::uint32_t>(weight.dims.size()));
+  for (int d : weight.dims) w.u32(static_cast<std::uint32_t>(d));
+  for (float v : weight.data) w.f32(v);
+}
+
+Weight read_weight(ByteReader& r) {
+  Weight weight;
+  const std::uint8_t dtype = r.u8("weight dtype");
+  if (dtype != kDtypeF32) {
+    r.fail("unknown weight dtype " + std::to_string(dtype) + " (this version reads 1 = float32)");
+  }
+  const std::uint32_t rank = r.u32("weight rank");
+  if (rank > kMaxRank) r.fail("weight rank " + std::to_string(rank) + " is above " +
+                              std::to_string(kMaxRank));
+  std::size_t count = 1;
+  for (std::uint32_t i = 0; i < rank; ++i) {
+    const std::uint32_t d = r.u32("weight dimension");
+    if (d == 0 || d > (1u << 24)) r.fail("weight dimension " + std::to_string(d) + " is out of range");
+    weight.dims.push_back(static_cast<int>(d));
+    count *= d;
+    if (count > r.remaining() / sizeof(float)) {
+      r.fail("weight of shape with " + std::to_string(count) + "+ values is larger than the " +
+             std::to_string(r.remaining()) + " bytes left (truncated or corrupt)");
+    }
+  }
+  weight.data.resize(count);
+  for (float& v : weight.data) {
+    v = r.f32("weight data");
+    if (!std::isfinite(v)) r.fail("weight data holds a non-finite value (NaN or infinity)");
+  }
+  return weight;
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> serialize_model(const Model& model) {
+  ByteWriter body;
+  const auto pairs = metadata_to_pairs(model.metadata);
+  body.u32(static_cast<std::uint32_t>(pairs.size()));
+  for (const auto& [key, value] : pairs) {
+    body.str(key);
+    body.str(value);
+  }
+  const Graph& g = model.graph;
+  body.u32(static_cast<std::uint32_t>(g.values.size()));
+  for (const std::string& name : g.values) body.str(name);
+  body.u32(static_cast<std::uint32_t>(g.input));
+  body.u32(static_cast<std::uint32_t>(g.outputs.size()));
+  for (int id : g.outputs) body.u32(static_cast<std::uint32_t>(id));
+  body.u32(static_cast<std::uint32_t>(g.nodes.size()));
+  for (const Node& node : g.nodes) {
+    body.str(op_type_name(node.op));
+    body.str(node.name);
+    body.u32(static_cast<std::uint32_t>(node.inputs.size()));
+    for (int id : node.inputs) body.u32(static_cast<std::uint32_t>(id));
+    body.u32(static_cast<std::uint32_t>(node.output));
+    const Attributes& a = node.attributes;
+    body.u32(static_cast<std::uint32_t>(a.numbers().size() + a.strings().size()));
+    for (const auto& [key, value] : a.numbers()) {
+      body.str(key);
+      body.u8(kAttrNumber);
+      body.f64(value);
+    }
+    for (const auto& [key, value] : a.strings()) {
+      body.str(key);
+      body.u8(kAttrString);
+      body.str(value);
+    }
+    body.u32(static_cast<std::uint32_t>(node.weights.size()));
+    for (const auto& [role, weight] : node.weights) write_weight(body, role, weight);
+  }
+
+  ByteWriter file;
+  file.raw(kMagic, sizeof kMagic);
+  file.u32(kModelFormatVersion);
+  file.u32(0);  // flags: none defined
+  file.u64(body.bytes().size());
+  file.u32(crc32(body.bytes().data(), body.bytes().size()));
+  file.u32(0);  // reserved
+  file.raw(body.bytes().data(), body.bytes().size());
+  return std::move(file.bytes());
+}
+
+Model parse_model(const std::uint8_t* data, std::size_t size, const std::string& label) {
+  ByteReader header(data, size, "model file (" + label + ")");
+  if (size < kHeaderSize) {
+    header.fail("truncated: " + std::to_string(size) + " bytes is shorter than the " +
+                std::to_string(kHeaderSize) + "-byte header");
+  }
+  char magic[8];
+  header.raw(magic, sizeof magic, "magic");
+  if (std::memcmp(magic, kMagic, sizeof magic) != 0) {
+    header.fail("bad magic: not a faceunlock model file");
+  }
+  const std::uint32_t version = header.u32("version");
+  if (version != kModelFormatVersion) {
+    header.fail("unknown version " + std::to_string(version) + " (this build reads version " +
+                std::to_string(kModelFormatVersion) + ")");
+  }
+  const std::uint32_t flags = header.u32("flags");
+  if (flags != 0) header.fail("unknown flags " + std::to_string(flags));
+  const std::uint64_t body_size = header.u64("body size");
+  const std::uint32_t checksum = header.u32("checksum");
+  header.u32("reserved");
+  if (body_size != size - kHeaderSize) {
+    header.fail((body_size > size - kHeaderSize ? "truncated" : "trailing bytes") +
+                std::string(": header announces ") + std::to_string(body_size) +
+                " body bytes, file has " + std::to_string(size - kHeaderSize));
+  }
+  const std::uint8_t* body_data = data + kHeaderSize;
+  if (crc32(body_data, body_size) != checksum) {
+    header.fail("checksum mismatch: the file is corrupt or was modified");
+  }
+
+  ByteReader r(body_data, body_size, "model file (" + label + ")");
+  Model model;
+  std::map<std::string, std::string> pairs;
+  const std::uint32_t pair_count = r.count("metadata count", 8);
+  for (std::uint32_t i = 0; i < pair_count; ++i) {
+    std::string key = r.str("metadata key");
+    std::string value = r.str("metadata value");
+    if (!pairs.emplace(std::move(key), std::move(value)).second) {
+      r.fail("metadata key appears twice");
+    }
+  }
+  model.metadata = metadata_from_pairs(r, std::move(pairs));
+
+  Graph& g = model.graph;
+  const std::uint32_t value_count = r.count("value count", 4);
+  std::set<std::string> names;
+  for (std::uint32_t i = 0; i < value_count; ++i) {
+    g.values.push_back(r.str("value name"));
+    if (!names.insert(g.values.back()).second) {
+      r.fail("value name '" + g.values.back() + "' appears twice");
+    }
+  }
+  auto value_id = [&](const char* field) {
+    const std::uint32_t id = r.u32(field);
+    if (id >= value_count) {
+      r.fail(std::string(field) + " " + std::to_string(id) + " is not one of the " +
+             std::to_string(value_count) + " values");
+    }
+    return static_cast<int>(id);
+  };
+  g.input = value_id("graph input");
+  const std::uint32_t output_count = r.count("output count", 4);
+  for (std::uint32_t i = 0; i < output_count; ++i) g.outputs.push_back(value_id("graph output"));
+  const std::uint32_t node_count = r.count("node count", 16);
+  for (std::uint32_t i = 0; i < node_count; ++i) {
+    Node node;
+    const std::string op = r.str("node op");
+    const auto type = op_type_from_name(op);
+    if (!type) r.fail("node " + std::to_string(i) + " has unknown op '" + op + "'");
+    node.op = *type;
+    node.name = r.str("node name");
+    const std::uint32_t input_count = r.count("node input count", 4);
+    for (std::uint32_t k = 0; k < input_count; ++k) node.inputs.push_back(value_id("node input"));
+    node.output = value_id("node output");
+    const std::uint32_t attr_count = r.count("attribute count", 5);
+    for (std::uint32_t k = 0; k < attr_count; ++k) {
+      const std::string key = r.str("attribute name");
+      if (node.attributes.has(key)) r.fail("attribute '" + key + "' appears twice");
+      const std::uint8_t kind = r.u8("attribute kind");
+      if (kind == kAttrNumber) {
+        node.attributes.set(key, r.f64("attribute value"));
+      } else if (kind == kAttrString) {
+        node.attributes.set(key, r.str("attribute value"));
+      } else {
+        r.fail("attribute '" + key + "' has unknown kind " + std::to_string(kind));
+      }
+    }
+    const std::uint32_t weight_count = r.count("weight count", 9);
+    for (std::uint32_t k = 0; k < weight_count; ++k) {
+      std::string role = r.str("weight role");
+      if (node.weights.count(role)) r.fail("weight '" + role + "' appears twice");
+      node.weights.emplace(std::move(role), read_weight(r));
+    }
+    g.nodes.push_back(std::move(node));
+  }
+  if (r.remaining() != 0) {
+    r.fail("corrupt: " + std::to_string(r.remaining()) + " unread bytes after the last node");
+  }
+  try {
+    make_plan(g, model.metadata.input_shape());
+  } catch (const Error& e) {
+    r.fail(std::string("invalid graph: ") + e.what());
+  }
+  return model;
+}
+
+void save_model(const Model& model, const std::string& path) {
+  const std::vector<std::uint8_t> bytes = serialize_model(model);
+  // Write beside the target and rename, so a crash never leaves a half-written model behind.
+  const std::string temp = path + ".tmp";
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    if (!out) throw Error("cannot write model file (" + path + "): " + std::strerror(errno));
+    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    if (!out.flush()) {
+      throw Error("cannot write model file (" + path + "): " + std::strerror(errno));
+    }
+  }
+  if (std::rename(temp.c_str(), path.c_str()) != 0) {
+    const std::string reason = std::strerror(errno);
+    std::remove(temp.c_str());
+    throw Error("cannot write model file (" + path + "): " + reason);
+  }
+}
+
+Model load_model(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("cannot read model file (" + path + "): " + std::strerror(errno));
+  const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                                        std::istreambuf_iterator<char>());
+  return parse_model(bytes.data(), bytes.size(), path);
+}
+
+}  // namespace fu::nn

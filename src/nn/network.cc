@@ -1,0 +1,29 @@
+#include "nn/network.h"
+
+#include "base/error.h"
+
+namespace fu::nn {
+
+Network::Network(std::shared_ptr<const Model> model, const NetworkOptions& options)
+    : model_(std::move(model)), backend_(options.backend) {
+  if (!model_) throw Error("cannot create network (null model): no model given");
+  if (options.batch < 1 || options.batch > 4096) {
+    throw Error("cannot create network (batch " + std::to_string(options.batch) +
+                "): batch must be 1 to 4096");
+  }
+  plan_ = make_plan(model_->graph, model_->metadata.input_shape(options.batch));
+  ExecutorOptions executor_options;
+  executor_options.threads = options.threads;
+  executor_ = create_executor(backend_, plan_, executor_options);
+}
+
+const std::vector<Tensor>& Network::run(const Tensor& input) {
+  if (input.shape() != input_shape()) {
+    throw Error("cannot run network '" + model_->metadata.name + "' (input " +
+                input.shape().str() + "): expected input shape " + input_shape().str());
+  }
+  executor_->run(input);
+  return executor_->outputs();
+}
+
+}  // namespace fu::nn
