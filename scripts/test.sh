@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The test command: set-up, native build, WebAssembly build, then every test
+# (GoogleTest through CTest, then the Node tests of the CLI and the WebAssembly module).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh
+scripts/build.sh
+
+echo "== native tests (GoogleTest via CTest)"
+ctest --test-dir build --output-on-failure -j"$(nproc)"
+
+echo "== Node tests (CLI and WebAssembly module)"
+node --test tests/cli/ tests/wasm/
