@@ -1,5 +1,6 @@
 // The shared shell of the backends that run a plan node by node on their own operators
-// (reference and SIMD): one buffer per value, outputs copied out at the end. A backend only says
+// (reference and SIMD). Values share buffers once nothing reads them any more, so peak memory is
+// that of the widest point of the network, not the sum of all its layers. A backend only says
 // how to compute one node.
 #pragma once
 
@@ -24,7 +25,8 @@ class NodeInterpreter : public Executor {
 
  private:
   const Plan& plan_;
-  std::vector<Tensor> values_;
+  std::vector<std::vector<float>> buffers_;
+  std::vector<int> buffer_of_value_;  // value id -> index into buffers_ (-1: the graph input)
   std::vector<Tensor> outputs_;
   std::vector<const float*> input_pointers_;
 };
