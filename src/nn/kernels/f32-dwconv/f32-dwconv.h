@@ -1,0 +1,33 @@
+// Float depthwise convolution micro-kernels with a fused output clamp, vectorised across
+// channels (contiguous in NHWC), any number of taps.
+//
+// For each of `output_width` output pixels, `input` holds ks pointers (pixel-major) to the
+// input pixel of each tap, or to a buffer of `channels` zeros for padded taps. Output pixels are
+// written contiguously, `channels` floats each. Weights are packed by pack_f32_dwconv_weights()
+// in groups of 4 channels: 4 biases then ks x 4 weights, zero padded past `channels`. Channel
+// tails use partial loads: no byte past any input or output buffer is read or written.
+#pragma once
+
+#include <cstddef>
+
+#include "nn/kernels/params.h"
+
+namespace fu::nn::kernels {
+
+// Channels per packed weight group.
+constexpr size_t kF32DwconvChannelGroup = 4;
+
+using F32DwconvMinMaxUkernel = void (*)(size_t channels, size_t output_width, size_t ks,
+                                        const float* const* input, const float* w, float* output,
+                                        const MinMaxParams& params);
+
+// The one list of this family: X(name, channel tile).
+#define FU_F32_DWCONV_MINMAX_UKERNELS(X) X(f32_dwconv_minmax_ukernel_c8__simd128, 8)
+
+#define FU_DECLARE_F32_DWCONV_MINMAX_UKERNEL(name, ct)                                  \
+  void name(size_t channels, size_t output_width, size_t ks, const float* const* input, \
+            const float* w, float* output, const MinMaxParams& params);
+FU_F32_DWCONV_MINMAX_UKERNELS(FU_DECLARE_F32_DWCONV_MINMAX_UKERNEL)
+#undef FU_DECLARE_F32_DWCONV_MINMAX_UKERNEL
+
+}  // namespace fu::nn::kernels

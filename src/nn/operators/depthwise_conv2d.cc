@@ -1,0 +1,54 @@
+#include "nn/operators/depthwise_conv2d.h"
+
+#include "nn/kernels/f32-dwconv/f32-dwconv.h"
+#include "nn/kernels/packing.h"
+#include "nn/reference/validate.h"
+
+namespace fu::nn {
+
+DepthwiseConv2dOperator::DepthwiseConv2dOperator(const DepthwiseConv2dParams& params,
+                                                 const float* filter, const float* bias,
+                                                 Activation activation)
+    : params_(params), minmax_{activation.min, activation.max} {
+  const char* what = "create depthwise_conv2d";
+  detail::check_window(what, params.window);
+  detail::check_positive(what, "channels", params.channels);
+  detail::check_activation(what, activation);
+  detail::check_not_null(what, "filter", filter);
+  const size_t ks = static_cast<size_t>(params.window.kernel_h) * params.window.kernel_w;
+  packed_weights_ = kernels::pack_f32_dwconv_weights(params.channels, ks, filter, bias);
+  zero_.assign(params.channels, 0.0f);
+}
+
+void DepthwiseConv2dOperator::run(const float* input, int batch, int in_h, int in_w,
+                                  float* output) {
+  const Window2d& w = params_.window;
+  const detail::OutputSize out =
+      detail::window_output("run depthwise_conv2d", w, batch, in_h, in_w);
+  const size_t ch = params_.channels;
+  const size_t ks = static_cast<size_t>(w.kernel_h) * w.kernel_w;
+  // Pointers are rebuilt per row: it costs ks pointer writes per pixel against ks x channels
+  // multiply-adds, and keeps the operator independent of the input's address.
+  row_taps_.resize(out.w * ks);
+  for (int n = 0; n < batch; ++n) {
+    const float* image = input + static_cast<size_t>(n) * in_h * in_w * ch;
+    for (int oy = 0; oy < out.h; ++oy) {
+      const float** taps = row_taps_.data();
+      for (int ox = 0; ox < out.w; ++ox) {
+        for (int ky = 0; ky < w.kernel_h; ++ky) {
+          const int iy = oy * w.stride_h - w.padding.top + ky * w.dilation_h;
+          for (int kx = 0; kx < w.kernel_w; ++kx) {
+            const int ix = ox * w.stride_w - w.padding.left + kx * w.dilation_w;
+            const bool inside = iy >= 0 && iy < in_h && ix >= 0 && ix < in_w;
+            *taps++ = inside ? image + (static_cast<size_t>(iy) * in_w + ix) * ch : zero_.data();
+          }
+        }
+      }
+      float* out_row = output + ((static_cast<size_t>(n) * out.h + oy) * out.w) * ch;
+      kernels::f32_dwconv_minmax_ukernel_c8__simd128(ch, out.w, ks, row_taps_.data(),
+                                                     packed_weights_.data(), out_row, minmax_);
+    }
+  }
+}
+
+}  // namespace fu::nn

@@ -1,0 +1,73 @@
+// Argument checks shared by the reference and the own SIMD operators, so that both reject the
+// same inputs with the same messages ("cannot <verb> <object> (<value>): <reason>").
+#pragma once
+
+#include <string>
+
+#include "base/error.h"
+#include "nn/op_params.h"
+
+namespace fu::nn::detail {
+
+[[noreturn]] inline void fail(const std::string& verb_object, const std::string& value,
+                              const std::string& reason) {
+  throw Error("cannot " + verb_object + " (" + value + "): " + reason);
+}
+
+inline void check_positive(const char* verb_object, const char* name, int value) {
+  if (value <= 0)
+    fail(verb_object, std::string(name) + " " + std::to_string(value), "must be positive");
+}
+
+inline void check_not_null(const char* verb_object, const char* name, const void* p) {
+  if (p == nullptr) fail(verb_object, std::string(name) + " null", "must point to data");
+}
+
+inline void check_window(const char* verb_object, const Window2d& w) {
+  if (w.kernel_h <= 0 || w.kernel_w <= 0)
+    fail(verb_object, "kernel " + std::to_string(w.kernel_h) + "x" + std::to_string(w.kernel_w),
+         "kernel sizes must be positive");
+  if (w.stride_h <= 0 || w.stride_w <= 0)
+    fail(verb_object, "stride " + std::to_string(w.stride_h) + "x" + std::to_string(w.stride_w),
+         "strides must be positive");
+  if (w.dilation_h <= 0 || w.dilation_w <= 0)
+    fail(verb_object,
+         "dilation " + std::to_string(w.dilation_h) + "x" + std::to_string(w.dilation_w),
+         "dilations must be positive");
+  const Padding2d& p = w.padding;
+  if (p.top < 0 || p.bottom < 0 || p.left < 0 || p.right < 0)
+    fail(verb_object,
+         "padding " + std::to_string(p.top) + "," + std::to_string(p.bottom) + "," +
+             std::to_string(p.left) + "," + std::to_string(p.right),
+         "padding must not be negative");
+}
+
+inline void check_activation(const char* verb_object, Activation a) {
+  if (!(a.min <= a.max))
+    fail(verb_object, "activation " + std::to_string(a.min) + ".." + std::to_string(a.max),
+         "min must not exceed max");
+}
+
+struct OutputSize {
+  int h;
+  int w;
+};
+
+// Output size of a window over an input, or an error when the input is empty or the window
+// does not fit.
+inline OutputSize window_output(const char* verb_object, const Window2d& w, int batch, int in_h,
+                                int in_w) {
+  check_positive(verb_object, "batch", batch);
+  check_positive(verb_object, "input height", in_h);
+  check_positive(verb_object, "input width", in_w);
+  const OutputSize out{window_output_size(in_h, w.padding.top, w.padding.bottom, w.kernel_h,
+                                          w.stride_h, w.dilation_h),
+                       window_output_size(in_w, w.padding.left, w.padding.right, w.kernel_w,
+                                          w.stride_w, w.dilation_w)};
+  if (out.h <= 0 || out.w <= 0)
+    fail(verb_object, "input " + std::to_string(in_h) + "x" + std::to_string(in_w),
+         "the padded input is smaller than the dilated kernel");
+  return out;
+}
+
+}  // namespace fu::nn::detail
