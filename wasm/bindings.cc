@@ -1,0 +1,82 @@
+// The JavaScript API of faceunlock_core (an ES module whose default export is the factory
+// createFaceUnlockCore), listed in wasm/README.md. A thin shell: each entry point converts its
+// arguments, calls src/ and reports C++ exceptions as JS Errors through with_js_errors().
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "js_bytes.h"
+#include "js_error.h"
+#include "js_network.h"
+#include "nn/executor.h"
+#include "nn/model.h"
+#include "nn/sample_networks.h"
+
+namespace fu::wasm {
+namespace {
+
+using emscripten::val;
+
+// Embind picks a constructor by argument count: new Network(bytes[, backend]).
+JsNetwork* create_network(const val& model_bytes) {
+  return JsNetwork::create(model_bytes, nn::backend_name(nn::default_backend()));
+}
+
+JsNetwork* create_network_on(const val& model_bytes, const std::string& backend) {
+  return JsNetwork::create(model_bytes, backend);
+}
+
+val available_backends() {
+  val names = val::array();
+  for (nn::Backend b : nn::available_backends()) names.call<void>("push", val(nn::backend_name(b)));
+  return names;
+}
+
+val sample_network_names() {
+  val names = val::array();
+  for (const nn::SampleNetwork& s : nn::sample_networks()) names.call<void>("push", val(s.name));
+  return names;
+}
+
+val make_sample_model(const std::string& name, std::uint32_t seed) {
+  return with_js_errors(
+      [&] { return bytes_to_js(nn::serialize_model(nn::make_sample_network(name, seed))); });
+}
+
+double multiply_adds(const val& model_bytes) {
+  return with_js_errors([&] {
+    const std::vector<std::uint8_t> bytes = bytes_from_js(model_bytes, "model bytes");
+    const nn::Model model = nn::parse_model(bytes.data(), bytes.size(), "model bytes");
+    // Exact as a JS number: a double holds every integer up to 2^53.
+    return static_cast<double>(nn::count_multiply_adds(model));
+  });
+}
+
+}  // namespace
+}  // namespace fu::wasm
+
+EMSCRIPTEN_BINDINGS(faceunlock_core) {
+  using fu::wasm::JsNetwork;
+  namespace em = emscripten;
+
+  em::class_<JsNetwork>("Network")
+      .constructor(&fu::wasm::create_network)
+      .constructor(&fu::wasm::create_network_on)
+      .function("inputShape", &JsNetwork::input_shape)
+      .function("outputCount", &JsNetwork::output_count)
+      .function("outputShape", &JsNetwork::output_shape)
+      .function("backend", &JsNetwork::backend)
+      .function("metadata", &JsNetwork::metadata)
+      .function("inputView", &JsNetwork::input_view)
+      .function("run", &JsNetwork::run)
+      .function("outputView", &JsNetwork::output_view);
+
+  // Not overloaded: js_error.post.js wraps these by name (see the note there).
+  em::function("availableBackends", &fu::wasm::available_backends);
+  em::function("sampleNetworkNames", &fu::wasm::sample_network_names);
+  em::function("makeSampleModel", &fu::wasm::make_sample_model);
+  em::function("multiplyAdds", &fu::wasm::multiply_adds);
+}

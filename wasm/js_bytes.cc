@@ -1,0 +1,51 @@
+#include "js_bytes.h"
+
+#include <string>
+
+#include "base/error.h"
+
+namespace fu::wasm {
+
+using emscripten::typed_memory_view;
+using emscripten::val;
+
+namespace {
+
+// "number", "null", "[object Float32Array]": enough for the caller to see what was passed.
+std::string describe(const val& value) {
+  if (value.isNull()) return "null";
+  const std::string type = value.typeOf().as<std::string>();
+  if (type != "object") return type;
+  return val::global("Object")["prototype"]["toString"].call<std::string>("call", value);
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> bytes_from_js(const val& array, const char* what) {
+  // `array instanceof Uint8Array`, spelled so that clang-format leaves it alone.
+  if (!val::global("Uint8Array")["prototype"].call<bool>("isPrototypeOf", array)) {
+    throw Error(std::string("cannot read ") + what + " (" + describe(array) +
+                "): expected a Uint8Array");
+  }
+  std::vector<std::uint8_t> bytes(array["length"].as<std::size_t>());
+  // The view is made after the vector's allocation, which may have grown the memory.
+  val(typed_memory_view(bytes.size(), bytes.data())).call<void>("set", array);
+  return bytes;
+}
+
+val bytes_to_js(const std::vector<std::uint8_t>& bytes) {
+  // The Uint8Array constructor copies, so the result survives the vector and memory growth.
+  return val::global("Uint8Array").new_(typed_memory_view(bytes.size(), bytes.data()));
+}
+
+val float_view(const nn::Tensor& tensor) {
+  return val(typed_memory_view(tensor.size(), tensor.data()));
+}
+
+val shape_to_js(const nn::Shape& shape) {
+  val array = val::array();
+  array.call<void>("push", shape.n, shape.h, shape.w, shape.c);
+  return array;
+}
+
+}  // namespace fu::wasm
