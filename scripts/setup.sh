@@ -9,8 +9,11 @@ apt_packages=(
   emscripten binaryen
   libxnnpack-dev libpthreadpool-dev
   libgtest-dev libbenchmark-dev libstb-dev
-  nodejs npm
 )
+# Node.js may come from another packaging (with npm bundled): only ask apt when the command is
+# missing.
+command -v node >/dev/null 2>&1 || apt_packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || apt_packages+=(npm)
 
 missing=()
 for pkg in "${apt_packages[@]}"; do
