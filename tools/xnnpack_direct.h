@@ -2,9 +2,8 @@
 // XNNPACK's subgraph API directly, without faceunlock's plan and executor in between.
 #pragma once
 
-#include <string>
-
 #include <memory>
+#include <string>
 
 namespace fu::tools {
 

@@ -10,45 +10,12 @@
 #include "base/error.h"
 #include "nn/model.h"
 #include "nn/sample_networks.h"
+#include "nn/xnnpack_handles.h"
 #include "xnnpack_direct.h"
 
 namespace fu::tools {
 
 namespace {
-
-struct SubgraphDeleter {
-  void operator()(xnn_subgraph_t subgraph) const { xnn_delete_subgraph(subgraph); }
-};
-struct RuntimeDeleter {
-  void operator()(xnn_runtime_t runtime) const { xnn_delete_runtime(runtime); }
-};
-
-const char* status_name(xnn_status status) {
-  switch (status) {
-    case xnn_status_success:
-      return "xnn_status_success";
-    case xnn_status_uninitialized:
-      return "xnn_status_uninitialized";
-    case xnn_status_invalid_parameter:
-      return "xnn_status_invalid_parameter";
-    case xnn_status_invalid_state:
-      return "xnn_status_invalid_state";
-    case xnn_status_unsupported_parameter:
-      return "xnn_status_unsupported_parameter";
-    case xnn_status_unsupported_hardware:
-      return "xnn_status_unsupported_hardware";
-    case xnn_status_out_of_memory:
-      return "xnn_status_out_of_memory";
-  }
-  return "unknown xnn_status";
-}
-
-void check(xnn_status status, const std::string& action, const std::string& sample_name) {
-  if (status != xnn_status_success) {
-    throw Error("cannot " + action + " (" + sample_name + "): XNNPACK returned " +
-                status_name(status));
-  }
-}
 
 std::vector<std::size_t> to_size(const std::vector<int>& dims) {
   return std::vector<std::size_t>(dims.begin(), dims.end());
@@ -59,7 +26,7 @@ std::vector<std::size_t> to_size(const std::vector<int>& dims) {
 struct DirectXnnpackLayer::State {
   std::string name;
   nn::Model model;  // owns the weights XNNPACK reads
-  std::unique_ptr<xnn_runtime, RuntimeDeleter> runtime;
+  nn::RuntimePtr runtime;
   std::vector<float> input;
   std::vector<float> output;
 };
@@ -67,7 +34,7 @@ struct DirectXnnpackLayer::State {
 DirectXnnpackLayer::~DirectXnnpackLayer() = default;
 
 void DirectXnnpackLayer::run() {
-  check(xnn_invoke_runtime(state_->runtime.get()), "run XNNPACK runtime", state_->name);
+  nn::xnnpack_check(xnn_invoke_runtime(state_->runtime.get()), "run XNNPACK runtime", state_->name);
 }
 
 DirectXnnpackLayer::DirectXnnpackLayer(const std::string& sample_name)
@@ -77,8 +44,7 @@ DirectXnnpackLayer::DirectXnnpackLayer(const std::string& sample_name)
                 "): only conv1x1, conv3x3 and dwconv3x3 are single layers");
   }
   state_->name = sample_name;
-  // xnn_initialize does its work once per process; later calls only return the status.
-  check(xnn_initialize(nullptr), "initialize XNNPACK", sample_name);
+  nn::initialize_xnnpack();
 
   state_->model = nn::make_sample_network(sample_name);
   const nn::Model& model = state_->model;
@@ -100,25 +66,26 @@ DirectXnnpackLayer::DirectXnnpackLayer(const std::string& sample_name)
   const std::size_t out_w = same ? (w + stride - 1) / stride : (w - kw) / stride + 1;
 
   xnn_subgraph_t raw_subgraph = nullptr;
-  check(xnn_create_subgraph(2, 0, &raw_subgraph), "create XNNPACK subgraph", sample_name);
-  std::unique_ptr<xnn_subgraph, SubgraphDeleter> subgraph(raw_subgraph);
+  nn::xnnpack_check(xnn_create_subgraph(2, 0, &raw_subgraph), "create XNNPACK subgraph",
+                    sample_name);
+  nn::SubgraphPtr subgraph(raw_subgraph);
 
   const std::size_t in_dims[4] = {n, h, w, in_c};
   const std::size_t out_dims[4] = {n, out_h, out_w, out_c};
   const std::vector<std::size_t> filter_dims = to_size(filter.dims);
   const std::vector<std::size_t> bias_dims = to_size(bias.dims);
   uint32_t in_id = 0, out_id = 1, filter_id = 0, bias_id = 0;
-  check(xnn_define_tensor_value(subgraph.get(), xnn_datatype_fp32, 4, in_dims, nullptr, 0,
-                                XNN_VALUE_FLAG_EXTERNAL_INPUT, &in_id),
-        "define XNNPACK input", sample_name);
-  check(xnn_define_tensor_value(subgraph.get(), xnn_datatype_fp32, 4, out_dims, nullptr, 1,
-                                XNN_VALUE_FLAG_EXTERNAL_OUTPUT, &out_id),
-        "define XNNPACK output", sample_name);
-  check(xnn_define_tensor_value(subgraph.get(), xnn_datatype_fp32, filter_dims.size(),
-                                filter_dims.data(), filter.data.data(), XNN_INVALID_VALUE_ID, 0,
-                                &filter_id),
-        "define XNNPACK filter", sample_name);
-  check(
+  nn::xnnpack_check(xnn_define_tensor_value(subgraph.get(), xnn_datatype_fp32, 4, in_dims, nullptr,
+                                            0, XNN_VALUE_FLAG_EXTERNAL_INPUT, &in_id),
+                    "define XNNPACK input", sample_name);
+  nn::xnnpack_check(xnn_define_tensor_value(subgraph.get(), xnn_datatype_fp32, 4, out_dims, nullptr,
+                                            1, XNN_VALUE_FLAG_EXTERNAL_OUTPUT, &out_id),
+                    "define XNNPACK output", sample_name);
+  nn::xnnpack_check(xnn_define_tensor_value(subgraph.get(), xnn_datatype_fp32, filter_dims.size(),
+                                            filter_dims.data(), filter.data.data(),
+                                            XNN_INVALID_VALUE_ID, 0, &filter_id),
+                    "define XNNPACK filter", sample_name);
+  nn::xnnpack_check(
       xnn_define_tensor_value(subgraph.get(), xnn_datatype_fp32, bias_dims.size(), bias_dims.data(),
                               bias.data.data(), XNN_INVALID_VALUE_ID, 0, &bias_id),
       "define XNNPACK bias", sample_name);
@@ -127,19 +94,20 @@ DirectXnnpackLayer::DirectXnnpackLayer(const std::string& sample_name)
   const float lo = -std::numeric_limits<float>::infinity();
   const float hi = std::numeric_limits<float>::infinity();
   if (depthwise) {
-    check(xnn_define_depthwise_convolution_2d(subgraph.get(), 0, 0, 0, 0, kh, kw, stride, stride, 1,
-                                              1, 1, in_c, lo, hi, in_id, filter_id, bias_id, out_id,
-                                              flags),
-          "define XNNPACK depthwise convolution", sample_name);
+    nn::xnnpack_check(xnn_define_depthwise_convolution_2d(subgraph.get(), 0, 0, 0, 0, kh, kw,
+                                                          stride, stride, 1, 1, 1, in_c, lo, hi,
+                                                          in_id, filter_id, bias_id, out_id, flags),
+                      "define XNNPACK depthwise convolution", sample_name);
   } else {
-    check(xnn_define_convolution_2d(subgraph.get(), 0, 0, 0, 0, kh, kw, stride, stride, 1, 1, 1,
-                                    in_c, out_c, lo, hi, in_id, filter_id, bias_id, out_id, flags),
-          "define XNNPACK convolution", sample_name);
+    nn::xnnpack_check(
+        xnn_define_convolution_2d(subgraph.get(), 0, 0, 0, 0, kh, kw, stride, stride, 1, 1, 1, in_c,
+                                  out_c, lo, hi, in_id, filter_id, bias_id, out_id, flags),
+        "define XNNPACK convolution", sample_name);
   }
 
   xnn_runtime_t raw_runtime = nullptr;
-  check(xnn_create_runtime_v2(subgraph.get(), nullptr, 0, &raw_runtime), "create XNNPACK runtime",
-        sample_name);
+  nn::xnnpack_check(xnn_create_runtime_v2(subgraph.get(), nullptr, 0, &raw_runtime),
+                    "create XNNPACK runtime", sample_name);
   state_->runtime.reset(raw_runtime);
 
   // XNNPACK may read XNN_EXTRA_BYTES past the end of its input.
@@ -153,8 +121,8 @@ DirectXnnpackLayer::DirectXnnpackLayer(const std::string& sample_name)
   }
 
   const xnn_external_value externals[2] = {{in_id, input.data()}, {out_id, output.data()}};
-  check(xnn_setup_runtime(state_->runtime.get(), 2, externals), "set up XNNPACK runtime",
-        sample_name);
+  nn::xnnpack_check(xnn_setup_runtime(state_->runtime.get(), 2, externals),
+                    "set up XNNPACK runtime", sample_name);
 }
 
 }  // namespace fu::tools

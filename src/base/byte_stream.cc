@@ -100,8 +100,8 @@ std::uint32_t ByteReader::count(const char* field, std::size_t min_item_bytes) {
   const std::uint32_t n = u32(field);
   if (min_item_bytes > 0 && n > remaining() / min_item_bytes) {
     fail(std::string("corrupt: ") + field + " says " + std::to_string(n) + " at offset " +
-         std::to_string(offset_ - 4) + ", more than the remaining " +
-         std::to_string(remaining()) + " bytes can hold");
+         std::to_string(offset_ - 4) + ", more than the remaining " + std::to_string(remaining()) +
+         " bytes can hold");
   }
   return n;
 }

@@ -56,8 +56,8 @@ class SimdExecutor : public NodeInterpreter {
         fully_connected_[index]->run(in[0], is.n, out);
         break;
       case OpType::kScaleBias:
-        scale_bias(n.activation, n.weight_data("scale"), n.weight_data("bias"), in[0], pixels,
-                   is.c, out);
+        scale_bias(n.activation, n.weight_data("scale"), n.weight_data("bias"), in[0], pixels, is.c,
+                   out);
         break;
       case OpType::kRelu:
       case OpType::kRelu6:

@@ -16,57 +16,11 @@
 
 #include "base/error.h"
 #include "nn/executor.h"
+#include "nn/xnnpack_handles.h"
 
 namespace fu::nn {
 
 namespace {
-
-const char* status_name(xnn_status status) {
-  switch (status) {
-    case xnn_status_success:
-      return "xnn_status_success";
-    case xnn_status_uninitialized:
-      return "xnn_status_uninitialized";
-    case xnn_status_invalid_parameter:
-      return "xnn_status_invalid_parameter";
-    case xnn_status_invalid_state:
-      return "xnn_status_invalid_state";
-    case xnn_status_unsupported_parameter:
-      return "xnn_status_unsupported_parameter";
-    case xnn_status_unsupported_hardware:
-      return "xnn_status_unsupported_hardware";
-    case xnn_status_out_of_memory:
-      return "xnn_status_out_of_memory";
-  }
-  return "unknown xnn_status";
-}
-
-// Throws "cannot <action> (<value>): <status>" unless the call succeeded.
-void check(xnn_status status, const std::string& action, const std::string& value) {
-  if (status != xnn_status_success) {
-    throw Error("cannot " + action + " (" + value + "): XNNPACK returned " + status_name(status));
-  }
-}
-
-void initialize_xnnpack() {
-  static std::once_flag once;
-  static xnn_status status = xnn_status_uninitialized;
-  std::call_once(once, [] { status = xnn_initialize(nullptr); });
-  check(status, "initialize XNNPACK", "xnn_initialize");
-}
-
-struct SubgraphDeleter {
-  void operator()(xnn_subgraph_t subgraph) const { xnn_delete_subgraph(subgraph); }
-};
-struct RuntimeDeleter {
-  void operator()(xnn_runtime_t runtime) const { xnn_delete_runtime(runtime); }
-};
-struct ThreadpoolDeleter {
-  void operator()(pthreadpool_t pool) const { pthreadpool_destroy(pool); }
-};
-using SubgraphPtr = std::unique_ptr<xnn_subgraph, SubgraphDeleter>;
-using RuntimePtr = std::unique_ptr<xnn_runtime, RuntimeDeleter>;
-using ThreadpoolPtr = std::unique_ptr<pthreadpool, ThreadpoolDeleter>;
 
 // A planned node as this backend computes it. Folding a scale_bias into the convolution before
 // it changes that node's output, clamp and weights, so those live here rather than in the plan.
@@ -419,22 +373,22 @@ void XnnpackExecutor::build_runtime(Segment& segment) {
   const uint32_t external_count =
       static_cast<uint32_t>(segment.inputs.size() + segment.outputs.size());
   xnn_subgraph_t raw = nullptr;
-  check(xnn_create_subgraph(external_count, 0, &raw), "create XNNPACK subgraph", where);
+  xnnpack_check(xnn_create_subgraph(external_count, 0, &raw), "create XNNPACK subgraph", where);
   SubgraphPtr subgraph(raw);
 
   std::vector<uint32_t> ids(plan_.shapes.size(), XNN_INVALID_VALUE_ID);
   auto define_value = [&](int value, uint32_t external_id, uint32_t flags) {
     const std::vector<std::size_t> dims = dims_of(plan_.shapes[value]);
-    check(xnn_define_tensor_value(subgraph.get(), xnn_datatype_fp32, dims.size(), dims.data(),
-                                  nullptr, external_id, flags, &ids[value]),
-          "define XNNPACK value", "value " + std::to_string(value) + " in " + where);
+    xnnpack_check(xnn_define_tensor_value(subgraph.get(), xnn_datatype_fp32, dims.size(),
+                                          dims.data(), nullptr, external_id, flags, &ids[value]),
+                  "define XNNPACK value", "value " + std::to_string(value) + " in " + where);
   };
   auto define_static = [&](const LoweredNode& node, std::vector<std::size_t> dims,
                            const float* data) {
     uint32_t id = XNN_INVALID_VALUE_ID;
-    check(xnn_define_tensor_value(subgraph.get(), xnn_datatype_fp32, dims.size(), dims.data(), data,
-                                  XNN_INVALID_VALUE_ID, 0, &id),
-          "define XNNPACK weights of " + node_label(node), op_type_name(node.op()));
+    xnnpack_check(xnn_define_tensor_value(subgraph.get(), xnn_datatype_fp32, dims.size(),
+                                          dims.data(), data, XNN_INVALID_VALUE_ID, 0, &id),
+                  "define XNNPACK weights of " + node_label(node), op_type_name(node.op()));
     return id;
   };
 
@@ -553,17 +507,17 @@ void XnnpackExecutor::build_runtime(Segment& segment) {
         status = xnn_status_unsupported_parameter;  // runs_in_xnnpack keeps these out
         break;
     }
-    check(status, "define XNNPACK " + node_label(*node), op_type_name(node->op()));
+    xnnpack_check(status, "define XNNPACK " + node_label(*node), op_type_name(node->op()));
   }
 
   xnn_runtime_t runtime = nullptr;
-  check(xnn_create_runtime_v2(subgraph.get(), threadpool_.get(), 0, &runtime),
-        "create XNNPACK runtime", where);
+  xnnpack_check(xnn_create_runtime_v2(subgraph.get(), threadpool_.get(), 0, &runtime),
+                "create XNNPACK runtime", where);
   segment.runtime.reset(runtime);
 }
 
 void XnnpackExecutor::setup_runtime(Segment& segment) {
-  check(
+  xnnpack_check(
       xnn_setup_runtime(segment.runtime.get(), segment.externals.size(), segment.externals.data()),
       "set up XNNPACK runtime",
       "segment '" + segment.nodes.front()->name() + "'..'" + segment.nodes.back()->name() + "'");
@@ -586,8 +540,8 @@ void XnnpackExecutor::run(const Tensor& input) {
     if (step.segment != nullptr) {
       const xnn_status status = xnn_invoke_runtime(step.segment->runtime.get());
       if (status != xnn_status_success) {
-        check(status, "run XNNPACK runtime",
-              "segment '" + step.segment->nodes.front()->name() + "'");
+        xnnpack_check(status, "run XNNPACK runtime",
+                      "segment '" + step.segment->nodes.front()->name() + "'");
       }
     } else {
       run_fallback(*step.fallback);

@@ -51,8 +51,7 @@ bool Attributes::has(const std::string& name) const {
   return numbers_.count(name) != 0 || strings_.count(name) != 0;
 }
 
-int Attributes::get_int(const std::string& name, int fallback, int min_value,
-                        int max_value) const {
+int Attributes::get_int(const std::string& name, int fallback, int min_value, int max_value) const {
   auto it = numbers_.find(name);
   if (it == numbers_.end()) return fallback;
   const double v = it->second;

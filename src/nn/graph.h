@@ -18,15 +18,15 @@ enum class OpType {
   kScaleBias,        // weights: scale [C], bias [C] (batch norm folded)
   kRelu,
   kRelu6,
-  kPRelu,            // weights: slope [C]
-  kAdd,              // two inputs of equal shape
+  kPRelu,  // weights: slope [C]
+  kAdd,    // two inputs of equal shape
   kMaxPool2d,
-  kAvgPool2d,        // divides by the number of non-padded pixels in the window
+  kAvgPool2d,  // divides by the number of non-padded pixels in the window
   kGlobalAvgPool,
-  kPad,              // spatial and channel constant padding
-  kConcat,           // along channels
-  kReshape,          // to [N, height, width, channels] keeping NHWC element order
-  kL2Normalize,      // over channels, per pixel
+  kPad,          // spatial and channel constant padding
+  kConcat,       // along channels
+  kReshape,      // to [N, height, width, channels] keeping NHWC element order
+  kL2Normalize,  // over channels, per pixel
 };
 
 const char* op_type_name(OpType op);

@@ -15,8 +15,9 @@ int GraphBuilder::add(OpType op, const std::vector<int>& inputs, Attributes attr
                       std::map<std::string, Weight> weights, std::string name) {
   Node node;
   node.op = op;
-  node.name = name.empty() ? std::string(op_type_name(op)) + "_" + std::to_string(graph_.nodes.size())
-                           : std::move(name);
+  node.name = name.empty()
+                  ? std::string(op_type_name(op)) + "_" + std::to_string(graph_.nodes.size())
+                  : std::move(name);
   node.inputs = inputs;
   node.attributes = std::move(attributes);
   node.weights = std::move(weights);

@@ -25,7 +25,9 @@ struct ModelMetadata {
   std::string license;
   std::map<std::string, std::string> properties;  // free-form keys for later stages
 
-  Shape input_shape(int batch = 1) const { return Shape{batch, input_height, input_width, input_channels}; }
+  Shape input_shape(int batch = 1) const {
+    return Shape{batch, input_height, input_width, input_channels};
+  }
 };
 
 struct Model {

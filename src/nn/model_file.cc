@@ -123,12 +123,13 @@ Weight read_weight(ByteReader& r) {
     r.fail("unknown weight dtype " + std::to_string(dtype) + " (this version reads 1 = float32)");
   }
   const std::uint32_t rank = r.u32("weight rank");
-  if (rank > kMaxRank) r.fail("weight rank " + std::to_string(rank) + " is above " +
-                              std::to_string(kMaxRank));
+  if (rank > kMaxRank)
+    r.fail("weight rank " + std::to_string(rank) + " is above " + std::to_string(kMaxRank));
   std::size_t count = 1;
   for (std::uint32_t i = 0; i < rank; ++i) {
     const std::uint32_t d = r.u32("weight dimension");
-    if (d == 0 || d > (1u << 24)) r.fail("weight dimension " + std::to_string(d) + " is out of range");
+    if (d == 0 || d > (1u << 24))
+      r.fail("weight dimension " + std::to_string(d) + " is out of range");
     weight.dims.push_back(static_cast<int>(d));
     count *= d;
     if (count > r.remaining() / sizeof(float)) {
@@ -308,7 +309,8 @@ void save_model(const Model& model, const std::string& path) {
   {
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);
     if (!out) throw Error("cannot write model file (" + path + "): " + std::strerror(errno));
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    out.write(reinterpret_cast<const char*>(bytes.data()),
+              static_cast<std::streamsize>(bytes.size()));
     if (!out.flush()) {
       throw Error("cannot write model file (" + path + "): " + std::strerror(errno));
     }

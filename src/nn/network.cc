@@ -19,8 +19,8 @@ Network::Network(std::shared_ptr<const Model> model, const NetworkOptions& optio
 
 const std::vector<Tensor>& Network::run(const Tensor& input) {
   if (input.shape() != input_shape()) {
-    throw Error("cannot run network '" + model_->metadata.name + "' (input " +
-                input.shape().str() + "): expected input shape " + input_shape().str());
+    throw Error("cannot run network '" + model_->metadata.name + "' (input " + input.shape().str() +
+                "): expected input shape " + input_shape().str());
   }
   executor_->run(input);
   return executor_->outputs();

@@ -61,8 +61,8 @@ struct PadParams {
   float value = 0.0f;
 };
 
-// Output size of a windowed operator along one axis: floor((in + pads - dilated_kernel) / stride) + 1.
-// Returns 0 or less when the window does not fit; callers turn that into an error.
+// Output size of a windowed operator along one axis: floor((in + pads - dilated_kernel) / stride)
+// + 1. Returns 0 or less when the window does not fit; callers turn that into an error.
 inline int window_output_size(int in, int pad_before, int pad_after, int kernel, int stride,
                               int dilation) {
   const int effective = (kernel - 1) * dilation + 1;

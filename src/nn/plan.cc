@@ -111,8 +111,8 @@ Activation read_activation(const Node& node) {
 
 void expect_inputs(const Node& node, const std::vector<Shape>& inputs, std::size_t count) {
   if (inputs.size() != count) {
-    fail(node, "takes " + std::to_string(count) + " input(s), has " +
-                   std::to_string(inputs.size()));
+    fail(node,
+         "takes " + std::to_string(count) + " input(s), has " + std::to_string(inputs.size()));
   }
 }
 
@@ -137,8 +137,8 @@ PlannedNode plan_node(const Node& node, const std::vector<Shape>& ins, Shape* ou
       expect_inputs(node, ins, 1);
       const std::vector<int> f = filter_dims(node);
       if (f[3] != in.c) {
-        fail(node, "filter expects " + std::to_string(f[3]) + " input channels, input is " +
-                       in.str());
+        fail(node,
+             "filter expects " + std::to_string(f[3]) + " input channels, input is " + in.str());
       }
       p.conv.window = read_window(node, in, f[1], f[2], 1);
       p.conv.in_channels = f[3];
@@ -245,8 +245,7 @@ PlannedNode plan_node(const Node& node, const std::vector<Shape>& ins, Shape* ou
       out.c = 0;
       for (const Shape& s : ins) {
         if (s.n != in.n || s.h != in.h || s.w != in.w) {
-          fail(node, "cannot concatenate " + s.str() + " with " + in.str() +
-                         " along channels");
+          fail(node, "cannot concatenate " + s.str() + " with " + in.str() + " along channels");
         }
         out.c += s.c;
       }

@@ -17,13 +17,13 @@ struct PlannedNode {
   std::vector<int> inputs;
   int output = -1;
 
-  Conv2dParams conv;                  // kConv2d
-  DepthwiseConv2dParams depthwise;    // kDepthwiseConv2d
+  Conv2dParams conv;                // kConv2d
+  DepthwiseConv2dParams depthwise;  // kDepthwiseConv2d
   FullyConnectedParams fully_connected;
-  Pool2dParams pool;                  // kMaxPool2d, kAvgPool2d
-  PadParams pad;                      // kPad
-  Activation activation;              // fused output clamp (conv, depthwise, fc, add, scale_bias)
-  float epsilon = 0.0f;               // kL2Normalize
+  Pool2dParams pool;      // kMaxPool2d, kAvgPool2d
+  PadParams pad;          // kPad
+  Activation activation;  // fused output clamp (conv, depthwise, fc, add, scale_bias)
+  float epsilon = 0.0f;   // kL2Normalize
 
   const float* weight_data(const char* role) const;  // nullptr when the node has no such weight
 };
@@ -45,6 +45,7 @@ Plan make_plan(const Graph& graph, const Shape& input_shape, const PlanOptions& 
 
 // Shape inference and validation for one node, given its input shapes; used by make_plan and by
 // the graph builder.
-PlannedNode plan_node(const Node& node, const std::vector<Shape>& input_shapes, Shape* output_shape);
+PlannedNode plan_node(const Node& node, const std::vector<Shape>& input_shapes,
+                      Shape* output_shape);
 
 }  // namespace fu::nn

@@ -264,7 +264,8 @@ Model make_sample_network(const std::string& name, std::uint32_t seed) {
     return single_layer(name, seed);
   }
   std::string known;
-  for (const SampleNetwork& s : sample_networks()) known += std::string(known.empty() ? "" : ", ") + s.name;
+  for (const SampleNetwork& s : sample_networks())
+    known += std::string(known.empty() ? "" : ", ") + s.name;
   throw Error("cannot make sample network (" + name + "): unknown name; known: " + known);
 }
 

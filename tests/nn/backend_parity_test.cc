@@ -78,8 +78,8 @@ int conv(GraphBuilder& b, Rng& r, int x, int out, int k, int stride, int dilatio
                {{"filter", r.weight({out, k, k, in})}, {"bias", r.weight({out})}});
 }
 
-int depthwise(GraphBuilder& b, Rng& r, int x, int k, int stride, int dilation,
-              const Padding2d& pad, const char* mode = "explicit") {
+int depthwise(GraphBuilder& b, Rng& r, int x, int k, int stride, int dilation, const Padding2d& pad,
+              const char* mode = "explicit") {
   const int c = b.shape(x).c;
   return b.add(OpType::kDepthwiseConv2d, {x}, window(k, k, stride, dilation, pad, mode),
                {{"filter", r.weight({1, k, k, c})}, {"bias", r.weight({c})}});
@@ -88,56 +88,143 @@ int depthwise(GraphBuilder& b, Rng& r, int x, int k, int stride, int dilation,
 std::vector<LayerCase> layer_cases() {
   const Padding2d none;
   return {
-      {"conv1x1", {1, 9, 7, 16}, [=](GraphBuilder& b, Rng& r) { return conv(b, r, 0, 24, 1, 1, 1, none); }},
-      {"conv1x1_odd_channels", {2, 5, 3, 13}, [=](GraphBuilder& b, Rng& r) { return conv(b, r, 0, 11, 1, 1, 1, none); }},
-      {"conv3x3_same", {1, 11, 10, 8}, [=](GraphBuilder& b, Rng& r) { return conv(b, r, 0, 16, 3, 1, 1, none, "same"); }},
-      {"conv3x3_stride2_same", {1, 12, 13, 5}, [=](GraphBuilder& b, Rng& r) { return conv(b, r, 0, 9, 3, 2, 1, none, "same"); }},
-      {"conv5x5_dilated_asymmetric", {1, 14, 12, 3}, [=](GraphBuilder& b, Rng& r) { return conv(b, r, 0, 8, 5, 1, 2, Padding2d{1, 3, 0, 2}); }},
-      {"conv7x7_stride2_valid", {1, 20, 21, 3}, [=](GraphBuilder& b, Rng& r) { return conv(b, r, 0, 32, 7, 2, 1, none, "valid"); }},
-      {"conv_relu_fused", {1, 8, 8, 4}, [=](GraphBuilder& b, Rng& r) { return b.add(OpType::kRelu, {conv(b, r, 0, 8, 3, 1, 1, none, "same")}); }},
-      {"conv_relu6_fused", {1, 8, 8, 4}, [=](GraphBuilder& b, Rng& r) { return b.add(OpType::kRelu6, {conv(b, r, 0, 8, 1, 1, 1, none)}); }},
-      {"depthwise3x3", {1, 10, 9, 13}, [=](GraphBuilder& b, Rng& r) { return depthwise(b, r, 0, 3, 1, 1, none, "same"); }},
-      {"depthwise5x5_stride2", {2, 11, 12, 8}, [=](GraphBuilder& b, Rng& r) { return depthwise(b, r, 0, 5, 2, 1, none, "same"); }},
-      {"depthwise3x3_dilated", {1, 12, 12, 6}, [=](GraphBuilder& b, Rng& r) { return depthwise(b, r, 0, 3, 1, 2, Padding2d{2, 1, 0, 2}); }},
-      {"depthwise7x7_valid_global", {1, 7, 7, 32}, [=](GraphBuilder& b, Rng& r) { return depthwise(b, r, 0, 7, 1, 1, none, "valid"); }},
-      {"fully_connected", {2, 3, 3, 10}, [](GraphBuilder& b, Rng& r) {
-         return b.add(OpType::kFullyConnected, {0}, {}, {{"filter", r.weight({33, 90})}, {"bias", r.weight({33})}}); }},
-      {"fully_connected_no_bias", {1, 1, 1, 64}, [](GraphBuilder& b, Rng& r) {
-         return b.add(OpType::kFullyConnected, {0}, {}, {{"filter", r.weight({7, 64})}}); }},
-      {"scale_bias", {1, 5, 6, 7}, [](GraphBuilder& b, Rng& r) {
-         return b.add(OpType::kScaleBias, {0}, {}, {{"scale", r.weight({7})}, {"bias", r.weight({7})}}); }},
+      {"conv1x1",
+       {1, 9, 7, 16},
+       [=](GraphBuilder& b, Rng& r) { return conv(b, r, 0, 24, 1, 1, 1, none); }},
+      {"conv1x1_odd_channels",
+       {2, 5, 3, 13},
+       [=](GraphBuilder& b, Rng& r) { return conv(b, r, 0, 11, 1, 1, 1, none); }},
+      {"conv3x3_same",
+       {1, 11, 10, 8},
+       [=](GraphBuilder& b, Rng& r) { return conv(b, r, 0, 16, 3, 1, 1, none, "same"); }},
+      {"conv3x3_stride2_same",
+       {1, 12, 13, 5},
+       [=](GraphBuilder& b, Rng& r) { return conv(b, r, 0, 9, 3, 2, 1, none, "same"); }},
+      {"conv5x5_dilated_asymmetric",
+       {1, 14, 12, 3},
+       [=](GraphBuilder& b, Rng& r) {
+         return conv(b, r, 0, 8, 5, 1, 2, Padding2d{1, 3, 0, 2});
+       }},
+      {"conv7x7_stride2_valid",
+       {1, 20, 21, 3},
+       [=](GraphBuilder& b, Rng& r) { return conv(b, r, 0, 32, 7, 2, 1, none, "valid"); }},
+      {"conv_relu_fused",
+       {1, 8, 8, 4},
+       [=](GraphBuilder& b, Rng& r) {
+         return b.add(OpType::kRelu, {conv(b, r, 0, 8, 3, 1, 1, none, "same")});
+       }},
+      {"conv_relu6_fused",
+       {1, 8, 8, 4},
+       [=](GraphBuilder& b, Rng& r) {
+         return b.add(OpType::kRelu6, {conv(b, r, 0, 8, 1, 1, 1, none)});
+       }},
+      {"depthwise3x3",
+       {1, 10, 9, 13},
+       [=](GraphBuilder& b, Rng& r) { return depthwise(b, r, 0, 3, 1, 1, none, "same"); }},
+      {"depthwise5x5_stride2",
+       {2, 11, 12, 8},
+       [=](GraphBuilder& b, Rng& r) { return depthwise(b, r, 0, 5, 2, 1, none, "same"); }},
+      {"depthwise3x3_dilated",
+       {1, 12, 12, 6},
+       [=](GraphBuilder& b, Rng& r) {
+         return depthwise(b, r, 0, 3, 1, 2, Padding2d{2, 1, 0, 2});
+       }},
+      {"depthwise7x7_valid_global",
+       {1, 7, 7, 32},
+       [=](GraphBuilder& b, Rng& r) { return depthwise(b, r, 0, 7, 1, 1, none, "valid"); }},
+      {"fully_connected",
+       {2, 3, 3, 10},
+       [](GraphBuilder& b, Rng& r) {
+         return b.add(OpType::kFullyConnected, {0}, {},
+                      {{"filter", r.weight({33, 90})}, {"bias", r.weight({33})}});
+       }},
+      {"fully_connected_no_bias",
+       {1, 1, 1, 64},
+       [](GraphBuilder& b, Rng& r) {
+         return b.add(OpType::kFullyConnected, {0}, {}, {{"filter", r.weight({7, 64})}});
+       }},
+      {"scale_bias",
+       {1, 5, 6, 7},
+       [](GraphBuilder& b, Rng& r) {
+         return b.add(OpType::kScaleBias, {0}, {},
+                      {{"scale", r.weight({7})}, {"bias", r.weight({7})}});
+       }},
       {"relu", {1, 5, 6, 7}, [](GraphBuilder& b, Rng&) { return b.add(OpType::kRelu, {0}); }},
-      {"relu6", {1, 5, 6, 7}, [](GraphBuilder& b, Rng&) {
+      {"relu6",
+       {1, 5, 6, 7},
+       [](GraphBuilder& b, Rng&) {
          // Scaled up first so that values cross 6.
-         return b.add(OpType::kRelu6, {b.add(OpType::kScaleBias, {0}, {}, {{"scale", Weight{{7}, std::vector<float>(7, 5.0f)}}, {"bias", Weight{{7}, std::vector<float>(7, 1.0f)}}})}); }},
-      {"prelu", {1, 5, 6, 9}, [](GraphBuilder& b, Rng& r) {
-         return b.add(OpType::kPRelu, {0}, {}, {{"slope", r.weight({9}, 0.0f, 0.5f)}}); }},
-      {"add", {1, 6, 5, 8}, [=](GraphBuilder& b, Rng& r) {
-         return b.add(OpType::kAdd, {conv(b, r, 0, 8, 1, 1, 1, none), 0}); }},
-      {"max_pool2x2", {1, 9, 8, 5}, [=](GraphBuilder& b, Rng&) {
-         return b.add(OpType::kMaxPool2d, {0}, window(2, 2, 2, 1, none)); }},
-      {"max_pool3x3_same", {1, 9, 8, 5}, [=](GraphBuilder& b, Rng&) {
-         return b.add(OpType::kMaxPool2d, {0}, window(3, 3, 2, 1, none, "same")); }},
-      {"avg_pool2x2_padded", {1, 9, 7, 6}, [=](GraphBuilder& b, Rng&) {
-         return b.add(OpType::kAvgPool2d, {0}, window(2, 2, 2, 1, Padding2d{0, 1, 0, 1})); }},
-      {"avg_pool3x3_same", {1, 8, 8, 4}, [=](GraphBuilder& b, Rng&) {
-         return b.add(OpType::kAvgPool2d, {0}, window(3, 3, 1, 1, none, "same")); }},
-      {"global_avg_pool", {2, 7, 6, 10}, [](GraphBuilder& b, Rng&) { return b.add(OpType::kGlobalAvgPool, {0}); }},
-      {"pad_spatial_and_channels", {1, 4, 5, 3}, [](GraphBuilder& b, Rng&) {
+         return b.add(OpType::kRelu6,
+                      {b.add(OpType::kScaleBias, {0}, {},
+                             {{"scale", Weight{{7}, std::vector<float>(7, 5.0f)}},
+                              {"bias", Weight{{7}, std::vector<float>(7, 1.0f)}}})});
+       }},
+      {"prelu",
+       {1, 5, 6, 9},
+       [](GraphBuilder& b, Rng& r) {
+         return b.add(OpType::kPRelu, {0}, {}, {{"slope", r.weight({9}, 0.0f, 0.5f)}});
+       }},
+      {"add",
+       {1, 6, 5, 8},
+       [=](GraphBuilder& b, Rng& r) {
+         return b.add(OpType::kAdd, {conv(b, r, 0, 8, 1, 1, 1, none), 0});
+       }},
+      {"max_pool2x2",
+       {1, 9, 8, 5},
+       [=](GraphBuilder& b, Rng&) {
+         return b.add(OpType::kMaxPool2d, {0}, window(2, 2, 2, 1, none));
+       }},
+      {"max_pool3x3_same",
+       {1, 9, 8, 5},
+       [=](GraphBuilder& b, Rng&) {
+         return b.add(OpType::kMaxPool2d, {0}, window(3, 3, 2, 1, none, "same"));
+       }},
+      {"avg_pool2x2_padded",
+       {1, 9, 7, 6},
+       [=](GraphBuilder& b, Rng&) {
+         return b.add(OpType::kAvgPool2d, {0}, window(2, 2, 2, 1, Padding2d{0, 1, 0, 1}));
+       }},
+      {"avg_pool3x3_same",
+       {1, 8, 8, 4},
+       [=](GraphBuilder& b, Rng&) {
+         return b.add(OpType::kAvgPool2d, {0}, window(3, 3, 1, 1, none, "same"));
+       }},
+      {"global_avg_pool",
+       {2, 7, 6, 10},
+       [](GraphBuilder& b, Rng&) { return b.add(OpType::kGlobalAvgPool, {0}); }},
+      {"pad_spatial_and_channels",
+       {1, 4, 5, 3},
+       [](GraphBuilder& b, Rng&) {
          Attributes a;
-         a.set("pad_top", 1); a.set("pad_bottom", 2); a.set("pad_left", 0); a.set("pad_right", 3);
-         a.set("pad_channels_before", 2); a.set("pad_channels_after", 5); a.set("value", 0.5);
-         return b.add(OpType::kPad, {0}, a); }},
-      {"concat_between_convs", {1, 6, 6, 4}, [=](GraphBuilder& b, Rng& r) {
+         a.set("pad_top", 1);
+         a.set("pad_bottom", 2);
+         a.set("pad_left", 0);
+         a.set("pad_right", 3);
+         a.set("pad_channels_before", 2);
+         a.set("pad_channels_after", 5);
+         a.set("value", 0.5);
+         return b.add(OpType::kPad, {0}, a);
+       }},
+      {"concat_between_convs",
+       {1, 6, 6, 4},
+       [=](GraphBuilder& b, Rng& r) {
          const int a = conv(b, r, 0, 3, 1, 1, 1, none);
          const int c = conv(b, r, 0, 5, 3, 1, 1, none, "same");
          const int cat = b.add(OpType::kConcat, {a, 0, c});
-         return conv(b, r, cat, 6, 1, 1, 1, none); }},
-      {"reshape", {1, 4, 6, 2}, [](GraphBuilder& b, Rng&) {
+         return conv(b, r, cat, 6, 1, 1, 1, none);
+       }},
+      {"reshape",
+       {1, 4, 6, 2},
+       [](GraphBuilder& b, Rng&) {
          Attributes a;
-         a.set("height", 1); a.set("width", 12); a.set("channels", 4);
-         return b.add(OpType::kReshape, {0}, a); }},
-      {"l2_normalize", {1, 3, 2, 17}, [](GraphBuilder& b, Rng&) { return b.add(OpType::kL2Normalize, {0}); }},
+         a.set("height", 1);
+         a.set("width", 12);
+         a.set("channels", 4);
+         return b.add(OpType::kReshape, {0}, a);
+       }},
+      {"l2_normalize",
+       {1, 3, 2, 17},
+       [](GraphBuilder& b, Rng&) { return b.add(OpType::kL2Normalize, {0}); }},
   };
 }
 

@@ -36,7 +36,8 @@ Model tiny_model() {
   a.set("padding", "same");
   Weight filter{{3, 3, 3, 2}, std::vector<float>(54, 0.5f)};
   Weight bias{{3}, {1.0f, 2.0f, 3.0f}};
-  const int x = b.add(OpType::kConv2d, {b.input()}, a, {{"filter", filter}, {"bias", bias}}, "conv");
+  const int x =
+      b.add(OpType::kConv2d, {b.input()}, a, {{"filter", filter}, {"bias", bias}}, "conv");
   b.mark_output(b.add(OpType::kRelu, {x}, {}, {}, "relu"));
   Model m;
   m.metadata.name = "tiny";
@@ -157,7 +158,8 @@ TEST(ModelFile, UnknownOpAndNonFiniteWeightsAreRejected) {
   ASSERT_NE(it, bytes.end());
   *it = 'k';
   fix_checksum(bytes);
-  EXPECT_NE(parse_error(bytes).find("unknown op 'konv2d'"), std::string::npos) << parse_error(bytes);
+  EXPECT_NE(parse_error(bytes).find("unknown op 'konv2d'"), std::string::npos)
+      << parse_error(bytes);
 }
 
 // Random corruption behind a valid checksum must end in fu::Error or a valid model, never a

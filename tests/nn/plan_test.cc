@@ -1,8 +1,9 @@
+#include "nn/plan.h"
+
 #include <gtest/gtest.h>
 
 #include "base/error.h"
 #include "nn/graph_builder.h"
-#include "nn/plan.h"
 
 namespace fu::nn {
 namespace {
@@ -80,13 +81,14 @@ TEST(Plan, DoesNotFuseWhenTheValueHasAnotherReader) {
 
 TEST(Plan, ErrorsNameTheNodeAndTheProblem) {
   GraphBuilder b(Shape{1, 4, 4, 3});
+  EXPECT_NE(
+      error_of([&] {
+        b.add(OpType::kConv2d, {b.input()}, {}, {{"filter", filled({8, 3, 3, 4}, 1)}}, "stem");
+      }).find("node 'stem' (conv2d): filter expects 4 input channels"),
+      std::string::npos);
   EXPECT_NE(error_of([&] {
-              b.add(OpType::kConv2d, {b.input()}, {}, {{"filter", filled({8, 3, 3, 4}, 1)}},
-                    "stem");
-            }).find("node 'stem' (conv2d): filter expects 4 input channels"),
-            std::string::npos);
-  EXPECT_NE(error_of([&] { b.add(OpType::kMaxPool2d, {b.input()}); })
-                .find("needs attributes kernel_h and kernel_w"),
+              b.add(OpType::kMaxPool2d, {b.input()});
+            }).find("needs attributes kernel_h and kernel_w"),
             std::string::npos);
   Attributes reshape;
   reshape.set("height", 5);
@@ -96,24 +98,26 @@ TEST(Plan, ErrorsNameTheNodeAndTheProblem) {
             std::string::npos);
   Attributes bad_padding;
   bad_padding.set("padding", "reflect");
-  EXPECT_NE(error_of([&] {
-              b.add(OpType::kConv2d, {b.input()}, bad_padding,
-                    {{"filter", filled({1, 1, 1, 3}, 1)}});
-            }).find("unknown padding 'reflect'"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([&] {
+        b.add(OpType::kConv2d, {b.input()}, bad_padding, {{"filter", filled({1, 1, 1, 3}, 1)}});
+      }).find("unknown padding 'reflect'"),
+      std::string::npos);
   Attributes fractional;
   fractional.set("stride_h", 1.5);
-  EXPECT_NE(error_of([&] {
-              b.add(OpType::kConv2d, {b.input()}, fractional,
-                    {{"filter", filled({1, 1, 1, 3}, 1)}});
-            }).find("'stride_h'"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([&] {
+        b.add(OpType::kConv2d, {b.input()}, fractional, {{"filter", filled({1, 1, 1, 3}, 1)}});
+      }).find("'stride_h'"),
+      std::string::npos);
   const int p = b.add(OpType::kPad, {b.input()}, [] {
     Attributes a;
     a.set("pad_channels_after", 1);
     return a;
   }());
-  EXPECT_NE(error_of([&] { b.add(OpType::kAdd, {b.input(), p}); }).find("different shapes"),
+  EXPECT_NE(error_of([&] {
+              b.add(OpType::kAdd, {b.input(), p});
+            }).find("different shapes"),
             std::string::npos);
 }
 
@@ -123,7 +127,9 @@ TEST(Plan, RejectsValuesUsedBeforeTheyAreComputed) {
   b.mark_output(b.add(OpType::kRelu, {r}));
   Graph g = b.finish();
   std::swap(g.nodes[0], g.nodes[1]);
-  EXPECT_NE(error_of([&] { make_plan(g, Shape{1, 2, 2, 1}); }).find("used before"),
+  EXPECT_NE(error_of([&] {
+              make_plan(g, Shape{1, 2, 2, 1});
+            }).find("used before"),
             std::string::npos);
 }
 
