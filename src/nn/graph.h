@@ -54,9 +54,18 @@ class Attributes {
   std::map<std::string, std::string> strings_;
 };
 
+// When every value of a weight is exactly min + q * scale for a whole q in 0..255 (weights that
+// came uint8-quantised, as TF.js models ship them), the model file stores q in one byte instead
+// of four, losslessly.
+struct Uint8Quantization {
+  float scale = 0.0f;
+  float min = 0.0f;
+};
+
 struct Weight {
   std::vector<int> dims;
   std::vector<float> data;
+  std::optional<Uint8Quantization> quantization;
 
   std::size_t element_count() const;  // product of dims (1 for rank 0)
 };

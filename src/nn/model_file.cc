@@ -23,6 +23,7 @@ namespace {
 constexpr char kMagic[8] = {'F', 'U', 'M', 'O', 'D', 'E', 'L', '\0'};
 constexpr std::size_t kHeaderSize = 32;
 constexpr std::uint8_t kDtypeF32 = 1;
+constexpr std::uint8_t kDtypeU8Affine = 2;  // f32 scale, f32 min, then one byte per value
 constexpr std::uint8_t kAttrNumber = 1;
 constexpr std::uint8_t kAttrString = 2;
 constexpr int kMaxInputSide = 4096;
@@ -108,40 +109,78 @@ ModelMetadata metadata_from_pairs(const ByteReader& r, std::map<std::string, std
   return m;
 }
 
+// The byte q of each value when the weight's quantization reproduces it exactly; empty otherwise.
+std::vector<std::uint8_t> exact_uint8_levels(const Weight& weight) {
+  if (!weight.quantization || !(weight.quantization->scale > 0.0f)) return {};
+  const Uint8Quantization& q = *weight.quantization;
+  std::vector<std::uint8_t> levels;
+  levels.reserve(weight.data.size());
+  for (float v : weight.data) {
+    const float level = std::round((v - q.min) / q.scale);
+    if (!(level >= 0.0f && level <= 255.0f) || q.min + level * q.scale != v) return {};
+    levels.push_back(static_cast<std::uint8_t>(level));
+  }
+  return levels;
+}
+
 void write_weight(ByteWriter& w, const std::string& role, const Weight& weight) {
   w.str(role);
-  w.u8(kDtypeF32);
+  const std::vector<std::uint8_t> levels = exact_uint8_levels(weight);
+  w.u8(levels.empty() ? kDtypeF32 : kDtypeU8Affine);
   w.u32(static_cast<std::uint32_t>(weight.dims.size()));
   for (int d : weight.dims) w.u32(static_cast<std::uint32_t>(d));
-  for (float v : weight.data) w.f32(v);
+  if (levels.empty()) {
+    for (float v : weight.data) w.f32(v);
+  } else {
+    w.f32(weight.quantization->scale);
+    w.f32(weight.quantization->min);
+    w.raw(levels.data(), levels.size());
+  }
 }
 
 Weight read_weight(ByteReader& r) {
   Weight weight;
   const std::uint8_t dtype = r.u8("weight dtype");
-  if (dtype != kDtypeF32) {
-    r.fail("unknown weight dtype " + std::to_string(dtype) + " (this version reads 1 = float32)");
+  if (dtype != kDtypeF32 && dtype != kDtypeU8Affine) {
+    r.fail("unknown weight dtype " + std::to_string(dtype) +
+           " (this version reads 1 = float32, 2 = uint8 affine)");
   }
+  const std::size_t value_bytes = dtype == kDtypeF32 ? sizeof(float) : 1;
   const std::uint32_t rank = r.u32("weight rank");
-  if (rank > kMaxRank)
+  if (rank > kMaxRank) {
     r.fail("weight rank " + std::to_string(rank) + " is above " + std::to_string(kMaxRank));
+  }
   std::size_t count = 1;
   for (std::uint32_t i = 0; i < rank; ++i) {
     const std::uint32_t d = r.u32("weight dimension");
-    if (d == 0 || d > (1u << 24))
+    if (d == 0 || d > (1u << 24)) {
       r.fail("weight dimension " + std::to_string(d) + " is out of range");
+    }
     weight.dims.push_back(static_cast<int>(d));
     count *= d;
-    if (count > r.remaining() / sizeof(float)) {
+    if (count > r.remaining() / value_bytes) {
       r.fail("weight of shape with " + std::to_string(count) + "+ values is larger than the " +
              std::to_string(r.remaining()) + " bytes left (truncated or corrupt)");
     }
   }
   weight.data.resize(count);
-  for (float& v : weight.data) {
-    v = r.f32("weight data");
-    if (!std::isfinite(v)) r.fail("weight data holds a non-finite value (NaN or infinity)");
+  if (dtype == kDtypeF32) {
+    for (float& v : weight.data) {
+      v = r.f32("weight data");
+      if (!std::isfinite(v)) r.fail("weight data holds a non-finite value (NaN or infinity)");
+    }
+    return weight;
   }
+  Uint8Quantization q;
+  q.scale = r.f32("weight scale");
+  q.min = r.f32("weight minimum");
+  if (!std::isfinite(q.scale) || !std::isfinite(q.min) || !(q.scale > 0.0f)) {
+    r.fail("uint8 weight has a bad scale or minimum");
+  }
+  std::vector<std::uint8_t> levels(count);
+  r.raw(levels.data(), count, "weight data");
+  for (std::size_t i = 0; i < count; ++i) weight.data[i] = q.min + levels[i] * q.scale;
+  weight.quantization = q;
   return weight;
 }
 

@@ -162,6 +162,26 @@ TEST(ModelFile, UnknownOpAndNonFiniteWeightsAreRejected) {
       << parse_error(bytes);
 }
 
+TEST(ModelFile, ExactlyQuantisedWeightsAreStoredInOneByteLosslessly) {
+  Model m = tiny_model();
+  Weight& filter = m.graph.nodes[0].weights["filter"];
+  const Uint8Quantization q{0.0625f, -3.0f};
+  for (std::size_t i = 0; i < filter.data.size(); ++i) {
+    filter.data[i] = q.min + static_cast<float>((i * 37) % 256) * q.scale;
+  }
+  const std::size_t float_size = serialize_model(m).size();
+  filter.quantization = q;
+  const std::vector<std::uint8_t> bytes = serialize_model(m);
+  EXPECT_EQ(bytes.size(), float_size - filter.data.size() * 3 + 8);
+  const Model back = parse_model(bytes.data(), bytes.size(), "quantised");
+  EXPECT_EQ(back.graph.nodes[0].weight("filter")->data, filter.data);
+  EXPECT_EQ(serialize_model(back), bytes);
+
+  // A value off the grid keeps the whole weight in float32.
+  filter.data[5] += 0.01f;
+  EXPECT_EQ(serialize_model(m).size(), float_size);
+}
+
 // Random corruption behind a valid checksum must end in fu::Error or a valid model, never a
 // crash, a hang or an uncaught exception of another type.
 TEST(ModelFile, RandomCorruptionNeverCrashes) {
