@@ -104,7 +104,13 @@ ParsedArgs parse_args(const CommandSpec& spec, const std::vector<std::string>& a
   const std::size_t want = spec.positionals.size();
   const std::size_t got = parsed.positionals_.size();
   if (got < want) throw UsageError("missing " + spec.positionals[got]);
-  if (got > want) throw UsageError("unexpected argument '" + parsed.positionals_[want] + "'");
+  // A last positional named "IMAGE..." takes one or more values.
+  const bool variadic =
+      want > 0 && spec.positionals.back().size() > 3 &&
+      spec.positionals.back().compare(spec.positionals.back().size() - 3, 3, "...") == 0;
+  if (got > want && !variadic) {
+    throw UsageError("unexpected argument '" + parsed.positionals_[want] + "'");
+  }
   return parsed;
 }
 

@@ -19,6 +19,8 @@ namespace fu::tools {
 constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;  // a fu::Error or any other failure while working
 constexpr int kExitUsage = 2;    // the command line itself is wrong
+// verify/identify ran fine and the face did not match: scripts can branch on it, like grep's 1.
+constexpr int kExitRejected = 3;
 
 // The command line is wrong: main prints the message and a hint to --help, then exits kExitUsage.
 class UsageError : public std::runtime_error {

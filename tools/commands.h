@@ -18,6 +18,16 @@ struct Command {
 };
 
 extern const Command kBenchCommand;
+extern const Command kCalibrateCommand;
+extern const Command kDetectCommand;
+extern const Command kEmbedCommand;
+extern const Command kEnrollCommand;
+extern const Command kEvalCommand;
+extern const Command kIdentifyCommand;
+extern const Command kRemoveCommand;
+extern const Command kUsersCommand;
+extern const Command kVerifyCommand;
+extern const Command kConvertCommand;
 extern const Command kInfoCommand;
 extern const Command kRunCommand;
 extern const Command kSampleCommand;

@@ -17,10 +17,9 @@ namespace {
 
 // The order here is the order of `faceunlock --help`.
 const Command* const kCommands[] = {
-    &kInfoCommand,
-    &kRunCommand,
-    &kSampleCommand,
-    &kBenchCommand,
+    &kDetectCommand, &kEmbedCommand,  &kEnrollCommand, &kVerifyCommand,    &kIdentifyCommand,
+    &kUsersCommand,  &kRemoveCommand, &kEvalCommand,   &kCalibrateCommand, &kInfoCommand,
+    &kRunCommand,    &kSampleCommand, &kBenchCommand,  &kConvertCommand,
 };
 
 const Command* find_command(const std::string& name) {
@@ -32,7 +31,8 @@ const Command* find_command(const std::string& name) {
 
 void print_usage(std::ostream& out) {
   out << "usage: faceunlock COMMAND [options]\n\n"
-         "Face unlock on the command line: inspect, run and time models.\n\n"
+         "Face unlock on the command line: detect, embed, enroll and verify faces; "
+         "evaluate,\ncalibrate, convert, inspect, run and time models.\n\n"
          "commands:\n";
   std::size_t width = 0;
   for (const Command* c : kCommands) width = std::max(width, std::strlen(c->name));

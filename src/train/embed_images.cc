@@ -35,7 +35,8 @@ face::Face absolute(const RelativeFace& r, int width, int height) {
 }
 
 // Runs `work(index, pipeline)` for every index on `jobs` threads, each owning a pipeline.
-void for_each_parallel(std::size_t count, int jobs, const std::shared_ptr<const nn::Model>& detector,
+void for_each_parallel(std::size_t count, int jobs,
+                       const std::shared_ptr<const nn::Model>& detector,
                        const std::shared_ptr<const nn::Model>& embedder, nn::Backend backend,
                        const face::DetectOptions& detect,
                        const std::function<void(std::size_t, face::FacePipeline&)>& work) {
@@ -74,24 +75,24 @@ std::vector<EmbeddedImage> embed_images(const std::vector<std::string>& paths,
   std::vector<RelativeFace> found(paths.size());
   std::atomic<std::size_t> done{0};
   const std::size_t total = paths.size();
-  for_each_parallel(
-      paths.size(), options.jobs, detector, embedder, options.backend, options.detect,
-      [&](std::size_t i, face::FacePipeline& pipeline) {
-        EmbeddedImage& r = results[i];
-        r.path = paths[i];
-        try {
-          const image::Image photo = image::read_image(paths[i]);
-          const face::FaceAnalysis analysis = pipeline.analyze(photo);
-          r.faces_found = static_cast<int>(analysis.faces.size());
-          if (analysis.has_face()) {
-            r.embedding = analysis.embedding;
-            found[i] = relative(analysis.faces[analysis.chosen], photo.width(), photo.height());
-          }
-        } catch (const Error& e) {
-          r.error = e.what();
-        }
-        if (options.progress) options.progress(++done, total);
-      });
+  for_each_parallel(paths.size(), options.jobs, detector, embedder, options.backend, options.detect,
+                    [&](std::size_t i, face::FacePipeline& pipeline) {
+                      EmbeddedImage& r = results[i];
+                      r.path = paths[i];
+                      try {
+                        const image::Image photo = image::read_image(paths[i]);
+                        const face::FaceAnalysis analysis = pipeline.analyze(photo);
+                        r.faces_found = static_cast<int>(analysis.faces.size());
+                        if (analysis.has_face()) {
+                          r.embedding = analysis.embedding;
+                          found[i] = relative(analysis.faces[analysis.chosen], photo.width(),
+                                              photo.height());
+                        }
+                      } catch (const Error& e) {
+                        r.error = e.what();
+                      }
+                      if (options.progress) options.progress(++done, total);
+                    });
 
   // The average face position over the photos where one was found.
   std::vector<std::size_t> missing;
@@ -117,7 +118,8 @@ std::vector<EmbeddedImage> embed_images(const std::vector<std::string>& paths,
   }
   if (!options.fallback || missing.empty()) return results;
   if (with_face == 0) {
-    for (std::size_t i : missing) results[i].error = "no face found, and no other photo to place one";
+    for (std::size_t i : missing)
+      results[i].error = "no face found, and no other photo to place one";
     return results;
   }
   for (image::Point& p : mean.keypoints) p = {p.x / with_face, p.y / with_face};

@@ -26,7 +26,7 @@ struct EmbeddedImage {
 };
 
 struct EmbedImagesOptions {
-  int jobs = 1;                // worker threads, each with its own networks (one thread each)
+  int jobs = 1;  // worker threads, each with its own networks (one thread each)
   nn::Backend backend = nn::default_backend();
   face::DetectOptions detect;  // which faces count
   bool fallback = true;        // embed photos without a detected face from the average position

@@ -1,0 +1,72 @@
+// `faceunlock enroll`: adds templates for a user from photos. Every photo must show a face; if
+// one does not, nothing is written, so a gallery never holds half an enrollment.
+#include <iostream>
+
+#include "base/error.h"
+#include "cli.h"
+#include "commands.h"
+#include "face_cli.h"
+#include "gallery_cli.h"
+
+namespace fu::tools {
+namespace {
+
+CommandSpec enroll_spec() {
+  CommandSpec spec{kEnrollCommand.name,
+                   "--gallery FILE --user NAME IMAGE... [--json]",
+                   kEnrollCommand.summary,
+                   "The gallery file is created if it does not exist. A photo with several faces "
+                   "enrolls the most prominent one.\n",
+                   {"IMAGE..."},
+                   {gallery_flag(),
+                    {"--user", "NAME", "who the photos show (required)"},
+                    {"--json", "", "print JSON"}}};
+  for (FlagSpec& f : face_model_flags()) spec.flags.push_back(f);
+  return spec;
+}
+
+int run_enroll(const std::vector<std::string>& args) {
+  const CommandSpec spec = enroll_spec();
+  const ParsedArgs parsed = parse_args(spec, args);
+  if (parsed.has("--help")) {
+    std::cout << help_text(spec);
+    return kExitOk;
+  }
+  const std::string user = parsed.require("--user");
+  if (const std::string problem = unlock::user_name_problem(user); !problem.empty()) {
+    throw UsageError("--user: " + problem);
+  }
+  unlock::Gallery gallery = open_gallery(parsed, true);
+  const auto embedder = load_embedder(parsed);
+  std::vector<PhotoEmbedding> photos;
+  for (const std::string& path : parsed.positionals()) {
+    photos.push_back(embed_photo(parsed, path, embedder));
+  }
+  std::size_t templates = 0;
+  for (const PhotoEmbedding& p : photos) templates = gallery.enroll(user, p.embedding);
+  gallery.save(parsed.get("--gallery", ""));
+
+  if (parsed.has("--json")) {
+    JsonWriter out(std::cout);
+    out.begin_object().key("user").value(user);
+    out.key("photos").value(static_cast<int>(photos.size()));
+    out.key("templates").value(static_cast<std::uint64_t>(templates));
+    out.key("gallery").value(parsed.get("--gallery", "")).end_object();
+  } else {
+    std::cout << "enrolled " << user << " from " << photos.size() << " photo"
+              << (photos.size() == 1 ? "" : "s") << " (" << templates << " templates)\n";
+    for (std::size_t i = 0; i < photos.size(); ++i) {
+      if (photos[i].faces_found > 1) {
+        std::cout << "  note: " << parsed.positional(i) << " shows " << photos[i].faces_found
+                  << " faces; the most prominent was enrolled\n";
+      }
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+const Command kEnrollCommand = {"enroll", "add a user's face templates to a gallery", run_enroll};
+
+}  // namespace fu::tools

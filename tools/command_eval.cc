@@ -1,0 +1,190 @@
+// `faceunlock eval`: the LFW protocol on a folder of identity folders. 10-fold accuracy (the
+// threshold chosen on 9 folds, applied to the 10th), accuracy at the model's own threshold, TAR
+// at low FAR over all same- and different-identity pairs of the photos the pairs file names, how
+// often the detector found no face, and a ROC plot.
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <map>
+
+#include "base/error.h"
+#include "cli.h"
+#include "commands.h"
+#include "evaluation_report.h"
+#include "face_cli.h"
+#include "train/lfw_pairs.h"
+#include "train/metrics.h"
+
+namespace fu::tools {
+namespace {
+
+const double kTargetFars[] = {1e-3, 1e-4, 2e-5};
+
+CommandSpec eval_spec() {
+  CommandSpec spec{
+      kEvalCommand.name,
+      "--data DIR --pairs FILE [--plot ROC.svg] [--json] [--jobs N]",
+      kEvalCommand.summary,
+      "DIR holds one folder per identity (LFW: lfw/Name/Name_0001.jpg); FILE is an LFW pairs "
+      "file (pairs.txt for View 2, pairsDevTest.txt for View 1). A photo where no face is found "
+      "is embedded from the average face position of the other photos and counted.\n",
+      {},
+      {{"--data", "DIR", "the photos, one folder per identity (required)"},
+       {"--pairs", "FILE", "the pairs to score (required)"},
+       {"--plot", "FILE", "write the ROC curves as SVG"},
+       {"--json", "", "print JSON"},
+       jobs_flag()}};
+  for (FlagSpec& f : face_model_flags()) spec.flags.push_back(f);
+  return spec;
+}
+
+std::string percent(double fraction, int digits = 2) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.*f%%", digits, 100.0 * fraction);
+  return text;
+}
+
+int run_eval(const std::vector<std::string>& args) {
+  const CommandSpec spec = eval_spec();
+  const ParsedArgs parsed = parse_args(spec, args);
+  if (parsed.has("--help")) {
+    std::cout << help_text(spec);
+    return kExitOk;
+  }
+  const std::string data = parsed.require("--data");
+  const std::string pairs_file = parsed.require("--pairs");
+  const int jobs = parse_jobs(parsed);
+  const auto detector = load_detector(parsed);
+  const auto embedder = load_embedder(parsed);
+  const std::vector<train::LfwPair> pairs = train::read_lfw_pairs(pairs_file, data);
+
+  // The distinct photos the pairs name, each with its identity.
+  std::map<std::string, std::size_t> index;
+  std::map<std::string, int> identity;
+  std::vector<std::string> paths;
+  std::vector<int> labels;
+  auto add = [&](const std::string& path, const std::string& name) {
+    if (index.count(path)) return;
+    const int label = identity.emplace(name, static_cast<int>(identity.size())).first->second;
+    index[path] = paths.size();
+    paths.push_back(path);
+    labels.push_back(label);
+  };
+  for (const train::LfwPair& p : pairs) {
+    add(p.path_a, p.name_a);
+    add(p.path_b, p.name_b);
+  }
+  const EmbeddedSet set =
+      embed_set(paths, labels, detector, embedder, selected_backend(parsed), jobs);
+
+  std::vector<train::ScoredPair> scored;
+  for (const train::LfwPair& p : pairs) {
+    scored.push_back(
+        {dot(set.photos[index[p.path_a]].embedding, set.photos[index[p.path_b]].embedding), p.same,
+         p.fold});
+  }
+  const bool folds = std::any_of(pairs.begin(), pairs.end(), [](auto& p) { return p.fold > 0; });
+  std::optional<train::KFoldAccuracy> kfold;
+  if (folds) kfold = train::k_fold_accuracy(scored);
+  const train::ThresholdChoice best = train::best_accuracy_threshold(scored);
+  std::optional<float> model_threshold;
+  if (auto it = embedder->metadata.properties.find("embedder.threshold");
+      it != embedder->metadata.properties.end()) {
+    model_threshold = std::strtof(it->second.c_str(), nullptr);
+  }
+  const train::RocCurve pair_roc = train::roc_curve(scored);
+  const train::ScoreHistogram histogram = score_set(set, jobs);
+  const train::RocCurve all_roc = histogram.roc();
+  std::vector<train::TarAtFar> tars;
+  for (double far : kTargetFars) tars.push_back(train::tar_at_far(all_roc, far));
+
+  if (parsed.has("--plot")) {
+    train::RocPlotOptions plot;
+    plot.title = embedder->metadata.name + " on " + pairs_file;
+    plot.marked_fars = {1e-3, 1e-4, 2e-5};
+    train::write_roc_svg(parsed.get("--plot", ""),
+                         {{"all pairs of the " + std::to_string(paths.size()) + " photos", all_roc},
+                          {"the " + std::to_string(pairs.size()) + " protocol pairs", pair_roc}},
+                         plot);
+  }
+
+  const double ms_per_photo = 1000.0 * set.seconds / std::max<std::size_t>(1, paths.size());
+  if (parsed.has("--json")) {
+    JsonWriter out(std::cout);
+    out.begin_object().key("model").value(embedder->metadata.name);
+    out.key("detector").value(detector->metadata.name);
+    out.key("pairs_file").value(pairs_file);
+    out.key("pairs").value(static_cast<std::uint64_t>(pairs.size()));
+    out.key("photos").value(static_cast<std::uint64_t>(paths.size()));
+    out.key("photos_without_face").value(static_cast<std::uint64_t>(set.no_face));
+    out.key("photos_with_several_faces").value(static_cast<std::uint64_t>(set.several_faces));
+    if (kfold) {
+      out.key("kfold").begin_object().key("mean").value(kfold->mean);
+      out.key("sample_std").value(kfold->sample_std);
+      out.key("standard_error").value(kfold->standard_error).key("folds").begin_array();
+      for (const train::FoldAccuracy& f : kfold->folds) {
+        out.begin_object().key("fold").value(f.fold).key("threshold").value(f.threshold);
+        out.key("accuracy").value(f.accuracy).end_object();
+      }
+      out.end_array().end_object();
+    }
+    out.key("best_threshold").value(best.threshold).key("best_accuracy").value(best.accuracy);
+    if (model_threshold) {
+      out.key("model_threshold").value(*model_threshold);
+      out.key("accuracy_at_model_threshold")
+          .value(train::accuracy_at_threshold(scored, *model_threshold));
+    }
+    out.key("all_pairs").begin_object();
+    out.key("same").value(all_roc.same_pairs).key("different").value(all_roc.different_pairs);
+    out.key("tar_at_far").begin_array();
+    for (const train::TarAtFar& t : tars) {
+      out.begin_object().key("far").value(t.target_far).key("measurable").value(t.measurable);
+      out.key("tar").value(t.tar).key("threshold").value(t.threshold).end_object();
+    }
+    out.end_array().end_object();
+    out.key("seconds").value(set.seconds).key("ms_per_photo").value(ms_per_photo);
+    out.end_object();
+    return kExitOk;
+  }
+
+  std::cout << embedder->metadata.name << " with " << detector->metadata.name << " on "
+            << pairs_file << ": " << pairs.size() << " pairs, " << paths.size() << " photos\n";
+  std::cout << "  no face found: " << set.no_face << " photos ("
+            << percent(static_cast<double>(set.no_face) / paths.size()) << ", embedded from the "
+            << "average face position); several faces: " << set.several_faces << "\n";
+  if (kfold) {
+    std::cout << "  10-fold accuracy: " << percent(kfold->mean) << " +- "
+              << percent(kfold->sample_std) << " (sample std; standard error "
+              << percent(kfold->standard_error) << ")\n";
+  }
+  std::cout << "  best threshold on these pairs: " << best.threshold << " (accuracy "
+            << percent(best.accuracy) << "; chosen on the test pairs themselves)\n";
+  if (model_threshold) {
+    std::cout << "  at the model's threshold " << *model_threshold << ": "
+              << percent(train::accuracy_at_threshold(scored, *model_threshold)) << "\n";
+  }
+  std::cout << "  all pairs of the photos: " << all_roc.same_pairs << " same, "
+            << all_roc.different_pairs << " different\n";
+  for (const train::TarAtFar& t : tars) {
+    char line[128];
+    if (t.measurable) {
+      std::snprintf(line, sizeof line, "    TAR at FAR %g: %s (threshold %.4f)\n", t.target_far,
+                    percent(t.tar).c_str(), t.threshold);
+    } else {
+      std::snprintf(line, sizeof line, "    TAR at FAR %g: not measurable with so few pairs\n",
+                    t.target_far);
+    }
+    std::cout << line;
+  }
+  char line[128];
+  std::snprintf(line, sizeof line, "  time: %.1f s (%.1f ms per photo with %d jobs)\n", set.seconds,
+                ms_per_photo, jobs);
+  std::cout << line;
+  return kExitOk;
+}
+
+}  // namespace
+
+const Command kEvalCommand = {"eval", "evaluate an embedder with the LFW protocol", run_eval};
+
+}  // namespace fu::tools

@@ -1,0 +1,63 @@
+#include "evaluation_report.h"
+
+#include <chrono>
+
+#include "base/error.h"
+#include "face_cli.h"
+
+namespace fu::tools {
+
+EmbeddedSet embed_set(std::vector<std::string> paths, std::vector<int> labels,
+                      std::shared_ptr<const nn::Model> detector,
+                      std::shared_ptr<const nn::Model> embedder, nn::Backend backend, int jobs) {
+  EmbeddedSet set;
+  set.paths = std::move(paths);
+  set.labels = std::move(labels);
+  ProgressBar progress("embedding " + std::to_string(set.paths.size()) + " photos", true);
+  train::EmbedImagesOptions options;
+  options.jobs = jobs;
+  options.backend = backend;
+  options.progress = [&](std::size_t done, std::size_t total) { progress.update(done, total); };
+  const auto start = std::chrono::steady_clock::now();
+  set.photos = train::embed_images(set.paths, std::move(detector), std::move(embedder), options);
+  set.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  std::string failures;
+  std::size_t failed = 0;
+  for (const train::EmbeddedImage& p : set.photos) {
+    if (p.embedding.empty()) {
+      if (++failed <= 3) failures += "\n  " + p.error;
+      continue;
+    }
+    set.no_face += p.fallback ? 1 : 0;
+    set.several_faces += p.faces_found > 1 ? 1 : 0;
+  }
+  if (failed > 0) {
+    throw Error("cannot embed photos (" + std::to_string(failed) + " of " +
+                std::to_string(set.paths.size()) + "): " + failures);
+  }
+  return set;
+}
+
+train::ScoreHistogram score_set(const EmbeddedSet& set, int jobs) {
+  const std::size_t dimension = set.photos.empty() ? 0 : set.photos[0].embedding.size();
+  std::vector<float> rows;
+  rows.reserve(set.photos.size() * dimension);
+  for (const train::EmbeddedImage& p : set.photos) {
+    rows.insert(rows.end(), p.embedding.begin(), p.embedding.end());
+  }
+  train::LabeledEmbeddings embeddings;
+  embeddings.data = rows.data();
+  embeddings.count = set.photos.size();
+  embeddings.dimension = dimension;
+  embeddings.labels = &set.labels;
+  return train::score_all_pairs_histogram(embeddings, jobs);
+}
+
+float dot(const std::vector<float>& a, const std::vector<float>& b) {
+  float sum = 0.0f;
+  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) sum += a[i] * b[i];
+  return sum;
+}
+
+}  // namespace fu::tools

@@ -1,0 +1,35 @@
+// Embedding the photos an evaluation or a calibration names and scoring them: shared by
+// `faceunlock eval` and `faceunlock calibrate`.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nn/model.h"
+#include "train/embed_images.h"
+#include "train/pair_scores.h"
+
+namespace fu::tools {
+
+struct EmbeddedSet {
+  std::vector<std::string> paths;
+  std::vector<int> labels;  // identity per photo
+  std::vector<train::EmbeddedImage> photos;
+  std::size_t no_face = 0;        // photos embedded through the fallback
+  std::size_t several_faces = 0;  // photos where more than one face was found
+  double seconds = 0.0;           // wall-clock time of the embedding
+};
+
+// Embeds `paths` (identity `labels`) with `jobs` threads and a progress bar. Throws fu::Error
+// listing the first unreadable photos if any photo could not be embedded at all.
+EmbeddedSet embed_set(std::vector<std::string> paths, std::vector<int> labels,
+                      std::shared_ptr<const nn::Model> detector,
+                      std::shared_ptr<const nn::Model> embedder, nn::Backend backend, int jobs);
+
+// Every pair of the set's photos scored into a histogram (train::score_all_pairs_histogram).
+train::ScoreHistogram score_set(const EmbeddedSet& set, int jobs);
+
+float dot(const std::vector<float>& a, const std::vector<float>& b);
+
+}  // namespace fu::tools

@@ -1,0 +1,70 @@
+#include "gallery_cli.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+
+#include "base/error.h"
+#include "face/pipeline.h"
+#include "face_cli.h"
+#include "image/decode.h"
+
+namespace fu::tools {
+
+FlagSpec gallery_flag() { return {"--gallery", "FILE", "the gallery file (required)"}; }
+
+std::vector<FlagSpec> threshold_flags() {
+  return {{"--threshold", "T", "accept when the cosine similarity is at least T (-1..1)"},
+          {"--far", "RATE",
+           "use the model's threshold calibrated for this false-accept rate "
+           "(1e-3, 1e-4 or 2e-5; see 'faceunlock calibrate')"}};
+}
+
+unlock::Gallery open_gallery(const ParsedArgs& parsed, bool may_be_new) {
+  const std::string path = parsed.require("--gallery");
+  std::error_code ec;
+  if (may_be_new && !std::filesystem::exists(path, ec)) return unlock::Gallery();
+  return unlock::Gallery::load(path);
+}
+
+float decision_threshold(const ParsedArgs& parsed, const nn::Model& embedder, std::string* source) {
+  if (parsed.has("--threshold")) {
+    *source = "--threshold";
+    return static_cast<float>(parsed.get_double("--threshold", 0.0, -1.0, 1.0));
+  }
+  const auto& props = embedder.metadata.properties;
+  std::string key = "embedder.threshold";
+  if (parsed.has("--far")) {
+    key += ".far_" + parsed.get("--far", "");
+    if (props.count(key) == 0) {
+      throw Error("cannot choose a threshold (--far " + parsed.get("--far", "") + "): model '" +
+                  embedder.metadata.name + "' has no " + key + "; run 'faceunlock calibrate'");
+    }
+  } else if (props.count(key) == 0) {
+    throw Error("cannot choose a threshold (model " + embedder.metadata.name +
+                "): it carries no embedder.threshold; pass --threshold");
+  }
+  char* end = nullptr;
+  const std::string& text = props.at(key);
+  const float value = std::strtof(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !std::isfinite(value)) {
+    throw Error("cannot choose a threshold (" + key + " = '" + text + "'): not a number");
+  }
+  *source = key;
+  return value;
+}
+
+PhotoEmbedding embed_photo(const ParsedArgs& parsed, const std::string& path,
+                           std::shared_ptr<const nn::Model> embedder) {
+  face::PipelineOptions options;
+  options.network.backend = selected_backend(parsed);
+  face::FacePipeline pipeline(load_detector(parsed), std::move(embedder), options);
+  const face::FaceAnalysis analysis = pipeline.analyze(image::read_image(path));
+  if (!analysis.has_face()) {
+    throw Error("cannot find a face in image (" + path +
+                "): use a photo where the face is visible, frontal and well lit");
+  }
+  return {analysis.embedding, static_cast<int>(analysis.faces.size())};
+}
+
+}  // namespace fu::tools
