@@ -85,6 +85,7 @@ std::vector<EmbeddedImage> embed_images(const std::vector<std::string>& paths,
                         r.faces_found = static_cast<int>(analysis.faces.size());
                         if (analysis.has_face()) {
                           r.embedding = analysis.embedding;
+            r.keypoints = analysis.faces[analysis.chosen].keypoints;
                           found[i] = relative(analysis.faces[analysis.chosen], photo.width(),
                                               photo.height());
                         }

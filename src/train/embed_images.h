@@ -21,6 +21,7 @@ struct EmbeddedImage {
   std::string path;
   std::vector<float> embedding;  // empty when the file could not be read
   int faces_found = 0;
+  std::vector<image::Point> keypoints;  // of the face embedded (detector order); empty on fallback
   bool fallback = false;  // no face found: embedded from the average face position
   std::string error;      // why the file could not be read or embedded; empty on success
 };
