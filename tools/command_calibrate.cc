@@ -11,9 +11,12 @@
 #include "cli.h"
 #include "commands.h"
 #include "evaluation_report.h"
+#include "face/alignment.h"
+#include "face/detector.h"
 #include "face_cli.h"
 #include "train/lfw_pairs.h"
 #include "train/metrics.h"
+#include "train/template_fit.h"
 
 namespace fu::tools {
 namespace {
@@ -37,11 +40,14 @@ CommandSpec calibrate_spec() {
       "of DIR without --pairs) and writes embedder.threshold.far_1e-3, far_1e-4 and far_2e-5, "
       "the lowest thresholds whose false-accept rate stays within each target. With --pairs, "
       "embedder.threshold becomes the threshold that decides those pairs best. Never calibrate "
-      "on the data you report (LFW View 2).\n",
+      "on the data you report (LFW View 2). With --fit-template it first moves the template's "
+      "points after the first two (the eyes) to where the detector puts those keypoints on "
+      "average relative to the eyes, then calibrates with the fitted template.\n",
       {},
       {{"--data", "DIR", "photos, one folder per identity (required)"},
        {"--pairs", "FILE", "an LFW pairs file naming the identities to use (e.g. View 1 train)"},
        {"--out", "FILE", "where to write the calibrated model (required; may be --model)"},
+       {"--fit-template", "", "fit the alignment template to the detector's keypoints first"},
        {"--json", "", "print JSON"},
        jobs_flag()}};
   for (FlagSpec& f : face_model_flags()) spec.flags.push_back(f);
@@ -86,6 +92,28 @@ std::string format_float(float value) {
   return text;
 }
 
+// The embedder's template with its points refitted to the detections in `set`.
+std::string fitted_template(const EmbeddedSet& set, const nn::Model& detector,
+                            const nn::Model& embedder) {
+  const face::FaceDetector names(std::make_shared<const nn::Model>(detector));
+  const face::AlignmentTemplate current =
+      face::make_alignment_template(embedder.metadata, names.keypoint_names());
+  std::vector<std::vector<image::Point>> faces;
+  for (const train::EmbeddedImage& photo : set.photos) {
+    if (photo.keypoints.empty()) continue;
+    std::vector<image::Point> points;
+    for (int index : current.keypoint_indices) points.push_back(photo.keypoints[index]);
+    faces.push_back(std::move(points));
+  }
+  std::string text;
+  for (const image::Point& p : train::fit_template_points(faces, current.points)) {
+    char number[64];
+    std::snprintf(number, sizeof number, "%s%.3f,%.3f", text.empty() ? "" : ",", p.x, p.y);
+    text += number;
+  }
+  return text;
+}
+
 int run_calibrate(const std::vector<std::string>& args) {
   const CommandSpec spec = calibrate_spec();
   const ParsedArgs parsed = parse_args(spec, args);
@@ -116,12 +144,20 @@ int run_calibrate(const std::vector<std::string>& args) {
     paths.push_back(image.path);
     labels.push_back(image.label);
   }
-  const EmbeddedSet set =
-      embed_set(paths, labels, detector, embedder, selected_backend(parsed), jobs);
-  const train::RocCurve roc = score_set(set, jobs).roc();
-
   nn::Model calibrated = *embedder;
   auto& props = calibrated.metadata.properties;
+  std::string template_before;
+  if (parsed.has("--fit-template")) {
+    template_before = props["embedder.template"];
+    props["embedder.template"] = fitted_template(
+        embed_set(paths, labels, detector, embedder, selected_backend(parsed), jobs), *detector,
+        *embedder);
+  }
+  const EmbeddedSet set =
+      embed_set(paths, labels, detector, std::make_shared<const nn::Model>(calibrated),
+                selected_backend(parsed), jobs);
+  const train::RocCurve roc = score_set(set, jobs).roc();
+
   std::vector<std::pair<const Target*, float>> written;
   for (const Target& t : kTargets) {
     const train::TarAtFar tar = train::tar_at_far(roc, t.far);
@@ -159,7 +195,12 @@ int run_calibrate(const std::vector<std::string>& args) {
     out.key("thresholds").begin_object();
     for (const auto& [target, threshold] : written) out.key(target->key).value(threshold);
     if (best) out.key("embedder.threshold").value(best->threshold);
-    out.end_object().end_object();
+    out.end_object();
+    if (!template_before.empty()) {
+      out.key("template_before").value(template_before);
+      out.key("template").value(props["embedder.template"]);
+    }
+    out.end_object();
     return kExitOk;
   }
   std::cout << "calibrated " << calibrated.metadata.name << " on " << paths.size() << " photos of "
@@ -171,6 +212,10 @@ int run_calibrate(const std::vector<std::string>& args) {
   if (best) {
     std::cout << "  embedder.threshold = " << best->threshold << " (best accuracy "
               << best->accuracy * 100.0 << "% on the pairs file)\n";
+  }
+  if (!template_before.empty()) {
+    std::cout << "  embedder.template = " << props["embedder.template"] << " (was "
+              << template_before << ")\n";
   }
   std::cout << "wrote " << out_path << "\n";
   return kExitOk;

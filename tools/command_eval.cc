@@ -4,6 +4,7 @@
 // often the detector found no face, and a ROC plot.
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <map>
 
@@ -32,6 +33,7 @@ CommandSpec eval_spec() {
       {{"--data", "DIR", "the photos, one folder per identity (required)"},
        {"--pairs", "FILE", "the pairs to score (required)"},
        {"--plot", "FILE", "write the ROC curves as SVG"},
+       {"--errors", "FILE", "write the pairs decided wrongly at the best threshold, as TSV"},
        {"--json", "", "print JSON"},
        jobs_flag()}};
   for (FlagSpec& f : face_model_flags()) spec.flags.push_back(f);
@@ -91,6 +93,17 @@ int run_eval(const std::vector<std::string>& args) {
   if (auto it = embedder->metadata.properties.find("embedder.threshold");
       it != embedder->metadata.properties.end()) {
     model_threshold = std::strtof(it->second.c_str(), nullptr);
+  }
+  if (parsed.has("--errors")) {
+    std::ofstream errors(parsed.get("--errors", ""));
+    errors << "score\tsame\tphoto_a\tphoto_b\n";
+    for (std::size_t i = 0; i < pairs.size(); ++i) {
+      if ((scored[i].score >= best.threshold) != pairs[i].same) {
+        errors << scored[i].score << "\t" << pairs[i].same << "\t" << pairs[i].path_a << "\t"
+               << pairs[i].path_b << "\n";
+      }
+    }
+    if (!errors) throw Error("cannot write errors file (" + parsed.get("--errors", "") + ")");
   }
   const train::RocCurve pair_roc = train::roc_curve(scored);
   const train::ScoreHistogram histogram = score_set(set, jobs);

@@ -17,6 +17,8 @@ EmbeddedSet embed_set(std::vector<std::string> paths, std::vector<int> labels,
   train::EmbedImagesOptions options;
   options.jobs = jobs;
   options.backend = backend;
+  // Benchmark photos are cropped around their subject; other faces are bystanders.
+  options.choice = face::FaceChoice::kNearestCentre;
   options.progress = [&](std::size_t done, std::size_t total) { progress.update(done, total); };
   const auto start = std::chrono::steady_clock::now();
   set.photos = train::embed_images(set.paths, std::move(detector), std::move(embedder), options);

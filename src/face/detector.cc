@@ -141,4 +141,38 @@ std::vector<Face> FaceDetector::detect(const image::ImageView& image,
   return faces;
 }
 
+Face FaceDetector::refine(const image::ImageView& image, const Face& face,
+                          const DetectOptions& options) {
+  const image::Point centre = face.box.centre();
+  const double side = std::max(face.box.width, face.box.height) / kRefineFaceFraction;
+  const int left = std::max(0, static_cast<int>(std::floor(centre.x - 0.5 * side)));
+  const int top = std::max(0, static_cast<int>(std::floor(centre.y - 0.5 * side)));
+  const int right = std::min(image.width(), static_cast<int>(std::ceil(centre.x + 0.5 * side)));
+  const int bottom = std::min(image.height(), static_cast<int>(std::ceil(centre.y + 0.5 * side)));
+  if (right - left < 8 || bottom - top < 8) return face;
+  const std::vector<Face> found =
+      detect(image.crop(image::Rect{left, top, right - left, bottom - top}), options);
+  const Face* best = nullptr;
+  double best_distance = 0.0;
+  for (const Face& f : found) {
+    const image::Point c = f.box.centre();
+    const double d = std::hypot(c.x + left - centre.x, c.y + top - centre.y);
+    if (best == nullptr || d < best_distance) {
+      best = &f;
+      best_distance = d;
+    }
+  }
+  if (best == nullptr || best_distance > 0.5 * std::max(face.box.width, face.box.height)) {
+    return face;
+  }
+  Face refined = *best;
+  refined.box.x += left;
+  refined.box.y += top;
+  for (image::Point& p : refined.keypoints) {
+    p.x += left;
+    p.y += top;
+  }
+  return refined;
+}
+
 }  // namespace fu::face

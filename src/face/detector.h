@@ -41,6 +41,14 @@ class FaceDetector {
   // Accepts grey, RGB and RGBA views (alpha is ignored). Throws fu::Error for an empty view.
   std::vector<Face> detect(const image::ImageView& image, const DetectOptions& options = {});
 
+  // Detects again on a square crop around `face`, sized so the face spans about
+  // kRefineFaceFraction of the network's input instead of whatever share of the photo it had:
+  // the keypoints, which alignment depends on, then come from more input pixels. Returns the
+  // re-detected face nearest the crop's centre, in image pixels, or `face` itself when the crop
+  // yields none.
+  Face refine(const image::ImageView& image, const Face& face, const DetectOptions& options = {});
+  static constexpr double kRefineFaceFraction = 0.5;
+
  private:
   nn::Network network_;
   std::vector<std::string> keypoint_names_;

@@ -106,7 +106,23 @@ std::vector<float> FaceEmbedder::embed_aligned(const image::ImageView& aligned) 
 }
 
 std::vector<float> FaceEmbedder::embed(const image::ImageView& image, const Face& face) {
-  return embed_aligned(align_face(image, face, template_));
+  const image::Image aligned = align_face(image, face, template_);
+  if (!mirror_average_) return embed_aligned(aligned);
+  // The mirror image is the same face seen with left and right swapped; averaging the two
+  // embeddings cancels part of the network's response to pose and to alignment error.
+  image::Image mirrored(aligned.width(), aligned.height(), aligned.channels());
+  const int c = aligned.channels();
+  for (int y = 0; y < aligned.height(); ++y) {
+    const std::uint8_t* src = aligned.row(y);
+    std::uint8_t* dst = mirrored.row(y);
+    for (int x = 0; x < aligned.width(); ++x) {
+      std::copy(src + x * c, src + (x + 1) * c, dst + (aligned.width() - 1 - x) * c);
+    }
+  }
+  std::vector<float> sum = embed_aligned(aligned);
+  const std::vector<float> other = embed_aligned(mirrored);
+  for (std::size_t i = 0; i < sum.size(); ++i) sum[i] += other[i];
+  return normalized(sum.data());
 }
 
 std::vector<std::vector<float>> FaceEmbedder::embed_batch(

@@ -1,6 +1,7 @@
 #include "face/face.h"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "base/error.h"
@@ -41,6 +42,23 @@ Face most_prominent(const std::vector<Face>& faces) {
   const int index = most_prominent_index(faces);
   if (index < 0) throw Error("cannot choose the most prominent face (0 faces): the list is empty");
   return faces[index];
+}
+
+int nearest_centre_index(const std::vector<Face>& faces, int width, int height) {
+  // Pixel centres sit at whole coordinates, so the image's centre is at (w - 1) / 2.
+  const double cx = 0.5 * (width - 1);
+  const double cy = 0.5 * (height - 1);
+  int best = -1;
+  double best_distance = 0.0;
+  for (std::size_t i = 0; i < faces.size(); ++i) {
+    const image::Point c = faces[i].box.centre();
+    const double d = std::hypot(c.x - cx, c.y - cy);
+    if (best < 0 || d < best_distance) {
+      best = static_cast<int>(i);
+      best_distance = d;
+    }
+  }
+  return best;
 }
 
 }  // namespace fu::face

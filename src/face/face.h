@@ -52,4 +52,7 @@ int most_prominent_index(const std::vector<Face>& faces);
 // Throws fu::Error for an empty list.
 Face most_prominent(const std::vector<Face>& faces);
 
+// The face whose box centre is nearest the centre of a width x height image; -1 for an empty list.
+int nearest_centre_index(const std::vector<Face>& faces, int width, int height);
+
 }  // namespace fu::face

@@ -11,13 +11,20 @@ FacePipeline::FacePipeline(std::shared_ptr<const nn::Model> detector,
       embedder_(std::move(embedder), options.network, detector_.keypoint_names()),
       options_(options) {
   options_.quality.keypoint_names = detector_.keypoint_names();
+  embedder_.set_mirror_average(options_.mirror_average);
 }
 
 FaceAnalysis FacePipeline::analyze(const image::ImageView& image) {
   FaceAnalysis analysis;
   analysis.faces = detector_.detect(image, options_.detect);
-  analysis.chosen = most_prominent_index(analysis.faces);
+  analysis.chosen = options_.choice == FaceChoice::kNearestCentre
+                        ? nearest_centre_index(analysis.faces, image.width(), image.height())
+                        : most_prominent_index(analysis.faces);
   if (analysis.chosen < 0) return analysis;
+  if (options_.refine_keypoints) {
+    analysis.faces[analysis.chosen] =
+        detector_.refine(image, analysis.faces[analysis.chosen], options_.detect);
+  }
   const Face& face = analysis.faces[analysis.chosen];
   analysis.quality = assess_quality(image, face, options_.quality);
   if (!options_.require_quality || analysis.quality.ok()) {

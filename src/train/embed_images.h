@@ -22,15 +22,17 @@ struct EmbeddedImage {
   std::vector<float> embedding;  // empty when the file could not be read
   int faces_found = 0;
   std::vector<image::Point> keypoints;  // of the face embedded (detector order); empty on fallback
-  bool fallback = false;  // no face found: embedded from the average face position
-  std::string error;      // why the file could not be read or embedded; empty on success
+  bool fallback = false;                // no face found: embedded from the average face position
+  std::string error;  // why the file could not be read or embedded; empty on success
 };
 
 struct EmbedImagesOptions {
   int jobs = 1;  // worker threads, each with its own networks (one thread each)
   nn::Backend backend = nn::default_backend();
   face::DetectOptions detect;  // which faces count
-  bool fallback = true;        // embed photos without a detected face from the average position
+  face::FaceChoice choice = face::FaceChoice::kMostProminent;
+  bool mirror_average = true;  // see face::PipelineOptions
+  bool fallback = true;  // embed photos without a detected face from the average position
   // Called from worker threads after each photo with (done, total); may be empty.
   std::function<void(std::size_t, std::size_t)> progress;
 };
