@@ -11,12 +11,9 @@
 #include "cli.h"
 #include "commands.h"
 #include "evaluation_report.h"
-#include "face/alignment.h"
-#include "face/detector.h"
 #include "face_cli.h"
 #include "train/lfw_pairs.h"
 #include "train/metrics.h"
-#include "train/template_fit.h"
 
 namespace fu::tools {
 namespace {
@@ -40,14 +37,14 @@ CommandSpec calibrate_spec() {
       "of DIR without --pairs) and writes embedder.threshold.far_1e-3, far_1e-4 and far_2e-5, "
       "the lowest thresholds whose false-accept rate stays within each target. With --pairs, "
       "embedder.threshold becomes the threshold that decides those pairs best. Never calibrate "
-      "on the data you report (LFW View 2). With --fit-template it first moves the template's "
-      "points after the first two (the eyes) to where the detector puts those keypoints on "
-      "average relative to the eyes, then calibrates with the fitted template.\n",
+      "on the data you report (LFW View 2). With --template-scales (needs --pairs) it first tries "
+      "the alignment template scaled by each factor about its centre, keeps the one that decides "
+      "the pairs best, then calibrates with it.\n",
       {},
       {{"--data", "DIR", "photos, one folder per identity (required)"},
        {"--pairs", "FILE", "an LFW pairs file naming the identities to use (e.g. View 1 train)"},
        {"--out", "FILE", "where to write the calibrated model (required; may be --model)"},
-       {"--fit-template", "", "fit the alignment template to the detector's keypoints first"},
+       {"--template-scales", "LIST", "alignment template scales to try, e.g. 0.94,1,1.06,1.12"},
        {"--json", "", "print JSON"},
        jobs_flag()}};
   for (FlagSpec& f : face_model_flags()) spec.flags.push_back(f);
@@ -92,26 +89,42 @@ std::string format_float(float value) {
   return text;
 }
 
-// The embedder's template with its points refitted to the detections in `set`.
-std::string fitted_template(const EmbeddedSet& set, const nn::Model& detector,
-                            const nn::Model& embedder) {
-  const face::FaceDetector names(std::make_shared<const nn::Model>(detector));
-  const face::AlignmentTemplate current =
-      face::make_alignment_template(embedder.metadata, names.keypoint_names());
-  std::vector<std::vector<image::Point>> faces;
-  for (const train::EmbeddedImage& photo : set.photos) {
-    if (photo.keypoints.empty()) continue;
-    std::vector<image::Point> points;
-    for (int index : current.keypoint_indices) points.push_back(photo.keypoints[index]);
-    faces.push_back(std::move(points));
+// `text` ("x,y,x,y,...") scaled by `factor` about the mean of its points.
+std::string scaled_template(const std::string& text, double factor) {
+  std::vector<double> v;
+  for (const std::string& item : split(text, ',')) v.push_back(std::strtod(item.c_str(), nullptr));
+  if (v.size() < 4 || v.size() % 2 != 0) {
+    throw Error("cannot scale alignment template ('" + text + "'): expected x,y pairs");
   }
-  std::string text;
-  for (const image::Point& p : train::fit_template_points(faces, current.points)) {
+  double cx = 0.0, cy = 0.0;
+  for (std::size_t i = 0; i < v.size(); i += 2) {
+    cx += v[i];
+    cy += v[i + 1];
+  }
+  cx /= v.size() / 2;
+  cy /= v.size() / 2;
+  std::string out;
+  for (std::size_t i = 0; i < v.size(); i += 2) {
     char number[64];
-    std::snprintf(number, sizeof number, "%s%.3f,%.3f", text.empty() ? "" : ",", p.x, p.y);
-    text += number;
+    std::snprintf(number, sizeof number, "%s%.3f,%.3f", out.empty() ? "" : ",",
+                  cx + (v[i] - cx) * factor, cy + (v[i + 1] - cy) * factor);
+    out += number;
   }
-  return text;
+  return out;
+}
+
+std::vector<train::ScoredPair> score_pairs(const std::vector<train::LfwPair>& pairs,
+                                           const std::map<std::string, std::size_t>& index,
+                                           const EmbeddedSet& set) {
+  std::vector<train::ScoredPair> scored;
+  for (const train::LfwPair& p : pairs) {
+    auto a = index.find(p.path_a);
+    auto b = index.find(p.path_b);
+    if (a == index.end() || b == index.end()) continue;
+    scored.push_back(
+        {dot(set.photos[a->second].embedding, set.photos[b->second].embedding), p.same, p.fold});
+  }
+  return scored;
 }
 
 int run_calibrate(const std::vector<std::string>& args) {
@@ -147,11 +160,31 @@ int run_calibrate(const std::vector<std::string>& args) {
   nn::Model calibrated = *embedder;
   auto& props = calibrated.metadata.properties;
   std::string template_before;
-  if (parsed.has("--fit-template")) {
+  if (parsed.has("--template-scales")) {
+    if (pairs.empty()) throw UsageError("--template-scales needs --pairs to judge the scales by");
     template_before = props["embedder.template"];
-    props["embedder.template"] = fitted_template(
-        embed_set(paths, labels, detector, embedder, selected_backend(parsed), jobs), *detector,
-        *embedder);
+    double best_accuracy = -1.0;
+    std::string best_template;
+    for (const std::string& item : split(parsed.get("--template-scales", ""), ',')) {
+      char* end = nullptr;
+      const double factor = std::strtod(item.c_str(), &end);
+      if (item.empty() || *end != '\0' || !(factor > 0.5 && factor < 2.0)) {
+        throw UsageError("--template-scales: '" + item + "' is not a scale from 0.5 to 2");
+      }
+      nn::Model trial = calibrated;
+      trial.metadata.properties["embedder.template"] = scaled_template(template_before, factor);
+      const EmbeddedSet trial_set =
+          embed_set(paths, labels, detector, std::make_shared<const nn::Model>(trial),
+                    selected_backend(parsed), jobs);
+      const double accuracy =
+          train::best_accuracy_threshold(score_pairs(pairs, index, trial_set)).accuracy;
+      std::cerr << "template scale " << factor << ": accuracy " << 100.0 * accuracy << "%\n";
+      if (accuracy > best_accuracy) {
+        best_accuracy = accuracy;
+        best_template = trial.metadata.properties["embedder.template"];
+      }
+    }
+    props["embedder.template"] = best_template;
   }
   const EmbeddedSet set =
       embed_set(paths, labels, detector, std::make_shared<const nn::Model>(calibrated),
@@ -168,15 +201,7 @@ int run_calibrate(const std::vector<std::string>& args) {
   }
   std::optional<train::ThresholdChoice> best;
   if (!pairs.empty()) {
-    std::vector<train::ScoredPair> scored;
-    for (const train::LfwPair& p : pairs) {
-      auto a = index.find(p.path_a);
-      auto b = index.find(p.path_b);
-      if (a == index.end() || b == index.end()) continue;
-      scored.push_back(
-          {dot(set.photos[a->second].embedding, set.photos[b->second].embedding), p.same, p.fold});
-    }
-    best = train::best_accuracy_threshold(scored);
+    best = train::best_accuracy_threshold(score_pairs(pairs, index, set));
     props["embedder.threshold"] = format_float(best->threshold);
   }
   props["embedder.threshold.source"] =
