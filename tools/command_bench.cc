@@ -5,14 +5,18 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include "base/error.h"
+#include "bench_stages.h"
 #include "cli.h"
 #include "commands.h"
+#include "face_cli.h"
 #include "nn/network.h"
 #include "nn/sample_networks.h"
 
@@ -70,6 +74,12 @@ CommandSpec bench_spec() {
           {"--min-time", "SECONDS",
            std::string("minimum timing per row (default ") + min_time + ")"},
           {"--json", "", "print Google Benchmark's JSON instead of a table"},
+          {"--photo", "FILE",
+           "the photo the pipeline stage rows analyse (default: face-api's "
+           "demo/sample1.jpg from node_modules)"},
+          {"--no-stages", "",
+           "skip the pipeline stage rows (decode, detect, refine, align, "
+           "embed, analyze)"},
       }};
 }
 
@@ -79,7 +89,32 @@ struct BenchOptions {
   int threads = 1;
   double min_time = kDefaultMinTimeSeconds;
   bool json = false;
+  bool stages = false;  // pipeline stage rows with the shipped models
+  std::string photo;    // the stages' input
 };
+
+// The shipped models (models/*.fum) bench as networks too, when they can be found.
+constexpr const char* kShippedModels[] = {"blazeface-short", "dlib-resnet"};
+
+std::optional<std::string> shipped_model_path(const std::string& name) {
+  try {
+    return default_model_path(name + ".fum");
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
+// A group photo that an npm devDependency ships (MIT), so the default needs no dataset.
+std::string default_stage_photo() {
+  try {
+    const std::string models = default_model_path("dlib-resnet.fum");
+    return (std::filesystem::path(models).parent_path().parent_path() / "node_modules" /
+            "@vladmandic" / "face-api" / "demo" / "sample1.jpg")
+        .string();
+  } catch (const Error&) {
+    return "";
+  }
+}
 
 BenchOptions parse_options(const ParsedArgs& parsed) {
   BenchOptions options;
@@ -98,6 +133,9 @@ BenchOptions parse_options(const ParsedArgs& parsed) {
 
   std::vector<std::string> known;
   for (const nn::SampleNetwork& s : nn::sample_networks()) known.push_back(s.name);
+  for (const char* shipped : kShippedModels) {
+    if (shipped_model_path(shipped)) known.push_back(shipped);
+  }
   const std::string network_list = parsed.get("--network", "all");
   if (network_list == "all") {
     options.networks = known;
@@ -115,6 +153,9 @@ BenchOptions parse_options(const ParsedArgs& parsed) {
   options.min_time =
       parsed.get_double("--min-time", kDefaultMinTimeSeconds, 1e-3, kMaxMinTimeSeconds);
   options.json = parsed.has("--json");
+  options.stages = !parsed.has("--no-stages") && network_list == "all" &&
+                   shipped_model_path("blazeface-short") && shipped_model_path("dlib-resnet");
+  options.photo = parsed.get("--photo", default_stage_photo());
   return options;
 }
 
@@ -237,7 +278,7 @@ class TableReporter : public benchmark::BenchmarkReporter {
                           const std::string& ms, const std::string& gflops,
                           const std::string& ratio) {
     char text[160];
-    std::snprintf(text, sizeof text, "%-14s %-15s %10s %9s %15s", network.c_str(), backend.c_str(),
+    std::snprintf(text, sizeof text, "%-16s %-15s %10s %9s %15s", network.c_str(), backend.c_str(),
                   ms.c_str(), gflops.c_str(), ratio.c_str());
     // Trailing blanks from an empty last column would only confuse diffs and copy-pastes.
     std::string s = text;
@@ -308,7 +349,10 @@ int run_bench(const std::vector<std::string>& args) {
   // The benchmarks hold raw pointers into this list, which outlives the run.
   std::vector<std::unique_ptr<NetworkCase>> cases;
   for (const std::string& name : options.networks) {
-    auto model = std::make_shared<const nn::Model>(nn::make_sample_network(name));
+    const bool is_shipped = std::find(std::begin(kShippedModels), std::end(kShippedModels), name) !=
+                            std::end(kShippedModels);
+    auto model = std::make_shared<const nn::Model>(
+        is_shipped ? nn::load_model(*shipped_model_path(name)) : nn::make_sample_network(name));
     bool timed_xnnpack = false;
     for (nn::Backend backend : options.backends) {
       cases.push_back(std::make_unique<NetworkCase>(
@@ -330,6 +374,18 @@ int run_bench(const std::vector<std::string>& args) {
           ->UseRealTime();
     }
 #endif
+  }
+
+  if (options.stages && !options.photo.empty()) {
+    auto detector =
+        std::make_shared<const nn::Model>(nn::load_model(*shipped_model_path("blazeface-short")));
+    auto embedder =
+        std::make_shared<const nn::Model>(nn::load_model(*shipped_model_path("dlib-resnet")));
+    for (nn::Backend backend : options.backends) {
+      if (backend != nn::Backend::kReference) {
+        register_stage_benchmarks(options.photo, detector, embedder, backend);
+      }
+    }
   }
 
   std::unique_ptr<benchmark::BenchmarkReporter> printer;

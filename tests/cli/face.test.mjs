@@ -1,0 +1,164 @@
+// End-to-end tests of the face subcommands of the native CLI on real photos: detect, embed,
+// enroll, verify, identify, users, remove, eval and calibrate, with the shipped models. LFW comes
+// from ../shared/data (see its README); without it, or without the binary, the tests skip.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const bin = process.env.FACEUNLOCK_BIN || path.join(repo, 'build', 'faceunlock');
+const data = path.resolve(repo, '..', 'shared', 'data');
+const lfw = path.join(data, 'lfw');
+const photo = (name, n) => path.join(lfw, name, `${name}_${String(n).padStart(4, '0')}.jpg`);
+
+let skip = false;
+if (!fs.existsSync(bin)) skip = `faceunlock binary not found at ${bin}: build it first`;
+else if (!fs.existsSync(photo('George_W_Bush', 1))) skip = `LFW photos not found under ${lfw}`;
+
+function cli(...args) {
+  const r = spawnSync(bin, args, { encoding: 'utf8', timeout: 300_000, cwd: repo });
+  if (r.error) throw r.error;
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function assertExit(result, code) {
+  assert.equal(result.code, code, `exit ${result.code}, wanted ${code}\n` +
+    `stdout: ${result.stdout}\nstderr: ${result.stderr}`);
+}
+
+// A flat grey PGM: a valid photo with no face in it.
+function writeBlankPhoto(file) {
+  const header = Buffer.from('P5\n96 96\n255\n', 'ascii');
+  fs.writeFileSync(file, Buffer.concat([header, Buffer.alloc(96 * 96, 128)]));
+}
+
+describe('face commands', { skip }, () => {
+  let dir;
+  before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faceunlock-face-')); });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('detect finds one face with ordered keypoints and draws it', () => {
+    const out = path.join(dir, 'annotated.png');
+    const r = cli('detect', photo('George_W_Bush', 1), '--json', '--out', out);
+    assertExit(r, 0);
+    const faces = JSON.parse(r.stdout).images[0].faces;
+    assert.equal(faces.length, 1);
+    const k = faces[0].keypoints;
+    assert.ok(k.right_eye[0] < k.left_eye[0], 'the subject\'s right eye is on the image\'s left');
+    assert.ok(k.right_eye[1] < k.nose_tip[1] && k.nose_tip[1] < k.mouth_center[1]);
+    assert.ok(faces[0].score > 0.5);
+    const png = fs.readFileSync(out);
+    assert.deepEqual([...png.subarray(1, 4)], [...Buffer.from('PNG')]);
+  });
+
+  it('detect reports no face as an empty list, and a broken file as an error', () => {
+    const blank = path.join(dir, 'blank.pgm');
+    writeBlankPhoto(blank);
+    const r = cli('detect', blank, '--json');
+    assertExit(r, 0);
+    assert.equal(JSON.parse(r.stdout).images[0].faces.length, 0);
+    const broken = path.join(dir, 'broken.jpg');
+    fs.writeFileSync(broken, Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]));
+    const bad = cli('detect', broken);
+    assertExit(bad, 1);
+    assert.match(bad.stderr, /cannot decode image/);
+  });
+
+  it('embed gives a unit vector, and fails clearly without a face or with the wrong model', () => {
+    const r = cli('embed', photo('George_W_Bush', 1), '--json');
+    assertExit(r, 0);
+    const e = JSON.parse(r.stdout).images[0].embedding;
+    assert.equal(e.length, 128);
+    assert.ok(Math.abs(Math.hypot(...e) - 1) < 1e-4);
+    const blank = path.join(dir, 'blank2.pgm');
+    writeBlankPhoto(blank);
+    const none = cli('embed', blank);
+    assertExit(none, 1);
+    assert.match(none.stderr, /no face found/);
+    const wrong = cli('embed', photo('George_W_Bush', 1), '--model', 'models/blazeface-short.fum');
+    assertExit(wrong, 1);
+    assert.match(wrong.stderr, /cannot use model as a face embedder/);
+  });
+
+  it('enrolls, verifies, identifies, lists and removes users; bad input loses nothing', () => {
+    const gallery = path.join(dir, 'gallery.fug');
+    assertExit(cli('enroll', '--gallery', gallery, '--user', 'george',
+      photo('George_W_Bush', 1), photo('George_W_Bush', 2)), 0);
+    assertExit(cli('enroll', '--gallery', gallery, '--user', 'colin', photo('Colin_Powell', 1)), 0);
+
+    const users = JSON.parse(cli('users', '--gallery', gallery, '--json').stdout).users;
+    assert.deepEqual(users.map((u) => [u.user, u.templates]), [['colin', 1], ['george', 2]]);
+
+    // Same person, a photo not enrolled: accepted (exit 0). Another person: rejected (exit 3).
+    const same = cli('verify', '--gallery', gallery, '--user', 'george', photo('George_W_Bush', 3),
+      '--json');
+    assertExit(same, 0);
+    assert.equal(JSON.parse(same.stdout).accepted, true);
+    const other = cli('verify', '--gallery', gallery, '--user', 'george', photo('Colin_Powell', 2),
+      '--json');
+    assertExit(other, 3);
+    assert.equal(JSON.parse(other.stdout).accepted, false);
+
+    const who = cli('identify', '--gallery', gallery, photo('Colin_Powell', 3), '--json');
+    assertExit(who, 0);
+    assert.equal(JSON.parse(who.stdout).user, 'colin');
+
+    const unknown = cli('verify', '--gallery', gallery, '--user', 'nobody', photo('Colin_Powell', 2));
+    assertExit(unknown, 1);
+    assert.match(unknown.stderr, /not enrolled/);
+
+    // A photo without a face enrolls nothing: the gallery keeps its bytes.
+    const before = fs.readFileSync(gallery);
+    const blank = path.join(dir, 'blank3.pgm');
+    writeBlankPhoto(blank);
+    const failed = cli('enroll', '--gallery', gallery, '--user', 'george', photo('George_W_Bush', 4),
+      blank);
+    assertExit(failed, 1);
+    assert.match(failed.stderr, /cannot find a face/);
+    assert.deepEqual(fs.readFileSync(gallery), before);
+
+    assertExit(cli('remove', '--gallery', gallery, '--user', 'colin'), 0);
+    assert.deepEqual(JSON.parse(cli('users', '--gallery', gallery, '--json').stdout).users
+      .map((u) => u.user), ['george']);
+
+    // A tampered gallery is refused with the reason.
+    const tampered = Buffer.from(fs.readFileSync(gallery));
+    tampered[tampered.length - 3] ^= 0x40;
+    fs.writeFileSync(gallery, tampered);
+    const refused = cli('verify', '--gallery', gallery, '--user', 'george', photo('George_W_Bush', 3));
+    assertExit(refused, 1);
+    assert.match(refused.stderr, /checksum mismatch/);
+  });
+
+  it('eval and calibrate run the LFW protocol on a small pairs file', () => {
+    // Two folds of two matched and two mismatched pairs each.
+    const pairs = path.join(dir, 'pairs.txt');
+    fs.writeFileSync(pairs, [
+      '2 2',
+      'George_W_Bush 1 2', 'Colin_Powell 1 2',
+      'George_W_Bush 1 Colin_Powell 1', 'Tony_Blair 1 Colin_Powell 2',
+      'Tony_Blair 1 2', 'Donald_Rumsfeld 1 2',
+      'Tony_Blair 3 George_W_Bush 3', 'Donald_Rumsfeld 1 Tony_Blair 2', ''].join('\n'));
+    const svg = path.join(dir, 'roc.svg');
+    const r = cli('eval', '--data', lfw, '--pairs', pairs, '--plot', svg, '--json');
+    assertExit(r, 0);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.pairs, 8);
+    assert.equal(report.kfold.folds.length, 2);
+    assert.equal(report.kfold.mean, 1, 'these famous faces are easy');
+    assert.equal(report.photos_without_face, 0);
+    assert.match(fs.readFileSync(svg, 'utf8'), /^<svg/);
+
+    const calibrated = path.join(dir, 'calibrated.fum');
+    const c = cli('calibrate', '--data', lfw, '--pairs', pairs, '--out', calibrated, '--json');
+    assertExit(c, 0);
+    assert.ok(Number.isFinite(JSON.parse(c.stdout).thresholds['embedder.threshold']));
+    const info = cli('info', calibrated, '--json');
+    assertExit(info, 0);
+    assert.match(info.stdout, /embedder\.threshold\.source/);
+  });
+});
