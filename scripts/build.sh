@@ -13,3 +13,7 @@ export NODE_PATH=/usr/share/nodejs
 emcmake cmake -S . -B build-wasm -DCMAKE_BUILD_TYPE=Release \
   "-DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node;--no-experimental-fetch" >/dev/null
 cmake --build build-wasm -j"$jobs"
+
+# The browser library (web/) imports the core from web/dist/ (docs/engine-api.md).
+mkdir -p web/dist
+cp build-wasm/wasm/faceunlock_core.mjs build-wasm/wasm/faceunlock_core.wasm web/dist/

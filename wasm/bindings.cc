@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "image/decode.h"
 #include "js_bytes.h"
+#include "js_engine.h"
 #include "js_error.h"
 #include "js_network.h"
 #include "nn/executor.h"
@@ -55,10 +57,28 @@ double multiply_adds(const val& model_bytes) {
   });
 }
 
+// {width, height, rgba}: a photo as the RGBA pixels Engine.frameView() takes. Browsers decode
+// with their own codecs; this serves Node and tests, which have none.
+val decode_image(const val& encoded) {
+  return with_js_errors([&] {
+    const std::vector<std::uint8_t> bytes = bytes_from_js(encoded, "image bytes");
+    image::DecodeOptions options;
+    options.channels = image::Channels::kRgba;
+    const image::Image decoded = image::decode_image(bytes, "image bytes", options);
+    val out = val::object();
+    out.set("width", decoded.width());
+    out.set("height", decoded.height());
+    out.set("rgba", val::global("Uint8Array")
+                        .new_(emscripten::typed_memory_view(decoded.size_bytes(), decoded.data())));
+    return out;
+  });
+}
+
 }  // namespace
 }  // namespace fu::wasm
 
 EMSCRIPTEN_BINDINGS(faceunlock_core) {
+  using fu::wasm::JsEngine;
   using fu::wasm::JsNetwork;
   namespace em = emscripten;
 
@@ -74,9 +94,25 @@ EMSCRIPTEN_BINDINGS(faceunlock_core) {
       .function("run", &JsNetwork::run)
       .function("outputView", &JsNetwork::output_view);
 
+  em::class_<JsEngine>("Engine")
+      .constructor(&JsEngine::create)
+      .function("frameView", &JsEngine::frame_view)
+      .function("processFrame", &JsEngine::process_frame)
+      .function("addTemplate", &JsEngine::add_template)
+      .function("users", &JsEngine::users)
+      .function("removeUser", &JsEngine::remove_user)
+      .function("exportUser", &JsEngine::export_user)
+      .function("importUser", &JsEngine::import_user)
+      .function("exportGallery", &JsEngine::export_gallery)
+      .function("importGallery", &JsEngine::import_gallery)
+      .function("thresholds", &JsEngine::thresholds)
+      .function("resetFusion", &JsEngine::reset_fusion)
+      .function("setFusion", &JsEngine::set_fusion);
+
   // Not overloaded: js_error.post.js wraps these by name (see the note there).
   em::function("availableBackends", &fu::wasm::available_backends);
   em::function("sampleNetworkNames", &fu::wasm::sample_network_names);
   em::function("makeSampleModel", &fu::wasm::make_sample_model);
   em::function("multiplyAdds", &fu::wasm::multiply_adds);
+  em::function("decodeImage", &fu::wasm::decode_image);
 }

@@ -9,17 +9,12 @@ namespace fu::wasm {
 using emscripten::typed_memory_view;
 using emscripten::val;
 
-namespace {
-
-// "number", "null", "[object Float32Array]": enough for the caller to see what was passed.
 std::string describe(const val& value) {
   if (value.isNull()) return "null";
   const std::string type = value.typeOf().as<std::string>();
   if (type != "object") return type;
   return val::global("Object")["prototype"]["toString"].call<std::string>("call", value);
 }
-
-}  // namespace
 
 std::vector<std::uint8_t> bytes_from_js(const val& array, const char* what) {
   // `array instanceof Uint8Array`, spelled so that clang-format leaves it alone.
@@ -31,6 +26,20 @@ std::vector<std::uint8_t> bytes_from_js(const val& array, const char* what) {
   // The view is made after the vector's allocation, which may have grown the memory.
   val(typed_memory_view(bytes.size(), bytes.data())).call<void>("set", array);
   return bytes;
+}
+
+std::vector<float> floats_from_js(const val& array, const char* what) {
+  if (!val::global("Float32Array")["prototype"].call<bool>("isPrototypeOf", array)) {
+    throw Error(std::string("cannot read ") + what + " (" + describe(array) +
+                "): expected a Float32Array");
+  }
+  std::vector<float> values(array["length"].as<std::size_t>());
+  val(typed_memory_view(values.size(), values.data())).call<void>("set", array);
+  return values;
+}
+
+val float32_array_of(const std::vector<float>& values) {
+  return val::global("Float32Array").new_(typed_memory_view(values.size(), values.data()));
 }
 
 val bytes_to_js(const std::vector<std::uint8_t>& bytes) {

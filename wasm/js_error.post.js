@@ -31,25 +31,45 @@ addOnPostRun(() => {
   // Every free function bound in bindings.cc. None may be overloaded: Embind's overload
   // dispatcher looks itself up in Module by name and would find this wrapper instead.
   for (const name of ['availableBackends', 'sampleNetworkNames', 'makeSampleModel',
-                      'multiplyAdds']) {
+                      'multiplyAdds', 'decodeImage']) {
     Module[name] = fuWithPendingErrorCheck(Module[name]);
   }
+  // Every class bound in bindings.cc, with the methods whose trailing arguments are optional.
+  fuWrapClass('Network', {});
+  fuWrapClass('Engine', { processFrame: 3 });
+});
 
-  const BoundNetwork = Module['Network'];
-  const proto = BoundNetwork.prototype;
-  for (const name of Object.getOwnPropertyNames(proto)) {
-    if (name !== 'constructor' && typeof proto[name] === 'function') {
-      proto[name] = fuWithPendingErrorCheck(proto[name]);
+/**
+ * Wraps every method of the bound class Module[name], and its constructor: a failed C++ factory
+ * yields an empty object, which the pending Error replaces. Instances keep the bound prototype,
+ * so `instanceof` and delete() work as before.
+ * @param {string} name
+ * @param {!Object<string, number>} arities methods whose calls are padded with `undefined` up to
+ *     this many arguments: Embind insists on the exact count, and overloading by count would
+ *     break these wrappers (see above), so optional arguments are filled in here
+ */
+function fuWrapClass(name, arities) {
+  const Bound = Module[name];
+  const proto = Bound.prototype;
+  for (const key of Object.getOwnPropertyNames(proto)) {
+    if (key !== 'constructor' && typeof proto[key] === 'function') {
+      const checked = fuWithPendingErrorCheck(proto[key]);
+      const arity = arities[key];
+      proto[key] = arity === undefined ? checked : function padded(...args) {
+        while (args.length < arity) args.push(undefined);
+        return checked.apply(this, args);
+      };
     }
   }
-  // A failed C++ factory yields an empty object; the pending Error replaces it. Instances keep
-  // BoundNetwork's prototype, so `instanceof Network` and delete() work as before.
-  function Network(...args) {
-    if (!new.target) throw new TypeError("Class constructor Network cannot be invoked without 'new'");
-    const network = new BoundNetwork(...args);
+  function Wrapped(...args) {
+    if (!new.target) {
+      throw new TypeError(`Class constructor ${name} cannot be invoked without 'new'`);
+    }
+    const instance = new Bound(...args);
     fuThrowPendingError();
-    return network;
+    return instance;
   }
-  Network.prototype = proto;
-  Module['Network'] = Network;
-});
+  Object.defineProperty(Wrapped, 'name', { value: name });
+  Wrapped.prototype = proto;
+  Module[name] = Wrapped;
+}

@@ -106,7 +106,14 @@ std::vector<float> FaceEmbedder::embed_aligned(const image::ImageView& aligned) 
 }
 
 std::vector<float> FaceEmbedder::embed(const image::ImageView& image, const Face& face) {
-  const image::Image aligned = align_face(image, face, template_);
+  return embed_after_alignment(align(image, face));
+}
+
+image::Image FaceEmbedder::align(const image::ImageView& image, const Face& face) const {
+  return align_face(image, face, template_);
+}
+
+std::vector<float> FaceEmbedder::embed_after_alignment(const image::ImageView& aligned) {
   if (!mirror_average_) return embed_aligned(aligned);
   // The mirror image is the same face seen with left and right swapped; averaging the two
   // embeddings cancels part of the network's response to pose and to alignment error.

@@ -44,6 +44,11 @@ class FaceEmbedder {
   std::vector<float> embed(const image::ImageView& image, const Face& face);
   // Twice the embedding time for better accuracy; see embed().
   void set_mirror_average(bool on) { mirror_average_ = on; }
+  // embed() in its two steps, for callers that time them apart (the browser engine reports
+  // per-stage timings): align_face with this embedder's template, then the embedding of the
+  // aligned face exactly as embed() computes it (mirror-averaged when that is on).
+  image::Image align(const image::ImageView& image, const Face& face) const;
+  std::vector<float> embed_after_alignment(const image::ImageView& aligned);
   // embed_aligned for each, running options.batch faces per network call.
   std::vector<std::vector<float>> embed_batch(const std::vector<image::ImageView>& aligned);
 

@@ -59,6 +59,8 @@ class FacePipeline {
 
   FaceDetector& detector() { return detector_; }
   FaceEmbedder& embedder() { return embedder_; }
+  const FaceDetector& detector() const { return detector_; }
+  const FaceEmbedder& embedder() const { return embedder_; }
   const PipelineOptions& options() const { return options_; }
 
   // Grey, RGB or RGBA. Throws fu::Error only for an empty image.

@@ -149,6 +149,20 @@ std::size_t Gallery::enroll(const std::string& user, const std::vector<float>& e
   return templates.size();
 }
 
+void Gallery::copy_user(const Gallery& other, const std::string& user) {
+  const auto it = other.users_.find(user);
+  if (it == other.users_.end()) {
+    throw Error("cannot copy user (" + display_name(user) + "): not in the source gallery");
+  }
+  if (dimension_ != 0 && other.dimension_ != dimension_) {
+    throw Error("cannot copy user (" + display_name(user) + "): the source gallery holds " +
+                std::to_string(other.dimension_) + "-value templates, this one " +
+                std::to_string(dimension_));
+  }
+  dimension_ = other.dimension_;
+  users_[user] = it->second;
+}
+
 bool Gallery::remove(const std::string& user) { return users_.erase(user) > 0; }
 
 void Gallery::clear() { users_.clear(); }

@@ -54,6 +54,12 @@ class Gallery {
   // 0 until the dimension is set.
   std::size_t dimension() const { return dimension_; }
 
+  // Copies `user`'s templates from `other` as they are (no re-normalisation, so a user's bytes
+  // survive export and import unchanged), replacing any this gallery holds for that user. A
+  // gallery without a dimension takes `other`'s. Throws fu::Error when `other` lacks the user or
+  // the dimensions differ; this gallery is then unchanged.
+  void copy_user(const Gallery& other, const std::string& user);
+
   // 1:1: is `embedding` the claimed `user`? The score is the best over the user's templates.
   // Throws fu::Error when the user is not enrolled, the threshold is not finite or the embedding
   // does not fit.

@@ -259,6 +259,38 @@ TEST(Gallery, UserManagement) {
   EXPECT_TRUE(g.users().empty());
 }
 
+TEST(Gallery, CopyUserKeepsTheTemplatesBytesAndReplaces) {
+  std::mt19937 rng(11);
+  Gallery source(kDim);
+  source.enroll("ann", random_unit(rng));
+  source.enroll("ann", random_unit(rng));
+  source.enroll("bob", random_unit(rng));
+
+  // An empty gallery without a dimension takes the source's; the user's bytes come out the same.
+  Gallery only_ann;
+  only_ann.copy_user(source, "ann");
+  Gallery expected = source;
+  expected.remove("bob");
+  EXPECT_EQ(only_ann.serialize(), expected.serialize());
+
+  // Replaces rather than appends.
+  Gallery target(kDim);
+  target.enroll("ann", random_unit(rng));
+  target.enroll("cid", random_unit(rng));
+  target.copy_user(source, "ann");
+  EXPECT_EQ(target.template_count("ann"), 2u);
+  EXPECT_EQ(target.users(), (std::vector<std::string>{"ann", "cid"}));
+
+  const std::vector<std::uint8_t> before = target.serialize();
+  EXPECT_NE(error_of([&] { target.copy_user(source, "zed"); }).find("not in the source"),
+            std::string::npos);
+  Gallery other_dimension(3);
+  other_dimension.enroll("bob", {1.0f, 0.0f, 0.0f});
+  EXPECT_NE(error_of([&] { target.copy_user(other_dimension, "bob"); }).find("3-value"),
+            std::string::npos);
+  EXPECT_EQ(target.serialize(), before);
+}
+
 TEST(Gallery, NameValidation) {
   for (const std::string good : {"a", "Zo\xC3\xAB", "\xE5\x90\x8D\xE5\x89\x8D",
                                  "\xF0\x9F\x98\x80 smile", "Ann Lee-O'Neil"}) {
