@@ -1,0 +1,301 @@
+// Type definitions for faceunlock (hand-written; the JavaScript in web/lib/ is the implementation).
+//
+// Everything runs on the device: frames are read into WebAssembly memory, and only face
+// templates (embeddings, never images) are stored, encrypted, in the chosen store.
+
+/** Anything the library can read one RGBA frame from. */
+export type FrameSource =
+  | HTMLVideoElement
+  | HTMLCanvasElement
+  | HTMLImageElement
+  | ImageBitmap
+  | OffscreenCanvas
+  | VideoFrame
+  | ImageData
+  | RawFrame;
+
+/** Plain RGBA pixels (row-major, 4 bytes per pixel), e.g. from a decoder in Node. */
+export interface RawFrame {
+  width: number;
+  height: number;
+  data: Uint8Array | Uint8ClampedArray | ArrayLike<number>;
+}
+
+/** Bytes, or where to fetch them. */
+export type BinaryInput = string | URL | ArrayBuffer | Uint8Array;
+
+/**
+ * convenience: the model's own threshold (best overall accuracy);
+ * balanced: about 1 impostor comparison in 1,000 accepted (default);
+ * strict: about 1 in 10,000 (more retries for the real user).
+ */
+export type SecurityLevel = 'convenience' | 'balanced' | 'strict';
+
+export interface FaceUnlockOptions {
+  /**
+   * Where templates live. 'indexeddb' (default): persistent, encrypted. 'memory': gone on
+   * reload. Or any object implementing TemplateStore.
+   */
+  store?: 'indexeddb' | 'memory' | TemplateStore;
+  /**
+   * The two model files (.fum). Default: the package's models/blazeface-short.fum and
+   * models/dlib-resnet.fum, located with `new URL(..., import.meta.url)` so bundlers copy them.
+   * In Node pass the bytes (Node's fetch cannot read file: URLs).
+   */
+  models?: { detector?: BinaryInput; embedder?: BinaryInput };
+  /**
+   * The WebAssembly binary. Default: faceunlock_core.wasm beside web/dist/faceunlock_core.mjs.
+   * In Node pass `bytes`. `factory` (a createFaceUnlockCore function of a custom build) only
+   * works without a worker.
+   */
+  wasm?: { url?: string | URL; bytes?: ArrayBuffer | Uint8Array; factory?: (moduleOptions: object) => Promise<unknown> };
+  /** Default 'balanced'. */
+  securityLevel?: SecurityLevel;
+  /** Run the engine in a module Web Worker so detection never blocks the page. Default false. */
+  worker?: boolean;
+  /** Frames whose long side exceeds this are scaled down before detection. Default 640. */
+  maxFrameSide?: number;
+  /** Multi-frame decision: unlock when `required` of the last `window` matched frames agree. Default 3 of 5. */
+  fusion?: { required: number; window: number };
+  /**
+   * Called for each stored user that cannot be loaded (tampered, damaged, wrong key, or rejected
+   * by the engine). That user is skipped; the others load. Also listed in `loadErrors`.
+   */
+  onStoreError?: (error: FaceUnlockError) => void;
+}
+
+/** [x, y, width, height] in source pixels. */
+export type Box = [number, number, number, number];
+
+export interface Face {
+  box: Box;
+  /** Detector confidence, 0..1. */
+  score: number;
+  /** Right eye, left eye, nose tip, mouth centre, right ear, left ear (the subject's sides), source pixels. */
+  keypoints: Array<[number, number]>;
+}
+
+export type QualityIssue =
+  | 'ok' | 'out_of_frame' | 'too_small' | 'too_dark' | 'too_bright' | 'rolled' | 'turned' | 'blurry';
+
+export interface Quality {
+  ok: boolean;
+  issue: QualityIssue;
+  /** Text for the user: "come closer", "more light", ...; '' when ok. */
+  hint: string;
+  /** Shorter side of the face box, source pixels. */
+  faceSize: number;
+  /** Degrees the eye line is tilted. */
+  roll: number;
+  /** -1..1, 0 when facing the camera. */
+  yaw: number;
+  sharpness: number;
+  /** Mean grey level over the face, 0..255. */
+  brightness: number;
+}
+
+export interface Analysis {
+  /** Every face found, source pixels. */
+  faces: Face[];
+  /** Index of the most prominent face, -1 when none. */
+  chosen: number;
+  /** Of the chosen face; null without one. */
+  quality: Quality | null;
+  hint: string;
+  /** Milliseconds per stage; null when the source had no frame yet. */
+  timings: Record<string, number> | null;
+}
+
+export interface EnrollProgress {
+  /** Good frames so far. */
+  collected: number;
+  needed: number;
+  /** What to tell the user now: "look at the camera", "come closer", "hold still", "done", ... */
+  hint: string;
+  /** Whether this frame was kept as a template. */
+  counted: boolean;
+  /** 'no-face' or the quality issue of this frame. */
+  issue: 'no-face' | QualityIssue;
+  quality: Quality | null;
+  face: Face | null;
+}
+
+export interface EnrollOptions {
+  /** Good frames (templates) to collect, 1..32. Default 5. */
+  frames?: number;
+  /** Give up after this long (rejects with code 'timeout'). Default 30000. */
+  timeoutMs?: number;
+  /** Minimum time between kept frames, for variety. Default 200 for <video>, else 0. */
+  intervalMs?: number;
+  /** Drop the user's existing templates instead of adding to them. Default false (a user keeps at most 32, the oldest go first). */
+  replace?: boolean;
+  /** Called after every analysed frame. An exception thrown here aborts enroll(). */
+  onProgress?: (progress: EnrollProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface EnrollResult {
+  user: string;
+  /** Templates the user now has. */
+  templates: number;
+}
+
+export interface UnlockFrame {
+  face: Face | null;
+  quality: Quality | null;
+  /** Best-matching user of this frame (even when not accepted); null without an embedding. */
+  match: { user: string | null; score: number | null; accepted: boolean; threshold: number } | null;
+  /** The multi-frame decision so far (frames: how many agree, of `required`). */
+  fused: { user: string | null; accepted: boolean; frames: number; required: number; window: number } | null;
+  hint: string;
+}
+
+export interface UnlockOptions {
+  /** Default 5000. */
+  timeoutMs?: number;
+  onFrame?: (frame: UnlockFrame) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * 'matched': unlocked. 'not-enrolled': no users. 'no-face': no face seen before the timeout.
+ * A QualityIssue: faces were seen but none passed the quality checks (the last one's issue).
+ * 'timeout': good faces were seen but none matched well enough.
+ */
+export type UnlockReason = 'matched' | 'not-enrolled' | 'no-face' | 'timeout' | Exclude<QualityIssue, 'ok'>;
+
+export interface UnlockResult {
+  unlocked: boolean;
+  /** The user unlocked as; null when not unlocked. */
+  user: string | null;
+  /** Best cosine similarity seen in this attempt (-1..1); null when nothing was compared. */
+  score: number | null;
+  reason: UnlockReason;
+  /** Text for the user. */
+  hint: string;
+}
+
+export interface UserInfo {
+  id: string;
+  templates: number;
+  /** Milliseconds since the epoch; null for users only known to the engine. */
+  createdAt: number | null;
+  updatedAt: number | null;
+}
+
+export declare class FaceUnlock {
+  /** Loads the engine and models, opens the store, loads the stored users. */
+  static create(options?: FaceUnlockOptions): Promise<FaceUnlock>;
+  private constructor();
+
+  /** Stored users that could not be loaded at create() (each error has `userId`); they are skipped. */
+  readonly loadErrors: FaceUnlockError[];
+  readonly securityLevel: SecurityLevel;
+  /** Cosine similarity a face must reach at the current level. */
+  readonly threshold: number | undefined;
+  /** The model's calibrated thresholds: { default, 'far_1e-3', 'far_1e-4', 'far_2e-5' }. */
+  readonly thresholds: Record<string, number>;
+
+  /** One frame: faces, boxes, keypoints and quality. Does not affect enroll or unlock. */
+  analyze(source: FrameSource): Promise<Analysis>;
+  /**
+   * Collects `frames` good frames of one face, adds them as `id`'s templates and stores the user.
+   * Adds to an existing user's templates unless `replace`. Rejects with code 'timeout',
+   * 'aborted', 'busy', 'quota-exceeded' or 'store'; on a store failure nothing changes.
+   */
+  enroll(id: string, source: FrameSource, options?: EnrollOptions): Promise<EnrollResult>;
+  /** Reads frames until several agree on one enrolled user, or the timeout. Never rejects for "not recognised". */
+  unlock(source: FrameSource, options?: UnlockOptions): Promise<UnlockResult>;
+  users(): Promise<UserInfo[]>;
+  /** Removes from the store and the engine (also a stored user that failed to load). */
+  removeUser(id: string): Promise<boolean>;
+  /**
+   * Every user's templates. WITHOUT a passphrase the result is the plain gallery file
+   * (docs/gallery-format.md): unencrypted biometric templates; protect it like a password file.
+   * With one it is encrypted (PBKDF2-SHA-256, 600,000 iterations, AES-GCM-256).
+   */
+  exportBackup(options?: { passphrase?: string }): Promise<Uint8Array>;
+  /** Replaces every user with the backup's (all or nothing). Encrypted backups need the passphrase. */
+  importBackup(backup: Uint8Array | ArrayBuffer, options?: { passphrase?: string }): Promise<{ users: string[] }>;
+  setSecurityLevel(level: SecurityLevel): void;
+  /** Frees the engine (and worker) and closes the store. */
+  dispose(): Promise<void>;
+}
+
+export type FaceUnlockErrorCode =
+  | 'invalid-argument' | 'unsupported-source' | 'load-failed' | 'engine' | 'busy' | 'timeout'
+  | 'aborted' | 'quota-exceeded' | 'store' | 'corrupt-record' | 'backup' | 'disposed' | 'worker';
+
+/** Every error the library throws. Branch on `code`; show or log `message`. */
+export declare class FaceUnlockError extends Error {
+  constructor(code: FaceUnlockErrorCode, message: string, extra?: { cause?: unknown; userId?: string });
+  readonly name: 'FaceUnlockError';
+  readonly code: FaceUnlockErrorCode;
+  /** The user a store error concerns, when there is one. */
+  readonly userId: string | undefined;
+}
+
+/**
+ * One stored user. `ciphertext` is AES-GCM-256 (with its 16-byte tag) over the engine's
+ * exportUser bytes (a one-user gallery file), with `faceunlock-user\0<version>\0<id>` as
+ * additional data, so a record cannot be moved to another id.
+ */
+export interface StoredUserRecord {
+  id: string;
+  /** Record layout version, currently 1. */
+  version: number;
+  /** 12 random bytes, new for every write. */
+  iv: Uint8Array;
+  ciphertext: Uint8Array;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+  updatedAt: number;
+}
+
+/**
+ * Where users are kept. Records arrive encrypted; a store only keeps them and the key. Every
+ * method may reject; reject with a DOMException named 'QuotaExceededError' when out of space
+ * (it surfaces as code 'quota-exceeded').
+ */
+export interface TemplateStore {
+  /** Called once by FaceUnlock.create(). */
+  open(): Promise<void>;
+  /** The AES-GCM key records are encrypted with; the same key on every call and every load. Prefer a non-extractable key. */
+  getKey(): Promise<CryptoKey>;
+  getAll(): Promise<StoredUserRecord[]>;
+  /** Adds or replaces the record with this id, atomically. */
+  put(record: StoredUserRecord): Promise<void>;
+  /** Resolves whether the record existed. */
+  delete(id: string): Promise<boolean>;
+  /** Replaces every record at once (all or nothing). */
+  replaceAll(records: StoredUserRecord[]): Promise<void>;
+  close(): void | Promise<void>;
+}
+
+/**
+ * IndexedDB database `name` (default 'faceunlock'), schema 1: object store 'users' (key path
+ * 'id', StoredUserRecord values) and 'keys' (the non-extractable CryptoKey under 'store-key').
+ */
+export declare class IndexedDBStore implements TemplateStore {
+  constructor(options?: { name?: string; indexedDB?: IDBFactory });
+  readonly name: string;
+  open(): Promise<void>;
+  getKey(): Promise<CryptoKey>;
+  getAll(): Promise<StoredUserRecord[]>;
+  put(record: StoredUserRecord): Promise<void>;
+  delete(id: string): Promise<boolean>;
+  replaceAll(records: StoredUserRecord[]): Promise<void>;
+  close(): void;
+}
+
+/** Records in memory; pass `key` and `records` from an earlier one's getKey()/getAll() to restore them. */
+export declare class MemoryStore implements TemplateStore {
+  constructor(options?: { key?: CryptoKey; records?: StoredUserRecord[] });
+  open(): Promise<void>;
+  getKey(): Promise<CryptoKey>;
+  getAll(): Promise<StoredUserRecord[]>;
+  put(record: StoredUserRecord): Promise<void>;
+  delete(id: string): Promise<boolean>;
+  replaceAll(records: StoredUserRecord[]): Promise<void>;
+  close(): void;
+}

@@ -1,0 +1,570 @@
+/**
+ * @file The FaceUnlock class: enrollment, unlock, users and backups on top of an engine (on this
+ * thread or in a worker) and a template store. The engine holds the working gallery in wasm
+ * memory; the store holds each user's templates encrypted, and is written before a change is
+ * reported as done, so what the page sees and what survives a reload stay the same.
+ */
+
+import { DEFAULT_MODELS, asBytes, loadBytes } from './assets.js';
+import {
+  decryptBackup, decryptRecord, encryptBackup, encryptRecord, isEncryptedBackup,
+} from './crypto.js';
+import { LocalEngine } from './engine-local.js';
+import { FaceUnlockError, messageOf, storeError } from './errors.js';
+import { DEFAULT_MAX_SIDE, FrameReader, nextFrame } from './frame-source.js';
+import { IndexedDBStore } from './store-indexeddb.js';
+import { MemoryStore } from './store-memory.js';
+import { WorkerEngine } from './worker-client.js';
+
+/**
+ * Which of the model's calibrated thresholds each level uses (engine.thresholds() keys). The
+ * embedder's own threshold separates same/different best on its calibration set; the others
+ * admit about 1 in 1,000 and 1 in 10,000 impostor comparisons.
+ */
+const LEVEL_THRESHOLD_KEYS = Object.freeze({
+  convenience: 'default',
+  balanced: 'far_1e-3',
+  strict: 'far_1e-4',
+});
+
+const STORE_METHODS = ['open', 'getKey', 'getAll', 'put', 'delete', 'replaceAll', 'close'];
+const MAX_ID_BYTES = 128; // the gallery format's limit on names
+const MAX_TEMPLATES = 32; // the gallery keeps at most this many per user
+
+/** Lets only create() call the constructor, which cannot be async. */
+const CREATE_TOKEN = Symbol('FaceUnlock.create');
+
+const utf8 = new TextEncoder();
+
+/**
+ * @param {string} id
+ * @param {string} call e.g. "enroll"
+ */
+function checkUserId(id, call) {
+  if (typeof id !== 'string' || id.length === 0) {
+    throw new FaceUnlockError('invalid-argument', `${call}(): the user id must be a non-empty string`);
+  }
+  if (utf8.encode(id).length > MAX_ID_BYTES) {
+    throw new FaceUnlockError('invalid-argument',
+        `${call}('${id.slice(0, 20)}…'): the user id must be at most ${MAX_ID_BYTES} bytes of UTF-8`);
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(id) || id.isWellFormed?.() === false) {
+    throw new FaceUnlockError('invalid-argument', `${call}(): the user id contains control ` +
+        'characters or unpaired surrogates; use a printable name or an opaque id such as a UUID');
+  }
+}
+
+/**
+ * @param {unknown} store
+ * @returns {any}
+ */
+function resolveStore(store) {
+  if (store === undefined || store === 'indexeddb') return new IndexedDBStore();
+  if (store === 'memory') return new MemoryStore();
+  if (store && typeof store === 'object') {
+    const missing = STORE_METHODS.filter((m) => typeof (/** @type {any} */ (store))[m] !== 'function');
+    if (missing.length === 0) return store;
+    throw new FaceUnlockError('invalid-argument',
+        `the custom store lacks the methods ${missing.join(', ')} (see TemplateStore in index.d.ts)`);
+  }
+  throw new FaceUnlockError('invalid-argument',
+      `unknown store ${JSON.stringify(store)}: use 'indexeddb', 'memory' or a TemplateStore object`);
+}
+
+/**
+ * Frame coordinates back to the source's (frames may have been scaled down).
+ * @param {any} face
+ * @param {number} scale
+ */
+function mapFace(face, scale) {
+  if (!face) return null;
+  const s = 1 / scale;
+  return {
+    box: /** @type {number[]} */ (face.box).map((v) => v * s),
+    score: face.score,
+    keypoints: /** @type {number[][]} */ (face.keypoints).map(([x, y]) => [x * s, y * s]),
+  };
+}
+
+/**
+ * @param {any} quality
+ * @param {number} scale
+ */
+function mapQuality(quality, scale) {
+  return quality ? { ...quality, faceSize: quality.faceSize / scale } : null;
+}
+
+/**
+ * Rejects after `ms` or when `signal` aborts; both checked between frames, so a frame in
+ * flight finishes first (the engine cannot be interrupted mid-call).
+ */
+class Deadline {
+  /**
+   * @param {number} ms
+   * @param {AbortSignal | undefined} signal
+   * @param {string} call
+   */
+  constructor(ms, signal, call) {
+    if (!(ms > 0)) {
+      throw new FaceUnlockError('invalid-argument', `${call}(): timeoutMs must be a positive number`);
+    }
+    this.end = Date.now() + ms;
+    this.signal = signal;
+    this.call = call;
+  }
+
+  get expired() { return Date.now() >= this.end; }
+
+  throwIfAborted() {
+    if (this.signal?.aborted) {
+      throw new FaceUnlockError('aborted', `${this.call}() was aborted`, { cause: this.signal.reason });
+    }
+  }
+}
+
+export class FaceUnlock {
+  /**
+   * Loads the engine and the models, opens the store and loads every stored user. Users whose
+   * records cannot be read are skipped and listed in `loadErrors` (and passed to onStoreError).
+   * @param {import('../index.js').FaceUnlockOptions} [options]
+   * @returns {Promise<FaceUnlock>}
+   */
+  static async create(options = {}) {
+    const level = options.securityLevel ?? 'balanced';
+    if (!(level in LEVEL_THRESHOLD_KEYS)) {
+      throw new FaceUnlockError('invalid-argument', `unknown securityLevel '${level}': use ` +
+          "'convenience', 'balanced' or 'strict'");
+    }
+    const store = resolveStore(options.store);
+    const reader = new FrameReader(options.maxFrameSide ?? DEFAULT_MAX_SIDE);
+    const wasm = options.wasm ?? {};
+    const wasmOption = { ...wasm, bytes: wasm.bytes ? asBytes(wasm.bytes) ?? undefined : undefined };
+
+    const [detector, embedder] = await Promise.all([
+      loadBytes('the detector model', options.models?.detector ?? DEFAULT_MODELS.detector),
+      loadBytes('the embedder model', options.models?.embedder ?? DEFAULT_MODELS.embedder),
+      store.open(),
+    ]);
+    const engineOptions = { wasm: wasmOption, detector, embedder };
+    const engine = options.worker ?
+      await WorkerEngine.create(engineOptions) : await LocalEngine.create(engineOptions);
+    try {
+      if (options.fusion) await engine.setFusion(options.fusion.required, options.fusion.window);
+      const thresholds = await engine.thresholds();
+      const fu = new FaceUnlock(CREATE_TOKEN, { engine, store, reader, thresholds, options });
+      fu.setSecurityLevel(level);
+      await fu._loadUsers();
+      return fu;
+    } catch (e) {
+      await engine.dispose().catch(() => {});
+      await store.close();
+      throw e;
+    }
+  }
+
+  /**
+   * @param {symbol} token
+   * @param {{engine: any, store: any, reader: FrameReader, thresholds: Record<string, number>,
+   *   options: any}} parts
+   */
+  constructor(token, parts) {
+    if (token !== CREATE_TOKEN) {
+      throw new FaceUnlockError('invalid-argument', 'use `await FaceUnlock.create(options)`, ' +
+          'not `new FaceUnlock()`: creating loads the engine and models asynchronously');
+    }
+    this._engine = parts.engine;
+    this._store = parts.store;
+    this._reader = parts.reader;
+    /** @type {Record<string, number>} */
+    this._thresholds = parts.thresholds;
+    /** @type {((error: FaceUnlockError) => void) | undefined} */
+    this._onStoreError = parts.options.onStoreError;
+    /** @type {CryptoKey | null} */
+    this._key = null;
+    /** @type {Map<string, {createdAt: number, updatedAt: number}>} */
+    this._meta = new Map();
+    /** @type {FaceUnlockError[]} */
+    this._loadErrors = [];
+    /** @type {string | null} the running enroll/unlock/importBackup, which share the fusion state */
+    this._session = null;
+    this._disposed = false;
+    /** @type {string} */
+    this._level = 'balanced';
+    /** @type {number | undefined} */
+    this._threshold = undefined;
+  }
+
+  /** Errors of stored users that could not be loaded (each has `userId`); those users are skipped. */
+  get loadErrors() { return [...this._loadErrors]; }
+
+  /** The current security level. */
+  get securityLevel() { return this._level; }
+
+  /** The similarity a face must reach at the current level (cosine, 0..1). */
+  get threshold() { return this._threshold; }
+
+  /**
+   * The model's calibrated thresholds (engine.thresholds()).
+   * @returns {Record<string, number>}
+   */
+  get thresholds() { return { ...this._thresholds }; }
+
+  async _loadUsers() {
+    this._key = await this._store.getKey();
+    const records = await this._store.getAll();
+    for (const record of records) {
+      try {
+        const bytes = await decryptRecord(/** @type {CryptoKey} */ (this._key), record);
+        let name;
+        try {
+          name = await this._engine.importUser(bytes);
+        } catch (e) {
+          throw new FaceUnlockError('corrupt-record', `cannot load stored user '${record.id}': ` +
+              `the engine rejected its templates (${messageOf(e)}). Remove the user and enroll again`,
+          { cause: e, userId: record.id });
+        }
+        if (name !== record.id) {
+          await this._engine.removeUser(name);
+          throw new FaceUnlockError('corrupt-record', `cannot load stored user '${record.id}': ` +
+              `its templates belong to '${name}'`, { userId: record.id });
+        }
+        this._meta.set(record.id, { createdAt: record.createdAt, updatedAt: record.updatedAt });
+      } catch (e) {
+        const error = e instanceof FaceUnlockError ? e :
+          new FaceUnlockError('corrupt-record', `cannot load stored user '${record.id}': ` +
+            messageOf(e), { cause: e, userId: record.id });
+        this._loadErrors.push(error);
+        // A throwing callback must not stop the other users from loading.
+        try {
+          this._onStoreError?.(error);
+        } catch (callbackError) {
+          console.error('faceunlock: onStoreError threw', callbackError);
+        }
+      }
+    }
+  }
+
+  _checkAlive() {
+    if (this._disposed) {
+      throw new FaceUnlockError('disposed', 'this FaceUnlock was disposed; create a new one');
+    }
+  }
+
+  /**
+   * @param {string} call
+   * @returns {() => void} release
+   */
+  _begin(call) {
+    this._checkAlive();
+    if (this._session) {
+      throw new FaceUnlockError('busy', `cannot start ${call}(): ${this._session}() is still ` +
+          'running on this FaceUnlock; await it (or abort it with its signal) first');
+    }
+    this._session = call;
+    return () => { this._session = null; };
+  }
+
+  /**
+   * @param {string} level
+   */
+  setSecurityLevel(level) {
+    const key = /** @type {Record<string, string>} */ (LEVEL_THRESHOLD_KEYS)[level];
+    if (!key) {
+      throw new FaceUnlockError('invalid-argument', `unknown security level '${level}': use ` +
+          "'convenience', 'balanced' or 'strict'");
+    }
+    // A model calibrated without FAR points still works: fall back to its own threshold.
+    const value = this._thresholds[key] ?? this._thresholds.default;
+    this._level = level;
+    this._threshold = typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+  }
+
+  /**
+   * One frame: every face with its box and keypoints (source pixels), and the quality of the
+   * most prominent one. For drawing overlays and guidance; does not touch enrollment or unlock.
+   * @param {unknown} source
+   */
+  async analyze(source) {
+    this._checkAlive();
+    const frame = this._reader.read(source);
+    if (!frame) return { faces: [], chosen: -1, quality: null, hint: 'waiting for the camera', timings: null };
+    const r = await this._engine.process(frame, { embed: false, match: false, requireQuality: false });
+    return {
+      faces: r.faces.map((/** @type {any} */ f) => mapFace(f, frame.scale)),
+      chosen: r.chosen,
+      quality: mapQuality(r.quality, frame.scale),
+      hint: r.chosen < 0 ? 'look at the camera' : r.quality?.hint ?? '',
+      timings: r.timings,
+    };
+  }
+
+  /**
+   * @param {string} id
+   * @param {unknown} source
+   * @param {import('../index.js').EnrollOptions} [options]
+   */
+  async enroll(id, source, options = {}) {
+    checkUserId(id, 'enroll');
+    const needed = options.frames ?? 5;
+    if (!Number.isInteger(needed) || needed < 1 || needed > MAX_TEMPLATES) {
+      throw new FaceUnlockError('invalid-argument',
+          `enroll(): frames must be an integer from 1 to ${MAX_TEMPLATES}, got ${needed}`);
+    }
+    const isVideo = typeof HTMLVideoElement === 'function' && source instanceof HTMLVideoElement;
+    // Spread the templates over time on live video so they capture small changes of pose and
+    // expression; five copies of one instant add nothing.
+    const intervalMs = options.intervalMs ?? (isVideo ? 200 : 0);
+    const deadline = new Deadline(options.timeoutMs ?? 30000, options.signal, 'enroll');
+    const release = this._begin('enroll');
+    try {
+      /** @type {Float32Array[]} */
+      const collected = [];
+      let hint = 'waiting for the camera';
+      let lastCollected = -Infinity;
+      while (collected.length < needed) {
+        this._checkAlive();
+        deadline.throwIfAborted();
+        if (deadline.expired) {
+          throw new FaceUnlockError('timeout', `enroll('${id}') timed out with ` +
+              `${collected.length} of ${needed} good frames; last hint: "${hint}"`);
+        }
+        const frame = this._reader.read(source);
+        if (frame) {
+          const r = await this._engine.process(frame,
+              { embed: true, match: false, requireQuality: true });
+          const face = r.chosen >= 0 ? mapFace(r.faces[r.chosen], frame.scale) : null;
+          const quality = face ? mapQuality(r.quality, frame.scale) : null;
+          const now = Date.now();
+          let counted = false;
+          if (!face) hint = 'look at the camera';
+          else if (!r.embedding) hint = quality?.hint || 'hold still';
+          else if (now - lastCollected >= intervalMs) {
+            collected.push(r.embedding);
+            lastCollected = now;
+            counted = true;
+            hint = collected.length < needed ? 'hold still' : 'done';
+          }
+          options.onProgress?.({
+            collected: collected.length, needed, hint, counted,
+            issue: !face ? 'no-face' : (quality?.issue ?? 'ok'), quality, face,
+          });
+        }
+        if (collected.length < needed) await nextFrame(source);
+      }
+      return await this._commitEnrollment(id, collected, options.replace === true);
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Adds the templates and persists the user; on a store failure the engine's gallery goes back
+   * to what it was, so the page never unlocks a user that would vanish on reload.
+   * @param {string} id
+   * @param {Float32Array[]} embeddings
+   * @param {boolean} replace
+   */
+  async _commitEnrollment(id, embeddings, replace) {
+    const existed = (await this._engine.users()).some((/** @type {any} */ u) => u.user === id);
+    const previous = existed ? await this._engine.exportUser(id) : null;
+    try {
+      if (replace && existed) await this._engine.removeUser(id);
+      let templates = 0;
+      for (const e of embeddings) templates = await this._engine.addTemplate(id, e);
+      await this._persist(id);
+      return { user: id, templates };
+    } catch (e) {
+      await this._engine.removeUser(id).catch(() => {});
+      if (previous) await this._engine.importUser(previous).catch(() => {});
+      throw e;
+    }
+  }
+
+  /** @param {string} id */
+  async _persist(id) {
+    const plain = await this._engine.exportUser(id);
+    const sealed = await encryptRecord(/** @type {CryptoKey} */ (this._key), id, plain);
+    const now = Date.now();
+    const createdAt = this._meta.get(id)?.createdAt ?? now;
+    try {
+      await this._store.put({ id, ...sealed, createdAt, updatedAt: now });
+    } catch (e) {
+      throw storeError(`cannot save user '${id}'`, e, id);
+    }
+    this._meta.set(id, { createdAt, updatedAt: now });
+    this._loadErrors = this._loadErrors.filter((x) => x.userId !== id);
+  }
+
+  /**
+   * @param {unknown} source
+   * @param {import('../index.js').UnlockOptions} [options]
+   * @returns {Promise<import('../index.js').UnlockResult>}
+   */
+  async unlock(source, options = {}) {
+    const deadline = new Deadline(options.timeoutMs ?? 5000, options.signal, 'unlock');
+    const release = this._begin('unlock');
+    try {
+      if ((await this._engine.users()).length === 0) {
+        return { unlocked: false, user: null, score: null, reason: 'not-enrolled',
+          hint: 'no one is enrolled yet' };
+      }
+      await this._engine.resetFusion();
+      let sawFace = false;
+      let sawEmbedding = false;
+      let lastIssue = 'no-face';
+      let lastHint = 'look at the camera';
+      /** @type {Map<string, number>} best score per candidate in this attempt */
+      const best = new Map();
+      while (!deadline.expired) {
+        this._checkAlive();
+        deadline.throwIfAborted();
+        const frame = this._reader.read(source);
+        if (frame) {
+          const r = await this._engine.process(frame, {
+            embed: true, match: true, requireQuality: true, threshold: this._threshold,
+          });
+          const face = r.chosen >= 0 ? mapFace(r.faces[r.chosen], frame.scale) : null;
+          const quality = face ? mapQuality(r.quality, frame.scale) : null;
+          if (face) {
+            sawFace = true;
+            lastIssue = quality?.issue ?? 'ok';
+            lastHint = quality?.hint ?? '';
+          }
+          if (r.embedding) sawEmbedding = true;
+          if (r.match?.user) {
+            best.set(r.match.user, Math.max(best.get(r.match.user) ?? -Infinity, r.match.score));
+          }
+          options.onFrame?.({ face, quality, match: r.match ?? null, fused: r.fused ?? null,
+            hint: face ? lastHint : 'look at the camera' });
+          if (r.fused?.accepted) {
+            const user = r.fused.user;
+            return { unlocked: true, user, score: best.get(user) ?? r.match?.score ?? null,
+              reason: 'matched', hint: '' };
+          }
+        }
+        await nextFrame(source);
+      }
+      const score = best.size ? Math.max(...best.values()) : null;
+      if (!sawFace) {
+        return { unlocked: false, user: null, score, reason: 'no-face', hint: 'look at the camera' };
+      }
+      if (!sawEmbedding) {
+        // Every face failed a quality check: the last one's issue says what to fix.
+        return { unlocked: false, user: null, score, reason: lastIssue, hint: lastHint };
+      }
+      return { unlocked: false, user: null, score, reason: 'timeout', hint: 'face not recognised' };
+    } finally {
+      release();
+    }
+  }
+
+  /** @returns {Promise<import('../index.js').UserInfo[]>} */
+  async users() {
+    this._checkAlive();
+    const list = await this._engine.users();
+    return list.map((/** @type {any} */ u) => ({
+      id: u.user, templates: u.templates,
+      createdAt: this._meta.get(u.user)?.createdAt ?? null,
+      updatedAt: this._meta.get(u.user)?.updatedAt ?? null,
+    }));
+  }
+
+  /**
+   * Removes a user from the store and the engine; also removes a stored user that failed to load.
+   * @param {string} id
+   * @returns {Promise<boolean>} whether there was such a user
+   */
+  async removeUser(id) {
+    this._checkAlive();
+    checkUserId(id, 'removeUser');
+    let stored;
+    // Store first: if it fails the user stays everywhere, rather than unlocking until a reload.
+    try {
+      stored = await this._store.delete(id);
+    } catch (e) {
+      throw storeError(`cannot remove user '${id}'`, e, id);
+    }
+    const loaded = await this._engine.removeUser(id);
+    this._meta.delete(id);
+    this._loadErrors = this._loadErrors.filter((x) => x.userId !== id);
+    return Boolean(stored) || loaded;
+  }
+
+  /**
+   * Every user's templates in one gallery file (docs/gallery-format.md). Without a passphrase
+   * the bytes are NOT encrypted: templates are biometric data, so treat them like a password
+   * database, or pass `passphrase`.
+   * @param {{passphrase?: string}} [options]
+   * @returns {Promise<Uint8Array>}
+   */
+  async exportBackup(options = {}) {
+    this._checkAlive();
+    const gallery = await this._engine.exportGallery();
+    if (options.passphrase === undefined) return gallery;
+    return encryptBackup(gallery, options.passphrase);
+  }
+
+  /**
+   * Replaces every user with those in a backup from exportBackup(), in the engine and the store
+   * (one transaction: all or nothing).
+   * @param {Uint8Array | ArrayBuffer} backup
+   * @param {{passphrase?: string}} [options]
+   * @returns {Promise<{users: string[]}>}
+   */
+  async importBackup(backup, options = {}) {
+    let bytes = asBytes(backup);
+    if (!bytes) {
+      throw new FaceUnlockError('invalid-argument', 'importBackup(): expected a Uint8Array or ArrayBuffer');
+    }
+    if (isEncryptedBackup(bytes)) {
+      if (options.passphrase === undefined) {
+        throw new FaceUnlockError('backup', 'this backup is encrypted: pass { passphrase }');
+      }
+      bytes = await decryptBackup(bytes, options.passphrase);
+    }
+    const release = this._begin('importBackup');
+    try {
+      const previous = await this._engine.exportGallery();
+      try {
+        await this._engine.importGallery(bytes);
+      } catch (e) {
+        throw new FaceUnlockError('backup', `cannot import the backup: ${messageOf(e)}`, { cause: e });
+      }
+      try {
+        const now = Date.now();
+        const ids = (await this._engine.users()).map((/** @type {any} */ u) => u.user);
+        const records = [];
+        for (const id of ids) {
+          const sealed = await encryptRecord(/** @type {CryptoKey} */ (this._key), id,
+              await this._engine.exportUser(id));
+          records.push({ id, ...sealed, createdAt: this._meta.get(id)?.createdAt ?? now, updatedAt: now });
+        }
+        try {
+          await this._store.replaceAll(records);
+        } catch (e) {
+          throw storeError('cannot save the imported users', e);
+        }
+        this._meta = new Map(records.map((r) => [r.id, { createdAt: r.createdAt, updatedAt: r.updatedAt }]));
+        this._loadErrors = [];
+        return { users: ids };
+      } catch (e) {
+        await this._engine.importGallery(previous).catch(() => {});
+        throw e;
+      }
+    } finally {
+      release();
+    }
+  }
+
+  /** Frees the engine (and its worker) and closes the store. Safe to call twice. */
+  async dispose() {
+    if (this._disposed) return;
+    this._disposed = true;
+    try {
+      await this._engine.dispose();
+    } finally {
+      await this._store.close();
+    }
+  }
+}

@@ -1,0 +1,231 @@
+/**
+ * @file Turns whatever the page has (a playing <video>, a canvas, an ImageBitmap, ImageData, or a
+ * plain {width, height, data} RGBA object) into one RGBA frame the engine can read, scaled down
+ * so its long side is at most `maxSide` pixels. Detection cost grows with the frame, while the
+ * quality checks are tuned for 640x480 webcam frames, so larger frames only cost time.
+ */
+
+import { FaceUnlockError } from './errors.js';
+
+export const DEFAULT_MAX_SIDE = 640;
+
+/**
+ * @typedef {object} Frame
+ * @property {number} width
+ * @property {number} height
+ * @property {Uint8Array | Uint8ClampedArray} data width * height * 4 bytes, RGBA
+ * @property {number} scale frame pixels per source pixel (<= 1); divide frame coordinates by it
+ * @property {boolean} owned true when `data` is ours, so its buffer may be transferred to a
+ *     worker; false when it is the caller's own pixels, which must not be detached
+ */
+
+/**
+ * @param {unknown} x
+ * @param {string} name a global constructor that may not exist (Node, workers)
+ * @returns {boolean}
+ */
+function isA(x, name) {
+  const C = /** @type {any} */ (globalThis)[name];
+  return typeof C === 'function' && x instanceof C;
+}
+
+/**
+ * @param {any} source
+ * @returns {boolean}
+ */
+function isRawRgba(source) {
+  return source !== null && typeof source === 'object' && !isA(source, 'HTMLElement') &&
+      typeof source.width === 'number' && typeof source.height === 'number' &&
+      source.data !== undefined && typeof source.data.length === 'number';
+}
+
+/**
+ * The drawable size of a source, 0x0 when it has no picture yet.
+ * @param {any} source
+ * @returns {{width: number, height: number} | null} null when it is not drawable
+ */
+function drawableSize(source) {
+  if (isA(source, 'HTMLVideoElement')) {
+    // HAVE_CURRENT_DATA (2): before it, drawImage draws nothing and we would analyse a blank.
+    if (source.readyState < 2) return { width: 0, height: 0 };
+    return { width: source.videoWidth, height: source.videoHeight };
+  }
+  if (isA(source, 'HTMLImageElement')) {
+    if (!source.complete) return { width: 0, height: 0 };
+    return { width: source.naturalWidth, height: source.naturalHeight };
+  }
+  if (isA(source, 'VideoFrame')) return { width: source.displayWidth, height: source.displayHeight };
+  if (isA(source, 'HTMLCanvasElement') || isA(source, 'OffscreenCanvas') ||
+      isA(source, 'ImageBitmap') || isA(source, 'SVGImageElement')) {
+    return { width: source.width, height: source.height };
+  }
+  return null;
+}
+
+/**
+ * @param {number} width
+ * @param {number} height
+ * @param {number} maxSide
+ * @returns {{width: number, height: number, scale: number}}
+ */
+function fitted(width, height, maxSide) {
+  const long = Math.max(width, height);
+  if (long <= maxSide) return { width, height, scale: 1 };
+  const scale = maxSide / long;
+  return {
+    width: Math.max(1, Math.round(width * scale)),
+    height: Math.max(1, Math.round(height * scale)),
+    scale,
+  };
+}
+
+/**
+ * Box-filter downscale of RGBA pixels, for raw sources where no canvas exists (Node) or was
+ * not wanted. Averaging (rather than picking pixels) avoids aliasing that the blur check would
+ * read as sharpness.
+ * @param {ArrayLike<number>} src
+ * @param {number} sw
+ * @param {number} sh
+ * @param {number} dw
+ * @param {number} dh
+ * @returns {Uint8ClampedArray}
+ */
+function downscaleRgba(src, sw, sh, dw, dh) {
+  const out = new Uint8ClampedArray(dw * dh * 4);
+  const acc = new Float64Array(4);
+  for (let y = 0; y < dh; y++) {
+    const y0 = Math.floor((y * sh) / dh);
+    const y1 = Math.max(y0 + 1, Math.floor(((y + 1) * sh) / dh));
+    for (let x = 0; x < dw; x++) {
+      const x0 = Math.floor((x * sw) / dw);
+      const x1 = Math.max(x0 + 1, Math.floor(((x + 1) * sw) / dw));
+      acc.fill(0);
+      for (let yy = y0; yy < y1; yy++) {
+        let i = (yy * sw + x0) * 4;
+        for (let xx = x0; xx < x1; xx++, i += 4) {
+          acc[0] += src[i]; acc[1] += src[i + 1]; acc[2] += src[i + 2]; acc[3] += src[i + 3];
+        }
+      }
+      const n = (y1 - y0) * (x1 - x0);
+      const o = (y * dw + x) * 4;
+      out[o] = acc[0] / n; out[o + 1] = acc[1] / n; out[o + 2] = acc[2] / n; out[o + 3] = acc[3] / n;
+    }
+  }
+  return out;
+}
+
+/** Reads frames from sources; keeps one scratch canvas so a camera loop does not allocate one per frame. */
+export class FrameReader {
+  /** @param {number} [maxSide] */
+  constructor(maxSide = DEFAULT_MAX_SIDE) {
+    if (!(maxSide >= 32)) {
+      throw new FaceUnlockError('invalid-argument', `maxFrameSide must be at least 32, got ${maxSide}`);
+    }
+    this.maxSide = maxSide;
+    /** @type {OffscreenCanvas | HTMLCanvasElement | null} */
+    this._canvas = null;
+    /** @type {OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D | null} */
+    this._context = null;
+  }
+
+  /**
+   * @param {unknown} source
+   * @returns {Frame | null} null when the source has no picture yet (a video still loading)
+   */
+  read(source) {
+    if (isRawRgba(source)) return this._readRaw(/** @type {any} */ (source));
+    const size = drawableSize(source);
+    if (!size) {
+      throw new FaceUnlockError('unsupported-source',
+          'cannot read a frame from this source: pass an HTMLVideoElement, HTMLCanvasElement, ' +
+          'HTMLImageElement, ImageBitmap, OffscreenCanvas, VideoFrame, ImageData or a ' +
+          '{width, height, data} object with RGBA bytes');
+    }
+    if (size.width === 0 || size.height === 0) return null;
+    const fit = fitted(size.width, size.height, this.maxSide);
+    const ctx = this._contextOfSize(fit.width, fit.height);
+    ctx.drawImage(/** @type {CanvasImageSource} */ (source), 0, 0, fit.width, fit.height);
+    let data;
+    try {
+      data = ctx.getImageData(0, 0, fit.width, fit.height).data;
+    } catch (e) {
+      throw new FaceUnlockError('unsupported-source',
+          'cannot read the pixels of this source: it is cross-origin. Serve the image or video ' +
+          "from the page's origin or with CORS (crossOrigin='anonymous')", { cause: e });
+    }
+    return { width: fit.width, height: fit.height, data, scale: fit.scale, owned: true };
+  }
+
+  /**
+   * @param {{width: number, height: number, data: ArrayLike<number>}} source
+   * @returns {Frame}
+   */
+  _readRaw(source) {
+    const { width, height, data } = source;
+    if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) {
+      throw new FaceUnlockError('invalid-argument',
+          `cannot read a frame of ${width}x${height}: width and height must be positive integers`);
+    }
+    if (data.length !== width * height * 4) {
+      throw new FaceUnlockError('invalid-argument',
+          `cannot read a ${width}x${height} frame from ${data.length} bytes: RGBA needs ` +
+          `width * height * 4 = ${width * height * 4}`);
+    }
+    const fit = fitted(width, height, this.maxSide);
+    if (fit.scale === 1) {
+      const bytes = data instanceof Uint8Array || data instanceof Uint8ClampedArray ?
+        data : Uint8ClampedArray.from(data);
+      return { width, height, data: bytes, scale: 1, owned: bytes !== data };
+    }
+    return {
+      width: fit.width, height: fit.height, scale: fit.scale, owned: true,
+      data: downscaleRgba(data, width, height, fit.width, fit.height),
+    };
+  }
+
+  /**
+   * @param {number} width
+   * @param {number} height
+   */
+  _contextOfSize(width, height) {
+    if (!this._canvas) {
+      if (typeof OffscreenCanvas === 'function') {
+        this._canvas = new OffscreenCanvas(width, height);
+      } else if (typeof document !== 'undefined') {
+        this._canvas = document.createElement('canvas');
+      } else {
+        throw new FaceUnlockError('unsupported-source', 'no canvas is available here to read ' +
+            'pixels with; pass ImageData or a {width, height, data} RGBA object instead');
+      }
+      // willReadFrequently keeps the canvas on the CPU, where getImageData every frame is cheap.
+      this._context = /** @type {any} */ (this._canvas).getContext('2d', { willReadFrequently: true });
+    }
+    if (this._canvas.width !== width) this._canvas.width = width;
+    if (this._canvas.height !== height) this._canvas.height = height;
+    return /** @type {any} */ (this._context);
+  }
+}
+
+/**
+ * Waits until the source may show a new picture: the next decoded video frame for a <video>
+ * (so enroll does not collect five copies of one frame), otherwise one macrotask, so a loop over
+ * a still image stays responsive to timeouts and aborts.
+ * @param {unknown} source
+ * @returns {Promise<void>}
+ */
+export function nextFrame(source) {
+  return new Promise((resolve) => {
+    const video = /** @type {any} */ (source);
+    const isVideo = isA(source, 'HTMLVideoElement');
+    const hasCallback = isVideo && typeof video.requestVideoFrameCallback === 'function';
+    // Hidden tabs stop video frame callbacks; the timer keeps the loop (and its timeout) alive.
+    // Without the callback, poll at about the camera's frame rate.
+    const fallback = setTimeout(resolve, hasCallback ? 250 : isVideo ? 33 : 0);
+    if (hasCallback) {
+      video.requestVideoFrameCallback(() => {
+        clearTimeout(fallback);
+        resolve();
+      });
+    }
+  });
+}
