@@ -9,6 +9,7 @@ apt_packages=(
   emscripten binaryen
   libxnnpack-dev libpthreadpool-dev
   libgtest-dev libbenchmark-dev libstb-dev nlohmann-json3-dev
+  chromium chromium-driver ffmpeg
 )
 # Node.js may come from another packaging (with npm bundled): only ask apt when the command is
 # missing.

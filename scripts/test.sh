@@ -10,5 +10,5 @@ scripts/build.sh
 echo "== native tests (GoogleTest via CTest)"
 ctest --test-dir build --output-on-failure -j"$(nproc)"
 
-echo "== Node tests (CLI, converters, WebAssembly module, JavaScript library)"
-node --test tests/cli/ tests/wasm/ tests/convert/ tests/web/
+echo "== Node tests (CLI, converters, WebAssembly module, JavaScript library, browser)"
+node --test tests/cli/ tests/wasm/ tests/convert/ tests/web/ tests/browser/

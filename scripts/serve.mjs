@@ -1,0 +1,200 @@
+#!/usr/bin/env node
+// A small static file server for the webcam demo and the browser tests.
+//
+//   node scripts/serve.mjs [--root DIR] [--port N] [--page PATH]
+//
+// Serves the repository root (or --root) on 127.0.0.1 only: the demo needs a secure context for
+// getUserMedia, and browsers treat localhost as one, so no TLS is needed. The port comes from
+// --port, else $PORT, else 8080; when it is taken the next free one is used. Once listening it
+// prints one line, `serving ROOT at http://localhost:PORT/`, then the full URL of --page if given
+// (the port is only known once listening, because the requested one may be taken).
+//
+// Also importable: `startServer({ root, port })` resolves to { server, port, url }.
+
+import { createServer } from 'node:http';
+import { createReadStream } from 'node:fs';
+import { stat, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const defaultRoot = path.resolve(here, '..');
+
+// Browsers refuse ES modules and streaming wasm compilation unless the type is exactly right.
+const MIME = {
+  '.html': 'text/html; charset=utf-8',
+  '.htm': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.fum': 'application/octet-stream',
+  '.bin': 'application/octet-stream',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.ico': 'image/x-icon',
+  '.txt': 'text/plain; charset=utf-8',
+  '.md': 'text/plain; charset=utf-8',
+};
+
+function send(res, status, text, headers = {}) {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', ...headers });
+  res.end(text + '\n');
+}
+
+// Maps a URL path to a file inside root, or null when it would leave root. The check runs on the
+// real path too, so a symlink inside the repository cannot point the server at /etc.
+async function resolveInside(root, urlPath) {
+  let decoded;
+  try {
+    decoded = decodeURIComponent(urlPath);
+  } catch {
+    return null;
+  }
+  if (decoded.includes('\0')) return null;
+  const candidate = path.resolve(root, '.' + path.posix.normalize('/' + decoded));
+  if (candidate !== root && !candidate.startsWith(root + path.sep)) return null;
+  let real;
+  try {
+    real = await realpath(candidate);
+  } catch {
+    return { file: candidate, missing: true };
+  }
+  if (real !== root && !real.startsWith(root + path.sep)) return null;
+  return { file: real, missing: false };
+}
+
+function handler(root) {
+  return async (req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      send(res, 405, 'method not allowed', { Allow: 'GET, HEAD' });
+      return;
+    }
+    const urlPath = new URL(req.url, 'http://localhost').pathname;
+    const target = await resolveInside(root, urlPath);
+    if (!target) {
+      send(res, 403, 'forbidden');
+      return;
+    }
+    if (target.missing) {
+      send(res, 404, 'not found: ' + urlPath);
+      return;
+    }
+    let file = target.file;
+    let info = await stat(file);
+    if (info.isDirectory()) {
+      // Relative URLs in index.html resolve against the directory only with a trailing slash.
+      if (!urlPath.endsWith('/')) {
+        res.writeHead(301, { Location: urlPath + '/' });
+        res.end();
+        return;
+      }
+      file = path.join(file, 'index.html');
+      try {
+        info = await stat(file);
+      } catch {
+        send(res, 404, 'no index.html in ' + urlPath);
+        return;
+      }
+    }
+    const type = MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+    res.writeHead(200, {
+      'Content-Type': type,
+      'Content-Length': info.size,
+      // Edits to the demo or a rebuilt engine should show on the next reload.
+      'Cache-Control': 'no-cache',
+      'X-Content-Type-Options': 'nosniff',
+    });
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    createReadStream(file)
+      .on('error', () => res.destroy())
+      .pipe(res);
+  };
+}
+
+function listen(server, port) {
+  return new Promise((resolve, reject) => {
+    const onError = (err) => {
+      server.off('listening', onListening);
+      reject(err);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve(server.address().port);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, '127.0.0.1');
+  });
+}
+
+// port 0 asks the system for any free port (what the tests use); otherwise try port, port+1, ...
+export async function startServer({ root = defaultRoot, port = 8080, tries = 50 } = {}) {
+  const realRoot = await realpath(path.resolve(root));
+  const server = createServer((req, res) => {
+    handler(realRoot)(req, res).catch((err) => {
+      if (!res.headersSent) send(res, 500, 'server error: ' + err.message);
+      else res.destroy();
+    });
+  });
+  for (let i = 0; ; i++) {
+    try {
+      const bound = await listen(server, port === 0 ? 0 : port + i);
+      return { server, port: bound, url: `http://localhost:${bound}/`, root: realRoot };
+    } catch (err) {
+      if (err.code !== 'EADDRINUSE' || port === 0 || i + 1 >= tries) throw err;
+    }
+  }
+}
+
+function parseArgs(argv) {
+  const out = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--root') out.root = argv[++i];
+    else if (arg === '--port') out.port = argv[++i];
+    else if (arg === '--page') out.page = argv[++i];
+    else if (arg === '-h' || arg === '--help') out.help = true;
+    else throw new Error(`unknown argument: ${arg}`);
+  }
+  return out;
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.help) {
+    console.log(
+      'usage: node scripts/serve.mjs [--root DIR] [--port N] [--page PATH]\n' +
+        '  port default: $PORT, else 8080 (or the next free one)',
+    );
+    return;
+  }
+  const portText = args.port ?? process.env.PORT ?? '8080';
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`invalid port: ${portText}`);
+  }
+  const { port: bound, root } = await startServer({ root: args.root, port });
+  console.log(`serving ${root} at http://localhost:${bound}/`);
+  if (args.page) {
+    const page = new URL(args.page.replace(/^\/+/, ''), `http://localhost:${bound}/`);
+    console.log(`\n  open ${page.href}\n`);
+  }
+  const stop = () => process.exit(0);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((err) => {
+    console.error('serve: ' + err.message);
+    process.exit(1);
+  });
+}

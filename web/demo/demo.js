@@ -1,0 +1,489 @@
+// The webcam demo: live face guidance, enrollment, unlock, users and security level, all on the
+// public API of ../index.js (nothing here reaches into the library's internals).
+
+const $ = (id) => document.getElementById(id);
+
+const ui = {
+  level: $('level'),
+  video: $('video'),
+  overlay: $('overlay'),
+  stageMessage: $('stage-message'),
+  guidance: $('guidance'),
+  metrics: $('metrics'),
+  mSize: $('m-size'),
+  mLight: $('m-light'),
+  mSharp: $('m-sharp'),
+  mTime: $('m-time'),
+  unlock: $('unlock'),
+  result: $('result'),
+  resultTitle: $('result-title'),
+  resultDetail: $('result-detail'),
+  enrollForm: $('enroll-form'),
+  name: $('name'),
+  enroll: $('enroll'),
+  progress: $('progress'),
+  progressFill: $('progress-fill'),
+  progressText: $('progress-text'),
+  users: $('users'),
+  usersEmpty: $('users-empty'),
+  status: $('status'),
+};
+
+const LEVEL_KEY = 'faceunlock-demo.securityLevel';
+const LEVELS = ['convenience', 'balanced', 'strict'];
+const ENROLL_FRAMES = 5;
+const UNLOCK_TIMEOUT_MS = 5000;
+// Analysis costs a detector pass; on a slow machine doing it every animation frame would starve
+// the page, so the loop waits at least this long, or twice the last analysis, between frames.
+const MIN_ANALYZE_INTERVAL_MS = 100;
+
+let fu = null;
+let cameraReady = false;
+let busy = false; // enroll or unlock owns the camera; the live loop stands aside
+let analyzing = false;
+let lastAnalyzeAt = 0;
+let analyzeInterval = MIN_ANALYZE_INTERVAL_MS;
+
+// ---------------------------------------------------------------- status line
+
+function setStatus(text, kind = 'info') {
+  ui.status.textContent = text;
+  ui.status.dataset.kind = kind;
+}
+
+function errorText(err) {
+  return err && err.message ? err.message : String(err);
+}
+
+// ---------------------------------------------------------------- names and numbers
+
+function formatScore(score) {
+  return typeof score === 'number' && Number.isFinite(score) ? score.toFixed(3) : '–';
+}
+
+function capitalise(text) {
+  return text ? text[0].toUpperCase() + text.slice(1) : text;
+}
+
+// The library's unlock reasons (index.d.ts UnlockReason), in words a user can act on. Unknown
+// reasons are shown as they come, so a new one is never hidden.
+const REASONS = {
+  'not-enrolled': 'Nobody is enrolled yet: enroll first.',
+  'no-face': 'No face was seen in front of the camera.',
+  timeout: 'The face did not match anyone enrolled.',
+  out_of_frame: 'The face was never fully in the frame.',
+  too_small: 'The face was too far away: come closer.',
+  too_dark: 'It was too dark: add some light.',
+  too_bright: 'It was too bright: less direct light.',
+  rolled: 'The head was tilted: hold it straight.',
+  turned: 'The face was turned away: face the camera.',
+  blurry: 'The picture was blurred: hold still.',
+};
+
+function reasonText(result) {
+  const reason = result && result.reason;
+  if (reason && REASONS[reason]) return REASONS[reason];
+  if (result && result.hint) return capitalise(result.hint) + '.';
+  return reason ? capitalise(String(reason).replace(/[_-]/g, ' ')) + '.' : 'Not recognised.';
+}
+
+// "score 0.951, needs 0.912": the threshold makes the number meaningful to someone trying levels.
+function scoreText(score) {
+  const threshold = fu && typeof fu.threshold === 'number' ? `, needs ${formatScore(fu.threshold)}` : '';
+  return `score ${formatScore(score)}${threshold}`;
+}
+
+// ---------------------------------------------------------------- drawing
+
+function fitOverlay() {
+  const w = ui.video.videoWidth;
+  const h = ui.video.videoHeight;
+  // The canvas works in camera pixels, the unit of every box and keypoint the library returns;
+  // CSS scales it over the video exactly as it scales the video.
+  if (w && h && (ui.overlay.width !== w || ui.overlay.height !== h)) {
+    ui.overlay.width = w;
+    ui.overlay.height = h;
+  }
+}
+
+function drawFaces(faces, chosen, quality) {
+  fitOverlay();
+  const ctx = ui.overlay.getContext('2d');
+  ctx.clearRect(0, 0, ui.overlay.width, ui.overlay.height);
+  if (!Array.isArray(faces)) return;
+  // Lines scale with the frame so they look the same on a 320 or a 1280 pixel camera.
+  const unit = Math.max(1.5, ui.overlay.width / 320);
+  faces.forEach((face, i) => {
+    if (!face || !Array.isArray(face.box)) return;
+    const isChosen = i === chosen;
+    const good = isChosen && quality && quality.ok;
+    const colour = !isChosen ? 'rgba(255,255,255,0.55)' : good ? '#2ee59d' : '#ffc53d';
+    const [x, y, w, h] = face.box;
+    ctx.lineWidth = isChosen ? unit * 1.5 : unit;
+    ctx.strokeStyle = colour;
+    roundedRect(ctx, x, y, w, h, Math.min(w, h) * 0.12);
+    ctx.stroke();
+    ctx.fillStyle = colour;
+    for (const point of face.keypoints ?? []) {
+      if (!Array.isArray(point)) continue;
+      ctx.beginPath();
+      ctx.arc(point[0], point[1], unit * 1.6, 0, Math.PI * 2);
+      ctx.fill();
+    }
+  });
+}
+
+function roundedRect(ctx, x, y, w, h, r) {
+  ctx.beginPath();
+  ctx.moveTo(x + r, y);
+  ctx.arcTo(x + w, y, x + w, y + h, r);
+  ctx.arcTo(x + w, y + h, x, y + h, r);
+  ctx.arcTo(x, y + h, x, y, r);
+  ctx.arcTo(x, y, x + w, y, r);
+  ctx.closePath();
+}
+
+// ---------------------------------------------------------------- guidance
+
+function showGuidance(faceCount, quality, hint) {
+  let state;
+  let text;
+  if (!faceCount) {
+    state = 'none';
+    text = capitalise(hint || 'look at the camera');
+  } else if (quality && !quality.ok) {
+    state = 'issue';
+    text = capitalise(quality.hint || hint || 'adjust your position');
+  } else {
+    state = 'ok';
+    // During enrollment the library's hint ("hold still", "done") says what happens next.
+    text = hint && hint !== 'done' ? capitalise(hint) : 'Face looks good';
+  }
+  ui.guidance.dataset.state = state;
+  ui.guidance.textContent = text;
+}
+
+function showMetrics(quality, ms) {
+  if (!quality) return;
+  ui.metrics.hidden = false;
+  const num = (v, digits = 0) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '–');
+  ui.mSize.textContent = quality.faceSize ? `${num(quality.faceSize)} px` : '–';
+  ui.mLight.textContent = num(quality.brightness);
+  ui.mSharp.textContent = num(quality.sharpness);
+  // Frames reported by enroll/unlock carry no timing; keep the last live figure instead of a dash.
+  if (typeof ms === 'number') ui.mTime.textContent = `${ms.toFixed(0)} ms`;
+}
+
+// One analysis result (from fu.analyze, or a frame reported during enroll/unlock) to the screen.
+function render(analysis, ms) {
+  if (!analysis) return;
+  const faces = analysis.faces ?? (analysis.face ? [analysis.face] : []);
+  const chosen = analysis.chosen ?? (analysis.face ? 0 : -1);
+  drawFaces(faces, chosen, analysis.quality);
+  showGuidance(faces.length, analysis.quality, analysis.hint);
+  showMetrics(analysis.quality, ms);
+}
+
+// ---------------------------------------------------------------- live loop
+
+function liveLoop(now) {
+  requestAnimationFrame(liveLoop);
+  if (!fu || !cameraReady || busy || analyzing) return;
+  if (now - lastAnalyzeAt < analyzeInterval) return;
+  if (ui.video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) return;
+  analyzing = true;
+  lastAnalyzeAt = now;
+  const started = performance.now();
+  fu.analyze(ui.video)
+    .then((analysis) => {
+      const ms = performance.now() - started;
+      analyzeInterval = Math.max(MIN_ANALYZE_INTERVAL_MS, 2 * ms);
+      if (!busy) render(analysis, ms);
+    })
+    .catch((err) => {
+      // A failure that repeats every frame would hog the page: retry once a second until it clears.
+      analyzeInterval = 1000;
+      setStatus(`Analysis failed: ${errorText(err)}`, 'error');
+    })
+    .finally(() => {
+      analyzing = false;
+    });
+}
+
+// ---------------------------------------------------------------- controls
+
+function setBusy(value) {
+  busy = value;
+  const ready = Boolean(fu && cameraReady);
+  ui.unlock.disabled = value || !ready;
+  ui.enroll.disabled = value || !ready;
+  ui.name.disabled = value;
+  for (const button of ui.users.querySelectorAll('button')) button.disabled = value;
+  document.body.dataset.busy = String(value);
+}
+
+function showResult(state, title, detail) {
+  ui.result.hidden = false;
+  ui.result.dataset.state = state;
+  ui.resultTitle.textContent = title;
+  ui.resultDetail.textContent = detail ?? '';
+}
+
+// Progress of one unlock attempt from the frame reports: the multi-frame decision needs several
+// agreeing frames, so "2 of 3" tells the user to keep still a moment longer.
+function unlockProgress(frame) {
+  render(frame);
+  const fused = frame && frame.fused;
+  if (fused && fused.frames > 0 && fused.required) {
+    showResult('busy', 'Looking…', `Matching frames: ${fused.frames} of ${fused.required}`);
+  } else if (frame && frame.hint) {
+    showResult('busy', 'Looking…', capitalise(frame.hint));
+  }
+}
+
+async function onUnlock() {
+  if (busy) return;
+  setBusy(true);
+  showResult('busy', 'Looking…', 'Hold still and look at the camera.');
+  setStatus('Unlocking…');
+  try {
+    const result = await fu.unlock(ui.video, { timeoutMs: UNLOCK_TIMEOUT_MS, onFrame: unlockProgress });
+    if (result.unlocked) {
+      const name = result.user;
+      showResult('unlocked', `Unlocked: welcome, ${name}`, `Match ${scoreText(result.score)}`);
+      setStatus(`Unlocked as ${name} (${scoreText(result.score)}).`);
+    } else {
+      const best = typeof result.score === 'number' ? ` Best ${scoreText(result.score)}.` : '';
+      showResult('locked', 'Not unlocked', reasonText(result) + best);
+      setStatus(`Not unlocked (${result.reason}).`);
+    }
+    ui.result.dataset.user = result.unlocked ? result.user : '';
+    ui.result.dataset.reason = result.reason ?? '';
+  } catch (err) {
+    showResult('locked', 'Unlock failed', errorText(err));
+    setStatus(`Unlock failed: ${errorText(err)}`, 'error');
+  } finally {
+    setBusy(false);
+  }
+}
+
+function showProgress(collected, needed) {
+  const total = needed || ENROLL_FRAMES;
+  ui.progress.hidden = false;
+  ui.progressFill.style.width = `${Math.min(100, (100 * collected) / total)}%`;
+  ui.progressText.textContent = `${collected} / ${total}`;
+}
+
+async function onEnroll(event) {
+  event.preventDefault();
+  if (busy) return;
+  const name = ui.name.value.trim();
+  if (!name) {
+    setStatus('Type a name to enroll.', 'warn');
+    ui.name.focus();
+    return;
+  }
+  setBusy(true);
+  showProgress(0, ENROLL_FRAMES);
+  setStatus(`Enrolling ${name}: look at the camera and move your head slightly…`);
+  try {
+    const result = await fu.enroll(name, ui.video, {
+      frames: ENROLL_FRAMES,
+      onProgress: ({ collected, needed, hint, quality, face }) => {
+        showProgress(collected, needed);
+        render({ faces: face ? [face] : [], chosen: face ? 0 : -1, quality, hint });
+      },
+    });
+    showProgress(ENROLL_FRAMES, ENROLL_FRAMES);
+    setStatus(`Enrolled ${result.user} (${result.templates} templates).`);
+    ui.name.value = '';
+  } catch (err) {
+    setStatus(`Enrollment failed: ${errorText(err)}`, 'error');
+  } finally {
+    setBusy(false);
+    await refreshUsers();
+  }
+}
+
+function onLevelChange() {
+  if (!fu) return;
+  const level = ui.level.value;
+  try {
+    fu.setSecurityLevel(level);
+    localStorage.setItem(LEVEL_KEY, level);
+    setStatus(`Security level: ${level}.`);
+  } catch (err) {
+    setStatus(`Cannot set the security level: ${errorText(err)}`, 'error');
+  }
+}
+
+// ---------------------------------------------------------------- users
+
+// Records the store could not read at start-up (a tampered or corrupted record fails AES-GCM
+// authentication); the library skips them, so without this list they would silently vanish.
+function storeErrors() {
+  return fu ? fu.loadErrors : [];
+}
+
+function failureUser(failure) {
+  return failure.userId ?? '';
+}
+
+function userRow({ id, name, detail, error, title }) {
+  const li = document.createElement('li');
+  li.dataset.user = name;
+  li.dataset.id = id;
+  if (error) li.dataset.error = 'true';
+  const avatar = document.createElement('span');
+  avatar.className = 'avatar';
+  avatar.setAttribute('aria-hidden', 'true');
+  // Spread by code point so a name starting with an emoji does not show half a surrogate pair.
+  avatar.textContent = error ? '!' : ([...name.trim()][0] ?? '?').toUpperCase();
+  const who = document.createElement('span');
+  who.className = 'who';
+  const strong = document.createElement('strong');
+  strong.textContent = name;
+  const small = document.createElement('small');
+  small.textContent = detail;
+  if (title) li.title = title;
+  who.append(strong, small);
+  const remove = document.createElement('button');
+  remove.type = 'button';
+  remove.className = 'remove';
+  remove.textContent = 'Remove';
+  remove.setAttribute('aria-label', `Remove ${name}`);
+  remove.disabled = busy;
+  remove.addEventListener('click', () => onRemove(id, name));
+  li.append(avatar, who, remove);
+  return li;
+}
+
+function describeUser(user) {
+  const parts = [`${user.templates} template${user.templates === 1 ? '' : 's'}`];
+  // Users only the engine knows (none in this demo) have no date.
+  if (user.createdAt != null) parts.push(`since ${new Date(user.createdAt).toLocaleDateString()}`);
+  return parts.join(' · ');
+}
+
+async function refreshUsers() {
+  if (!fu) return;
+  let users = [];
+  try {
+    users = (await fu.users()) ?? [];
+  } catch (err) {
+    setStatus(`Cannot list users: ${errorText(err)}`, 'error');
+  }
+  const rows = users.map((user) =>
+    userRow({ id: user.id, name: user.id, detail: describeUser(user) }),
+  );
+  const listed = new Set(rows.map((row) => row.dataset.id));
+  for (const failure of storeErrors()) {
+    const name = failureUser(failure) || 'unknown record';
+    if (listed.has(name)) continue;
+    // The short line fits the list; the library's full message stays one hover away.
+    rows.push(userRow({
+      id: name,
+      name,
+      detail: 'Damaged record, ignored: remove it and enroll again',
+      error: true,
+      title: errorText(failure),
+    }));
+  }
+  ui.users.replaceChildren(...rows);
+  ui.usersEmpty.hidden = rows.length > 0;
+}
+
+async function onRemove(id, name) {
+  if (busy) return;
+  setBusy(true);
+  try {
+    await fu.removeUser(id);
+    setStatus(`Removed ${name}.`);
+  } catch (err) {
+    setStatus(`Cannot remove ${name}: ${errorText(err)}`, 'error');
+  } finally {
+    setBusy(false);
+    await refreshUsers();
+  }
+}
+
+function reportStoreErrors() {
+  const errors = storeErrors();
+  if (!errors.length) return false;
+  const names = errors.map((e) => failureUser(e) || 'an unknown user').join(', ');
+  setStatus(
+    `Stored data for ${names} could not be read (it was altered or corrupted) and is ignored. ` +
+      'Remove it and enroll again.',
+    'error',
+  );
+  return true;
+}
+
+// ---------------------------------------------------------------- start-up
+
+async function startCamera() {
+  if (!window.isSecureContext || !navigator.mediaDevices?.getUserMedia) {
+    throw new Error(
+      'The camera needs a secure page: open the demo via http://localhost (bash scripts/demo.sh) or HTTPS.',
+    );
+  }
+  let stream;
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({
+      video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: 'user' },
+      audio: false,
+    });
+  } catch (err) {
+    const why = {
+      NotAllowedError: 'camera permission was refused; allow it in the address bar and reload',
+      NotFoundError: 'no camera was found',
+      NotReadableError: 'the camera is in use by another application',
+    }[err.name];
+    throw new Error(why ? `Camera: ${why}.` : `Camera: ${errorText(err)}`);
+  }
+  ui.video.srcObject = stream;
+  await ui.video.play();
+  ui.stageMessage.hidden = true;
+  fitOverlay();
+  cameraReady = true;
+}
+
+async function startEngine() {
+  let lib;
+  try {
+    lib = await import('../index.js');
+  } catch (err) {
+    throw new Error(`Cannot load the library (${errorText(err)}). Run bash scripts/build.sh first.`);
+  }
+  const { FaceUnlock } = lib;
+  const saved = localStorage.getItem(LEVEL_KEY);
+  const level = LEVELS.includes(saved) ? saved : 'balanced';
+  ui.level.value = level;
+  fu = await FaceUnlock.create({ store: 'indexeddb', securityLevel: level });
+}
+
+async function main() {
+  ui.enrollForm.addEventListener('submit', onEnroll);
+  ui.unlock.addEventListener('click', onUnlock);
+  ui.level.addEventListener('change', onLevelChange);
+
+  // Both start together: the camera prompt can be answered while the models load.
+  const [engine, camera] = await Promise.allSettled([startEngine(), startCamera()]);
+  const problems = [];
+  if (engine.status === 'rejected') problems.push(errorText(engine.reason));
+  if (camera.status === 'rejected') {
+    problems.push(errorText(camera.reason));
+    ui.stageMessage.textContent = errorText(camera.reason);
+  }
+  setBusy(false);
+  if (fu) await refreshUsers();
+  if (problems.length) {
+    setStatus(problems.join(' '), 'error');
+  } else if (!reportStoreErrors()) {
+    setStatus('Ready. Enroll a face, then press Unlock.');
+  }
+  document.body.dataset.ready = String(problems.length === 0);
+  requestAnimationFrame(liveLoop);
+}
+
+main().catch((err) => setStatus(`Start-up failed: ${errorText(err)}`, 'error'));
