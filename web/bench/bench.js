@@ -1,0 +1,446 @@
+/**
+ * @file The page half of web/bench/browser-bench.mjs. Loading the page starts the faceunlock cold
+ * start at once, so that its time counts from navigation; every later step is a function on
+ * `window.bench` that the harness calls with `page.evaluate`, measuring memory between the steps
+ * from outside the page.
+ *
+ * Query parameter `core`: URL of faceunlock_core.mjs (web/dist when built, else build-wasm/wasm).
+ */
+
+const DETECTOR_URL = '/models/blazeface-short.fum';
+const EMBEDDER_URL = '/models/dlib-resnet.fum';
+const FACEAPI_URL = '/node_modules/@vladmandic/face-api/dist/face-api.esm.js';
+const FACEAPI_MODEL_DIR = '/node_modules/@vladmandic/face-api/model';
+const TFJS_WASM_DIR = '/node_modules/@tensorflow/tfjs-backend-wasm/dist/';
+
+// A typical front-camera resolution; every frame, for both libraries, has this size.
+const FRAME_WIDTH = 640;
+const FRAME_HEIGHT = 480;
+
+const scriptStart = performance.now();
+
+/** Everything the steps share. */
+const state = {
+  core: null,
+  engine: null,
+  // Set instead of `engine` while the wasm build has no Engine class yet (see networkFrame).
+  networks: null,
+  frames: [],
+  faceapi: null,
+};
+
+/**
+ * @param {string} url
+ * @return {!Promise<!Uint8Array>}
+ */
+async function fetchBytes(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`cannot fetch ${url}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+/**
+ * Loads the core and both models the way an application would on first visit: the model
+ * downloads run while the module compiles, since neither needs the other.
+ * @return {!Promise<!Object>} milliseconds since navigation start at each point
+ */
+async function coldStart() {
+  const coreUrl = new URLSearchParams(location.search).get('core');
+  // Without a core the page is the harness's warm-up navigation: it only starts the renderer.
+  if (!coreUrl) return null;
+  const [navigation] = performance.getEntriesByType('navigation');
+  const marks = { htmlReceived: navigation?.responseEnd, scriptStart };
+  // The import goes first: the small module then does not queue behind 7 MB of model bytes.
+  const module = import(coreUrl);
+  const models = Promise.all([fetchBytes(DETECTOR_URL), fetchBytes(EMBEDDER_URL)]).then((m) => {
+    marks.modelsFetched = performance.now();
+    return m;
+  });
+  const { default: createFaceUnlockCore } = await module;
+  marks.moduleImported = performance.now();
+  const core = await createFaceUnlockCore();
+  marks.coreInstantiated = performance.now();
+  const [detectorBytes, embedderBytes] = await models;
+  if (typeof core.Engine === 'function') {
+    state.engine = new core.Engine(detectorBytes, embedderBytes);
+  } else {
+    state.networks = {
+      detector: new core.Network(detectorBytes),
+      embedder: new core.Network(embedderBytes),
+    };
+  }
+  marks.ready = performance.now();
+  state.core = core;
+  state.modelBytes = { detector: detectorBytes, embedder: embedderBytes };
+  return {
+    mode: state.engine ? 'engine' : 'network-fallback',
+    coreUrl,
+    marks,
+    crossOriginIsolated: self.crossOriginIsolated,
+    hardwareConcurrency: navigator.hardwareConcurrency,
+  };
+}
+
+const ready = coldStart();
+// The harness awaits `ready` itself; this only keeps a failure from being reported twice.
+ready.catch(() => {});
+
+/**
+ * Draws each photo centred and scaled to fit a grey 640x480 canvas, like a face in front of a
+ * laptop camera.
+ * @param {!Array<string>} urls
+ * @return {!Promise<!Array<!Object>>} the frames' sources and sizes
+ */
+async function loadFrames(urls) {
+  for (const url of urls) {
+    const image = new Image();
+    image.src = url;
+    await image.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = FRAME_WIDTH;
+    canvas.height = FRAME_HEIGHT;
+    // Camera pipelines read pixels back every frame; this keeps the canvas in CPU memory.
+    const context = canvas.getContext('2d', { willReadFrequently: true });
+    context.fillStyle = '#808080';
+    context.fillRect(0, 0, FRAME_WIDTH, FRAME_HEIGHT);
+    const scale = Math.min(FRAME_WIDTH / image.naturalWidth, FRAME_HEIGHT / image.naturalHeight);
+    const width = Math.round(image.naturalWidth * scale);
+    const height = Math.round(image.naturalHeight * scale);
+    context.drawImage(image, (FRAME_WIDTH - width) >> 1, (FRAME_HEIGHT - height) >> 1, width,
+        height);
+    state.frames.push({ url, canvas, context });
+  }
+  return state.frames.map(({ url }) => ({ url, width: FRAME_WIDTH, height: FRAME_HEIGHT }));
+}
+
+/**
+ * Mulberry32: seeded, so that every run enrolls the same gallery.
+ * @param {number} seed
+ * @return {function(): number} uniform in [0, 1)
+ */
+function seededRandom(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Gaussian components make the direction uniform on the sphere, like unrelated people's
+ * embeddings; uniform components would bias it towards the cube's corners.
+ * @param {number} dimension
+ * @param {function(): number} random
+ * @return {!Float32Array}
+ */
+function randomUnitVector(dimension, random) {
+  const v = new Float32Array(dimension);
+  let norm = 0;
+  for (let i = 0; i < dimension; i++) {
+    const g = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    v[i] = g;
+    norm += g * g;
+  }
+  norm = Math.sqrt(norm);
+  for (let i = 0; i < dimension; i++) v[i] /= norm;
+  return v;
+}
+
+/**
+ * @param {number} users
+ * @param {number} dimension
+ * @return {number} templates in the whole gallery afterwards
+ */
+function enroll(users, dimension) {
+  if (!state.engine) return 0;
+  const random = seededRandom(20240601);
+  for (let u = 0; u < users; u++) {
+    state.engine.addTemplate(`synthetic-${u}`, randomUnitVector(dimension, random));
+  }
+  return state.engine.users().reduce((sum, user) => sum + user.templates, 0);
+}
+
+/**
+ * One camera frame through the whole engine. `capture` (getImageData) is timed apart from the
+ * engine call because an application may already hold the pixels (e.g. from a worker's
+ * VideoFrame.copyTo).
+ * @param {!Object} frame
+ * @param {!Object} options processFrame options
+ * @return {!Object}
+ */
+function engineFrame(frame, options) {
+  const t0 = performance.now();
+  const pixels = frame.context.getImageData(0, 0, FRAME_WIDTH, FRAME_HEIGHT).data;
+  const t1 = performance.now();
+  // A view taken before an earlier call may have been detached by memory growth.
+  state.engine.frameView(FRAME_WIDTH, FRAME_HEIGHT).set(pixels);
+  const t2 = performance.now();
+  const result = state.engine.processFrame(FRAME_WIDTH, FRAME_HEIGHT, options);
+  const t3 = performance.now();
+  const record = {
+    capture: t1 - t0,
+    copy: t2 - t1,
+    processFrame: t3 - t2,
+    engine: t3 - t1,
+    endToEnd: t3 - t0,
+  };
+  // Every key the engine reports, not just the documented four: it may time more steps.
+  for (const [stage, ms] of Object.entries(result.timings)) record[`stage.${stage}`] = ms;
+  return {
+    ...record,
+    faces: result.faces.length,
+    qualityOk: Boolean(result.quality && result.quality.ok),
+    embedded: result.embedding !== null,
+    embeddingLength: result.embedding ? result.embedding.length : 0,
+    matchedUser: result.match ? result.match.user : null,
+    accepted: result.match ? result.match.accepted : false,
+  };
+}
+
+/**
+ * Fills a network input from the frame: nearest-neighbour sampling of a square region, scaled to
+ * [-1, 1]. Crude on purpose: only the networks' run time is meant, and the JS loop costs far less.
+ * @param {!Float32Array} input NHWC view, 3 channels
+ * @param {number} size input height = width
+ * @param {!Uint8ClampedArray} rgba
+ * @param {number} x0 region left
+ * @param {number} y0 region top
+ * @param {number} side region side in frame pixels
+ */
+function sampleSquare(input, size, rgba, x0, y0, side) {
+  const step = side / size;
+  let o = 0;
+  for (let y = 0; y < size; y++) {
+    const row = Math.min(FRAME_HEIGHT - 1, Math.floor(y0 + y * step)) * FRAME_WIDTH;
+    for (let x = 0; x < size; x++) {
+      const p = (row + Math.min(FRAME_WIDTH - 1, Math.floor(x0 + x * step))) * 4;
+      input[o++] = (rgba[p] - 127.5) / 127.5;
+      input[o++] = (rgba[p + 1] - 127.5) / 127.5;
+      input[o++] = (rgba[p + 2] - 127.5) / 127.5;
+    }
+  }
+}
+
+/**
+ * Stand-in for engineFrame while the build has only `Network`: the detector on the whole frame
+ * and the embedder on a centre crop. No decoding, alignment or matching, so this is a lower bound.
+ * @param {!Object} frame
+ * @return {!Object}
+ */
+function networkFrame(frame) {
+  const { detector, embedder } = state.networks;
+  const t0 = performance.now();
+  const pixels = frame.context.getImageData(0, 0, FRAME_WIDTH, FRAME_HEIGHT).data;
+  const t1 = performance.now();
+  const detectorSize = detector.inputShape()[1];
+  sampleSquare(detector.inputView(), detectorSize, pixels, (FRAME_WIDTH - FRAME_HEIGHT) / 2, 0,
+      FRAME_HEIGHT);
+  detector.run();
+  const t2 = performance.now();
+  const embedderSize = embedder.inputShape()[1];
+  sampleSquare(embedder.inputView(), embedderSize, pixels, FRAME_WIDTH / 2 - 120,
+      FRAME_HEIGHT / 2 - 120, 240);
+  embedder.run();
+  const embeddingLength = embedder.outputView(0).slice().length;
+  const t3 = performance.now();
+  return {
+    capture: t1 - t0,
+    copy: 0,
+    processFrame: t3 - t1,
+    engine: t3 - t1,
+    endToEnd: t3 - t0,
+    'stage.detect': t2 - t1,
+    'stage.embed': t3 - t2,
+    faces: 0,
+    qualityOk: false,
+    embedded: true,
+    embeddingLength,
+    matchedUser: null,
+    accepted: false,
+  };
+}
+
+/**
+ * @param {number} first index of the first frame, so that runs split in parts cycle on
+ * @param {number} count
+ * @param {!Object} options processFrame options
+ * @param {boolean} keep whether to return the per-frame records
+ * @return {!Object} records as columns, to keep the transfer to Node small
+ */
+function faceunlockFrames(first, count, options, keep) {
+  const columns = {};
+  for (let i = first; i < first + count; i++) {
+    const frame = state.frames[i % state.frames.length];
+    const record = state.engine ? engineFrame(frame, options) : networkFrame(frame);
+    if (!keep) continue;
+    for (const [key, value] of Object.entries(record)) (columns[key] ??= []).push(value);
+  }
+  return columns;
+}
+
+/** @return {!Object} sizes the harness records after warm-up and after the timed frames */
+function memory() {
+  return {
+    wasmMemoryBytes: state.core ? state.core.HEAPU8.buffer.byteLength : null,
+    // Exact only with --enable-precise-memory-info; the harness passes it.
+    jsHeapUsed: performance.memory ? performance.memory.usedJSHeapSize : null,
+    jsHeapTotal: performance.memory ? performance.memory.totalJSHeapSize : null,
+    faceapiTensors: state.faceapi ? state.faceapi.tf.memory().numTensors : null,
+    faceapiTensorBytes: state.faceapi ? state.faceapi.tf.memory().numBytes : null,
+  };
+}
+
+/**
+ * Imports face-api (which bundles tfjs 4.22 with its wasm backend) and loads the four nets its
+ * descriptor pipeline needs. Threads stay off: without cross-origin isolation the page has no
+ * SharedArrayBuffer, and the flag says so explicitly; SIMD stays on.
+ * @return {!Promise<!Object>}
+ */
+async function faceapiLoad() {
+  const t0 = performance.now();
+  const faceapi = await import(FACEAPI_URL);
+  const tf = faceapi.tf;
+  tf.setWasmPaths(TFJS_WASM_DIR);
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  if (!(await tf.setBackend('wasm'))) throw new Error('tfjs could not initialise its wasm backend');
+  await tf.ready();
+  const t1 = performance.now();
+  await Promise.all([
+    faceapi.nets.ssdMobilenetv1.loadFromUri(FACEAPI_MODEL_DIR),
+    faceapi.nets.tinyFaceDetector.loadFromUri(FACEAPI_MODEL_DIR),
+    faceapi.nets.faceLandmark68Net.loadFromUri(FACEAPI_MODEL_DIR),
+    faceapi.nets.faceRecognitionNet.loadFromUri(FACEAPI_MODEL_DIR),
+  ]);
+  const t2 = performance.now();
+  state.faceapi = faceapi;
+  return {
+    backendMs: t1 - t0,
+    modelsMs: t2 - t1,
+    totalMs: t2 - t0,
+    backend: tf.getBackend(),
+    simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'),
+    threads: await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'),
+    tfjsVersion: tf.version_core ?? tf.version?.['tfjs-core'] ?? null,
+    faceapiVersion: faceapi.version ?? null,
+  };
+}
+
+/**
+ * @param {string} detector 'ssd' or 'tiny'
+ * @return {!Object} face-api options object for that detector
+ */
+function detectorOptions(detector) {
+  const faceapi = state.faceapi;
+  if (detector === 'ssd') return new faceapi.SsdMobilenetv1Options({ minConfidence: 0.5 });
+  if (detector === 'tiny') {
+    return new faceapi.TinyFaceDetectorOptions({ inputSize: 416, scoreThreshold: 0.5 });
+  }
+  throw new Error(`unknown face-api detector ${detector}: expected ssd or tiny`);
+}
+
+/**
+ * @param {string} detector 'ssd' or 'tiny'
+ * @param {string} stage 'full' (detect + 68 landmarks + descriptor) or 'detect'
+ * @param {number} count
+ * @param {boolean} keep
+ * @return {!Promise<!Object>} ms of every frame and of the frames with a face
+ */
+async function faceapiFrames(detector, stage, count, keep) {
+  const faceapi = state.faceapi;
+  const options = detectorOptions(detector);
+  const ms = [];
+  // A frame where the detector finds nobody skips landmarks and descriptor: far cheaper, so the
+  // harness also summarises the frames with a face alone.
+  const msWithFace = [];
+  for (let i = 0; i < count; i++) {
+    const { canvas } = state.frames[i % state.frames.length];
+    const t0 = performance.now();
+    const task = faceapi.detectSingleFace(canvas, options);
+    const result = stage === 'full' ? await task.withFaceLandmarks().withFaceDescriptor() :
+        await task;
+    const t1 = performance.now();
+    if (!keep) continue;
+    ms.push(t1 - t0);
+    if (result) msWithFace.push(t1 - t0);
+  }
+  return { ms, msWithFace, count };
+}
+
+/**
+ * Times the recognition net alone on the aligned faces face-api's own pipeline cuts out
+ * (landmarks.align(), as withFaceDescriptor does), so detection and landmarks are excluded.
+ * @param {number} warmup
+ * @param {number} count
+ * @return {!Promise<!Object>}
+ */
+async function faceapiDescriptorOnly(warmup, count) {
+  const faceapi = state.faceapi;
+  const options = detectorOptions('ssd');
+  const faces = [];
+  for (const { canvas } of state.frames) {
+    const result = await faceapi.detectSingleFace(canvas, options).withFaceLandmarks();
+    if (!result) continue;
+    const [face] = await faceapi.extractFaces(canvas, [result.landmarks.align()]);
+    faces.push(face);
+  }
+  if (faces.length === 0) throw new Error('face-api found no face in any frame');
+  const ms = [];
+  for (let i = 0; i < warmup + count; i++) {
+    const face = faces[i % faces.length];
+    const t0 = performance.now();
+    const descriptor = await faceapi.computeFaceDescriptor(face);
+    const t1 = performance.now();
+    if (descriptor.length !== 128) throw new Error(`descriptor of ${descriptor.length} values`);
+    if (i >= warmup) ms.push(t1 - t0);
+  }
+  return { ms, faces: faces.length, count };
+}
+
+/**
+ * One forward pass of each model through the low-level Network, to tell how much of a stage is
+ * the network itself (the engine may run a model more than once per frame). Called after the
+ * memory measurements, since two more networks grow the wasm memory.
+ * @param {number} warmup
+ * @param {number} count
+ * @return {!Object} ms per pass, per model
+ */
+function networkPasses(warmup, count) {
+  const out = {};
+  for (const [name, bytes] of Object.entries(state.modelBytes)) {
+    const network = new state.core.Network(bytes);
+    try {
+      const input = network.inputView();
+      for (let i = 0; i < input.length; i++) input[i] = Math.sin(i * 0.1);
+      const ms = [];
+      for (let i = 0; i < warmup + count; i++) {
+        const t0 = performance.now();
+        network.run();
+        const t1 = performance.now();
+        if (i >= warmup) ms.push(t1 - t0);
+      }
+      out[name] = {
+        ms,
+        inputShape: network.inputShape(),
+        multiplyAdds: state.core.multiplyAdds(bytes),
+      };
+    } finally {
+      network.delete();
+    }
+  }
+  return out;
+}
+
+window.bench = {
+  networkPasses,
+  ready,
+  loadFrames,
+  enroll,
+  faceunlockFrames,
+  memory,
+  faceapiLoad,
+  faceapiFrames,
+  faceapiDescriptorOnly,
+};

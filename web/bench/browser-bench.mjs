@@ -1,0 +1,655 @@
+#!/usr/bin/env node
+/**
+ * @file Benchmarks faceunlock against @vladmandic/face-api (tfjs wasm backend) in one headless
+ * Chromium run, both on one thread with SIMD: cold start, milliseconds per 640x480 frame (per
+ * stage and end to end), memory after warm-up and after the timed frames, and the bytes the page
+ * downloads. It serves the repository root itself, so it counts every byte served.
+ *
+ * Usage: node web/bench/browser-bench.mjs [--frames 1000] [--faceapi-frames 100] [--warmup 20]
+ *            [--users 100] [--require-quality] [--json] [--verbose]
+ *
+ * Needs /usr/bin/chromium (apt-get install chromium) and playwright-core in node_modules, and the
+ * wasm core: web/dist/faceunlock_core.mjs from `bash scripts/build.sh`, else
+ * build-wasm/wasm/faceunlock_core.mjs. Frames come from ../shared/data/lfw when present, else from
+ * face-api's demo photos.
+ */
+import { createReadStream } from 'node:fs';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const USAGE = 'usage: node web/bench/browser-bench.mjs [--frames N] [--faceapi-frames N] ' +
+    '[--warmup N] [--users N] [--require-quality] [--json] [--verbose]';
+
+const repoRoot = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+// Research photos live beside the project, never inside it (../shared/data/README.md).
+const sharedDataDir = path.resolve(repoRoot, '..', 'shared', 'data');
+const SHARED_DATA_PREFIX = '/__shared-data/';
+const CHROMIUM = '/usr/bin/chromium';
+// The flags of ../shared/TOOLCHAIN.md, plus exact performance.memory figures and no throttling
+// of a page that headless Chromium may consider hidden.
+const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--enable-precise-memory-info', '--disable-background-timer-throttling',
+  '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows',
+];
+const FACE_API_DEMO = 'node_modules/@vladmandic/face-api/demo';
+const LFW_FRAMES = 8;
+const EMBEDDING_DIMENSION = 128;
+
+// Targets from the performance brief.
+const TARGET_FRAME_MS = 40;
+const GOAL_FRAME_MS = 20;
+const TARGET_COLD_START_MS = 500;
+const TARGET_DOWNLOAD_BYTES = 4 * 1024 * 1024;
+const TARGET_SPEEDUP = 1;
+const GOAL_SPEEDUP = 2;
+// JS heap after a forced GC wobbles by some kilobytes between identical states; growth per frame
+// would show as far more than this over 1,000 frames.
+const HEAP_GROWTH_TOLERANCE_BYTES = 256 * 1024;
+
+const MIME_TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.jpg': 'image/jpeg',
+  '.png': 'image/png',
+};
+
+/**
+ * @param {string} text
+ * @param {string} flag
+ * @param {number} min
+ * @return {number}
+ */
+function wholeNumber(text, flag, min) {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) {
+    throw new Error(`${flag} must be a whole number >= ${min}: ${text}`);
+  }
+  return n;
+}
+
+/**
+ * Serves the repository root (and the shared photos under SHARED_DATA_PREFIX) on 127.0.0.1 at a
+ * free port, without caching, and logs the size of every response.
+ * @return {!Promise<{origin: string, log: !Array<!Object>, close: function(): !Promise}>}
+ */
+async function startServer() {
+  const log = [];
+  const server = createServer(async (request, response) => {
+    const urlPath = decodeURIComponent(new URL(request.url, 'http://localhost').pathname);
+    const [base, relative] = urlPath.startsWith(SHARED_DATA_PREFIX) ?
+        [sharedDataDir, urlPath.slice(SHARED_DATA_PREFIX.length)] : [repoRoot, urlPath];
+    const file = path.join(base, relative);
+    if (file !== base && !file.startsWith(base + path.sep)) {
+      response.writeHead(403).end();
+      return;
+    }
+    let info;
+    try {
+      info = await stat(file);
+    } catch {
+      info = null;
+    }
+    if (!info || !info.isFile()) {
+      log.push({ path: urlPath, status: 404, bytes: 0 });
+      response.writeHead(404).end();
+      return;
+    }
+    log.push({ path: urlPath, status: 200, bytes: info.size });
+    response.writeHead(200, {
+      'Content-Type': MIME_TYPES[path.extname(file)] ?? 'application/octet-stream',
+      'Content-Length': info.size,
+      // Every load is a first visit: the cold start must include the download.
+      'Cache-Control': 'no-store',
+    });
+    createReadStream(file).pipe(response);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    log,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+/**
+ * @param {string} file
+ * @return {!Promise<boolean>}
+ */
+async function isFile(file) {
+  try {
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** @return {!Promise<string>} URL path of the core module the page should load */
+async function findCore() {
+  for (const dir of ['web/dist', 'build-wasm/wasm']) {
+    const mjs = path.join(repoRoot, dir, 'faceunlock_core.mjs');
+    const wasm = path.join(repoRoot, dir, 'faceunlock_core.wasm');
+    if (await isFile(mjs) && await isFile(wasm)) return `/${dir}/faceunlock_core.mjs`;
+  }
+  throw new Error('no faceunlock_core.mjs + .wasm in web/dist or build-wasm/wasm: run ' +
+      '`bash scripts/build.sh` first');
+}
+
+/**
+ * One photo each of the first identities of LFW (250x250, one centred face), else the six group
+ * photos face-api ships.
+ * @return {!Promise<{source: string, urls: !Array<string>}>}
+ */
+async function findFramePhotos() {
+  const lfw = path.join(sharedDataDir, 'lfw');
+  try {
+    const people = (await readdir(lfw)).sort();
+    const urls = [];
+    for (const person of people) {
+      const file = `${person}_0001.jpg`;
+      if (await isFile(path.join(lfw, person, file))) {
+        urls.push(`${SHARED_DATA_PREFIX}lfw/${person}/${file}`);
+      }
+      if (urls.length === LFW_FRAMES) break;
+    }
+    if (urls.length > 0) return { source: '../shared/data/lfw', urls };
+  } catch {
+    // No LFW on this machine: the demo photos below still give faces.
+  }
+  const names = (await readdir(path.join(repoRoot, FACE_API_DEMO)))
+      .filter((name) => /^sample\d+\.jpg$/.test(name)).sort();
+  return { source: FACE_API_DEMO, urls: names.map((name) => `/${FACE_API_DEMO}/${name}`) };
+}
+
+/**
+ * The library's own JS (web/lib): the bench page drives the core directly, so these bytes are
+ * not in the server log; their size on disk is what an application would add.
+ * @return {!Promise<{bytes: number, files: !Object}>}
+ */
+async function libraryJsOnDisk() {
+  const files = {};
+  let bytes = 0;
+  let entries;
+  try {
+    entries = await readdir(path.join(repoRoot, 'web', 'lib'), { recursive: true });
+  } catch {
+    return { bytes, files };
+  }
+  for (const entry of entries.sort()) {
+    if (!/\.m?js$/.test(entry)) continue;
+    const size = (await stat(path.join(repoRoot, 'web', 'lib', entry))).size;
+    files[`/web/lib/${entry}`] = size;
+    bytes += size;
+  }
+  return { bytes, files };
+}
+
+/**
+ * @param {!Array<number>} values
+ * @return {?Object} median, p90, p99, mean, min, max
+ */
+function summarize(values) {
+  if (!values || values.length === 0) return null;
+  const sorted = Float64Array.from(values).sort();
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  const mid = sorted.length >> 1;
+  return {
+    n: sorted.length,
+    median: sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2,
+    p90: at(0.9),
+    p99: at(0.99),
+    mean: sorted.reduce((a, b) => a + b, 0) / sorted.length,
+    min: sorted[0],
+    max: sorted[sorted.length - 1],
+  };
+}
+
+/**
+ * A forced GC first, so that the figures compare live data rather than garbage awaiting collection.
+ * @param {!Object} page
+ * @param {!Object} cdp
+ * @return {!Promise<!Object>}
+ */
+async function measureMemory(page, cdp) {
+  await cdp.send('HeapProfiler.collectGarbage');
+  const heap = await cdp.send('Runtime.getHeapUsage');
+  const inPage = await page.evaluate(() => window.bench.memory());
+  return { cdpHeapUsed: heap.usedSize, cdpHeapTotal: heap.totalSize, ...inPage };
+}
+
+/**
+ * Sorts the server log by who needs each file.
+ * @param {!Array<!Object>} log
+ * @param {!Set<string>} framePaths
+ * @return {!Object} bytes and files per group
+ */
+function downloads(log, framePaths) {
+  const groups = {};
+  const add = (group, entry) => {
+    const g = (groups[group] ??= { bytes: 0, files: {} });
+    g.bytes += entry.bytes;
+    g.files[entry.path] = (g.files[entry.path] ?? 0) + entry.bytes;
+  };
+  for (const entry of log) {
+    if (entry.status !== 200) continue;
+    if (framePaths.has(entry.path)) {
+      add('frames', entry);
+    } else if (/^\/(web\/dist|build-wasm\/wasm|web\/lib|models)\//.test(entry.path)) {
+      add('faceunlock', entry);
+    } else if (entry.path.startsWith('/node_modules/')) {
+      add('faceapi', entry);
+    } else {
+      add('harness', entry);
+    }
+  }
+  return groups;
+}
+
+/**
+ * Bytes a face-api application downloads for one detector: the library, the tfjs wasm binary and
+ * the nets of detectSingleFace(detector).withFaceLandmarks().withFaceDescriptor().
+ * @param {!Object} files path -> bytes, of the face-api group
+ * @param {string} detectorModel file prefix of the detector
+ * @return {number}
+ */
+function faceapiPipelineBytes(files, detectorModel) {
+  const needed = [detectorModel, 'face_landmark_68_model', 'face_recognition_model'];
+  let bytes = 0;
+  for (const [file, size] of Object.entries(files)) {
+    const name = path.basename(file);
+    if (!file.includes('/model/') || needed.some((prefix) => name.startsWith(`${prefix}-`) ||
+        name.startsWith(`${prefix}.`))) {
+      bytes += size;
+    }
+  }
+  return bytes;
+}
+
+/**
+ * @param {!Object} options parsed command line
+ * @return {!Promise<!Object>} every figure of the run
+ */
+async function run(options) {
+  let chromium;
+  try {
+    ({ chromium } = await import('playwright-core'));
+  } catch {
+    throw new Error('playwright-core is missing: npm install (it is a devDependency), or ' +
+        '`npm install --no-save playwright-core`');
+  }
+  if (!(await isFile(CHROMIUM))) {
+    throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
+  }
+  const loadBefore = os.loadavg();
+  const coreUrl = await findCore();
+  const photos = await findFramePhotos();
+  const server = await startServer();
+  // A fresh profile: nothing cached from an earlier run, so the cold start is a first visit.
+  const profile = await mkdtemp(path.join(os.tmpdir(), 'faceunlock-bench-'));
+  let context;
+  try {
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+    });
+    const page = context.pages()[0] ?? await context.newPage();
+    const pageErrors = [];
+    page.on('pageerror', (error) => pageErrors.push(String(error)));
+    page.on('console', (message) => {
+      if (options.verbose) console.error(`[page ${message.type()}] ${message.text()}`);
+    });
+    const cdp = await context.newCDPSession(page);
+    const say = (text) => {
+      if (options.verbose || !options.json) console.error(text);
+    };
+
+    // A first visit to the site happens in a running browser: this navigation starts the
+    // renderer, so that the cold start below measures the page, not the browser's launch.
+    await page.goto(`${server.origin}/web/bench/bench.html`);
+    await page.evaluate(() => window.bench.ready);
+    server.log.length = 0;
+
+    say(`loading ${coreUrl} and both models (cold start)`);
+    await page.goto(`${server.origin}/web/bench/bench.html?core=${encodeURIComponent(coreUrl)}`);
+    await page.waitForFunction(() => window.bench !== undefined);
+    const coldStart = await page.evaluate(() => window.bench.ready);
+    const faceunlockLog = server.log.length;
+
+    const frames = await page.evaluate((urls) => window.bench.loadFrames(urls), photos.urls);
+    const processOptions = { requireQuality: options.requireQuality };
+
+    say(`faceunlock: ${options.warmup} warm-up frames, ${options.users} enrolled users`);
+    // Warm-up before enrolling, so its matches do not depend on the gallery; also compiles every
+    // code path and lets the memory reach its working size.
+    await page.evaluate(([n, o]) => window.bench.faceunlockFrames(0, n, o, false),
+        [options.warmup, processOptions]);
+    const templates = await page.evaluate(([u, d]) => window.bench.enroll(u, d),
+        [options.users, EMBEDDING_DIMENSION]);
+    const memoryAfterWarmup = await measureMemory(page, cdp);
+
+    say(`faceunlock: ${options.frames} timed frames`);
+    // In two halves with a measurement between: growth per frame would show at the midpoint
+    // too, in proportion, while a one-off allocation would not.
+    const half = options.frames >> 1;
+    const firstHalf = await page.evaluate(([f, n, o]) =>
+      window.bench.faceunlockFrames(f, n, o, true), [0, half, processOptions]);
+    const memoryAtHalf = await measureMemory(page, cdp);
+    const secondHalf = await page.evaluate(([f, n, o]) =>
+      window.bench.faceunlockFrames(f, n, o, true), [half, options.frames - half, processOptions]);
+    const memoryAfterFrames = await measureMemory(page, cdp);
+    const passes = await page.evaluate(([w, n]) => window.bench.networkPasses(w, n),
+        [options.warmup, Math.min(options.frames, 200)]);
+    const networkPass = {};
+    for (const [name, p] of Object.entries(passes)) {
+      networkPass[name] = {
+        ...summarize(p.ms),
+        inputShape: p.inputShape,
+        multiplyAdds: p.multiplyAdds,
+      };
+    }
+    const columns = {};
+    for (const key of Object.keys(secondHalf)) {
+      columns[key] = [...(firstHalf[key] ?? []), ...secondHalf[key]];
+    }
+
+    say('face-api: loading tfjs wasm backend and nets');
+    const faceapiLoadLogStart = server.log.length;
+    const faceapiInit = await page.evaluate(() => window.bench.faceapiLoad());
+    const faceapiWasm = server.log.slice(faceapiLoadLogStart)
+        .filter((entry) => entry.path.endsWith('.wasm')).map((entry) => path.basename(entry.path));
+    const faceapi = {
+      init: { ...faceapiInit, wasmFiles: faceapiWasm },
+      memoryAfterLoad: await measureMemory(page, cdp),
+    };
+    for (const detector of ['ssd', 'tiny']) {
+      for (const stage of ['full', 'detect']) {
+        say(`face-api: ${detector} ${stage}, ${options.faceapiWarmup} warm-up + ` +
+            `${options.faceapiFrames} timed frames`);
+        await page.evaluate(([d, s, n]) => window.bench.faceapiFrames(d, s, n, false),
+            [detector, stage, options.faceapiWarmup]);
+        const r = await page.evaluate(([d, s, n]) => window.bench.faceapiFrames(d, s, n, true),
+            [detector, stage, options.faceapiFrames]);
+        faceapi[`${detector}_${stage}`] = {
+          ...summarize(r.ms),
+          found: r.msWithFace.length,
+          withFace: summarize(r.msWithFace),
+        };
+      }
+    }
+    say('face-api: descriptor only');
+    const descriptorOnly = await page.evaluate(([w, n]) =>
+      window.bench.faceapiDescriptorOnly(w, n), [options.faceapiWarmup, options.faceapiFrames]);
+    faceapi.descriptorOnly = { ...summarize(descriptorOnly.ms), faces: descriptorOnly.faces };
+    faceapi.memoryAfter = await measureMemory(page, cdp);
+
+    const framePaths = new Set(photos.urls);
+    const coldStartDownloads = downloads(server.log.slice(0, faceunlockLog), framePaths);
+    const allDownloads = downloads(server.log, framePaths);
+    const faceapiFiles = allDownloads.faceapi?.files ?? {};
+
+    const count = columns.endToEnd.length;
+    // `total` is the engine's own end-to-end figure, not a stage.
+    const stageNames = Object.keys(columns).filter((key) => key.startsWith('stage.'))
+        .map((key) => key.slice('stage.'.length)).filter((name) => name !== 'total');
+    const stageSum = columns.endToEnd.map((_, i) =>
+      stageNames.reduce((sum, name) => sum + columns[`stage.${name}`][i], 0));
+    const stages = {};
+    for (const key of Object.keys(columns).filter((k) => k.startsWith('stage.'))) {
+      stages[key.slice('stage.'.length)] = summarize(columns[key]);
+    }
+    return {
+      command: `node web/bench/browser-bench.mjs ${process.argv.slice(2).join(' ')}`.trim(),
+      browser: `Chromium ${context.browser()?.version() ?? ''}`.trim(),
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model,
+      // The machine may be shared: a high load explains noisy figures.
+      loadAverageBefore: loadBefore,
+      loadAverageAfter: os.loadavg(),
+      framesSource: photos.source,
+      frames,
+      options,
+      pageErrors,
+      faceunlock: {
+        mode: coldStart.mode,
+        coreUrl,
+        crossOriginIsolated: coldStart.crossOriginIsolated,
+        hardwareConcurrency: coldStart.hardwareConcurrency,
+        coldStartMs: coldStart.marks.ready,
+        coldStartMarks: coldStart.marks,
+        enrolledTemplates: templates,
+        frames: count,
+        framesWithFace: columns.faces.filter((n) => n > 0).length,
+        framesQualityOk: columns.qualityOk.filter(Boolean).length,
+        framesEmbedded: columns.embedded.filter(Boolean).length,
+        framesAccepted: columns.accepted.filter(Boolean).length,
+        embeddingLength: Math.max(...columns.embeddingLength),
+        ms: {
+          capture: summarize(columns.capture),
+          stages,
+          stageSum: summarize(stageSum),
+          copy: summarize(columns.copy),
+          processFrame: summarize(columns.processFrame),
+          outsideStages: summarize(columns.processFrame.map((t, i) => t - stageSum[i])),
+          engineCall: summarize(columns.engine),
+          endToEnd: summarize(columns.endToEnd),
+        },
+        networkPass,
+        memoryAfterWarmup,
+        memoryAtHalf,
+        memoryAfterFrames,
+        downloadBytes: coldStartDownloads.faceunlock?.bytes ?? 0,
+        downloadFiles: coldStartDownloads.faceunlock?.files ?? {},
+        libraryJsOnDisk: await libraryJsOnDisk(),
+      },
+      faceapi: {
+        ...faceapi,
+        downloadBytes: {
+          ssd: faceapiPipelineBytes(faceapiFiles, 'ssd_mobilenetv1_model'),
+          tiny: faceapiPipelineBytes(faceapiFiles, 'tiny_face_detector_model'),
+        },
+        downloadFiles: faceapiFiles,
+      },
+      downloads: allDownloads,
+    };
+  } finally {
+    await context?.close();
+    await server.close();
+    await rm(profile, { recursive: true, force: true });
+  }
+}
+
+/**
+ * @param {number} ms
+ * @return {string}
+ */
+function fmt(ms) {
+  if (ms === undefined || ms === null) return '-';
+  // Differences of clock readings can come out as -0.0001; "-0.00" would read as an error.
+  return (Math.abs(ms) < 0.005 ? 0 : ms).toFixed(2);
+}
+
+/**
+ * @param {number} bytes
+ * @return {string}
+ */
+function mib(bytes) {
+  return `${(bytes / (1024 * 1024)).toFixed(2)} MiB (${bytes} B)`;
+}
+
+/**
+ * @param {!Object} r result of run()
+ * @return {string} the human-readable report
+ */
+function report(r) {
+  const lines = [];
+  const fu = r.faceunlock;
+  const fa = r.faceapi;
+  lines.push(`${r.browser}, ${r.cpus} x ${r.cpuModel}; one thread, wasm SIMD; ` +
+      `crossOriginIsolated=${fu.crossOriginIsolated}`);
+  lines.push(`load average (1 min) before ${r.loadAverageBefore[0].toFixed(2)}, after ` +
+      `${r.loadAverageAfter[0].toFixed(2)}`);
+  lines.push(`frames: ${r.frames.length} photos from ${r.framesSource}, each in a 640x480 canvas`);
+  lines.push(`faceunlock core: ${fu.coreUrl} (${fu.mode})`);
+  if (fu.mode !== 'engine') {
+    lines.push('  NOTE: no Engine in this build: detector + embedder Network.run() only ' +
+        '(no decoding, alignment, matching): a lower bound, not the pipeline');
+  }
+  lines.push('');
+  const row = (name, s, extra = '') => lines.push(
+      `${name.padEnd(42)} ${fmt(s?.median).padStart(8)} ${fmt(s?.p90).padStart(8)} ` +
+      `${fmt(s?.p99).padStart(8)} ${fmt(s?.mean).padStart(8)} ${fmt(s?.min).padStart(8)} ` +
+      `${fmt(s?.max).padStart(8)} ${String(s?.n ?? '-').padStart(6)}  ${extra}`);
+  lines.push(`${'ms per frame'.padEnd(42)} ${'median'.padStart(8)} ${'p90'.padStart(8)} ` +
+      `${'p99'.padStart(8)} ${'mean'.padStart(8)} ${'min'.padStart(8)} ${'max'.padStart(8)} ` +
+      `${'n'.padStart(6)}`);
+  for (const [stage, s] of Object.entries(fu.ms.stages)) {
+    const name = stage === 'match' ? `match (${fu.enrolledTemplates} templates)` :
+        stage === 'total' ? 'timings.total (engine\'s own)' : stage;
+    row(`faceunlock ${name}`, s);
+  }
+  lines.push(`${''.padEnd(42)} (processFrame options: requireQuality ` +
+      `${r.options.requireQuality}, embed and match on)`);
+  row('faceunlock sum of stage timings', fu.ms.stageSum);
+  row('faceunlock processFrame call (JS clock)', fu.ms.processFrame);
+  row('  of which outside the stage timings', fu.ms.outsideStages);
+  row('frameView + set (RGBA copy)', fu.ms.copy);
+  row('faceunlock copy + processFrame', fu.ms.engineCall);
+  for (const [name, s] of Object.entries(fu.networkPass)) {
+    row(`one ${name} pass (core.Network.run)`, s, `${s.inputShape.join('x')}, ` +
+        `${(2 * s.multiplyAdds / (s.median * 1e6)).toFixed(1)} GFLOP/s`);
+  }
+  row('canvas getImageData 640x480', fu.ms.capture);
+  row('faceunlock end to end (from canvas)', fu.ms.endToEnd);
+  for (const [name, key] of [['SSD', 'ssd'], ['Tiny(416)', 'tiny']]) {
+    const full = fa[`${key}_full`];
+    const detect = fa[`${key}_detect`];
+    row(`face-api ${name} full pipeline`, full, `${full.found} with a face`);
+    row(`face-api ${name} full, frames with a face`, full.withFace);
+    row(`face-api ${name} detect only`, detect, `${detect.found} with a face`);
+  }
+  row('face-api descriptor only', fa.descriptorOnly, `${fa.descriptorOnly.faces} aligned faces`);
+  lines.push('');
+  lines.push(`faceunlock frames: ${fu.frames}, with a face ${fu.framesWithFace}, quality ok ` +
+      `${fu.framesQualityOk}, embedded ` +
+      `${fu.framesEmbedded}, accepted ${fu.framesAccepted} (random gallery: expect 0), ` +
+      `embedding length ${fu.embeddingLength}`);
+
+  const e2e = fu.ms.endToEnd.median;
+  const verdict = (ok) => (ok ? 'MET' : 'NOT MET');
+  lines.push('');
+  lines.push('ratio faceunlock / face-api, end to end per frame (medians over frames with a ' +
+      'face; < 1 = faceunlock faster):');
+  for (const [name, s] of [['SSD', fa.ssd_full.withFace], ['Tiny', fa.tiny_full.withFace]]) {
+    const ratio = e2e / s.median;
+    const speedup = 1 / ratio;
+    lines.push(`  vs ${name.padEnd(5)} ${ratio.toFixed(3)}  (speed-up ${speedup.toFixed(2)}x; ` +
+        `target > ${TARGET_SPEEDUP}x ${verdict(speedup > TARGET_SPEEDUP)}, goal ` +
+        `${GOAL_SPEEDUP}x ${verdict(speedup >= GOAL_SPEEDUP)})`);
+  }
+  lines.push(`  faceunlock embed stage / face-api descriptor only: ` +
+      `${(fu.ms.stages.embed.median / fa.descriptorOnly.median).toFixed(3)}`);
+  lines.push('');
+  const m = fu.coldStartMarks;
+  lines.push(`cold start: ${fmt(fu.coldStartMs)} ms from navigation to engine ready ` +
+      `(target < ${TARGET_COLD_START_MS}: ${verdict(fu.coldStartMs < TARGET_COLD_START_MS)}), ` +
+      `${fmt(fu.coldStartMs - m.scriptStart)} ms of it after bench.js started; html received at ` +
+      `${fmt(m.htmlReceived)}, bench.js ran at ${fmt(m.scriptStart)}, core module imported ` +
+      `${fmt(m.moduleImported)}, ` +
+      `instantiated ${fmt(m.coreInstantiated)}, models fetched ${fmt(m.modelsFetched)}, ` +
+      `ready ${fmt(m.ready)} (localhost: transfer time is near zero)`);
+  lines.push(`face-api init: tfjs wasm backend ${fmt(fa.init.backendMs)} ms + 4 nets ` +
+      `${fmt(fa.init.modelsMs)} ms (not from navigation; backend ${fa.init.backend}, simd ` +
+      `${fa.init.simd}, threads ${fa.init.threads}, fetched ${fa.init.wasmFiles.join(', ')})`);
+  lines.push(`end to end median ${fmt(e2e)} ms: target < ${TARGET_FRAME_MS} ` +
+      `${verdict(e2e < TARGET_FRAME_MS)}, goal < ${GOAL_FRAME_MS} ${verdict(e2e < GOAL_FRAME_MS)}`);
+  lines.push('');
+  lines.push(`faceunlock download: ${mib(fu.downloadBytes)} (target < 4 MiB: ` +
+      `${verdict(fu.downloadBytes < TARGET_DOWNLOAD_BYTES)})`);
+  for (const [file, bytes] of Object.entries(fu.downloadFiles)) {
+    lines.push(`  ${file.padEnd(40)} ${String(bytes).padStart(10)}`);
+  }
+  const withLibrary = fu.downloadBytes + fu.libraryJsOnDisk.bytes;
+  lines.push(`  + web/lib JS on disk (${Object.keys(fu.libraryJsOnDisk.files).length} files, not ` +
+      `loaded by this page) ${fu.libraryJsOnDisk.bytes} B = ${mib(withLibrary)} (target: ` +
+      `${verdict(withLibrary < TARGET_DOWNLOAD_BYTES)})`);
+  lines.push(`face-api download: with SSD ${mib(fa.downloadBytes.ssd)}, with Tiny ` +
+      `${mib(fa.downloadBytes.tiny)}`);
+  for (const [file, bytes] of Object.entries(fa.downloadFiles)) {
+    lines.push(`  ${file.replace('/node_modules/', '').padEnd(64)} ${String(bytes).padStart(10)}`);
+  }
+  lines.push('');
+  const a = fu.memoryAfterWarmup;
+  const h = fu.memoryAtHalf;
+  const b = fu.memoryAfterFrames;
+  const heapGrowth = b.cdpHeapUsed - a.cdpHeapUsed;
+  const halfFrames = fu.frames >> 1;
+  lines.push(`memory, bytes (after forced GC)      after warm-up ${`after ${halfFrames}`
+      .padStart(12)} ${`after ${fu.frames}`.padStart(12)}   change (warm-up -> end)`);
+  const memRow = (name, x, m, y) => lines.push(`  ${name.padEnd(34)} ${String(x).padStart(12)} ` +
+      `${String(m).padStart(12)} ${String(y).padStart(12)} ` +
+      `${String(y === null || x === null ? '-' : y - x).padStart(9)}`);
+  memRow('wasm memory', a.wasmMemoryBytes, h.wasmMemoryBytes, b.wasmMemoryBytes);
+  memRow('JS heap used (CDP getHeapUsage)', a.cdpHeapUsed, h.cdpHeapUsed, b.cdpHeapUsed);
+  memRow('JS heap used (performance.memory)', a.jsHeapUsed, h.jsHeapUsed, b.jsHeapUsed);
+  lines.push(`  no growth: ${verdict(b.wasmMemoryBytes === a.wasmMemoryBytes &&
+      heapGrowth <= HEAP_GROWTH_TOLERANCE_BYTES)} (wasm memory unchanged and JS heap growth <= ` +
+      `${HEAP_GROWTH_TOLERANCE_BYTES} B)`);
+  lines.push(`  face-api live tensors: after loading ${fa.memoryAfterLoad.faceapiTensors} ` +
+      `(${fa.memoryAfterLoad.faceapiTensorBytes} B of weights), after its runs ` +
+      `${fa.memoryAfter.faceapiTensors} (${fa.memoryAfter.faceapiTensorBytes} B)`);
+  if (r.pageErrors.length) lines.push(`page errors: ${r.pageErrors.join(' | ')}`);
+  return lines.join('\n');
+}
+
+async function main() {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        'frames': { type: 'string', default: '1000' },
+        'warmup': { type: 'string', default: '20' },
+        'users': { type: 'string', default: '100' },
+        'faceapi-frames': { type: 'string', default: '100' },
+        'faceapi-warmup': { type: 'string', default: '5' },
+        'require-quality': { type: 'boolean', default: false },
+        'json': { type: 'boolean', default: false },
+        'verbose': { type: 'boolean', default: false },
+        'help': { type: 'boolean', default: false },
+      },
+    }));
+  } catch (error) {
+    console.error(`${error.message}\n${USAGE}`);
+    process.exit(2);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const options = {
+    frames: wholeNumber(values.frames, '--frames', 1),
+    warmup: wholeNumber(values.warmup, '--warmup', 1),
+    users: wholeNumber(values.users, '--users', 0),
+    faceapiFrames: wholeNumber(values['faceapi-frames'], '--faceapi-frames', 1),
+    faceapiWarmup: wholeNumber(values['faceapi-warmup'], '--faceapi-warmup', 1),
+    requireQuality: values['require-quality'],
+    json: values.json,
+    verbose: values.verbose,
+  };
+  const result = await run(options);
+  console.log(options.json ? JSON.stringify(result, null, 2) : report(result));
+}
+
+main().catch((error) => {
+  console.error(`browser-bench: ${error.message}`);
+  process.exit(1);
+});
