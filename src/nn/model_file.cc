@@ -1,18 +1,15 @@
 // Reading and writing the model file (docs/model-format.md). The reader validates the header,
 // the checksum, every count and size, then plans the graph against the declared input so that
 // a model that loads is a model that runs.
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <set>
 #include <sstream>
 
 #include "base/byte_stream.h"
-#include "base/crc32.h"
 #include "base/error.h"
+#include "base/file_envelope.h"
 #include "nn/model.h"
 #include "nn/plan.h"
 
@@ -21,7 +18,7 @@ namespace fu::nn {
 namespace {
 
 constexpr char kMagic[8] = {'F', 'U', 'M', 'O', 'D', 'E', 'L', '\0'};
-constexpr std::size_t kHeaderSize = 32;
+constexpr EnvelopeFormat kFormat = {kMagic, kModelFormatVersion, "model file"};
 constexpr std::uint8_t kDtypeF32 = 1;
 constexpr std::uint8_t kDtypeU8Affine = 2;  // f32 scale, f32 min, then one byte per value
 constexpr std::uint8_t kAttrNumber = 1;
@@ -223,49 +220,12 @@ std::vector<std::uint8_t> serialize_model(const Model& model) {
     for (const auto& [role, weight] : node.weights) write_weight(body, role, weight);
   }
 
-  ByteWriter file;
-  file.raw(kMagic, sizeof kMagic);
-  file.u32(kModelFormatVersion);
-  file.u32(0);  // flags: none defined
-  file.u64(body.bytes().size());
-  file.u32(crc32(body.bytes().data(), body.bytes().size()));
-  file.u32(0);  // reserved
-  file.raw(body.bytes().data(), body.bytes().size());
-  return std::move(file.bytes());
+  return seal_envelope(kFormat, body.bytes());
 }
 
 Model parse_model(const std::uint8_t* data, std::size_t size, const std::string& label) {
-  ByteReader header(data, size, "model file (" + label + ")");
-  if (size < kHeaderSize) {
-    header.fail("truncated: " + std::to_string(size) + " bytes is shorter than the " +
-                std::to_string(kHeaderSize) + "-byte header");
-  }
-  char magic[8];
-  header.raw(magic, sizeof magic, "magic");
-  if (std::memcmp(magic, kMagic, sizeof magic) != 0) {
-    header.fail("bad magic: not a faceunlock model file");
-  }
-  const std::uint32_t version = header.u32("version");
-  if (version != kModelFormatVersion) {
-    header.fail("unknown version " + std::to_string(version) + " (this build reads version " +
-                std::to_string(kModelFormatVersion) + ")");
-  }
-  const std::uint32_t flags = header.u32("flags");
-  if (flags != 0) header.fail("unknown flags " + std::to_string(flags));
-  const std::uint64_t body_size = header.u64("body size");
-  const std::uint32_t checksum = header.u32("checksum");
-  header.u32("reserved");
-  if (body_size != size - kHeaderSize) {
-    header.fail((body_size > size - kHeaderSize ? "truncated" : "trailing bytes") +
-                std::string(": header announces ") + std::to_string(body_size) +
-                " body bytes, file has " + std::to_string(size - kHeaderSize));
-  }
-  const std::uint8_t* body_data = data + kHeaderSize;
-  if (crc32(body_data, body_size) != checksum) {
-    header.fail("checksum mismatch: the file is corrupt or was modified");
-  }
-
-  ByteReader r(body_data, body_size, "model file (" + label + ")");
+  const EnvelopeBody body = open_envelope(kFormat, data, size, label);
+  ByteReader r(body.data, body.size, "model file (" + label + ")");
   Model model;
   std::map<std::string, std::string> pairs;
   const std::uint32_t pair_count = r.count("metadata count", 8);
@@ -342,30 +302,11 @@ Model parse_model(const std::uint8_t* data, std::size_t size, const std::string&
 }
 
 void save_model(const Model& model, const std::string& path) {
-  const std::vector<std::uint8_t> bytes = serialize_model(model);
-  // Write beside the target and rename, so a crash never leaves a half-written model behind.
-  const std::string temp = path + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error("cannot write model file (" + path + "): " + std::strerror(errno));
-    out.write(reinterpret_cast<const char*>(bytes.data()),
-              static_cast<std::streamsize>(bytes.size()));
-    if (!out.flush()) {
-      throw Error("cannot write model file (" + path + "): " + std::strerror(errno));
-    }
-  }
-  if (std::rename(temp.c_str(), path.c_str()) != 0) {
-    const std::string reason = std::strerror(errno);
-    std::remove(temp.c_str());
-    throw Error("cannot write model file (" + path + "): " + reason);
-  }
+  write_file_atomically(path, serialize_model(model), kFormat.kind);
 }
 
 Model load_model(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot read model file (" + path + "): " + std::strerror(errno));
-  const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                                        std::istreambuf_iterator<char>());
+  const std::vector<std::uint8_t> bytes = read_whole_file(path, kFormat.kind);
   return parse_model(bytes.data(), bytes.size(), path);
 }
 

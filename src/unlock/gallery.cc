@@ -1,17 +1,14 @@
 #include "unlock/gallery.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <limits>
 
 #include "base/byte_stream.h"
-#include "base/crc32.h"
 #include "base/error.h"
+#include "base/file_envelope.h"
 #include "unlock/similarity.h"
 
 namespace fu::unlock {
@@ -19,7 +16,7 @@ namespace fu::unlock {
 namespace {
 
 constexpr char kMagic[8] = {'F', 'U', 'G', 'A', 'L', 'L', 'R', 'Y'};
-constexpr std::size_t kHeaderSize = 32;
+constexpr EnvelopeFormat kFormat = {kMagic, kGalleryFormatVersion, "gallery file"};
 // A stored template must be a unit vector up to float rounding; anything further off was not
 // written by serialize() and would skew every score.
 constexpr double kNormTolerance = 1e-3;
@@ -233,51 +230,13 @@ std::vector<std::uint8_t> Gallery::serialize() const {
       for (float v : t) body.f32(v);
     }
   }
-  ByteWriter file;
-  file.raw(kMagic, sizeof kMagic);
-  file.u32(kGalleryFormatVersion);
-  file.u32(0);  // flags: none defined
-  file.u64(body.bytes().size());
-  file.u32(crc32(body.bytes().data(), body.bytes().size()));
-  file.u32(0);  // reserved
-  file.raw(body.bytes().data(), body.bytes().size());
-  return std::move(file.bytes());
+  return seal_envelope(kFormat, body.bytes());
 }
 
 Gallery Gallery::parse(const std::uint8_t* data, std::size_t size, const std::string& label) {
   const std::string what = "gallery file (" + label + ")";
-  ByteReader header(data, size, what);
-  if (size < kHeaderSize) {
-    header.fail("truncated: " + std::to_string(size) + " bytes is shorter than the " +
-                std::to_string(kHeaderSize) + "-byte header");
-  }
-  char magic[sizeof kMagic];
-  header.raw(magic, sizeof magic, "magic");
-  if (std::memcmp(magic, kMagic, sizeof magic) != 0) {
-    header.fail("bad magic: not a faceunlock gallery file");
-  }
-  const std::uint32_t version = header.u32("version");
-  if (version != kGalleryFormatVersion) {
-    header.fail("unknown version " + std::to_string(version) + " (this build reads version " +
-                std::to_string(kGalleryFormatVersion) + ")");
-  }
-  const std::uint32_t flags = header.u32("flags");
-  if (flags != 0) header.fail("unknown flags " + std::to_string(flags));
-  const std::uint64_t body_size = header.u64("body size");
-  const std::uint32_t checksum = header.u32("checksum");
-  // The header is outside the checksum, so every header byte must be checked by value.
-  if (header.u32("reserved") != 0) header.fail("reserved header field is not 0");
-  if (body_size != size - kHeaderSize) {
-    header.fail((body_size > size - kHeaderSize ? "truncated" : "trailing bytes") +
-                std::string(": header announces ") + std::to_string(body_size) +
-                " body bytes, file has " + std::to_string(size - kHeaderSize));
-  }
-  const std::uint8_t* body = data + kHeaderSize;
-  if (crc32(body, body_size) != checksum) {
-    header.fail("checksum mismatch: the file is corrupt or was modified");
-  }
-
-  ByteReader r(body, body_size, what);
+  const EnvelopeBody body = open_envelope(kFormat, data, size, label);
+  ByteReader r(body.data, body.size, what);
   const std::uint32_t dimension = r.u32("dimension");
   if (dimension > kMaxEmbeddingDimension) {
     r.fail("dimension " + std::to_string(dimension) + " is above " +
@@ -325,36 +284,11 @@ Gallery Gallery::parse(const std::uint8_t* data, std::size_t size, const std::st
 }
 
 void Gallery::save(const std::string& path) const {
-  const std::vector<std::uint8_t> bytes = serialize();
-  const std::string object = "cannot write gallery file (" + path + "): ";
-  const std::string temp = path + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error(object + std::strerror(errno));
-    out.write(reinterpret_cast<const char*>(bytes.data()),
-              static_cast<std::streamsize>(bytes.size()));
-    out.close();
-    if (!out) {
-      const std::string reason = std::strerror(errno);
-      std::remove(temp.c_str());
-      throw Error(object + reason);
-    }
-  }
-  // rename() replaces the target in one step, so a reader (or a crash) sees the old file or the
-  // new one.
-  if (std::rename(temp.c_str(), path.c_str()) != 0) {
-    const std::string reason = std::strerror(errno);
-    std::remove(temp.c_str());
-    throw Error(object + reason);
-  }
+  write_file_atomically(path, serialize(), kFormat.kind);
 }
 
 Gallery Gallery::load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot read gallery file (" + path + "): " + std::strerror(errno));
-  const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                                        std::istreambuf_iterator<char>());
-  if (in.bad()) throw Error("cannot read gallery file (" + path + "): read error");
+  const std::vector<std::uint8_t> bytes = read_whole_file(path, kFormat.kind);
   return parse(bytes.data(), bytes.size(), path);
 }
 
