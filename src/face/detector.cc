@@ -13,37 +13,14 @@
 namespace fu::face {
 namespace {
 
-nn::NetworkOptions single_image(nn::NetworkOptions options) {
-  options.batch = 1;
-  return options;
-}
-
 std::shared_ptr<const nn::Model> checked_kind(std::shared_ptr<const nn::Model> model) {
-  if (!model) throw Error("cannot use model as a face detector (null): no model given");
+  model = require_rgb_model(std::move(model), "face detector", "detector");
   const MetadataReader r(model->metadata, "face detector");
-  if (model->metadata.output_kind != "detector") {
-    r.fail("output_kind is '" + model->metadata.output_kind + "', expected 'detector'");
-  }
   const std::string architecture = r.text("detector.architecture");
   if (architecture != "blazeface") {
     r.fail("detector.architecture is '" + architecture + "', expected 'blazeface'");
   }
-  if (model->metadata.input_channels != 3) {
-    r.fail("input has " + std::to_string(model->metadata.input_channels) +
-           " channels, expected 3 (RGB)");
-  }
   return model;
-}
-
-image::ChannelNormalization normalization_of(const nn::ModelMetadata& m) {
-  image::ChannelNormalization n;
-  for (std::size_t c = 0; c < m.pixel_mean.size() && c < n.mean.size(); ++c) {
-    n.mean[c] = m.pixel_mean[c];
-  }
-  for (std::size_t c = 0; c < m.pixel_scale.size() && c < n.scale.size(); ++c) {
-    n.scale[c] = m.pixel_scale[c];
-  }
-  return n;
 }
 
 float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
@@ -66,7 +43,7 @@ FaceDetector::FaceDetector(std::shared_ptr<const nn::Model> model,
   if (!(box_scale_ > 0.0f)) r.fail("detector.box_scale must be positive");
   score_clip_ = static_cast<float>(r.number("detector.score_clip", 100.0));
   if (!(score_clip_ > 0.0f)) r.fail("detector.score_clip must be positive");
-  normalization_ = normalization_of(m);
+  normalization_ = pixel_normalization(m);
 
   if (network_.output_count() != 2) {
     r.fail("it has " + std::to_string(network_.output_count()) +

@@ -10,22 +10,8 @@
 namespace fu::face {
 namespace {
 
-nn::NetworkOptions single_image(nn::NetworkOptions options) {
-  options.batch = 1;
-  return options;
-}
-
 std::shared_ptr<const nn::Model> checked_kind(std::shared_ptr<const nn::Model> model) {
-  if (!model) throw Error("cannot use model as a face embedder (null): no model given");
-  const MetadataReader r(model->metadata, "face embedder");
-  if (model->metadata.output_kind != "embedding") {
-    r.fail("output_kind is '" + model->metadata.output_kind + "', expected 'embedding'");
-  }
-  if (model->metadata.input_channels != 3) {
-    r.fail("input has " + std::to_string(model->metadata.input_channels) +
-           " channels, expected 3 (RGB)");
-  }
-  return model;
+  return require_rgb_model(std::move(model), "face embedder", "embedding");
 }
 
 }  // namespace
@@ -56,12 +42,7 @@ FaceEmbedder::FaceEmbedder(std::shared_ptr<const nn::Model> model,
   if (r.find("embedder.threshold")) {
     threshold_ = static_cast<float>(r.number("embedder.threshold"));
   }
-  for (std::size_t c = 0; c < m.pixel_mean.size() && c < 4; ++c) {
-    normalization_.mean[c] = m.pixel_mean[c];
-  }
-  for (std::size_t c = 0; c < m.pixel_scale.size() && c < 4; ++c) {
-    normalization_.scale[c] = m.pixel_scale[c];
-  }
+  normalization_ = pixel_normalization(m);
   input_ = nn::Tensor(network_.input_shape());
   if (options_.batch < 1) options_.batch = 1;
 }

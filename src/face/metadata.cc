@@ -98,4 +98,35 @@ std::vector<std::string> MetadataReader::names(const std::string& key) const {
   return result;
 }
 
+std::shared_ptr<const nn::Model> require_rgb_model(std::shared_ptr<const nn::Model> model,
+                                                   const std::string& role,
+                                                   const std::string& kind) {
+  if (!model) throw Error("cannot use model as a " + role + " (null): no model given");
+  const MetadataReader r(model->metadata, role);
+  if (model->metadata.output_kind != kind) {
+    r.fail("output_kind is '" + model->metadata.output_kind + "', expected '" + kind + "'");
+  }
+  if (model->metadata.input_channels != 3) {
+    r.fail("input has " + std::to_string(model->metadata.input_channels) +
+           " channels, expected 3 (RGB)");
+  }
+  return model;
+}
+
+image::ChannelNormalization pixel_normalization(const nn::ModelMetadata& m) {
+  image::ChannelNormalization n;
+  for (std::size_t c = 0; c < m.pixel_mean.size() && c < n.mean.size(); ++c) {
+    n.mean[c] = m.pixel_mean[c];
+  }
+  for (std::size_t c = 0; c < m.pixel_scale.size() && c < n.scale.size(); ++c) {
+    n.scale[c] = m.pixel_scale[c];
+  }
+  return n;
+}
+
+nn::NetworkOptions single_image(nn::NetworkOptions options) {
+  options.batch = 1;
+  return options;
+}
+
 }  // namespace fu::face

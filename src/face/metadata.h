@@ -3,11 +3,14 @@
 // "cannot use model as a face detector (<name>): metadata 'detector.box_scale' is ..."
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "image/convert.h"
 #include "nn/model.h"
+#include "nn/network.h"
 
 namespace fu::face {
 
@@ -38,5 +41,17 @@ class MetadataReader {
   const nn::ModelMetadata& metadata_;
   std::string role_;
 };
+
+// The checks every face network shares: a model is given, its output_kind is `kind` and its input
+// is RGB. Returns `model`; throws fu::Error "cannot use model as a <role> (<name>): <reason>".
+std::shared_ptr<const nn::Model> require_rgb_model(std::shared_ptr<const nn::Model> model,
+                                                   const std::string& role,
+                                                   const std::string& kind);
+
+// The model's pixel normalisation, for image::normalize_to_float.
+image::ChannelNormalization pixel_normalization(const nn::ModelMetadata& metadata);
+
+// `options` with batch 1: the detector and the single-face embedder run one image at a time.
+nn::NetworkOptions single_image(nn::NetworkOptions options);
 
 }  // namespace fu::face
