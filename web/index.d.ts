@@ -62,6 +62,43 @@ export interface FaceUnlockOptions {
    * by the engine). That user is skipped; the others load. Also listed in `loadErrors`.
    */
   onStoreError?: (error: FaceUnlockError) => void;
+  /**
+   * Refuse unlock() for a while after repeated failures, so someone holding the device cannot
+   * show photo after photo. Default `{ maxAttempts: 5, lockMs: 30000, maxLockMs: 900000 }`;
+   * `false` turns it off. See LockoutOptions.
+   */
+  lockout?: LockoutOptions | false;
+}
+
+/**
+ * An unlock attempt counts as failed once a face in it was compared with the enrolled users and
+ * rejected (frames without a face or failing the quality checks do not count). It counts at that
+ * moment, so aborting the attempt or reloading the page does not undo it; if the same attempt
+ * then unlocks, it is forgiven. After `maxAttempts` failures unlock() is refused for `lockMs`;
+ * after that another `maxAttempts` failures lock again for twice as long, and so on up to
+ * `maxLockMs`. A successful unlock forgets all failures and locks.
+ *
+ * The state is kept in the store (TemplateStore.getMeta/putMeta), so reloading the page does not
+ * reset it; stores without those methods keep it in memory only. It guards against the person
+ * at the camera, not against code running in the page (which can clear site data), and it uses
+ * the device clock, so setting the clock forward ends a lock early.
+ */
+export interface LockoutOptions {
+  /** Failed attempts before each lock. Default 5. */
+  maxAttempts?: number;
+  /** The first lock, milliseconds. Default 30000. */
+  lockMs?: number;
+  /** Longest lock, milliseconds (>= lockMs). Default 900000 (15 minutes), or lockMs if longer. */
+  maxLockMs?: number;
+}
+
+export interface LockoutState {
+  /** Whether unlock() is refused now. */
+  locked: boolean;
+  /** Milliseconds until unlock() may be tried again; 0 when not locked. */
+  retryAfterMs: number;
+  /** Failed attempts since the last successful unlock. */
+  failures: number;
 }
 
 /** [x, y, width, height] in source pixels. */
@@ -160,9 +197,11 @@ export interface UnlockOptions {
 /**
  * 'matched': unlocked. 'not-enrolled': no users. 'no-face': no face seen before the timeout.
  * A QualityIssue: faces were seen but none passed the quality checks (the last one's issue).
- * 'timeout': good faces were seen but none matched well enough.
+ * 'timeout': good faces were seen but none matched well enough (a failed attempt, see
+ * LockoutOptions). 'locked-out': too many failed attempts; nothing was tried, see `retryAfterMs`.
  */
-export type UnlockReason = 'matched' | 'not-enrolled' | 'no-face' | 'timeout' | Exclude<QualityIssue, 'ok'>;
+export type UnlockReason =
+  | 'matched' | 'not-enrolled' | 'no-face' | 'timeout' | 'locked-out' | Exclude<QualityIssue, 'ok'>;
 
 export interface UnlockResult {
   unlocked: boolean;
@@ -173,6 +212,8 @@ export interface UnlockResult {
   reason: UnlockReason;
   /** Text for the user. */
   hint: string;
+  /** Only with reason 'locked-out': milliseconds until unlock() may be tried again. */
+  retryAfterMs?: number;
 }
 
 export interface UserInfo {
@@ -204,8 +245,17 @@ export declare class FaceUnlock {
    * 'aborted', 'busy', 'quota-exceeded' or 'store'; on a store failure nothing changes.
    */
   enroll(id: string, source: FrameSource, options?: EnrollOptions): Promise<EnrollResult>;
-  /** Reads frames until several agree on one enrolled user, or the timeout. Never rejects for "not recognised". */
+  /**
+   * Reads frames until several agree on one enrolled user, or the timeout. Never rejects for "not
+   * recognised". While locked out (see LockoutOptions) it resolves at once with reason
+   * 'locked-out' without reading a frame.
+   */
   unlock(source: FrameSource, options?: UnlockOptions): Promise<UnlockResult>;
+  /**
+   * The lockout as of this instance's last unlock() (attempts in other tabs show up after its
+   * next one). Always unlocked with 0 failures when `lockout: false`.
+   */
+  lockoutState(): LockoutState;
   users(): Promise<UserInfo[]>;
   /** Removes from the store and the engine (also a stored user that failed to load). */
   removeUser(id: string): Promise<boolean>;
@@ -270,11 +320,21 @@ export interface TemplateStore {
   /** Replaces every record at once (all or nothing). */
   replaceAll(records: StoredUserRecord[]): Promise<void>;
   close(): void | Promise<void>;
+  /**
+   * Optional, with putMeta: a small value the library keeps beside the users (now only
+   * 'lockout', the lockout state, a plain object). Resolve undefined when absent. Without these
+   * two methods the lockout lasts only as long as the page; a rejection or a malformed value is
+   * ignored (the lockout starts unlocked), never an error.
+   */
+  getMeta?(name: string): Promise<unknown>;
+  /** Optional, with getMeta: stores `value` (structured-cloneable) under `name`. */
+  putMeta?(name: string, value: unknown): Promise<void>;
 }
 
 /**
  * IndexedDB database `name` (default 'faceunlock'), schema 1: object store 'users' (key path
- * 'id', StoredUserRecord values) and 'keys' (the non-extractable CryptoKey under 'store-key').
+ * 'id', StoredUserRecord values) and 'keys' (the non-extractable CryptoKey under 'store-key';
+ * meta values under 'meta:<name>', e.g. 'meta:lockout').
  */
 export declare class IndexedDBStore implements TemplateStore {
   constructor(options?: { name?: string; indexedDB?: IDBFactory });
@@ -285,6 +345,8 @@ export declare class IndexedDBStore implements TemplateStore {
   put(record: StoredUserRecord): Promise<void>;
   delete(id: string): Promise<boolean>;
   replaceAll(records: StoredUserRecord[]): Promise<void>;
+  getMeta(name: string): Promise<unknown>;
+  putMeta(name: string, value: unknown): Promise<void>;
   close(): void;
 }
 
@@ -297,5 +359,7 @@ export declare class MemoryStore implements TemplateStore {
   put(record: StoredUserRecord): Promise<void>;
   delete(id: string): Promise<boolean>;
   replaceAll(records: StoredUserRecord[]): Promise<void>;
+  getMeta(name: string): Promise<unknown>;
+  putMeta(name: string, value: unknown): Promise<void>;
   close(): void;
 }

@@ -12,6 +12,7 @@ import {
 import { LocalEngine } from './engine-local.js';
 import { FaceUnlockError, messageOf, storeError } from './errors.js';
 import { DEFAULT_MAX_SIDE, FrameReader, nextFrame } from './frame-source.js';
+import { Lockout, lockoutOptions } from './lockout.js';
 import { IndexedDBStore } from './store-indexeddb.js';
 import { MemoryStore } from './store-memory.js';
 import { WorkerEngine } from './worker-client.js';
@@ -30,6 +31,7 @@ const LEVEL_THRESHOLD_KEYS = Object.freeze({
 const STORE_METHODS = ['open', 'getKey', 'getAll', 'put', 'delete', 'replaceAll', 'close'];
 const MAX_ID_BYTES = 128; // the gallery format's limit on names
 const MAX_TEMPLATES = 32; // the gallery keeps at most this many per user
+const LOCKOUT_META = 'lockout'; // the store meta entry holding the Lockout snapshot
 
 /** Lets only create() call the constructor, which cannot be async. */
 const CREATE_TOKEN = Symbol('FaceUnlock.create');
@@ -96,6 +98,15 @@ function mapQuality(quality, scale) {
 }
 
 /**
+ * @param {number} ms
+ * @returns {string} e.g. "25 s", "4 min"
+ */
+function waitText(ms) {
+  const s = Math.ceil(ms / 1000);
+  return s < 120 ? `${s} s` : `${Math.ceil(s / 60)} min`;
+}
+
+/**
  * Rejects after `ms` or when `signal` aborts; both checked between frames, so a frame in
  * flight finishes first (the engine cannot be interrupted mid-call).
  */
@@ -136,6 +147,7 @@ export class FaceUnlock {
       throw new FaceUnlockError('invalid-argument', `unknown securityLevel '${level}': use ` +
           "'convenience', 'balanced' or 'strict'");
     }
+    const lockout = lockoutOptions(options.lockout);
     const store = resolveStore(options.store);
     const reader = new FrameReader(options.maxFrameSide ?? DEFAULT_MAX_SIDE);
     const wasm = options.wasm ?? {};
@@ -152,9 +164,10 @@ export class FaceUnlock {
     try {
       if (options.fusion) await engine.setFusion(options.fusion.required, options.fusion.window);
       const thresholds = await engine.thresholds();
-      const fu = new FaceUnlock(CREATE_TOKEN, { engine, store, reader, thresholds, options });
+      const fu = new FaceUnlock(CREATE_TOKEN, { engine, store, reader, thresholds, lockout, options });
       fu.setSecurityLevel(level);
       await fu._loadUsers();
+      await fu._syncLockout();
       return fu;
     } catch (e) {
       await engine.dispose().catch(() => {});
@@ -166,7 +179,7 @@ export class FaceUnlock {
   /**
    * @param {symbol} token
    * @param {{engine: any, store: any, reader: FrameReader, thresholds: Record<string, number>,
-   *   options: any}} parts
+   *   lockout: {maxAttempts: number, lockMs: number, maxLockMs: number} | null, options: any}} parts
    */
   constructor(token, parts) {
     if (token !== CREATE_TOKEN) {
@@ -193,6 +206,11 @@ export class FaceUnlock {
     this._level = 'balanced';
     /** @type {number | undefined} */
     this._threshold = undefined;
+    /** @type {Lockout | null} null when the lockout is disabled */
+    this._lockout = parts.lockout ? new Lockout(parts.lockout) : null;
+    // Custom stores predating getMeta/putMeta still work; their lockout just lasts one page load.
+    this._storeHasMeta = typeof this._store.getMeta === 'function' &&
+        typeof this._store.putMeta === 'function';
   }
 
   /** Errors of stored users that could not be loaded (each has `userId`); those users are skipped. */
@@ -243,6 +261,40 @@ export class FaceUnlock {
         }
       }
     }
+  }
+
+  /**
+   * Picks up the stored lockout state: on create (so a reload does not forgive failures) and
+   * before each unlock (another tab of the same site may have recorded some). A store that fails
+   * or holds garbage leaves the state as it is: the bookkeeping must never lock the owner out of
+   * the library itself.
+   */
+  async _syncLockout() {
+    if (!this._lockout || !this._storeHasMeta) return;
+    try {
+      this._lockout.restore(await this._store.getMeta(LOCKOUT_META));
+    } catch (e) {
+      console.warn('faceunlock: cannot read the lockout state; keeping this page\'s own', e);
+    }
+  }
+
+  async _saveLockout() {
+    if (!this._lockout || !this._storeHasMeta) return;
+    try {
+      await this._store.putMeta(LOCKOUT_META, this._lockout.toJSON());
+    } catch (e) {
+      console.warn('faceunlock: cannot save the lockout state; it lasts until this page unloads', e);
+    }
+  }
+
+  /**
+   * Whether unlock() is refused for now after too many failed attempts, for how long, and the
+   * failed attempts since the last successful unlock. As of this instance's last unlock():
+   * attempts made in other tabs show up after its next one.
+   * @returns {{locked: boolean, retryAfterMs: number, failures: number}}
+   */
+  lockoutState() {
+    return this._lockout?.state() ?? { locked: false, retryAfterMs: 0, failures: 0 };
   }
 
   _checkAlive() {
@@ -405,6 +457,13 @@ export class FaceUnlock {
     const deadline = new Deadline(options.timeoutMs ?? 5000, options.signal, 'unlock');
     const release = this._begin('unlock');
     try {
+      await this._syncLockout();
+      const lock = this.lockoutState();
+      if (lock.locked) {
+        return { unlocked: false, user: null, score: null, reason: 'locked-out',
+          hint: `too many failed attempts: try again in ${waitText(lock.retryAfterMs)}`,
+          retryAfterMs: lock.retryAfterMs };
+      }
       if ((await this._engine.users()).length === 0) {
         return { unlocked: false, user: null, score: null, reason: 'not-enrolled',
           hint: 'no one is enrolled yet' };
@@ -414,6 +473,10 @@ export class FaceUnlock {
       let sawEmbedding = false;
       let lastIssue = 'no-face';
       let lastHint = 'look at the camera';
+      // The attempt is counted as failed at its first rejected face, not when it ends: otherwise
+      // reloading the page or aborting just before the timeout would try faces for free. A
+      // success later in the same attempt forgives it again.
+      let counted = false;
       /** @type {Map<string, number>} best score per candidate in this attempt */
       const best = new Map();
       while (!deadline.expired) {
@@ -435,10 +498,16 @@ export class FaceUnlock {
           if (r.match?.user) {
             best.set(r.match.user, Math.max(best.get(r.match.user) ?? -Infinity, r.match.score));
           }
+          if (r.match && !r.match.accepted && !counted && this._lockout) {
+            counted = true;
+            this._lockout.recordFailure();
+            await this._saveLockout();
+          }
           options.onFrame?.({ face, quality, match: r.match ?? null, fused: r.fused ?? null,
             hint: face ? lastHint : 'look at the camera' });
           if (r.fused?.accepted) {
             const user = r.fused.user;
+            if (this._lockout?.recordSuccess()) await this._saveLockout();
             return { unlocked: true, user, score: best.get(user) ?? r.match?.score ?? null,
               reason: 'matched', hint: '' };
           }

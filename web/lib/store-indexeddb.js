@@ -6,7 +6,9 @@
  *   `{ id, version, iv, ciphertext, createdAt, updatedAt }`, where ciphertext is AES-GCM-256 over
  *   the engine's exportUser bytes (a one-user gallery file, docs/gallery-format.md) with the id
  *   and version as authenticated data (see crypto.js). No images are ever stored.
- * - object store `keys`, out-of-line keys; `store-key` holds the non-extractable CryptoKey.
+ * - object store `keys`, out-of-line keys; `store-key` holds the non-extractable CryptoKey, and
+ *   `meta:<name>` entries hold the library's small bookkeeping values (getMeta/putMeta), e.g.
+ *   `meta:lockout`. They share the store so adding them needed no schema change.
  *
  * Every change is a single transaction, so a crash or a full disk leaves either the old or the new
  * state. Quota failures surface as FaceUnlockError code `quota-exceeded`.
@@ -29,6 +31,8 @@ export const SCHEMA_VERSION = 1;
 const USERS = 'users';
 const KEYS = 'keys';
 const KEY_NAME = 'store-key';
+/** Meta names are prefixed so no name can ever overwrite the encryption key. */
+const META_PREFIX = 'meta:';
 
 /**
  * Brings a database from any older schema to SCHEMA_VERSION. Each step runs only for databases
@@ -227,6 +231,33 @@ export class IndexedDBStore {
       await transactionDone(tx);
     } catch (e) {
       throw storeError(`cannot replace the users in IndexedDB '${this.name}'`, e);
+    }
+  }
+
+  /**
+   * @param {string} name e.g. 'lockout'
+   * @returns {Promise<unknown>} the value last put, or undefined
+   */
+  async getMeta(name) {
+    try {
+      return await requestResult(this._database().transaction(KEYS, 'readonly').objectStore(KEYS)
+          .get(META_PREFIX + name));
+    } catch (e) {
+      throw storeError(`cannot read '${name}' from IndexedDB '${this.name}'`, e);
+    }
+  }
+
+  /**
+   * @param {string} name
+   * @param {unknown} value anything structured-cloneable
+   */
+  async putMeta(name, value) {
+    try {
+      const tx = this._database().transaction(KEYS, 'readwrite');
+      tx.objectStore(KEYS).put(value, META_PREFIX + name);
+      await transactionDone(tx);
+    } catch (e) {
+      throw storeError(`cannot save '${name}' to IndexedDB '${this.name}'`, e);
     }
   }
 

@@ -28,6 +28,8 @@ export class MemoryStore {
     this._key = options.key ? Promise.resolve(options.key) : null;
     /** @type {Map<string, StoredUserRecord>} */
     this._records = new Map((options.records ?? []).map((r) => [r.id, copyRecord(r)]));
+    /** @type {Map<string, unknown>} */
+    this._meta = new Map();
   }
 
   async open() {}
@@ -60,6 +62,23 @@ export class MemoryStore {
   /** @param {StoredUserRecord[]} records */
   async replaceAll(records) {
     this._records = new Map(records.map((r) => [r.id, copyRecord(r)]));
+  }
+
+  /**
+   * @param {string} name
+   * @returns {Promise<unknown>} the value last put, or undefined
+   */
+  async getMeta(name) {
+    // Cloned both ways, as IndexedDB would, so callers cannot edit the stored value in place.
+    return structuredClone(this._meta.get(name));
+  }
+
+  /**
+   * @param {string} name
+   * @param {unknown} value
+   */
+  async putMeta(name, value) {
+    this._meta.set(name, structuredClone(value));
   }
 
   close() {}
