@@ -48,6 +48,7 @@ CommandSpec calibrate_spec() {
        {"--json", "", "print JSON"},
        jobs_flag()}};
   for (FlagSpec& f : face_model_flags()) spec.flags.push_back(f);
+  for (FlagSpec& f : landmark_flags()) spec.flags.push_back(f);
   return spec;
 }
 
@@ -139,6 +140,7 @@ int run_calibrate(const std::vector<std::string>& args) {
   const int jobs = parse_jobs(parsed);
   const auto detector = load_detector(parsed);
   const auto embedder = load_embedder(parsed);
+  const LandmarkStage landmarks = load_landmark_stage(parsed);
 
   std::vector<train::LfwPair> pairs;
   std::vector<std::string> identities;
@@ -175,7 +177,7 @@ int run_calibrate(const std::vector<std::string>& args) {
       trial.metadata.properties["embedder.template"] = scaled_template(template_before, factor);
       const EmbeddedSet trial_set =
           embed_set(paths, labels, detector, std::make_shared<const nn::Model>(trial),
-                    selected_backend(parsed), jobs);
+                    selected_backend(parsed), jobs, landmarks);
       const double accuracy =
           train::best_accuracy_threshold(score_pairs(pairs, index, trial_set)).accuracy;
       std::cerr << "template scale " << factor << ": accuracy " << 100.0 * accuracy << "%\n";
@@ -188,7 +190,7 @@ int run_calibrate(const std::vector<std::string>& args) {
   }
   const EmbeddedSet set =
       embed_set(paths, labels, detector, std::make_shared<const nn::Model>(calibrated),
-                selected_backend(parsed), jobs);
+                selected_backend(parsed), jobs, landmarks);
   const train::RocCurve roc = score_set(set, jobs).roc();
 
   std::vector<std::pair<const Target*, float>> written;

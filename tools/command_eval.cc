@@ -37,6 +37,7 @@ CommandSpec eval_spec() {
        {"--json", "", "print JSON"},
        jobs_flag()}};
   for (FlagSpec& f : face_model_flags()) spec.flags.push_back(f);
+  for (FlagSpec& f : landmark_flags()) spec.flags.push_back(f);
   return spec;
 }
 
@@ -58,6 +59,7 @@ int run_eval(const std::vector<std::string>& args) {
   const int jobs = parse_jobs(parsed);
   const auto detector = load_detector(parsed);
   const auto embedder = load_embedder(parsed);
+  const LandmarkStage landmarks = load_landmark_stage(parsed);
   const std::vector<train::LfwPair> pairs = train::read_lfw_pairs(pairs_file, data);
 
   // The distinct photos the pairs name, each with its identity.
@@ -77,7 +79,7 @@ int run_eval(const std::vector<std::string>& args) {
     add(p.path_b, p.name_b);
   }
   const EmbeddedSet set =
-      embed_set(paths, labels, detector, embedder, selected_backend(parsed), jobs);
+      embed_set(paths, labels, detector, embedder, selected_backend(parsed), jobs, landmarks);
 
   std::vector<train::ScoredPair> scored;
   for (const train::LfwPair& p : pairs) {

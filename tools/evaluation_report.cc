@@ -1,15 +1,39 @@
 #include "evaluation_report.h"
 
 #include <chrono>
+#include <cstdlib>
 
 #include "base/error.h"
 #include "face_cli.h"
 
 namespace fu::tools {
 
+std::vector<FlagSpec> landmark_flags() {
+  return {{"--landmarks", "FILE", "take eye, nose and mouth keypoints from this 68-point model"},
+          {"--landmark-box-scale", "X",
+           "crop side for --landmarks, times the face box (default 1.15)"}};
+}
+
+LandmarkStage load_landmark_stage(const ParsedArgs& parsed) {
+  LandmarkStage stage;
+  if (parsed.has("--landmarks")) {
+    stage.model = std::make_shared<const nn::Model>(nn::load_model(parsed.get("--landmarks", "")));
+  }
+  if (parsed.has("--landmark-box-scale")) {
+    const std::string text = parsed.get("--landmark-box-scale", "");
+    char* end = nullptr;
+    stage.box_scale = std::strtod(text.c_str(), &end);
+    if (text.empty() || *end != '\0' || !(stage.box_scale > 0.25 && stage.box_scale < 4.0)) {
+      throw UsageError("--landmark-box-scale: '" + text + "' is not a scale from 0.25 to 4");
+    }
+  }
+  return stage;
+}
+
 EmbeddedSet embed_set(std::vector<std::string> paths, std::vector<int> labels,
                       std::shared_ptr<const nn::Model> detector,
-                      std::shared_ptr<const nn::Model> embedder, nn::Backend backend, int jobs) {
+                      std::shared_ptr<const nn::Model> embedder, nn::Backend backend, int jobs,
+                      const LandmarkStage& landmarks) {
   EmbeddedSet set;
   set.paths = std::move(paths);
   set.labels = std::move(labels);
@@ -19,6 +43,8 @@ EmbeddedSet embed_set(std::vector<std::string> paths, std::vector<int> labels,
   options.backend = backend;
   // Benchmark photos are cropped around their subject; other faces are bystanders.
   options.choice = face::FaceChoice::kNearestCentre;
+  options.landmarks = landmarks.model;
+  options.landmark_box_scale = landmarks.box_scale;
   options.progress = [&](std::size_t done, std::size_t total) { progress.update(done, total); };
   const auto start = std::chrono::steady_clock::now();
   set.photos = train::embed_images(set.paths, std::move(detector), std::move(embedder), options);

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cli.h"
 #include "nn/model.h"
 #include "train/embed_images.h"
 #include "train/pair_scores.h"
@@ -21,11 +22,23 @@ struct EmbeddedSet {
   double seconds = 0.0;           // wall-clock time of the embedding
 };
 
+// The optional landmark stage (face::PipelineOptions::landmarks) an evaluation runs with.
+struct LandmarkStage {
+  std::shared_ptr<const nn::Model> model;  // null: the detector's keypoints
+  double box_scale = face::kDefaultLandmarkBoxScale;
+};
+
+// --landmarks FILE and --landmark-box-scale X, for commands that embed photos.
+std::vector<FlagSpec> landmark_flags();
+// Throws UsageError for a malformed scale, fu::Error for an unreadable model.
+LandmarkStage load_landmark_stage(const ParsedArgs& parsed);
+
 // Embeds `paths` (identity `labels`) with `jobs` threads and a progress bar. Throws fu::Error
 // listing the first unreadable photos if any photo could not be embedded at all.
 EmbeddedSet embed_set(std::vector<std::string> paths, std::vector<int> labels,
                       std::shared_ptr<const nn::Model> detector,
-                      std::shared_ptr<const nn::Model> embedder, nn::Backend backend, int jobs);
+                      std::shared_ptr<const nn::Model> embedder, nn::Backend backend, int jobs,
+                      const LandmarkStage& landmarks = {});
 
 // Every pair of the set's photos scored into a histogram (train::score_all_pairs_histogram).
 train::ScoreHistogram score_set(const EmbeddedSet& set, int jobs);

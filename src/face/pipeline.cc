@@ -12,6 +12,10 @@ FacePipeline::FacePipeline(std::shared_ptr<const nn::Model> detector,
       options_(options) {
   options_.quality.keypoint_names = detector_.keypoint_names();
   embedder_.set_mirror_average(options_.mirror_average);
+  if (options_.landmarks) {
+    landmarker_ = std::make_unique<FaceLandmarker>(options_.landmarks, options_.network);
+    landmarker_->set_box_scale(options_.landmark_box_scale);
+  }
 }
 
 FaceAnalysis FacePipeline::analyze(const image::ImageView& image) {
@@ -24,6 +28,11 @@ FaceAnalysis FacePipeline::analyze(const image::ImageView& image) {
   if (options_.refine_keypoints) {
     analysis.faces[analysis.chosen] =
         detector_.refine(image, analysis.faces[analysis.chosen], options_.detect);
+  }
+  if (landmarker_) {
+    Face& chosen = analysis.faces[analysis.chosen];
+    chosen = with_landmark_keypoints(chosen, landmarker_->locate(image, chosen),
+                                     detector_.keypoint_names());
   }
   const Face& face = analysis.faces[analysis.chosen];
   analysis.quality = assess_quality(image, face, options_.quality);

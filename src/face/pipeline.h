@@ -9,6 +9,7 @@
 #include "face/detector.h"
 #include "face/embedder.h"
 #include "face/face.h"
+#include "face/landmarks.h"
 #include "face/quality.h"
 #include "image/image.h"
 #include "nn/model.h"
@@ -40,6 +41,11 @@ struct PipelineOptions {
   // from 76.0% to 80.6% (faceunlock eval ... pairsDevTrain.txt), for twice the embedding time.
   // Enrollment and matching must use the same setting.
   bool mirror_average = true;
+  // When set, a 68-point landmark model (output_kind "landmarks") whose points replace the
+  // chosen face's eye, nose and mouth keypoints after refinement, before quality and alignment
+  // (see FaceLandmarker). Unset: the detector's keypoints are used as they are.
+  std::shared_ptr<const nn::Model> landmarks;
+  double landmark_box_scale = kDefaultLandmarkBoxScale;  // FaceLandmarker::set_box_scale
 };
 
 struct FaceAnalysis {
@@ -69,6 +75,7 @@ class FacePipeline {
  private:
   FaceDetector detector_;
   FaceEmbedder embedder_;
+  std::unique_ptr<FaceLandmarker> landmarker_;  // null unless options.landmarks is set
   PipelineOptions options_;
 };
 

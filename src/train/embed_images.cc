@@ -37,16 +37,9 @@ face::Face absolute(const RelativeFace& r, int width, int height) {
 // Runs `work(index, pipeline)` for every index on `jobs` threads, each owning a pipeline.
 void for_each_parallel(std::size_t count, int jobs,
                        const std::shared_ptr<const nn::Model>& detector,
-                       const std::shared_ptr<const nn::Model>& embedder, nn::Backend backend,
-                       const face::DetectOptions& detect, face::FaceChoice choice,
-                       bool mirror_average,
+                       const std::shared_ptr<const nn::Model>& embedder,
+                       const face::PipelineOptions& options,
                        const std::function<void(std::size_t, face::FacePipeline&)>& work) {
-  face::PipelineOptions options;
-  options.network.backend = backend;
-  options.network.threads = 1;
-  options.detect = detect;
-  options.choice = choice;
-  options.mirror_average = mirror_average;
   std::atomic<std::size_t> next{0};
   std::exception_ptr failure;
   std::mutex failure_mutex;
@@ -68,6 +61,18 @@ void for_each_parallel(std::size_t count, int jobs,
   if (failure) std::rethrow_exception(failure);
 }
 
+face::PipelineOptions pipeline_options(const EmbedImagesOptions& o) {
+  face::PipelineOptions options;
+  options.network.backend = o.backend;
+  options.network.threads = 1;
+  options.detect = o.detect;
+  options.choice = o.choice;
+  options.mirror_average = o.mirror_average;
+  options.landmarks = o.landmarks;
+  options.landmark_box_scale = o.landmark_box_scale;
+  return options;
+}
+
 }  // namespace
 
 std::vector<EmbeddedImage> embed_images(const std::vector<std::string>& paths,
@@ -78,25 +83,25 @@ std::vector<EmbeddedImage> embed_images(const std::vector<std::string>& paths,
   std::vector<RelativeFace> found(paths.size());
   std::atomic<std::size_t> done{0};
   const std::size_t total = paths.size();
-  for_each_parallel(
-      paths.size(), options.jobs, detector, embedder, options.backend, options.detect,
-      options.choice, options.mirror_average, [&](std::size_t i, face::FacePipeline& pipeline) {
-        EmbeddedImage& r = results[i];
-        r.path = paths[i];
-        try {
-          const image::Image photo = image::read_image(paths[i]);
-          const face::FaceAnalysis analysis = pipeline.analyze(photo);
-          r.faces_found = static_cast<int>(analysis.faces.size());
-          if (analysis.has_face()) {
-            r.embedding = analysis.embedding;
-            r.keypoints = analysis.faces[analysis.chosen].keypoints;
-            found[i] = relative(analysis.faces[analysis.chosen], photo.width(), photo.height());
-          }
-        } catch (const Error& e) {
-          r.error = e.what();
-        }
-        if (options.progress) options.progress(++done, total);
-      });
+  for_each_parallel(paths.size(), options.jobs, detector, embedder, pipeline_options(options),
+                    [&](std::size_t i, face::FacePipeline& pipeline) {
+                      EmbeddedImage& r = results[i];
+                      r.path = paths[i];
+                      try {
+                        const image::Image photo = image::read_image(paths[i]);
+                        const face::FaceAnalysis analysis = pipeline.analyze(photo);
+                        r.faces_found = static_cast<int>(analysis.faces.size());
+                        if (analysis.has_face()) {
+                          r.embedding = analysis.embedding;
+                          r.keypoints = analysis.faces[analysis.chosen].keypoints;
+                          found[i] = relative(analysis.faces[analysis.chosen], photo.width(),
+                                              photo.height());
+                        }
+                      } catch (const Error& e) {
+                        r.error = e.what();
+                      }
+                      if (options.progress) options.progress(++done, total);
+                    });
 
   // The average face position over the photos where one was found.
   std::vector<std::size_t> missing;
@@ -130,8 +135,7 @@ std::vector<EmbeddedImage> embed_images(const std::vector<std::string>& paths,
   mean.box = {mean.box.x / with_face, mean.box.y / with_face, mean.box.width / with_face,
               mean.box.height / with_face};
 
-  for_each_parallel(missing.size(), options.jobs, detector, embedder, options.backend,
-                    options.detect, options.choice, options.mirror_average,
+  for_each_parallel(missing.size(), options.jobs, detector, embedder, pipeline_options(options),
                     [&](std::size_t m, face::FacePipeline& pipeline) {
                       EmbeddedImage& r = results[missing[m]];
                       try {

@@ -32,6 +32,9 @@ struct EmbedImagesOptions {
   face::DetectOptions detect;  // which faces count
   face::FaceChoice choice = face::FaceChoice::kMostProminent;
   bool mirror_average = true;  // see face::PipelineOptions
+  // Optional 68-point landmark model and its crop scale (see face::PipelineOptions).
+  std::shared_ptr<const nn::Model> landmarks;
+  double landmark_box_scale = face::kDefaultLandmarkBoxScale;
   bool fallback = true;  // embed photos without a detected face from the average position
   // Called from worker threads after each photo with (done, total); may be empty.
   std::function<void(std::size_t, std::size_t)> progress;

@@ -23,4 +23,8 @@ nn::Model convert_blazeface(const std::string& package_dir);
 // does not ship.
 nn::Model convert_mobilefacenet(const std::string& package_dir);
 
+// face-api.js's FaceLandmark68Net (112x112 RGB face crop -> 68 points as fractions of the crop)
+// from @vladmandic/face-api's model/face_landmark_68_model-weights_manifest.json and its shard.
+nn::Model convert_face_landmarks_68(const std::string& package_dir);
+
 }  // namespace fu::tools
