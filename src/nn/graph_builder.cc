@@ -5,6 +5,16 @@
 
 namespace fu::nn {
 
+Attributes window_attributes(int kernel, int stride, const char* padding) {
+  Attributes a;
+  a.set("kernel_h", kernel);
+  a.set("kernel_w", kernel);
+  a.set("stride_h", stride);
+  a.set("stride_w", stride);
+  a.set("padding", padding);
+  return a;
+}
+
 GraphBuilder::GraphBuilder(const Shape& input_shape, const std::string& input_name) {
   graph_.values.push_back(input_name);
   graph_.input = 0;

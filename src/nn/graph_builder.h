@@ -12,6 +12,10 @@
 
 namespace fu::nn {
 
+// Attributes of a square window: kernel, stride (both axes) and padding ("same", "valid" or
+// "explicit"), as conv, depthwise and pooling nodes take them.
+Attributes window_attributes(int kernel, int stride, const char* padding);
+
 class GraphBuilder {
  public:
   explicit GraphBuilder(const Shape& input_shape, const std::string& input_name = "input");

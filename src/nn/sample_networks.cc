@@ -44,14 +44,15 @@ class RandomLayers {
     std::map<std::string, Weight> w;
     w["filter"] = uniform({out_c, k, k, in_c}, he_limit(k * k * in_c));
     if (bias) w["bias"] = uniform({out_c}, 0.1f);
-    return b_.add(OpType::kConv2d, {x}, window(k, k, stride, padding), std::move(w));
+    return b_.add(OpType::kConv2d, {x}, window_attributes(k, stride, padding), std::move(w));
   }
   int depthwise(int x, int k, int stride, const char* padding = "same") {
     const int c = b_.shape(x).c;
     std::map<std::string, Weight> w;
     w["filter"] = uniform({1, k, k, c}, he_limit(k * k));
     w["bias"] = uniform({c}, 0.1f);
-    return b_.add(OpType::kDepthwiseConv2d, {x}, window(k, k, stride, padding), std::move(w));
+    return b_.add(OpType::kDepthwiseConv2d, {x}, window_attributes(k, stride, padding),
+                  std::move(w));
   }
   int fully_connected(int x, int out, bool bias) {
     const Shape& s = b_.shape(x);
@@ -76,7 +77,7 @@ class RandomLayers {
   int relu(int x) { return b_.add(OpType::kRelu, {x}); }
   int add(int a, int c) { return b_.add(OpType::kAdd, {a, c}); }
   int pool(OpType op, int x, int k, int stride, const Padding2d& pad = {}) {
-    Attributes a = window(k, k, stride, "explicit");
+    Attributes a = window_attributes(k, stride, "explicit");
     a.set("pad_top", pad.top);
     a.set("pad_bottom", pad.bottom);
     a.set("pad_left", pad.left);
@@ -99,16 +100,6 @@ class RandomLayers {
   GraphBuilder& builder() { return b_; }
 
  private:
-  static Attributes window(int kh, int kw, int stride, const char* padding) {
-    Attributes a;
-    a.set("kernel_h", kh);
-    a.set("kernel_w", kw);
-    a.set("stride_h", stride);
-    a.set("stride_w", stride);
-    a.set("padding", padding);
-    return a;
-  }
-
   GraphBuilder& b_;
   std::mt19937 rng_;
 };

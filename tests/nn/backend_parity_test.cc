@@ -156,8 +156,8 @@ std::vector<LayerCase> layer_cases() {
          // Scaled up first so that values cross 6.
          return b.add(OpType::kRelu6,
                       {b.add(OpType::kScaleBias, {0}, {},
-                             {{"scale", Weight{{7}, std::vector<float>(7, 5.0f)}},
-                              {"bias", Weight{{7}, std::vector<float>(7, 1.0f)}}})});
+                             {{"scale", Weight{{7}, std::vector<float>(7, 5.0f), std::nullopt}},
+                              {"bias", Weight{{7}, std::vector<float>(7, 1.0f), std::nullopt}}})});
        }},
       {"prelu",
        {1, 5, 6, 9},

@@ -34,8 +34,8 @@ Model tiny_model() {
   GraphBuilder b(Shape{1, 4, 4, 2});
   Attributes a;
   a.set("padding", "same");
-  Weight filter{{3, 3, 3, 2}, std::vector<float>(54, 0.5f)};
-  Weight bias{{3}, {1.0f, 2.0f, 3.0f}};
+  Weight filter{{3, 3, 3, 2}, std::vector<float>(54, 0.5f), std::nullopt};
+  Weight bias{{3}, {1.0f, 2.0f, 3.0f}, std::nullopt};
   const int x =
       b.add(OpType::kConv2d, {b.input()}, a, {{"filter", filter}, {"bias", bias}}, "conv");
   b.mark_output(b.add(OpType::kRelu, {x}, {}, {}, "relu"));

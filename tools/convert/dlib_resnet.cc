@@ -21,13 +21,12 @@
 // Every conv has a bias and is followed by a per-channel affine "scale" layer (dlib's affine
 // layer, i.e. batch norm frozen at training's end). Both are kept as stored rather than folded
 // into the filters, so each weight keeps its exact uint8 levels and the file stays small.
-#include <fstream>
 #include <map>
 #include <string>
 
 #include "base/error.h"
 #include "convert/converters.h"
-#include "convert/tfjs_weights.h"
+#include "convert/tfjs_layers.h"
 #include "nn/graph_builder.h"
 
 namespace fu::tools {
@@ -79,36 +78,17 @@ constexpr const char* kThresholdSource =
     "faceunlock calibrate on 6685 photos of 2132 identities (LFW View 1 pairsDevTrain.txt), "
     "template scale 1.12";
 
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error("cannot open JSON file (" + path + "): no such file or not readable");
-  nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) throw Error("cannot parse JSON file (" + path + "): not valid JSON");
-  return j;
-}
-
-std::string package_version(const std::string& package_dir) {
-  const std::string path = package_dir + "/package.json";
-  const nlohmann::json j = read_json(path);
-  if (!j.contains("name") || j["name"] != kPackageName || !j.contains("version") ||
-      !j["version"].is_string()) {
-    throw Error("cannot convert dlib-resnet (" + path + "): not the package.json of " +
-                std::string(kPackageName));
-  }
-  return j["version"].get<std::string>();
-}
-
 // Builds the graph from the weights, taking each weight once; whatever is left over at the end
 // means the package holds a network this converter does not know.
 class ResnetImporter {
  public:
   explicit ResnetImporter(std::map<std::string, TfjsWeight> weights)
-      : weights_(std::move(weights)), b_(nn::Shape{1, kInputSize, kInputSize, 3}, "input") {}
+      : weights_(std::move(weights), "dlib-resnet"),
+        b_(nn::Shape{1, kInputSize, kInputSize, 3}, "input") {}
 
   nn::Graph build() {
     int x = conv_layer(b_.input(), "conv32_down", 2, "valid", true);
-    nn::Attributes pool = window(3, 2, "valid");
-    x = b_.add(nn::OpType::kMaxPool2d, {x}, pool, {}, "max_pool");
+    x = b_.add(nn::OpType::kMaxPool2d, {x}, nn::window_attributes(3, 2, "valid"), {}, "max_pool");
     for (const char* block : {"conv32_1", "conv32_2", "conv32_3"}) x = residual(x, block);
     x = residual_down(x, "conv64_down");
     for (const char* block : {"conv64_1", "conv64_2", "conv64_3"}) x = residual(x, block);
@@ -118,102 +98,29 @@ class ResnetImporter {
     for (const char* block : {"conv256_1", "conv256_2"}) x = residual(x, block);
     x = residual_down(x, "conv256_down_out");
     x = b_.add(nn::OpType::kGlobalAvgPool, {x}, {}, {}, "global_avg");
-    x = b_.add(nn::OpType::kFullyConnected, {x}, {}, {{"filter", fc_filter()}}, "fc");
+    // face-api multiplies [N,256] by fc [256,128].
+    x = b_.add(nn::OpType::kFullyConnected, {x}, {}, {{"filter", weights_.dense_filter("fc")}},
+               "fc");
     // dlib compares raw descriptors by Euclidean distance; our pipeline scores cosine
     // similarity, so the network hands out unit vectors (the direction is face-api's output).
     x = b_.add(nn::OpType::kL2Normalize, {x}, {}, {}, "embedding");
     b_.mark_output(x);
-    if (!weights_.empty()) {
-      throw Error("cannot convert dlib-resnet (" + weights_.begin()->first +
-                  "): the package holds " + std::to_string(weights_.size()) +
-                  " weights this network does not use; is it a different model?");
-    }
+    weights_.expect_all_used();
     return b_.finish();
   }
 
  private:
-  static nn::Attributes window(int kernel, int stride, const char* padding) {
-    nn::Attributes a;
-    a.set("kernel_h", kernel);
-    a.set("kernel_w", kernel);
-    a.set("stride_h", stride);
-    a.set("stride_w", stride);
-    a.set("padding", padding);
-    return a;
-  }
-
-  TfjsWeight take(const std::string& name, std::size_t rank) {
-    auto it = weights_.find(name);
-    if (it == weights_.end()) {
-      throw Error("cannot convert dlib-resnet (" + name + "): the package has no such weight");
-    }
-    TfjsWeight w = std::move(it->second);
-    weights_.erase(it);
-    if (w.shape.size() != rank) {
-      throw Error("cannot convert dlib-resnet (" + name + "): rank " +
-                  std::to_string(w.shape.size()) + ", expected " + std::to_string(rank));
-    }
-    return w;
-  }
-
-  static nn::Weight as_is(TfjsWeight&& w) {
-    nn::Weight out;
-    out.dims = w.shape;
-    out.data = std::move(w.values);
-    out.quantization = w.quantization;
-    return out;
-  }
-
-  // TF.js stores conv filters HWIO; the runtime wants OHWI. A permutation keeps every value, so
-  // the uint8 quantisation still describes the result exactly.
-  nn::Weight conv_filter(const std::string& name) {
-    TfjsWeight w = take(name, 4);
-    const int kh = w.shape[0], kw = w.shape[1], in = w.shape[2], out = w.shape[3];
-    nn::Weight f;
-    f.dims = {out, kh, kw, in};
-    f.data.resize(w.values.size());
-    for (int y = 0; y < kh; ++y) {
-      for (int x = 0; x < kw; ++x) {
-        for (int i = 0; i < in; ++i) {
-          for (int o = 0; o < out; ++o) {
-            f.data[((static_cast<std::size_t>(o) * kh + y) * kw + x) * in + i] =
-                w.values[((static_cast<std::size_t>(y) * kw + x) * in + i) * out + o];
-          }
-        }
-      }
-    }
-    f.quantization = w.quantization;
-    return f;
-  }
-
-  // face-api multiplies [N,256] by fc [256,128]; the runtime's filter is [out, in].
-  nn::Weight fc_filter() {
-    TfjsWeight w = take("fc", 2);
-    const int in = w.shape[0], out = w.shape[1];
-    nn::Weight f;
-    f.dims = {out, in};
-    f.data.resize(w.values.size());
-    for (int i = 0; i < in; ++i) {
-      for (int o = 0; o < out; ++o) {
-        f.data[static_cast<std::size_t>(o) * in + i] =
-            w.values[static_cast<std::size_t>(i) * out + o];
-      }
-    }
-    f.quantization = w.quantization;
-    return f;
-  }
-
   // face-api's convLayer: conv + bias, then scale (x * weights + biases), then optionally relu.
   int conv_layer(int x, const std::string& prefix, int stride, const char* padding, bool relu) {
     std::map<std::string, nn::Weight> conv;
-    conv["filter"] = conv_filter(prefix + "/conv/filters");
-    conv["bias"] = as_is(take(prefix + "/conv/bias", 1));
+    conv["filter"] = weights_.conv_filter(prefix + "/conv/filters");
+    conv["bias"] = weights_.as_is(prefix + "/conv/bias", 1);
     const int k = conv["filter"].dims[1];
-    x = b_.add(nn::OpType::kConv2d, {x}, window(k, stride, padding), std::move(conv),
+    x = b_.add(nn::OpType::kConv2d, {x}, nn::window_attributes(k, stride, padding), std::move(conv),
                prefix + "/conv");
     std::map<std::string, nn::Weight> scale;
-    scale["scale"] = as_is(take(prefix + "/scale/weights", 1));
-    scale["bias"] = as_is(take(prefix + "/scale/biases", 1));
+    scale["scale"] = weights_.as_is(prefix + "/scale/weights", 1);
+    scale["bias"] = weights_.as_is(prefix + "/scale/biases", 1);
     x = b_.add(nn::OpType::kScaleBias, {x}, {}, std::move(scale), prefix + "/scale");
     if (relu) x = b_.add(nn::OpType::kRelu, {x}, {}, {}, prefix + "/relu");
     return x;
@@ -229,7 +136,8 @@ class ResnetImporter {
   int residual_down(int x, const std::string& block) {
     int y = conv_layer(x, block + "/conv1", 2, "valid", true);
     y = conv_layer(y, block + "/conv2", 1, "same", false);
-    int shortcut = b_.add(nn::OpType::kAvgPool2d, {x}, window(2, 2, "valid"), {}, block + "/pool");
+    int shortcut = b_.add(nn::OpType::kAvgPool2d, {x}, nn::window_attributes(2, 2, "valid"), {},
+                          block + "/pool");
     const nn::Shape& s = b_.shape(shortcut);
     const nn::Shape& r = b_.shape(y);
     if (s.c != r.c) {
@@ -241,8 +149,8 @@ class ResnetImporter {
       // face-api appends exactly one zero row and one zero column; a larger gap would make its
       // own add fail, so it cannot occur in a network it runs.
       if (s.h - r.h != 1 || s.w - r.w != 1) {
-        throw Error("cannot convert dlib-resnet (" + block + "): shortcut " + s.str() +
-                    " and residual " + r.str() + " differ by more than one pixel");
+        weights_.fail(block, "shortcut " + s.str() + " and residual " + r.str() +
+                                 " differ by more than one pixel");
       }
       nn::Attributes pad;
       pad.set("pad_bottom", 1);
@@ -253,15 +161,15 @@ class ResnetImporter {
     return b_.add(nn::OpType::kRelu, {y}, {}, {}, block + "/relu");
   }
 
-  std::map<std::string, TfjsWeight> weights_;
+  TfjsWeightPool weights_;
   nn::GraphBuilder b_;
 };
 
 }  // namespace
 
 nn::Model convert_dlib_resnet(const std::string& package_dir) {
-  const std::string version = package_version(package_dir);
-  const nlohmann::json manifest = read_json(package_dir + "/" + kManifestFile);
+  const std::string version = npm_package_version(package_dir, kPackageName);
+  const nlohmann::json manifest = read_json_file(package_dir + "/" + kManifestFile);
   ResnetImporter importer(read_tfjs_weights(manifest, package_dir + "/model"));
 
   nn::Model model;

@@ -21,13 +21,12 @@
 // The outputs are fractions of the network's input square. face-api feeds it the detector's box
 // cut from the image, padded with black to a square (centred) and resized, so x and y in [0, 1]
 // span that padded square; src/face/landmarks.cc does the same and maps them back.
-#include <fstream>
 #include <map>
 #include <string>
 
 #include "base/error.h"
 #include "convert/converters.h"
-#include "convert/tfjs_weights.h"
+#include "convert/tfjs_layers.h"
 #include "nn/graph_builder.h"
 
 namespace fu::tools {
@@ -44,157 +43,53 @@ constexpr int kLandmarkCount = 68;
 constexpr float kMeanRgb[3] = {122.782f, 117.001f, 104.298f};
 constexpr float kDivisor = 255.0f;
 
-[[noreturn]] void fail(const std::string& value, const std::string& reason) {
-  throw Error("cannot convert face-landmarks-68 (" + value + "): " + reason);
-}
-
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error("cannot open JSON file (" + path + "): no such file or not readable");
-  nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) throw Error("cannot parse JSON file (" + path + "): not valid JSON");
-  return j;
-}
-
-std::string package_version(const std::string& package_dir) {
-  const std::string path = package_dir + "/package.json";
-  const nlohmann::json j = read_json(path);
-  if (!j.contains("name") || j["name"] != kPackageName || !j.contains("version") ||
-      !j["version"].is_string()) {
-    fail(path, "not the package.json of " + std::string(kPackageName));
-  }
-  return j["version"].get<std::string>();
-}
-
 // Takes each weight once; leftovers mean the package holds a network this converter does not
 // know.
 class LandmarkImporter {
  public:
   explicit LandmarkImporter(std::map<std::string, TfjsWeight> weights)
-      : weights_(std::move(weights)), b_(nn::Shape{1, kInputSize, kInputSize, 3}, "input") {}
+      : weights_(std::move(weights), "face-landmarks-68"),
+        b_(nn::Shape{1, kInputSize, kInputSize, 3}, "input") {}
 
   nn::Graph build() {
     int x = dense_block(b_.input(), "dense0", /*first=*/true);
     for (const char* block : {"dense1", "dense2", "dense3"}) x = dense_block(x, block, false);
-    nn::Attributes pool = window(7, 2, "valid");
-    x = b_.add(nn::OpType::kAvgPool2d, {x}, pool, {}, "avg_pool");
+    x = b_.add(nn::OpType::kAvgPool2d, {x}, nn::window_attributes(7, 2, "valid"), {}, "avg_pool");
     std::map<std::string, nn::Weight> fc;
-    fc["filter"] = fc_filter();
-    fc["bias"] = as_is(take("fc/bias", 1));
+    // face-api multiplies [N,256] by fc/weights [256,136].
+    fc["filter"] = weights_.dense_filter("fc/weights");
+    if (fc["filter"].dims[0] != 2 * kLandmarkCount) {
+      weights_.fail("fc/weights", std::to_string(fc["filter"].dims[0]) + " outputs, expected " +
+                                      std::to_string(2 * kLandmarkCount) + " (x, y of 68 points)");
+    }
+    fc["bias"] = weights_.as_is("fc/bias", 1);
     x = b_.add(nn::OpType::kFullyConnected, {x}, {}, std::move(fc), "landmarks");
     b_.mark_output(x);
-    if (!weights_.empty()) {
-      fail(weights_.begin()->first, "the package holds " + std::to_string(weights_.size()) +
-                                        " weights this network does not use; is it a different "
-                                        "model?");
-    }
+    weights_.expect_all_used();
     return b_.finish();
   }
 
  private:
-  static nn::Attributes window(int kernel, int stride, const char* padding) {
-    nn::Attributes a;
-    a.set("kernel_h", kernel);
-    a.set("kernel_w", kernel);
-    a.set("stride_h", stride);
-    a.set("stride_w", stride);
-    a.set("padding", padding);
-    return a;
-  }
-
-  TfjsWeight take(const std::string& name, std::size_t rank) {
-    auto it = weights_.find(name);
-    if (it == weights_.end()) fail(name, "the package has no such weight");
-    TfjsWeight w = std::move(it->second);
-    weights_.erase(it);
-    if (w.shape.size() != rank) {
-      fail(name, "rank " + std::to_string(w.shape.size()) + ", expected " + std::to_string(rank));
-    }
-    return w;
-  }
-
-  static nn::Weight as_is(TfjsWeight&& w) {
-    nn::Weight out;
-    out.dims = w.shape;
-    out.data = std::move(w.values);
-    out.quantization = w.quantization;
-    return out;
-  }
-
-  // TF's HWIO to the runtime's OHWI.
-  nn::Weight conv_filter(const std::string& name) {
-    TfjsWeight w = take(name, 4);
-    const int kh = w.shape[0], kw = w.shape[1], in = w.shape[2], out = w.shape[3];
-    nn::Weight f;
-    f.dims = {out, kh, kw, in};
-    f.data.resize(w.values.size());
-    for (int y = 0; y < kh; ++y) {
-      for (int x = 0; x < kw; ++x) {
-        for (int i = 0; i < in; ++i) {
-          for (int o = 0; o < out; ++o) {
-            f.data[((static_cast<std::size_t>(o) * kh + y) * kw + x) * in + i] =
-                w.values[((static_cast<std::size_t>(y) * kw + x) * in + i) * out + o];
-          }
-        }
-      }
-    }
-    f.quantization = w.quantization;
-    return f;
-  }
-
-  // [kh,kw,C,1] and the runtime's [1,kh,kw,C] list the values in the same order.
-  nn::Weight depthwise_filter(const std::string& name) {
-    TfjsWeight w = take(name, 4);
-    if (w.shape[3] != 1) {
-      fail(name, "depth multiplier " + std::to_string(w.shape[3]) + ", expected 1");
-    }
-    nn::Weight f;
-    f.dims = {1, w.shape[0], w.shape[1], w.shape[2]};
-    f.data = std::move(w.values);
-    f.quantization = w.quantization;
-    return f;
-  }
-
-  // face-api multiplies [N,256] by fc/weights [256,136]; the runtime's filter is [out, in].
-  nn::Weight fc_filter() {
-    TfjsWeight w = take("fc/weights", 2);
-    const int in = w.shape[0], out = w.shape[1];
-    if (out != 2 * kLandmarkCount) {
-      fail("fc/weights", std::to_string(out) + " outputs, expected " +
-                             std::to_string(2 * kLandmarkCount) + " (x, y of 68 points)");
-    }
-    nn::Weight f;
-    f.dims = {out, in};
-    f.data.resize(w.values.size());
-    for (int i = 0; i < in; ++i) {
-      for (int o = 0; o < out; ++o) {
-        f.data[static_cast<std::size_t>(o) * in + i] =
-            w.values[static_cast<std::size_t>(i) * out + o];
-      }
-    }
-    f.quantization = w.quantization;
-    return f;
-  }
-
   int plain_conv(int x, const std::string& prefix, int stride) {
     std::map<std::string, nn::Weight> conv;
-    conv["filter"] = conv_filter(prefix + "/filters");
-    conv["bias"] = as_is(take(prefix + "/bias", 1));
+    conv["filter"] = weights_.conv_filter(prefix + "/filters");
+    conv["bias"] = weights_.as_is(prefix + "/bias", 1);
     const int k = conv["filter"].dims[1];
-    return b_.add(nn::OpType::kConv2d, {x}, window(k, stride, "same"), std::move(conv), prefix);
+    return b_.add(nn::OpType::kConv2d, {x}, nn::window_attributes(k, stride, "same"),
+                  std::move(conv), prefix);
   }
 
   int separable_conv(int x, const std::string& prefix, int stride) {
     std::map<std::string, nn::Weight> depthwise;
-    depthwise["filter"] = depthwise_filter(prefix + "/depthwise_filter");
+    depthwise["filter"] = weights_.depthwise_filter(prefix + "/depthwise_filter");
     const int k = depthwise["filter"].dims[1];
-    x = b_.add(nn::OpType::kDepthwiseConv2d, {x}, window(k, stride, "same"), std::move(depthwise),
-               prefix + "/depthwise");
+    x = b_.add(nn::OpType::kDepthwiseConv2d, {x}, nn::window_attributes(k, stride, "same"),
+               std::move(depthwise), prefix + "/depthwise");
     std::map<std::string, nn::Weight> pointwise;
-    pointwise["filter"] = conv_filter(prefix + "/pointwise_filter");
-    pointwise["bias"] = as_is(take(prefix + "/bias", 1));
-    return b_.add(nn::OpType::kConv2d, {x}, window(1, 1, "valid"), std::move(pointwise),
-                  prefix + "/pointwise");
+    pointwise["filter"] = weights_.conv_filter(prefix + "/pointwise_filter");
+    pointwise["bias"] = weights_.as_is(prefix + "/bias", 1);
+    return b_.add(nn::OpType::kConv2d, {x}, nn::window_attributes(1, 1, "valid"),
+                  std::move(pointwise), prefix + "/pointwise");
   }
 
   int relu(int x, const std::string& name) { return b_.add(nn::OpType::kRelu, {x}, {}, {}, name); }
@@ -215,15 +110,15 @@ class LandmarkImporter {
     return relu(add(sum123, out4, block + "/add3"), block + "/relu3");
   }
 
-  std::map<std::string, TfjsWeight> weights_;
+  TfjsWeightPool weights_;
   nn::GraphBuilder b_;
 };
 
 }  // namespace
 
 nn::Model convert_face_landmarks_68(const std::string& package_dir) {
-  const std::string version = package_version(package_dir);
-  const nlohmann::json manifest = read_json(package_dir + "/" + kManifestFile);
+  const std::string version = npm_package_version(package_dir, kPackageName);
+  const nlohmann::json manifest = read_json_file(package_dir + "/" + kManifestFile);
   LandmarkImporter importer(read_tfjs_weights(manifest, package_dir + "/model"));
 
   nn::Model model;

