@@ -38,9 +38,10 @@ int run_enroll(const std::vector<std::string>& args) {
   }
   unlock::Gallery gallery = open_gallery(parsed, true);
   const auto embedder = load_embedder(parsed);
+  const auto pipeline = make_photo_pipeline(parsed, embedder);
   std::vector<PhotoEmbedding> photos;
   for (const std::string& path : parsed.positionals()) {
-    photos.push_back(embed_photo(parsed, path, embedder));
+    photos.push_back(embed_photo(*pipeline, path));
   }
   std::size_t templates = 0;
   for (const PhotoEmbedding& p : photos) templates = gallery.enroll(user, p.embedding);

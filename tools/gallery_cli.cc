@@ -54,11 +54,14 @@ float decision_threshold(const ParsedArgs& parsed, const nn::Model& embedder, st
   return value;
 }
 
-PhotoEmbedding embed_photo(const ParsedArgs& parsed, const std::string& path,
-                           std::shared_ptr<const nn::Model> embedder) {
+std::unique_ptr<face::FacePipeline> make_photo_pipeline(const ParsedArgs& parsed,
+                                                        std::shared_ptr<const nn::Model> embedder) {
   face::PipelineOptions options;
   options.network.backend = selected_backend(parsed);
-  face::FacePipeline pipeline(load_detector(parsed), std::move(embedder), options);
+  return std::make_unique<face::FacePipeline>(load_detector(parsed), std::move(embedder), options);
+}
+
+PhotoEmbedding embed_photo(face::FacePipeline& pipeline, const std::string& path) {
   const face::FaceAnalysis analysis = pipeline.analyze(image::read_image(path));
   if (!analysis.has_face()) {
     throw Error("cannot find a face in image (" + path +

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cli.h"
+#include "face/pipeline.h"
 #include "nn/model.h"
 #include "unlock/gallery.h"
 
@@ -27,9 +28,13 @@ struct PhotoEmbedding {
   int faces_found = 0;
 };
 
-// Decode, detect, align, embed one photo with the models the flags name. Throws fu::Error
-// "cannot find a face in image (<path>)" when there is none.
-PhotoEmbedding embed_photo(const ParsedArgs& parsed, const std::string& path,
-                           std::shared_ptr<const nn::Model> embedder);
+// The pipeline of the models the flags name (--detector, --backend) and `embedder`; built once
+// per command, since loading a model and planning its networks costs more than a photo.
+std::unique_ptr<face::FacePipeline> make_photo_pipeline(const ParsedArgs& parsed,
+                                                        std::shared_ptr<const nn::Model> embedder);
+
+// Decode, detect, align, embed one photo. Throws fu::Error "cannot find a face in image
+// (<path>)" when there is none.
+PhotoEmbedding embed_photo(face::FacePipeline& pipeline, const std::string& path);
 
 }  // namespace fu::tools
