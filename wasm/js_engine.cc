@@ -165,44 +165,23 @@ val JsEngine::process_frame(double width, double height, const val& js_options) 
     }
     const FrameOptions options = frame_options(js_options, object);
     const image::ImageView frame(frame_.data(), frame_width_, frame_height_, 4);
-    const face::PipelineOptions& settings = pipeline_.options();
-    face::FaceDetector& detector = pipeline_.detector();
+    const Clock::time_point frame_start = Clock::now();
+    const face::FaceAnalysis analysis =
+        pipeline_.analyze(frame, options.embed, options.require_quality);
+    const std::vector<face::Face>& faces = analysis.faces;
+    const int chosen = analysis.chosen;
+    const std::vector<float>& embedding = analysis.embedding;
     face::FaceEmbedder& embedder = pipeline_.embedder();
     val timings = val::object();
-    const Clock::time_point frame_start = Clock::now();
-
-    // The steps of FacePipeline::analyze, taken one by one to time them.
-    Clock::time_point start = Clock::now();
-    std::vector<face::Face> faces = detector.detect(frame, settings.detect);
-    const int chosen = face::most_prominent_index(faces);
-    timings.set("detect", ms_since(start));
-    start = Clock::now();
-    if (chosen >= 0 && settings.refine_keypoints) {
-      faces[chosen] = detector.refine(frame, faces[chosen], settings.detect);
-    }
-    timings.set("refine", ms_since(start));
-    start = Clock::now();
-    std::optional<face::Quality> quality;
-    if (chosen >= 0) quality = face::assess_quality(frame, faces[chosen], settings.quality);
-    timings.set("quality", ms_since(start));
-
-    std::vector<float> embedding;
-    double align_ms = 0.0;
-    double embed_ms = 0.0;
-    if (options.embed && quality && (!options.require_quality || quality->ok())) {
-      start = Clock::now();
-      const image::Image aligned = embedder.align(frame, faces[chosen]);
-      align_ms = ms_since(start);
-      start = Clock::now();
-      embedding = embedder.embed_after_alignment(aligned);
-      embed_ms = ms_since(start);
-    }
-    timings.set("align", align_ms);
-    timings.set("embed", embed_ms);
+    timings.set("detect", analysis.timings.detect);
+    timings.set("refine", analysis.timings.refine);
+    timings.set("quality", analysis.timings.quality);
+    timings.set("align", analysis.timings.align);
+    timings.set("embed", analysis.timings.embed);
 
     val match = val::null();
     val fused = val::null();
-    start = Clock::now();
+    Clock::time_point start = Clock::now();
     if (options.match && !embedding.empty()) {
       const std::optional<float> threshold =
           options.threshold ? options.threshold : embedder.default_threshold();
@@ -232,7 +211,7 @@ val JsEngine::process_frame(double width, double height, const val& js_options) 
     val result = val::object();
     result.set("faces", js_faces);
     result.set("chosen", chosen);
-    result.set("quality", quality ? quality_to_js(*quality) : val::null());
+    result.set("quality", analysis.has_face() ? quality_to_js(analysis.quality) : val::null());
     result.set("embedding", embedding.empty() ? val::null() : float32_array_of(embedding));
     result.set("match", match);
     result.set("fused", fused);

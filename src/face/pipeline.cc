@@ -1,5 +1,6 @@
 #include "face/pipeline.h"
 
+#include <chrono>
 #include <utility>
 
 namespace fu::face {
@@ -19,26 +20,44 @@ FacePipeline::FacePipeline(std::shared_ptr<const nn::Model> detector,
 }
 
 FaceAnalysis FacePipeline::analyze(const image::ImageView& image) {
+  return analyze(image, true, options_.require_quality);
+}
+
+FaceAnalysis FacePipeline::analyze(const image::ImageView& image, bool embed,
+                                   bool require_quality) {
+  using Clock = std::chrono::steady_clock;
+  auto ms_since = [](Clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  };
   FaceAnalysis analysis;
+  Clock::time_point start = Clock::now();
   analysis.faces = detector_.detect(image, options_.detect);
   analysis.chosen = options_.choice == FaceChoice::kNearestCentre
                         ? nearest_centre_index(analysis.faces, image.width(), image.height())
                         : most_prominent_index(analysis.faces);
+  analysis.timings.detect = ms_since(start);
   if (analysis.chosen < 0) return analysis;
-  if (options_.refine_keypoints) {
-    analysis.faces[analysis.chosen] =
-        detector_.refine(image, analysis.faces[analysis.chosen], options_.detect);
-  }
+
+  start = Clock::now();
+  Face& chosen = analysis.faces[analysis.chosen];
+  if (options_.refine_keypoints) chosen = detector_.refine(image, chosen, options_.detect);
   if (landmarker_) {
-    Face& chosen = analysis.faces[analysis.chosen];
     chosen = with_landmark_keypoints(chosen, landmarker_->locate(image, chosen),
                                      detector_.keypoint_names());
   }
-  const Face& face = analysis.faces[analysis.chosen];
-  analysis.quality = assess_quality(image, face, options_.quality);
-  if (!options_.require_quality || analysis.quality.ok()) {
-    analysis.embedding = embedder_.embed(image, face);
-  }
+  analysis.timings.refine = ms_since(start);
+
+  start = Clock::now();
+  analysis.quality = assess_quality(image, chosen, options_.quality);
+  analysis.timings.quality = ms_since(start);
+  if (!embed || (require_quality && !analysis.quality.ok())) return analysis;
+
+  start = Clock::now();
+  const image::Image aligned = embedder_.align(image, chosen);
+  analysis.timings.align = ms_since(start);
+  start = Clock::now();
+  analysis.embedding = embedder_.embed_after_alignment(aligned);
+  analysis.timings.embed = ms_since(start);
   return analysis;
 }
 

@@ -48,12 +48,22 @@ struct PipelineOptions {
   double landmark_box_scale = kDefaultLandmarkBoxScale;  // FaceLandmarker::set_box_scale
 };
 
+// Milliseconds spent in each stage of one analyze() call (0 for a stage that did not run).
+struct StageTimings {
+  double detect = 0.0;
+  double refine = 0.0;  // the second detector run on the face's crop, and landmarks if any
+  double quality = 0.0;
+  double align = 0.0;
+  double embed = 0.0;
+};
+
 struct FaceAnalysis {
   std::vector<Face> faces;       // sorted by score, descending
   int chosen = -1;               // index into faces of the chosen one, -1 when there is none
   Quality quality;               // of the chosen face; default (kOk, zeros) when there is none
   std::vector<float> embedding;  // of the chosen face; empty when there is none (or rejected)
 
+  StageTimings timings;
   bool has_face() const { return chosen >= 0; }
 };
 
@@ -71,6 +81,9 @@ class FacePipeline {
 
   // Grey, RGB or RGBA. Throws fu::Error only for an empty image.
   FaceAnalysis analyze(const image::ImageView& image);
+  // The same with per-call choices (the browser engine decides per frame): `embed` false skips
+  // alignment and embedding; `require_quality` overrides options().require_quality.
+  FaceAnalysis analyze(const image::ImageView& image, bool embed, bool require_quality);
 
  private:
   FaceDetector detector_;
