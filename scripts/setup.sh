@@ -8,7 +8,7 @@ apt_packages=(
   cmake make g++ pkg-config
   emscripten binaryen
   libxnnpack-dev libpthreadpool-dev
-  libgtest-dev libbenchmark-dev libstb-dev nlohmann-json3-dev
+  libgtest-dev libbenchmark-dev libstb-dev nlohmann-json3-dev libopenblas-dev
   chromium chromium-driver ffmpeg
 )
 # Node.js may come from another packaging (with npm bundled): only ask apt when the command is

@@ -10,6 +10,7 @@
 #include "nn/operators/fully_connected.h"
 #include "nn/operators/layout.h"
 #include "nn/operators/pooling.h"
+#include "nn/ops/op.h"
 
 namespace fu::nn {
 
@@ -91,6 +92,15 @@ class SimdExecutor : public NodeInterpreter {
       case OpType::kL2Normalize:
         l2_normalize(n.epsilon, in[0], pixels, is.c, out);
         break;
+      case OpType::kBatchNorm:
+      case OpType::kDropout: {
+        // Training ops, folded away before shipping (nn/graph_passes.h); their reference forward
+        // keeps an unfolded checkpoint runnable here too.
+        std::vector<Shape> shapes;
+        for (int id : n.inputs) shapes.push_back(plan().shapes[id]);
+        op_def(n.op).forward({n, in, shapes, plan().shapes[n.output], out});
+        break;
+      }
     }
   }
 

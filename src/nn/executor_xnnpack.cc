@@ -16,6 +16,7 @@
 
 #include "base/error.h"
 #include "nn/executor.h"
+#include "nn/ops/op.h"
 #include "nn/xnnpack_handles.h"
 
 namespace fu::nn {
@@ -49,6 +50,8 @@ bool runs_in_xnnpack(const LoweredNode& node) {
   switch (node.op()) {
     case OpType::kConcat:
     case OpType::kL2Normalize:
+    case OpType::kBatchNorm:
+    case OpType::kDropout:
       return false;
     case OpType::kMaxPool2d:
     case OpType::kAvgPool2d: {
@@ -67,62 +70,6 @@ bool runs_in_xnnpack(const LoweredNode& node) {
 std::vector<std::size_t> dims_of(const Shape& s) {
   return {static_cast<std::size_t>(s.n), static_cast<std::size_t>(s.h),
           static_cast<std::size_t>(s.w), static_cast<std::size_t>(s.c)};
-}
-
-// --- Fallback operators: plain loops for what XNNPACK does not run. ---
-
-void concat_channels(const std::vector<const float*>& inputs, const std::vector<int>& channels,
-                     std::size_t pixels, float* output) {
-  for (std::size_t p = 0; p < pixels; ++p) {
-    for (std::size_t i = 0; i < inputs.size(); ++i) {
-      const std::size_t c = static_cast<std::size_t>(channels[i]);
-      std::memcpy(output, inputs[i] + p * c, c * sizeof(float));
-      output += c;
-    }
-  }
-}
-
-void l2_normalize_channels(const float* input, std::size_t pixels, int channels, float epsilon,
-                           float* output) {
-  for (std::size_t p = 0; p < pixels; ++p) {
-    const float* x = input + p * channels;
-    float* y = output + p * channels;
-    double sum = 0.0;  // embeddings have hundreds of channels: accumulate in double
-    for (int c = 0; c < channels; ++c) sum += static_cast<double>(x[c]) * x[c];
-    const float inv = static_cast<float>(1.0 / std::sqrt(std::max(sum, double{epsilon})));
-    for (int c = 0; c < channels; ++c) y[c] = x[c] * inv;
-  }
-}
-
-void pool2d(bool average, const Window2d& w, const float* input, const Shape& in, const Shape& out,
-            float* output) {
-  for (int n = 0; n < out.n; ++n) {
-    for (int oy = 0; oy < out.h; ++oy) {
-      for (int ox = 0; ox < out.w; ++ox) {
-        float* y = output + ((static_cast<std::size_t>(n) * out.h + oy) * out.w + ox) * out.c;
-        for (int c = 0; c < out.c; ++c) {
-          float max = -INFINITY;
-          double sum = 0.0;
-          int count = 0;
-          for (int ky = 0; ky < w.kernel_h; ++ky) {
-            const int iy = oy * w.stride_h - w.padding.top + ky;
-            if (iy < 0 || iy >= in.h) continue;
-            for (int kx = 0; kx < w.kernel_w; ++kx) {
-              const int ix = ox * w.stride_w - w.padding.left + kx;
-              if (ix < 0 || ix >= in.w) continue;
-              const float x =
-                  input[((static_cast<std::size_t>(n) * in.h + iy) * in.w + ix) * in.c + c];
-              max = std::max(max, x);
-              sum += x;
-              ++count;
-            }
-          }
-          // make_plan keeps padding smaller than the window, so count is never 0.
-          y[c] = average ? static_cast<float>(sum / count) : max;
-        }
-      }
-    }
-  }
 }
 
 class XnnpackExecutor : public Executor {
@@ -504,6 +451,8 @@ void XnnpackExecutor::build_runtime(Segment& segment) {
       }
       case OpType::kConcat:
       case OpType::kL2Normalize:
+      case OpType::kBatchNorm:
+      case OpType::kDropout:
         status = xnn_status_unsupported_parameter;  // runs_in_xnnpack keeps these out
         break;
     }
@@ -552,37 +501,16 @@ void XnnpackExecutor::run(const Tensor& input) {
   }
 }
 
+// What XNNPACK does not run goes through the op's reference forward (nn/ops/).
 void XnnpackExecutor::run_fallback(const LoweredNode& node) {
-  const Shape& in = plan_.shapes[node.inputs[0]];
-  const Shape& out = plan_.shapes[node.output];
-  const std::size_t pixels = static_cast<std::size_t>(out.n) * out.h * out.w;
-  float* y = data_[node.output];
-  switch (node.op()) {
-    case OpType::kConcat: {
-      std::vector<const float*> inputs;
-      std::vector<int> channels;
-      for (int id : node.inputs) {
-        inputs.push_back(data_[id]);
-        channels.push_back(plan_.shapes[id].c);
-      }
-      concat_channels(inputs, channels, pixels, y);
-      break;
-    }
-    case OpType::kL2Normalize:
-      l2_normalize_channels(data_[node.inputs[0]], pixels, out.c, node.planned->epsilon, y);
-      break;
-    case OpType::kReshape:
-      std::memcpy(y, data_[node.inputs[0]], out.size() * sizeof(float));
-      break;
-    case OpType::kMaxPool2d:
-    case OpType::kAvgPool2d:
-      pool2d(node.op() == OpType::kAvgPool2d, node.planned->pool.window, data_[node.inputs[0]], in,
-             out, y);
-      break;
-    default:
-      throw Error("cannot run " + node_label(node) + " (" + op_type_name(node.op()) +
-                  "): the XNNPACK backend has no fallback for this operation");
+  std::vector<const float*> inputs;
+  std::vector<Shape> shapes;
+  for (int id : node.inputs) {
+    inputs.push_back(data_[id]);
+    shapes.push_back(plan_.shapes[id]);
   }
+  op_def(node.op()).forward(
+      {*node.planned, inputs, shapes, plan_.shapes[node.output], data_[node.output]});
 }
 
 }  // namespace

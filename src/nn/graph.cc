@@ -3,46 +3,20 @@
 #include <cmath>
 
 #include "base/error.h"
+#include "nn/ops/op.h"
 
 namespace fu::nn {
 
-namespace {
-
-struct OpName {
-  OpType op;
-  const char* name;
-};
-
-constexpr OpName kOpNames[] = {
-    {OpType::kConv2d, "conv2d"},
-    {OpType::kDepthwiseConv2d, "depthwise_conv2d"},
-    {OpType::kFullyConnected, "fully_connected"},
-    {OpType::kScaleBias, "scale_bias"},
-    {OpType::kRelu, "relu"},
-    {OpType::kRelu6, "relu6"},
-    {OpType::kPRelu, "prelu"},
-    {OpType::kAdd, "add"},
-    {OpType::kMaxPool2d, "max_pool2d"},
-    {OpType::kAvgPool2d, "avg_pool2d"},
-    {OpType::kGlobalAvgPool, "global_avg_pool"},
-    {OpType::kPad, "pad"},
-    {OpType::kConcat, "concat"},
-    {OpType::kReshape, "reshape"},
-    {OpType::kL2Normalize, "l2_normalize"},
-};
-
-}  // namespace
-
 const char* op_type_name(OpType op) {
-  for (const OpName& entry : kOpNames) {
-    if (entry.op == op) return entry.name;
+  for (const OpDef* def : all_ops()) {
+    if (def->op == op) return def->name;
   }
   return "unknown";
 }
 
 std::optional<OpType> op_type_from_name(std::string_view name) {
-  for (const OpName& entry : kOpNames) {
-    if (name == entry.name) return entry.op;
+  for (const OpDef* def : all_ops()) {
+    if (name == def->name) return def->op;
   }
   return std::nullopt;
 }

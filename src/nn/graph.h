@@ -27,6 +27,9 @@ enum class OpType {
   kConcat,       // along channels
   kReshape,      // to [N, height, width, channels] keeping NHWC element order
   kL2Normalize,  // over channels, per pixel
+  // Training ops: nn/graph_passes.h folds them away before a graph runs for inference.
+  kBatchNorm,  // weights: scale, bias, mean, variance [C]; attributes epsilon, momentum
+  kDropout,    // attribute rate; the identity at inference
 };
 
 const char* op_type_name(OpType op);

@@ -1,6 +1,7 @@
 #include "nn/network.h"
 
 #include "base/error.h"
+#include "nn/graph_passes.h"
 
 namespace fu::nn {
 
@@ -11,7 +12,14 @@ Network::Network(std::shared_ptr<const Model> model, const NetworkOptions& optio
     throw Error("cannot create network (batch " + std::to_string(options.batch) +
                 "): batch must be 1 to 4096");
   }
-  plan_ = make_plan(model_->graph, model_->metadata.input_shape(options.batch));
+  // A checkpoint straight from the trainer still carries batch_norm and dropout: run what it
+  // would export (the exported file itself needs no folding).
+  const Graph* graph = &model_->graph;
+  if (has_training_ops(*graph)) {
+    folded_ = std::make_shared<const Graph>(fold_training_ops(*graph));
+    graph = folded_.get();
+  }
+  plan_ = make_plan(*graph, model_->metadata.input_shape(options.batch));
   ExecutorOptions executor_options;
   executor_options.threads = options.threads;
   executor_ = create_executor(backend_, plan_, executor_options);

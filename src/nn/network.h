@@ -33,6 +33,7 @@ class Network {
  private:
   std::shared_ptr<const Model> model_;
   Backend backend_;
+  std::shared_ptr<const Graph> folded_;  // the graph planned when the model's needs folding
   Plan plan_;
   std::unique_ptr<Executor> executor_;
 };

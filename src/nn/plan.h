@@ -23,7 +23,7 @@ struct PlannedNode {
   Pool2dParams pool;      // kMaxPool2d, kAvgPool2d
   PadParams pad;          // kPad
   Activation activation;  // fused output clamp (conv, depthwise, fc, add, scale_bias)
-  float epsilon = 0.0f;   // kL2Normalize
+  float epsilon = 0.0f;   // kL2Normalize, kBatchNorm
 
   const float* weight_data(const char* role) const;  // nullptr when the node has no such weight
 };

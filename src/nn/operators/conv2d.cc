@@ -29,10 +29,16 @@ Conv2dOperator::Conv2dOperator(const Conv2dParams& params, const float* filter, 
   is_gemm_ = w.kernel_h == 1 && w.kernel_w == 1 && w.stride_h == 1 && w.stride_w == 1 &&
              w.padding.top == 0 && w.padding.bottom == 0 && w.padding.left == 0 &&
              w.padding.right == 0;
-  const size_t ks = static_cast<size_t>(w.kernel_h) * w.kernel_w;
-  packed_weights_ = kernels::pack_f32_gemm_weights(detail::kGemmNr, params.out_channels, ks,
-                                                   params.in_channels, filter, bias);
+  set_weights(filter, bias);
   if (!is_gemm_) zero_.assign(params.in_channels, 0.0f);
+}
+
+void Conv2dOperator::set_weights(const float* filter, const float* bias) {
+  detail::check_not_null("set conv2d weights", "filter", filter);
+  const Window2d& w = params_.window;
+  const size_t ks = static_cast<size_t>(w.kernel_h) * w.kernel_w;
+  packed_weights_ = kernels::pack_f32_gemm_weights(detail::kGemmNr, params_.out_channels, ks,
+                                                   params_.in_channels, filter, bias);
 }
 
 int Conv2dOperator::output_height(int in_h) const {

@@ -24,6 +24,9 @@ class Conv2dOperator {
   // input [batch, in_h, in_w, in_channels] -> output [batch, out_h, out_w, out_channels].
   // Throws fu::Error when the shape is empty or the window does not fit.
   void run(const float* input, int batch, int in_h, int in_w, float* output);
+  // Packs new weights of the same shape (the trainer changes them every step); the indirection
+  // buffer, which depends only on sizes, is kept.
+  void set_weights(const float* filter, const float* bias);
 
   int output_height(int in_h) const;
   int output_width(int in_w) const;

@@ -1,0 +1,188 @@
+// batch_norm: y = clamp(scale * (x - mean) / sqrt(variance + epsilon) + bias) per channel.
+// Inference uses the running statistics (weights "mean" and "variance"), which is exactly a
+// scale_bias; fold_batch_norm (nn/graph_passes.h) turns it into one for shipping. Training uses
+// the statistics of the batch over N, H and W (the biased variance, as PyTorch normalises) and
+// moves the running ones towards them: running = (1 - momentum) * running + momentum * batch,
+// with the unbiased variance, as torch.nn.BatchNorm2d does.
+#include <algorithm>
+#include <cmath>
+
+#include "base/error.h"
+#include "nn/ops/op_support.h"
+
+namespace fu::nn::ops {
+namespace {
+
+struct BatchNormAttributes {
+  float epsilon;
+  float momentum;
+};
+
+BatchNormAttributes read_attributes(const Node& node) {
+  BatchNormAttributes a{node.attributes.get_float("epsilon", 1e-5f),
+                        node.attributes.get_float("momentum", 0.1f)};
+  if (!(a.epsilon > 0.0f)) fail(node, "epsilon must be positive");
+  if (!(a.momentum >= 0.0f && a.momentum <= 1.0f)) fail(node, "momentum must be in [0, 1]");
+  return a;
+}
+
+PlannedNode plan(const Node& node, const std::vector<Shape>& ins, Shape* out) {
+  PlannedNode p = planned(node);
+  expect_inputs(node, ins, 1);
+  for (const char* role : {"scale", "bias", "mean", "variance"}) {
+    require_weight(node, role, {ins[0].c});
+  }
+  const Weight* variance = node.weight("variance");
+  for (float v : variance->data) {
+    if (!(v >= 0.0f)) fail(node, "weight 'variance' holds a negative or NaN value");
+  }
+  p.epsilon = read_attributes(node).epsilon;
+  p.activation = read_activation(node);
+  *out = ins[0];
+  return p;
+}
+
+float clamp_to(Activation a, double v) {
+  return std::min(std::max(static_cast<float>(v), a.min), a.max);
+}
+
+void forward(const OpForwardArgs& a) {
+  const Shape& is = a.input_shapes[0];
+  const int ch = is.c;
+  const float* gamma = a.node.weight_data("scale");
+  const float* beta = a.node.weight_data("bias");
+  const float* mean = a.node.weight_data("mean");
+  const float* var = a.node.weight_data("variance");
+  std::vector<double> scale(ch), shift(ch);
+  for (int c = 0; c < ch; ++c) {
+    scale[c] = gamma[c] / std::sqrt(static_cast<double>(var[c]) + a.node.epsilon);
+    shift[c] = beta[c] - mean[c] * scale[c];
+  }
+  const std::size_t pixels = pixels_of(is);
+  for (std::size_t p = 0; p < pixels; ++p) {
+    for (int c = 0; c < ch; ++c) {
+      const std::size_t i = p * ch + c;
+      a.output[i] = clamp_to(a.node.activation, a.inputs[0][i] * scale[c] + shift[c]);
+    }
+  }
+}
+
+// saved = [batch mean (C), 1 / sqrt(batch variance + epsilon) (C)].
+void forward_training(const OpForwardArgs& a, const OpTrainingState& state) {
+  const Shape& is = a.input_shapes[0];
+  const int ch = is.c;
+  const std::size_t pixels = pixels_of(is);
+  if (pixels < 2) {
+    throw Error("cannot train node '" + a.node.node->name +
+                "' (batch_norm): batch statistics need at least 2 values per channel, the batch "
+                "has " +
+                std::to_string(pixels));
+  }
+  const BatchNormAttributes attrs = read_attributes(*a.node.node);
+  std::vector<double> sum(ch, 0.0), sum_sq(ch, 0.0);
+  const float* x = a.inputs[0];
+  for (std::size_t p = 0; p < pixels; ++p) {
+    for (int c = 0; c < ch; ++c) sum[c] += x[p * ch + c];
+  }
+  std::vector<double> mean(ch);
+  for (int c = 0; c < ch; ++c) mean[c] = sum[c] / pixels;
+  for (std::size_t p = 0; p < pixels; ++p) {
+    for (int c = 0; c < ch; ++c) {
+      const double d = x[p * ch + c] - mean[c];
+      sum_sq[c] += d * d;
+    }
+  }
+  std::vector<float>& saved = *state.saved;
+  saved.assign(2 * static_cast<std::size_t>(ch), 0.0f);
+  const float* gamma = a.node.weight_data("scale");
+  const float* beta = a.node.weight_data("bias");
+  std::vector<double> inv_std(ch);
+  for (int c = 0; c < ch; ++c) {
+    inv_std[c] = 1.0 / std::sqrt(sum_sq[c] / pixels + attrs.epsilon);
+    saved[c] = static_cast<float>(mean[c]);
+    saved[ch + c] = static_cast<float>(inv_std[c]);
+  }
+  for (std::size_t p = 0; p < pixels; ++p) {
+    for (int c = 0; c < ch; ++c) {
+      const std::size_t i = p * ch + c;
+      a.output[i] = clamp_to(a.node.activation, (x[i] - mean[c]) * inv_std[c] * gamma[c] + beta[c]);
+    }
+  }
+  std::vector<float>& running_mean = state.weights->at("mean").data;
+  std::vector<float>& running_var = state.weights->at("variance").data;
+  const double m = attrs.momentum;
+  for (int c = 0; c < ch; ++c) {
+    const double unbiased = sum_sq[c] / static_cast<double>(pixels - 1);
+    running_mean[c] = static_cast<float>((1.0 - m) * running_mean[c] + m * mean[c]);
+    running_var[c] = static_cast<float>((1.0 - m) * running_var[c] + m * unbiased);
+  }
+}
+
+// With xhat = (x - mean) * inv_std and g the gradient before the clamp:
+//   d bias = sum g,  d scale = sum g * xhat,
+//   training:  dx = scale * inv_std / M * (M * g - sum g - xhat * sum g * xhat),  M = N * H * W
+//              (mean and inv_std are the batch's, so they depend on x too);
+//   inference: dx = scale * inv_std * g (the running statistics are constants), which is what
+//              fine-tuning with frozen statistics needs.
+void backward(const OpBackwardArgs& a) {
+  const Shape& is = a.input_shapes[0];
+  const int ch = is.c;
+  const std::size_t pixels = pixels_of(is);
+  const bool training = !a.saved.empty();
+  if (training && a.saved.size() != 2 * static_cast<std::size_t>(ch)) {
+    throw Error("cannot run backward of node '" + a.node.node->name +
+                "' (batch_norm): its saved batch statistics do not match the input");
+  }
+  std::vector<float> running(2 * static_cast<std::size_t>(ch));
+  if (!training) {
+    const float* mean = a.node.weight_data("mean");
+    const float* var = a.node.weight_data("variance");
+    for (int c = 0; c < ch; ++c) {
+      running[c] = mean[c];
+      running[ch + c] =
+          static_cast<float>(1.0 / std::sqrt(static_cast<double>(var[c]) + a.node.epsilon));
+    }
+  }
+  const std::vector<float>& stats = training ? a.saved : running;
+  std::vector<float> masked;
+  const float* g = unclamped_grad(a, masked);
+  const float* x = a.inputs[0];
+  const float* mean = stats.data();
+  const float* inv_std = stats.data() + ch;
+  std::vector<double> sum_g(ch, 0.0), sum_gx(ch, 0.0);
+  for (std::size_t p = 0; p < pixels; ++p) {
+    for (int c = 0; c < ch; ++c) {
+      const std::size_t i = p * ch + c;
+      sum_g[c] += g[i];
+      sum_gx[c] += g[i] * (x[i] - mean[c]) * inv_std[c];
+    }
+  }
+  if (float* d_bias = weight_grad(a, "bias")) {
+    for (int c = 0; c < ch; ++c) d_bias[c] = static_cast<float>(sum_g[c]);
+  }
+  if (float* d_scale = weight_grad(a, "scale")) {
+    for (int c = 0; c < ch; ++c) d_scale[c] = static_cast<float>(sum_gx[c]);
+  }
+  float* dx = a.input_grads[0];
+  if (dx == nullptr) return;
+  const float* gamma = a.node.weight_data("scale");
+  const double count = static_cast<double>(pixels);
+  for (std::size_t p = 0; p < pixels; ++p) {
+    for (int c = 0; c < ch; ++c) {
+      const std::size_t i = p * ch + c;
+      double d = g[i];
+      if (training) {
+        const double xhat = (x[i] - mean[c]) * inv_std[c];
+        d -= sum_g[c] / count + xhat * sum_gx[c] / count;
+      }
+      dx[i] += static_cast<float>(gamma[c] * inv_std[c] * d);
+    }
+  }
+}
+
+}  // namespace
+
+extern const OpDef kBatchNormOp = {
+    OpType::kBatchNorm, "batch_norm", plan, forward, forward_training, backward, {"scale", "bias"}};
+
+}  // namespace fu::nn::ops

@@ -1,0 +1,49 @@
+// prelu: output[p, c] = input >= 0 ? input : input * slope[c].
+#include <algorithm>
+
+#include "nn/ops/op_support.h"
+#include "nn/reference/reference.h"
+
+namespace fu::nn::ops {
+namespace {
+
+PlannedNode plan(const Node& node, const std::vector<Shape>& ins, Shape* out) {
+  PlannedNode p = planned(node);
+  expect_inputs(node, ins, 1);
+  require_weight(node, "slope", {ins[0].c});
+  *out = ins[0];
+  return p;
+}
+
+void forward(const OpForwardArgs& a) {
+  const Shape& is = a.input_shapes[0];
+  reference::prelu(a.node.weight_data("slope"), a.inputs[0], static_cast<int>(pixels_of(is)), is.c,
+                   a.output);
+}
+
+void backward(const OpBackwardArgs& a) {
+  const Shape& is = a.input_shapes[0];
+  const int ch = is.c;
+  const std::size_t pixels = pixels_of(is);
+  const float* x = a.inputs[0];
+  const float* slope = a.node.weight_data("slope");
+  float* d_slope = weight_grad(a, "slope");
+  float* dx = a.input_grads[0];
+  if (d_slope != nullptr) std::fill(d_slope, d_slope + ch, 0.0f);
+  for (std::size_t p = 0; p < pixels; ++p) {
+    const float* xi = x + p * ch;
+    const float* g = a.output_grad + p * ch;
+    for (int c = 0; c < ch; ++c) {
+      const bool positive = xi[c] >= 0.0f;
+      if (d_slope != nullptr && !positive) d_slope[c] += g[c] * xi[c];
+      if (dx != nullptr) dx[p * ch + c] += positive ? g[c] : g[c] * slope[c];
+    }
+  }
+}
+
+}  // namespace
+
+extern const OpDef kPReluOp = {OpType::kPRelu, "prelu",  plan,     forward,
+                               nullptr,        backward, {"slope"}};
+
+}  // namespace fu::nn::ops

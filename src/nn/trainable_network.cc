@@ -1,0 +1,205 @@
+#include "nn/trainable_network.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "base/error.h"
+#include "nn/operators/conv2d.h"
+#include "nn/operators/depthwise_conv2d.h"
+#include "nn/operators/fully_connected.h"
+
+namespace fu::nn {
+
+namespace {
+
+constexpr std::size_t kSlack = kTensorPaddingBytes / sizeof(float);
+
+bool decays(OpType op, const std::string& role) {
+  return role == "filter" &&
+         (op == OpType::kConv2d || op == OpType::kDepthwiseConv2d || op == OpType::kFullyConnected);
+}
+
+}  // namespace
+
+struct TrainableNetwork::Operators {
+  std::vector<std::unique_ptr<Conv2dOperator>> convs;
+  std::vector<std::unique_ptr<DepthwiseConv2dOperator>> depthwise;
+  std::vector<std::unique_ptr<FullyConnectedOperator>> fully_connected;
+};
+
+TrainableNetwork::TrainableNetwork(Graph graph, const Shape& input_shape, TrainingKernels kernels)
+    : graph_(std::move(graph)),
+      kernels_(kernels),
+      operators_(std::make_unique<Operators>()),
+      frozen_(graph_.nodes.size(), false) {
+  // Weights that arrived quantised stop being so once they learn.
+  for (Node& node : graph_.nodes) {
+    for (const char* role : op_def(node.op).trainable) {
+      auto it = node.weights.find(role);
+      if (it != node.weights.end()) it->second.quantization.reset();
+    }
+  }
+  replan(input_shape);
+}
+
+TrainableNetwork::~TrainableNetwork() = default;
+
+void TrainableNetwork::replan(const Shape& input_shape) {
+  PlanOptions options;
+  options.fuse_activations = false;  // one planned node per graph node: backward walks both
+  plan_ = make_plan(graph_, input_shape, options);
+  input_shapes_.clear();
+  for (const PlannedNode& n : plan_.nodes) {
+    std::vector<Shape> shapes;
+    for (int id : n.inputs) shapes.push_back(plan_.shapes[id]);
+    input_shapes_.push_back(std::move(shapes));
+  }
+  values_.assign(plan_.shapes.size(), {});
+  value_grads_.assign(plan_.shapes.size(), {});
+  for (std::size_t id = 0; id < plan_.shapes.size(); ++id) {
+    if (plan_.shapes[id].size() > 0) values_[id].assign(plan_.shapes[id].size() + kSlack, 0.0f);
+  }
+  saved_.assign(plan_.nodes.size(), {});
+  weight_grads_.assign(plan_.nodes.size(), {});
+  for (std::size_t i = 0; i < plan_.nodes.size(); ++i) {
+    const Node& node = graph_.nodes[i];
+    if (frozen_[i]) continue;
+    for (const char* role : op_def(node.op).trainable) {
+      const Weight* w = node.weight(role);
+      if (w != nullptr) weight_grads_[i][role].assign(w->data.size(), 0.0f);
+    }
+  }
+  have_training_forward_ = false;
+  weights_dirty_ = true;
+}
+
+void TrainableNetwork::set_batch(int batch) {
+  if (batch == input_shape().n) return;
+  Shape shape = input_shape();
+  shape.n = batch;
+  replan(shape);
+}
+
+void TrainableNetwork::freeze(const std::function<bool(const std::string&)>& frozen) {
+  for (std::size_t i = 0; i < graph_.nodes.size(); ++i) {
+    frozen_[i] = frozen(graph_.nodes[i].name);
+    if (frozen_[i]) weight_grads_[i].clear();
+  }
+}
+
+std::vector<TrainableWeight> TrainableNetwork::weights() {
+  std::vector<TrainableWeight> list;
+  for (std::size_t i = 0; i < graph_.nodes.size(); ++i) {
+    Node& node = graph_.nodes[i];
+    for (auto& [role, grad] : weight_grads_[i]) {
+      Weight& w = node.weights.at(role);
+      list.push_back({node.name + "/" + role, w.data.data(), grad.data(), w.data.size(),
+                      decays(node.op, role)});
+    }
+  }
+  return list;
+}
+
+void TrainableNetwork::refresh_operators() {
+  const std::size_t count = plan_.nodes.size();
+  Operators& ops = *operators_;
+  ops.convs.resize(count);
+  ops.depthwise.resize(count);
+  ops.fully_connected.resize(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    const PlannedNode& n = plan_.nodes[i];
+    const float* filter = n.weight_data("filter");
+    const float* bias = n.weight_data("bias");
+    if (n.op == OpType::kConv2d) {
+      // Kept across steps: its indirection buffer depends only on sizes.
+      if (ops.convs[i]) {
+        ops.convs[i]->set_weights(filter, bias);
+      } else {
+        ops.convs[i] = std::make_unique<Conv2dOperator>(n.conv, filter, bias, n.activation);
+      }
+    } else if (n.op == OpType::kDepthwiseConv2d) {
+      ops.depthwise[i] =
+          std::make_unique<DepthwiseConv2dOperator>(n.depthwise, filter, bias, n.activation);
+    } else if (n.op == OpType::kFullyConnected) {
+      ops.fully_connected[i] =
+          std::make_unique<FullyConnectedOperator>(n.fully_connected, filter, bias, n.activation);
+    }
+  }
+  weights_dirty_ = false;
+}
+
+void TrainableNetwork::run_node(std::size_t index, bool training, std::uint64_t seed) {
+  const PlannedNode& n = plan_.nodes[index];
+  std::vector<const float*> inputs;
+  for (int id : n.inputs) inputs.push_back(values_[id].data());
+  float* out = values_[n.output].data();
+  const Shape& is = input_shapes_[index][0];
+  const OpDef& def = op_def(n.op);
+  if (kernels_ == TrainingKernels::kSimd) {
+    Operators& ops = *operators_;
+    switch (n.op) {
+      case OpType::kConv2d:
+        ops.convs[index]->run(inputs[0], is.n, is.h, is.w, out);
+        return;
+      case OpType::kDepthwiseConv2d:
+        ops.depthwise[index]->run(inputs[0], is.n, is.h, is.w, out);
+        return;
+      case OpType::kFullyConnected:
+        ops.fully_connected[index]->run(inputs[0], is.n, out);
+        return;
+      default:
+        break;
+    }
+  }
+  const OpForwardArgs args{n, inputs, input_shapes_[index], plan_.shapes[n.output], out};
+  if (training && def.forward_training != nullptr) {
+    OpTrainingState state;
+    state.weights = &graph_.nodes[index].weights;
+    state.saved = &saved_[index];
+    state.seed = seed ^ (0x9e3779b97f4a7c15ULL * (index + 1));
+    def.forward_training(args, state);
+  } else {
+    saved_[index].clear();
+    def.forward(args);
+  }
+}
+
+const float* TrainableNetwork::forward(const float* input, bool training, std::uint64_t seed) {
+  if (weights_dirty_ && kernels_ == TrainingKernels::kSimd) refresh_operators();
+  std::vector<float>& in = values_[plan_.input];
+  std::copy(input, input + input_shape().size(), in.begin());
+  for (std::size_t i = 0; i < plan_.nodes.size(); ++i) run_node(i, training, seed);
+  have_training_forward_ = training;
+  return values_[plan_.outputs[0]].data();
+}
+
+void TrainableNetwork::backward(const float* output_grad) {
+  if (!have_training_forward_) {
+    throw Error("cannot run backward (no forward): call forward with training on first");
+  }
+  // Only values some node reads back need a gradient buffer; the graph input needs none.
+  for (std::size_t id = 0; id < plan_.shapes.size(); ++id) {
+    std::vector<float>& g = value_grads_[id];
+    if (static_cast<int>(id) == plan_.input) {
+      g.clear();
+    } else {
+      g.assign(plan_.shapes[id].size(), 0.0f);
+    }
+  }
+  const int out_id = plan_.outputs[0];
+  std::copy(output_grad, output_grad + plan_.shapes[out_id].size(), value_grads_[out_id].begin());
+  for (std::size_t k = plan_.nodes.size(); k-- > 0;) {
+    const PlannedNode& n = plan_.nodes[k];
+    std::vector<const float*> inputs;
+    std::vector<float*> input_grads;
+    for (int id : n.inputs) {
+      inputs.push_back(values_[id].data());
+      input_grads.push_back(value_grads_[id].empty() ? nullptr : value_grads_[id].data());
+    }
+    op_def(n.op).backward({n, inputs, input_shapes_[k], values_[n.output].data(),
+                           plan_.shapes[n.output], value_grads_[n.output].data(), input_grads,
+                           weight_grads_[k], saved_[k]});
+  }
+}
+
+}  // namespace fu::nn
