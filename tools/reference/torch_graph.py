@@ -85,6 +85,9 @@ Loss (src/train/contrastive_loss.h): per pair D = |e_a - e_b|,
   L = mean over pairs of (1 - y) D^2 + y max(0, margin - D)^2      (no factor 1/2)
 with D computed as sqrt(max(D^2, 1e-18)) in the hinge term so that D = 0 gives gradient 0, not NaN.
 
+A list [request, request, ...] instead of one request runs them all in one process (torch takes
+seconds to import) and the result is the list of their results, in order.
+
 RESULT.json
 -----------
 grad:    {"loss": L, "same_pairs", "different_pairs", "different_inside_margin",
@@ -490,6 +493,27 @@ def run_forward(req, graph, dtype, training):
             "shapes": [[o.shape[0], o.shape[2], o.shape[3], o.shape[1]] for o in outs]}
 
 
+def run_request(req):
+    mode = req.get("mode")
+    threads = int(req.get("threads", 1))
+    torch.set_num_threads(threads)
+    torch.manual_seed(int(req.get("seed", 0)))
+    dtype = {"float32": torch.float32, "float64": torch.float64}.get(req.get("dtype", "float32"))
+    if dtype is None:
+        fail("read request", "dtype %s" % req.get("dtype"), "expected float32 or float64")
+    graph = Graph(req["graph"], dtype)
+    training = bool(req.get("training", mode != "forward"))
+    if mode == "grad":
+        return run_grad(req, graph, dtype, training)
+    if mode == "steps":
+        return run_steps(req, graph, dtype, training)
+    if mode == "bench":
+        return run_bench(req, graph, dtype, threads)
+    if mode == "forward":
+        return run_forward(req, graph, dtype, training)
+    fail("read request", "mode %s" % mode, "expected grad, steps, bench or forward")
+
+
 def main(argv):
     if len(argv) != 3:
         sys.stderr.write("usage: /usr/bin/python3 torch_graph.py REQUEST.json RESULT.json\n")
@@ -497,25 +521,11 @@ def main(argv):
     try:
         with open(argv[1]) as f:
             req = json.load(f)
-        mode = req.get("mode")
-        threads = int(req.get("threads", 1))
-        torch.set_num_threads(threads)
-        torch.manual_seed(int(req.get("seed", 0)))
-        dtype = {"float32": torch.float32, "float64": torch.float64}.get(req.get("dtype", "float32"))
-        if dtype is None:
-            fail("read request", "dtype %s" % req.get("dtype"), "expected float32 or float64")
-        graph = Graph(req["graph"], dtype)
-        training = bool(req.get("training", mode != "forward"))
-        if mode == "grad":
-            result = run_grad(req, graph, dtype, training)
-        elif mode == "steps":
-            result = run_steps(req, graph, dtype, training)
-        elif mode == "bench":
-            result = run_bench(req, graph, dtype, threads)
-        elif mode == "forward":
-            result = run_forward(req, graph, dtype, training)
+        # A list of requests runs in one process (importing torch takes seconds).
+        if isinstance(req, list):
+            result = [run_request(r) for r in req]
         else:
-            fail("read request", "mode %s" % mode, "expected grad, steps, bench or forward")
+            result = run_request(req)
         with open(argv[2], "w") as f:
             json.dump(result, f)
     except RequestError as e:
