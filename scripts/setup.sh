@@ -10,6 +10,7 @@ apt_packages=(
   libxnnpack-dev libpthreadpool-dev
   libgtest-dev libbenchmark-dev libstb-dev nlohmann-json3-dev libopenblas-dev
   chromium chromium-driver ffmpeg
+  python3-torch python3-numpy
 )
 # Node.js may come from another packaging (with npm bundled): only ask apt when the command is
 # missing.
