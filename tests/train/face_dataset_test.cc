@@ -378,5 +378,34 @@ TEST(CelebATest, DISABLED_AlignedModeLoadTime) {
   EXPECT_EQ(d.identities.size(), 5429u);
 }
 
+// The same crops through the unlock path's detector and aligner (what a model that will see
+// BlazeFace-aligned faces should train on), with the cache's second load:
+//   build/tests/train_tests --gtest_also_run_disabled_tests --gtest_filter='*CelebA*Photos*'
+TEST(CelebATest, DISABLED_PhotosModeLoadTime) {
+  const std::string root = testing::shared_data_dir() + "/celeba-align-10k";
+  const std::string detector = face::testing::models_dir() + "/blazeface-short.fum";
+  if (!fs::exists(root) || !fs::exists(detector))
+    GTEST_SKIP() << root << " or the detector is absent";
+  TempDir dir;
+  FaceDatasetOptions o;
+  o.mode = DatasetMode::kPhotos;
+  o.alignment = testing::dlib_template(112);
+  o.detector = std::make_shared<const nn::Model>(nn::load_model(detector));
+  o.jobs = 2;
+  o.cache_path = dir / "celeba.fuchips";
+  o.max_problems = 5;
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point start = Clock::now();
+  const FaceDataset d = load_face_dataset({root}, o);
+  const double first_s = std::chrono::duration<double>(Clock::now() - start).count();
+  start = Clock::now();
+  const FaceDataset again = load_face_dataset({root}, o);
+  const double second_s = std::chrono::duration<double>(Clock::now() - start).count();
+  std::printf("%scelebA photos mode, 2 jobs: %.1f s; from the cache (%.0f MB): %.2f s\n",
+              d.summary.text().c_str(), first_s, fs::file_size(o.cache_path) / 1e6, second_s);
+  EXPECT_EQ(d.summary.image_files, 10000u);
+  EXPECT_EQ(again.summary.from_cache, 10000u);
+}
+
 }  // namespace
 }  // namespace fu::train
