@@ -264,6 +264,15 @@ TEST(TorchCrossCheck, ForwardOfEveryInferenceOp) {
   std::cout << "torch forward cross-check: relative error " << error << "\n";
 }
 
+// The script's own check of every op (and the loss) against numpy loops on hand cases.
+TEST(TorchCrossCheck, ScriptOpsMatchNumpyLoops) {
+  if (auto why = torch_unavailable()) GTEST_SKIP() << *why;
+  const testing::CommandResult r = testing::run_command(
+      std::string(testing::kPython) + " " + testing::torch_graph_script() + " --self-test");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("all ops match"), std::string::npos) << r.output;
+}
+
 struct StepCase {
   const char* label;
   OptimizerOptions options;
