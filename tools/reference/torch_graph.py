@@ -51,7 +51,9 @@ REQUEST.json
                              this gradient at every step instead of the loss's (an optimiser-only
                              check); without it each step is forward + loss + backward on a, b
   bench only:
-  "batch": B (pairs per step), "steps": S (timed), "warmup": W (untimed), "optimizer": as above
+  "batch": B (pairs per step), "steps": S (timed), "warmup": W (untimed), "optimizer": as above,
+  "margin", "batch_mode" as above; inputs are random normal, labels alternate 0, 1; each step is
+  forward + loss + backward + optimiser step (dropout may have any rate here)
   forward only:
   "input": [...]             N*H*W*C floats
 
@@ -467,7 +469,7 @@ def run_steps(req, graph, dtype, training):
     return result
 
 
-def run_bench(req, graph, dtype, threads):
+def run_bench(req, graph, dtype, training, threads):
     spec = req.get("optimizer", {})
     opt = make_optimizer(graph, spec)
     batch = int(req.get("batch", 32))
@@ -483,7 +485,8 @@ def run_bench(req, graph, dtype, threads):
         if step == warmup:
             start = time.perf_counter()
         opt.zero_grad()
-        ea, eb = embed_pairs(graph, xa, xb, True, "concat", allow_dropout=True)
+        ea, eb = embed_pairs(graph, xa, xb, training, req.get("batch_mode", "concat"),
+                             allow_dropout=True)
         loss, _ = contrastive(ea, eb, labels, margin)
         loss.backward()
         opt.step()
@@ -518,7 +521,7 @@ def run_request(req):
     if mode == "steps":
         return run_steps(req, graph, dtype, training)
     if mode == "bench":
-        return run_bench(req, graph, dtype, threads)
+        return run_bench(req, graph, dtype, training, threads)
     if mode == "forward":
         return run_forward(req, graph, dtype, training)
     fail("read request", "mode %s" % mode, "expected grad, steps, bench or forward")
