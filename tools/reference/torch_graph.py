@@ -81,6 +81,10 @@ Ops (names and semantics of src/nn/graph.h and src/nn/plan.cc; tensors NHWC, run
                     statistics over N, H, W
   dropout           rate; identity in eval mode; in training mode rate must be 0 except in bench
                     (a random mask cannot be reproduced in C++)
+Gradient conventions at the kinks: clamps (relu, relu6, output_min/max) pass the gradient only
+strictly inside (min, max), so relu's derivative at 0 is 0; prelu's x >= 0 branch owns x = 0
+(d/dx = 1, d/dslope = 0 there); max_pool2d sends a tie to the first maximum in the window
+(row-major over kh, kw), as the reference's strict > keeps the first.
 Trainable weights are filter, bias, scale and slope (batch_norm's mean and variance are running
 statistics). Weight decay applies to "filter" roles only, every other role is in a group with
 weight decay 0 (the C++ convention: no decay for biases, batch norm and PReLU parameters).
@@ -129,6 +133,13 @@ class RequestError(Exception):
 
 def fail(what, value, reason):
     raise RequestError("cannot %s (%s): %s" % (what, value, reason))
+
+
+def clip(x, lo, hi):
+    # min(max(x, lo), hi) whose gradient passes only strictly inside (lo, hi): ReLU's derivative
+    # is 0 at x = 0 (torch.clamp would pass it there, F.relu would not).
+    inside = (x > lo) & (x < hi)
+    return torch.where(inside, x, torch.clamp(x, min=lo, max=hi).detach())
 
 
 def node_fail(node, reason):
@@ -212,7 +223,8 @@ class Graph(object):
             hi = num("output_max", None)
             if lo is None and hi is None:
                 return y
-            return torch.clamp(y, min=lo, max=hi)
+            return clip(y, -math.inf if lo is None else float(lo),
+                        math.inf if hi is None else float(hi))
 
         def window_pads(kh, kw, sh, sw, dh, dw):
             mode = num("padding", "explicit")
@@ -259,9 +271,9 @@ class Graph(object):
             bias = self.weight(node, "bias").reshape(1, -1, 1, 1)
             return clamp(x * s + bias)
         if op == "relu":
-            return torch.clamp(x, min=0.0)
+            return clip(x, 0.0, math.inf)
         if op == "relu6":
-            return torch.clamp(x, min=0.0, max=6.0)
+            return clip(x, 0.0, 6.0)
         if op == "prelu":
             slope = self.weight(node, "slope").reshape(1, -1, 1, 1)
             return torch.where(x >= 0, x, x * slope)
