@@ -120,7 +120,7 @@ try:
     import torch
     import torch.nn.functional as F
 except ImportError as e:  # pragma: no cover - environment check
-    sys.stderr.write("cannot import torch (%s): install python3-torch and run /usr/bin/python3\n" % e)
+    sys.stderr.write("cannot import torch (%s): install python3-torch, run /usr/bin/python3\n" % e)
     sys.exit(2)
 
 TRAINABLE_ROLES = ("filter", "bias", "scale", "slope")
@@ -689,7 +689,8 @@ def main(argv):
         sys.stderr.write("%s\n" % e)
         return 1
     except (KeyError, ValueError, TypeError, OSError) as e:
-        sys.stderr.write("cannot run torch reference (%s): %s: %s\n" % (argv[1], type(e).__name__, e))
+        sys.stderr.write("cannot run torch reference (%s): %s: %s\n" %
+                         (argv[1], type(e).__name__, e))
         return 1
     return 0
 
