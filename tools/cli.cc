@@ -28,6 +28,11 @@ std::string ParsedArgs::get(const std::string& flag, const std::string& fallback
   return it == values_.end() ? fallback : it->second;
 }
 
+std::vector<std::string> ParsedArgs::get_all(const std::string& flag) const {
+  auto it = all_values_.find(flag);
+  return it == all_values_.end() ? std::vector<std::string>{} : it->second;
+}
+
 std::string ParsedArgs::require(const std::string& flag) const {
   auto it = values_.find(flag);
   if (it == values_.end()) throw UsageError("missing " + flag);
@@ -93,11 +98,13 @@ ParsedArgs parse_args(const CommandSpec& spec, const std::vector<std::string>& a
       parsed.values_[name] = "";
     } else if (eq != std::string::npos) {
       parsed.values_[name] = arg.substr(eq + 1);
+      parsed.all_values_[name].push_back(parsed.values_[name]);
     } else {
       // The next word is the value even when it starts with '-', so "--seed -1" reaches the
       // range check and gets a precise message instead of "unknown option -1".
       if (i + 1 >= args.size()) throw UsageError(name + " needs a value (" + flag->value + ")");
       parsed.values_[name] = args[++i];
+      parsed.all_values_[name].push_back(parsed.values_[name]);
     }
   }
   if (parsed.has("--help")) return parsed;

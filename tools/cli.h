@@ -50,6 +50,9 @@ class ParsedArgs {
 
   bool has(const std::string& flag) const { return values_.count(flag) != 0; }
   std::string get(const std::string& flag, const std::string& fallback) const;
+  // Every value of a flag given several times (`--data A --data B`), in order; get() returns the
+  // last.
+  std::vector<std::string> get_all(const std::string& flag) const;
   // Throws UsageError naming the flag when it is absent.
   std::string require(const std::string& flag) const;
   // Throw UsageError when the value is not a number in [min_value, max_value].
@@ -63,6 +66,7 @@ class ParsedArgs {
 
   std::vector<std::string> positionals_;
   std::map<std::string, std::string> values_;  // a switch maps to ""
+  std::map<std::string, std::vector<std::string>> all_values_;
 };
 
 // Accepts "--flag value" and "--flag=value"; "--" ends the flags. Throws UsageError for an

@@ -31,5 +31,6 @@ extern const Command kConvertCommand;
 extern const Command kInfoCommand;
 extern const Command kRunCommand;
 extern const Command kSampleCommand;
+extern const Command kTrainCommand;
 
 }  // namespace fu::tools

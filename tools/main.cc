@@ -18,7 +18,7 @@ namespace {
 // The order here is the order of `faceunlock --help`.
 const Command* const kCommands[] = {
     &kDetectCommand, &kEmbedCommand,  &kEnrollCommand, &kVerifyCommand,    &kIdentifyCommand,
-    &kUsersCommand,  &kRemoveCommand, &kEvalCommand,   &kCalibrateCommand, &kInfoCommand,
+    &kUsersCommand,  &kRemoveCommand, &kEvalCommand,   &kCalibrateCommand, &kTrainCommand, &kInfoCommand,
     &kRunCommand,    &kSampleCommand, &kBenchCommand,  &kConvertCommand,
 };
 

@@ -152,7 +152,9 @@ void TrainableNetwork::run_node(std::size_t index, bool training, std::uint64_t 
     }
   }
   const OpForwardArgs args{n, inputs, input_shapes_[index], plan_.shapes[n.output], out};
-  if (training && def.forward_training != nullptr) {
+  // A frozen batch norm keeps its running statistics: it normalises as it will at inference.
+  const bool frozen_statistics = frozen_[index] && n.op == OpType::kBatchNorm;
+  if (training && def.forward_training != nullptr && !frozen_statistics) {
     OpTrainingState state;
     state.weights = &graph_.nodes[index].weights;
     state.saved = &saved_[index];
@@ -177,18 +179,30 @@ void TrainableNetwork::backward(const float* output_grad) {
   if (!have_training_forward_) {
     throw Error("cannot run backward (no forward): call forward with training on first");
   }
-  // Only values some node reads back need a gradient buffer; the graph input needs none.
+  // PyTorch's requires_grad, propagated forward: a value carries a gradient only when some
+  // trainable weight lies upstream of it, so a frozen backbone costs no backward at all.
+  std::vector<bool> carries(plan_.shapes.size(), false);
+  std::vector<bool> runs(plan_.nodes.size(), false);
+  for (std::size_t k = 0; k < plan_.nodes.size(); ++k) {
+    const PlannedNode& n = plan_.nodes[k];
+    bool r = !weight_grads_[k].empty();
+    for (int id : n.inputs) r = r || carries[id];
+    runs[k] = r;
+    carries[n.output] = r;
+  }
   for (std::size_t id = 0; id < plan_.shapes.size(); ++id) {
     std::vector<float>& g = value_grads_[id];
-    if (static_cast<int>(id) == plan_.input) {
-      g.clear();
-    } else {
+    if (carries[id]) {
       g.assign(plan_.shapes[id].size(), 0.0f);
+    } else {
+      g.clear();
     }
   }
   const int out_id = plan_.outputs[0];
+  if (!carries[out_id]) return;  // nothing trainable reaches the output
   std::copy(output_grad, output_grad + plan_.shapes[out_id].size(), value_grads_[out_id].begin());
   for (std::size_t k = plan_.nodes.size(); k-- > 0;) {
+    if (!runs[k]) continue;
     const PlannedNode& n = plan_.nodes[k];
     std::vector<const float*> inputs;
     std::vector<float*> input_grads;
@@ -196,9 +210,10 @@ void TrainableNetwork::backward(const float* output_grad) {
       inputs.push_back(values_[id].data());
       input_grads.push_back(value_grads_[id].empty() ? nullptr : value_grads_[id].data());
     }
-    op_def(n.op).backward({n, inputs, input_shapes_[k], values_[n.output].data(),
-                           plan_.shapes[n.output], value_grads_[n.output].data(), input_grads,
-                           weight_grads_[k], saved_[k]});
+    op_def(n.op).backward({n, inputs, input_shapes_[k],
+                           values_[n.output].data(), plan_.shapes[n.output],
+                           value_grads_[n.output].data(), input_grads, weight_grads_[k],
+                           saved_[k]});
   }
 }
 

@@ -6,6 +6,7 @@
 #include <functional>
 #include <limits>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -92,7 +93,9 @@ TEST(ContrastiveLoss, GradientMatchesCentralDifferences) {
       EXPECT_NEAR(g[i], numeric, 1e-4 + 1e-3 * std::abs(numeric)) << "side " << side << " i " << i;
     }
   }
-  RecordProperty("worst_abs_error", std::to_string(worst));
+  std::ostringstream worst_text;
+  worst_text << std::scientific << worst;
+  RecordProperty("worst_abs_error", worst_text.str());
 }
 
 TEST(ContrastiveLoss, ZeroDistanceGivesFiniteZeroGradient) {

@@ -143,6 +143,42 @@ TEST(Optimizer, SaveLoadResumesIdentically) {
   EXPECT_EQ(b.step_count(), 4);
 }
 
+TEST(Optimizer, SgdStateRoundTripAndBufferMismatch) {
+  OptimizerOptions o;
+  o.momentum = 0.9f;
+  std::vector<float> w1 = {1.0f, -1.0f}, w2;
+  const std::vector<float> g = {0.5f, 0.25f};
+  const std::vector<ParameterRef> p1 = {{"w", w1.data(), g.data(), 2, true}};
+  Optimizer a(o);
+  // A state saved before any step holds no parameters and loads into any network.
+  ByteWriter empty;
+  a.save(empty);
+  Optimizer fresh(o);
+  ByteReader empty_reader(empty.bytes().data(), empty.bytes().size(), "optimizer state (empty)");
+  fresh.load(empty_reader, p1);
+  EXPECT_EQ(fresh.step_count(), 0);
+  a.step(p1, 0.1f);
+  a.step(p1, 0.1f);
+  ByteWriter out;
+  a.save(out);
+  w2 = w1;
+  const std::vector<ParameterRef> p2 = {{"w", w2.data(), g.data(), 2, true}};
+  Optimizer b(o);
+  ByteReader in(out.bytes().data(), out.bytes().size(), "optimizer state (sgd)");
+  b.load(in, p2);
+  a.step(p1, 0.1f);
+  b.step(p2, 0.1f);
+  EXPECT_EQ(w1, w2);
+  EXPECT_EQ(b.step_count(), 3);
+  // Momentum 0 keeps no buffer, so a momentum state cannot resume it.
+  OptimizerOptions plain;
+  plain.momentum = 0.0f;
+  Optimizer c(plain);
+  ByteReader again(out.bytes().data(), out.bytes().size(), "optimizer state (sgd)");
+  EXPECT_NE(error_of([&] { c.load(again, p2); }).find("1 buffers per parameter"),
+            std::string::npos);
+}
+
 TEST(Optimizer, StepErrors) {
   Optimizer opt(OptimizerOptions{});
   std::vector<float> w = {1.0f}, g = {std::numeric_limits<float>::quiet_NaN()};

@@ -21,11 +21,11 @@ namespace fu::train {
 namespace {
 
 using nlohmann::json;
-using testing::floats;
-using testing::graph_json;
-using testing::relative_error;
-using testing::run_torch_graph;
-using testing::torch_unavailable;
+using torch_ref::floats;
+using torch_ref::graph_json;
+using torch_ref::relative_error;
+using torch_ref::run_torch_graph;
+using torch_ref::torch_unavailable;
 
 constexpr int kPairs = 6;
 constexpr int kHeight = 6;
@@ -158,15 +158,8 @@ TEST(TorchCrossCheck, LossAndLastLayerGradient) {
     }
   }
 
-  json request = {{"mode", "grad"},
-                  {"threads", 1},
-                  {"graph", graph_json(graph, {kPairs, kHeight, kWidth, kChannels})},
-                  {"a", a},
-                  {"b", b},
-                  {"labels", labels},
-                  {"margin", margin},
-                  {"batch_mode", "concat"}};
-  const json torch = run_torch_graph(request);
+  const json torch = run_torch_graph(
+      torch_ref::grad_request(graph, {kPairs, kHeight, kWidth, kChannels}, a, b, labels, margin));
 
   const double loss_error =
       std::abs(loss.value - torch["loss"].get<double>()) / std::abs(torch["loss"].get<double>());
@@ -179,8 +172,8 @@ TEST(TorchCrossCheck, LossAndLastLayerGradient) {
                                     relative_error(ours_b, floats(torch["embeddings_b"])));
   EXPECT_LT(emb_error, 1e-5);
   const std::vector<float> dw_f(dw.begin(), dw.end()), db_f(db.begin(), db.end());
-  const double dw_error = relative_error(dw_f, floats(torch["gradients"]["fc"]["filter"]["data"]));
-  const double db_error = relative_error(db_f, floats(torch["gradients"]["fc"]["bias"]["data"]));
+  const double dw_error = relative_error(dw_f, torch_ref::torch_gradient(torch, "fc", "filter"));
+  const double db_error = relative_error(db_f, torch_ref::torch_gradient(torch, "fc", "bias"));
   EXPECT_EQ(torch["gradients"]["fc"]["filter"]["dims"], json(w.dims));
   EXPECT_LT(dw_error, 1e-4);
   EXPECT_LT(db_error, 1e-4);
@@ -262,6 +255,15 @@ TEST(TorchCrossCheck, ForwardOfEveryInferenceOp) {
   const double error = relative_error(ours, floats(torch["outputs"][0]));
   EXPECT_LT(error, 1e-5);
   std::cout << "torch forward cross-check: relative error " << error << "\n";
+}
+
+// The script's own check of every op (and the loss) against numpy loops on hand cases.
+TEST(TorchCrossCheck, ScriptOpsMatchNumpyLoops) {
+  if (auto why = torch_unavailable()) GTEST_SKIP() << *why;
+  const torch_ref::CommandResult r = torch_ref::run_command(
+      std::string(torch_ref::kPython) + " " + torch_ref::torch_graph_script() + " --self-test");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("all ops match"), std::string::npos) << r.output;
 }
 
 struct StepCase {

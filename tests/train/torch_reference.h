@@ -31,7 +31,7 @@
 #include "base/error.h"
 #include "nn/graph.h"
 
-namespace fu::train::testing {
+namespace fu::train::torch_ref {
 
 inline constexpr const char* kPython = "/usr/bin/python3";
 
@@ -141,6 +141,31 @@ inline nlohmann::json run_torch_graph(const nlohmann::json& request) {
 
 inline std::vector<float> floats(const nlohmann::json& j) { return j.get<std::vector<float>>(); }
 
+// A "grad" request for pairs: a and b are the two sides' inputs (each input_shape, NHWC), run as
+// ONE batch [a; b] of 2N, as the C++ trainer does.
+inline nlohmann::json grad_request(const nn::Graph& graph, const std::array<int, 4>& input_shape,
+                                   const std::vector<float>& a, const std::vector<float>& b,
+                                   const std::vector<int>& labels, float margin, int threads = 1) {
+  return {{"mode", "grad"},
+          {"threads", threads},
+          {"graph", graph_json(graph, input_shape)},
+          {"a", a},
+          {"b", b},
+          {"labels", labels},
+          {"margin", margin},
+          {"batch_mode", "concat"}};
+}
+
+// d loss / d weight from a "grad" result, in our layout; throws fu::Error when torch has none.
+inline std::vector<float> torch_gradient(const nlohmann::json& result, const std::string& node,
+                                         const std::string& role) {
+  const nlohmann::json& g = result["gradients"];
+  if (!g.contains(node) || !g[node].contains(role)) {
+    throw Error("cannot find torch gradient (" + node + "/" + role + "): not in the result");
+  }
+  return floats(g[node][role]["data"]);
+}
+
 // max |ours - reference| / max |reference| over a tensor: a relative error that does not blow up
 // on the individual elements that happen to be near zero.
 inline double relative_error(const std::vector<float>& ours, const std::vector<float>& reference) {
@@ -154,4 +179,4 @@ inline double relative_error(const std::vector<float>& ours, const std::vector<f
   return scale > 0.0 ? diff / scale : diff;
 }
 
-}  // namespace fu::train::testing
+}  // namespace fu::train::torch_ref

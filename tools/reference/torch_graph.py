@@ -7,6 +7,8 @@ Run with Debian's interpreter (python3-torch installs there):
 
     /usr/bin/python3 tools/reference/torch_graph.py REQUEST.json RESULT.json
 
+    /usr/bin/python3 tools/reference/torch_graph.py --self-test    (each op against numpy loops)
+
 Exit status 0 on success; on a bad request it prints "cannot <verb> <object> (<value>): <reason>"
 on stderr and exits 1 (2 when torch is not importable, so a caller can skip).
 
@@ -49,7 +51,9 @@ REQUEST.json
                              this gradient at every step instead of the loss's (an optimiser-only
                              check); without it each step is forward + loss + backward on a, b
   bench only:
-  "batch": B (pairs per step), "steps": S (timed), "warmup": W (untimed), "optimizer": as above
+  "batch": B (pairs per step), "steps": S (timed), "warmup": W (untimed), "optimizer": as above,
+  "margin", "batch_mode" as above; inputs are random normal, labels alternate 0, 1; each step is
+  forward + loss + backward + optimiser step (dropout may have any rate here)
   forward only:
   "input": [...]             N*H*W*C floats
 
@@ -77,13 +81,18 @@ Ops (names and semantics of src/nn/graph.h and src/nn/plan.cc; tensors NHWC, run
                     statistics over N, H, W
   dropout           rate; identity in eval mode; in training mode rate must be 0 except in bench
                     (a random mask cannot be reproduced in C++)
+Gradient conventions at the kinks: clamps (relu, relu6, output_min/max) pass the gradient only
+strictly inside (min, max), so relu's derivative at 0 is 0; prelu's x >= 0 branch owns x = 0
+(d/dx = 1, d/dslope = 0 there); max_pool2d sends a tie to the first maximum in the window
+(row-major over kh, kw), as the reference's strict > keeps the first.
 Trainable weights are filter, bias, scale and slope (batch_norm's mean and variance are running
 statistics). Weight decay applies to "filter" roles only, every other role is in a group with
 weight decay 0 (the C++ convention: no decay for biases, batch norm and PReLU parameters).
 
 Loss (src/train/contrastive_loss.h): per pair D = |e_a - e_b|,
   L = mean over pairs of (1 - y) D^2 + y max(0, margin - D)^2      (no factor 1/2)
-with D computed as sqrt(max(D^2, 1e-18)) in the hinge term so that D = 0 gives gradient 0, not NaN.
+where the hinge term takes its gradient from sqrt(max(D^2, 1e-18)), so that D = 0 gives gradient 0,
+not NaN (C++: exactly 0 at D = 0; the two differ only for 0 < D < 1e-9).
 
 A list [request, request, ...] instead of one request runs them all in one process (torch takes
 seconds to import) and the result is the list of their results, in order.
@@ -111,7 +120,7 @@ try:
     import torch
     import torch.nn.functional as F
 except ImportError as e:  # pragma: no cover - environment check
-    sys.stderr.write("cannot import torch (%s): install python3-torch and run /usr/bin/python3\n" % e)
+    sys.stderr.write("cannot import torch (%s): install python3-torch, run /usr/bin/python3\n" % e)
     sys.exit(2)
 
 TRAINABLE_ROLES = ("filter", "bias", "scale", "slope")
@@ -124,6 +133,17 @@ class RequestError(Exception):
 
 def fail(what, value, reason):
     raise RequestError("cannot %s (%s): %s" % (what, value, reason))
+
+
+def clip(x, lo, hi):
+    # min(max(x, lo), hi) whose gradient passes only strictly inside (lo, hi): ReLU's derivative
+    # is 0 at x = 0 (torch.clamp would pass it there, F.relu would not).
+    inside = (x > lo) & (x < hi)
+    return torch.where(inside, x, torch.clamp(x, min=lo, max=hi).detach())
+
+
+def node_fail(node, reason):
+    fail("run node '%s'" % node.get("name", "?"), node.get("op", "?"), reason)
 
 
 def same_padding(in_size, kernel, stride, dilation):
@@ -172,7 +192,7 @@ class Graph(object):
         if key in self.buffers:
             return self.buffers[key]
         if required:
-            fail("run node", "%s (%s)" % (node["name"], node["op"]), "missing weight '%s'" % role)
+            node_fail(node, "missing weight '%s'" % role)
         return None
 
     def forward(self, x, training, allow_dropout=False):
@@ -181,13 +201,13 @@ class Graph(object):
             try:
                 ins = [env[i] for i in node["inputs"]]
             except KeyError as e:
-                fail("run node", node["name"], "input value %s is not computed yet" % e)
+                node_fail(node, "input value %s is not computed yet" % e)
             try:
                 env[node["output"]] = self.run_node(node, ins, training, allow_dropout)
             except RequestError:
                 raise
             except Exception as e:  # torch's shape errors, named by node
-                fail("run node", "%s (%s)" % (node["name"], node["op"]), str(e))
+                node_fail(node, str(e))
         return [env[i] for i in self.outputs]
 
     def run_node(self, node, ins, training, allow_dropout):
@@ -203,7 +223,8 @@ class Graph(object):
             hi = num("output_max", None)
             if lo is None and hi is None:
                 return y
-            return torch.clamp(y, min=lo, max=hi)
+            return clip(y, -math.inf if lo is None else float(lo),
+                        math.inf if hi is None else float(hi))
 
         def window_pads(kh, kw, sh, sw, dh, dw):
             mode = num("padding", "explicit")
@@ -216,7 +237,7 @@ class Graph(object):
                 t, b = same_padding(x.shape[2], kh, sh, dh)
                 l, r = same_padding(x.shape[3], kw, sw, dw)
                 return (t, b, l, r)
-            fail("run node", node["name"], "unknown padding '%s'" % mode)
+            node_fail(node, "unknown padding '%s'" % mode)
 
         def strides():
             return int(num("stride_h", 1)), int(num("stride_w", 1))
@@ -250,20 +271,20 @@ class Graph(object):
             bias = self.weight(node, "bias").reshape(1, -1, 1, 1)
             return clamp(x * s + bias)
         if op == "relu":
-            return torch.clamp(x, min=0.0)
+            return clip(x, 0.0, math.inf)
         if op == "relu6":
-            return torch.clamp(x, min=0.0, max=6.0)
+            return clip(x, 0.0, 6.0)
         if op == "prelu":
             slope = self.weight(node, "slope").reshape(1, -1, 1, 1)
             return torch.where(x >= 0, x, x * slope)
         if op == "add":
             if len(ins) != 2 or ins[0].shape != ins[1].shape:
-                fail("run node", node["name"], "add takes two inputs of equal shape")
+                node_fail(node, "add takes two inputs of equal shape")
             return clamp(ins[0] + ins[1])
         if op in ("max_pool2d", "avg_pool2d"):
             kh, kw = int(num("kernel_h", 0)), int(num("kernel_w", 0))
             if kh <= 0 or kw <= 0:
-                fail("run node", node["name"], "needs attributes kernel_h and kernel_w")
+                node_fail(node, "needs attributes kernel_h and kernel_w")
             sh, sw = strides()
             t, b, l, r = window_pads(kh, kw, sh, sw, 1, 1)
             if op == "max_pool2d":
@@ -300,11 +321,11 @@ class Graph(object):
         if op == "dropout":
             rate = float(num("rate", 0.0))
             if training and rate > 0.0 and not allow_dropout:
-                fail("run node", node["name"],
+                node_fail(node,
                      "dropout rate %g in training mode: its random mask cannot be reproduced; use "
                      "rate 0 or training false" % rate)
             return F.dropout(x, p=rate, training=training)
-        fail("run node", node["name"], "unknown op '%s'" % op)
+        node_fail(node, "unknown op '%s'" % op)
 
 
 def nhwc_input(flat, shape, dtype, what):
@@ -322,7 +343,10 @@ def embedding_rows(y):
 def contrastive(ea, eb, labels, margin):
     y = labels.to(ea.dtype)
     sq = ((ea - eb) ** 2).sum(dim=1)
-    d = torch.sqrt(torch.clamp(sq, min=HINGE_EPSILON ** 2))
+    # The value is the exact distance; the gradient is that of sqrt(max(D^2, eps^2)), which is 0
+    # where D <= eps instead of sqrt's NaN at 0.
+    safe = torch.sqrt(torch.clamp(sq, min=HINGE_EPSILON ** 2))
+    d = safe - (safe - torch.sqrt(sq.detach())).detach()
     hinge = torch.clamp(margin - d, min=0.0)
     return ((1.0 - y) * sq + y * hinge * hinge).mean(), d.detach()
 
@@ -457,7 +481,7 @@ def run_steps(req, graph, dtype, training):
     return result
 
 
-def run_bench(req, graph, dtype, threads):
+def run_bench(req, graph, dtype, training, threads):
     spec = req.get("optimizer", {})
     opt = make_optimizer(graph, spec)
     batch = int(req.get("batch", 32))
@@ -473,7 +497,8 @@ def run_bench(req, graph, dtype, threads):
         if step == warmup:
             start = time.perf_counter()
         opt.zero_grad()
-        ea, eb = embed_pairs(graph, xa, xb, True, "concat", allow_dropout=True)
+        ea, eb = embed_pairs(graph, xa, xb, training, req.get("batch_mode", "concat"),
+                             allow_dropout=True)
         loss, _ = contrastive(ea, eb, labels, margin)
         loss.backward()
         opt.step()
@@ -508,13 +533,145 @@ def run_request(req):
     if mode == "steps":
         return run_steps(req, graph, dtype, training)
     if mode == "bench":
-        return run_bench(req, graph, dtype, threads)
+        return run_bench(req, graph, dtype, training, threads)
     if mode == "forward":
         return run_forward(req, graph, dtype, training)
     fail("read request", "mode %s" % mode, "expected grad, steps, bench or forward")
 
 
+def self_test():
+    """Each op of this script against plain numpy loops in NHWC on small hand cases (float64):
+    `torch_graph.py --self-test` prints one line per case and exits 1 on a mismatch."""
+    import numpy as np
+    rng = np.random.default_rng(0)
+    failures = []
+
+    def run(op, attrs, weights, x, training=False, inputs=None):
+        n, h, w, c = x.shape
+        node = {"op": op, "name": "n", "inputs": inputs or [0], "output": 1, "attributes": attrs,
+                "weights": {k: {"dims": list(v.shape), "data": v.reshape(-1).tolist()}
+                            for k, v in weights.items()}}
+        g = Graph({"values": ["x", "y"], "input": 0, "outputs": [1], "input_shape": [n, h, w, c],
+                   "nodes": [node]}, torch.float64)
+        y = g.forward(torch.tensor(x).permute(0, 3, 1, 2), training)[0]
+        return y.detach().permute(0, 2, 3, 1).numpy(), g
+
+    def check(label, ours, expected):
+        err = float(np.abs(ours - expected).max()) if ours.shape == expected.shape else math.inf
+        print("%-28s max error %.3g" % (label, err))
+        if not err < 1e-12:
+            failures.append(label)
+
+    def conv_ref(x, f, b, stride, pads, dil=(1, 1), depthwise=False):
+        n, h, w, c = x.shape
+        t, bo, l, r = pads
+        xp = np.pad(x, ((0, 0), (t, bo), (l, r), (0, 0)))
+        kh, kw = f.shape[1], f.shape[2]
+        eh, ew = (kh - 1) * dil[0] + 1, (kw - 1) * dil[1] + 1
+        oh, ow = (h + t + bo - eh) // stride[0] + 1, (w + l + r - ew) // stride[1] + 1
+        out = np.zeros((n, oh, ow, c if depthwise else f.shape[0]))
+        for oy in range(oh):
+            for ox in range(ow):
+                y0, x0 = oy * stride[0], ox * stride[1]
+                patch = xp[:, y0:y0 + eh:dil[0], x0:x0 + ew:dil[1], :]
+                if depthwise:
+                    out[:, oy, ox, :] = (patch * f[0][None]).sum(axis=(1, 2))
+                else:
+                    out[:, oy, ox, :] = np.einsum("nhwi,ohwi->no", patch, f)
+        return out + (b if b is not None else 0)
+
+    def pool_ref(x, k, s, pads, kind):
+        n, h, w, c = x.shape
+        t, bo, l, r = pads
+        oh, ow = (h + t + bo - k) // s + 1, (w + l + r - k) // s + 1
+        out = np.zeros((n, oh, ow, c))
+        for oy in range(oh):
+            for ox in range(ow):
+                y0, x0 = oy * s - t, ox * s - l
+                p = x[:, max(y0, 0):min(y0 + k, h), max(x0, 0):min(x0 + k, w), :]
+                out[:, oy, ox, :] = p.mean(axis=(1, 2)) if kind == "avg" else p.max(axis=(1, 2))
+        return out
+
+    x = rng.standard_normal((2, 5, 6, 3))
+    f = rng.standard_normal((4, 3, 3, 3))
+    b = rng.standard_normal(4)
+    # "same" with stride 2: rows 5 -> 3 (pads 1, 1), columns 6 -> 3 (pads 0, 1: odd pixel after).
+    y, _ = run("conv2d", {"padding": "same", "stride_h": 2, "stride_w": 2},
+               {"filter": f, "bias": b}, x)
+    check("conv2d same stride 2", y, conv_ref(x, f, b, (2, 2), (1, 1, 0, 1)))
+    y, _ = run("conv2d", {"pad_top": 2, "pad_left": 1, "pad_right": 2, "dilation_h": 2,
+                          "output_min": -0.5, "output_max": 0.5}, {"filter": f}, x)
+    check("conv2d explicit dilated clamp", y,
+          np.clip(conv_ref(x, f, None, (1, 1), (2, 0, 1, 2), (2, 1)), -0.5, 0.5))
+    y, _ = run("conv2d", {"padding": "valid"}, {"filter": f, "bias": b}, x)
+    check("conv2d valid", y, conv_ref(x, f, b, (1, 1), (0, 0, 0, 0)))
+    fd = rng.standard_normal((1, 3, 3, 3))
+    bd = rng.standard_normal(3)
+    y, _ = run("depthwise_conv2d", {"padding": "same", "stride_h": 2}, {"filter": fd, "bias": bd},
+               x)
+    check("depthwise_conv2d same", y, conv_ref(x, fd, bd, (2, 1), (1, 1, 1, 1), depthwise=True))
+    ff = rng.standard_normal((7, 5 * 6 * 3))
+    bf = rng.standard_normal(7)
+    y, _ = run("fully_connected", {}, {"filter": ff, "bias": bf}, x)
+    check("fully_connected NHWC", y.reshape(2, 7), x.reshape(2, -1) @ ff.T + bf)
+    sc, bb, sl = rng.standard_normal(3), rng.standard_normal(3), rng.standard_normal(3)
+    y, _ = run("scale_bias", {}, {"scale": sc, "bias": bb}, x)
+    check("scale_bias", y, x * sc + bb)
+    y, _ = run("prelu", {}, {"slope": sl}, x)
+    check("prelu", y, np.where(x >= 0, x, x * sl))
+    y, _ = run("relu", {}, {}, x)
+    check("relu", y, np.maximum(x, 0))
+    y, _ = run("relu6", {}, {}, 5 * x)
+    check("relu6", y, np.clip(5 * x, 0, 6))
+    for kind in ("avg", "max"):
+        y, _ = run(kind + "_pool2d", {"kernel_h": 3, "kernel_w": 3, "stride_h": 2, "stride_w": 2,
+                                      "pad_top": 1, "pad_bottom": 1, "pad_left": 1,
+                                      "pad_right": 1}, {}, -np.abs(x))
+        check(kind + "_pool2d padded", y, pool_ref(-np.abs(x), 3, 2, (1, 1, 1, 1), kind))
+        y, _ = run(kind + "_pool2d", {"kernel_h": 2, "kernel_w": 2, "stride_h": 2, "stride_w": 2,
+                                      "padding": "same"}, {}, x)
+        check(kind + "_pool2d same", y, pool_ref(x, 2, 2, (0, 1, 0, 0), kind))
+    y, _ = run("global_avg_pool", {}, {}, x)
+    check("global_avg_pool", y, x.mean(axis=(1, 2), keepdims=True))
+    y, _ = run("pad", {"pad_top": 1, "pad_right": 2, "pad_channels_before": 1,
+                       "pad_channels_after": 2, "value": 0.5}, {}, x)
+    check("pad", y, np.pad(x, ((0, 0), (1, 0), (0, 2), (1, 2)), constant_values=0.5))
+    y, _ = run("concat", {}, {}, x, inputs=[0, 0])
+    check("concat", y, np.concatenate([x, x], axis=3))
+    y, _ = run("add", {"output_max": 1.0}, {}, x, inputs=[0, 0])
+    check("add clamp", y, np.minimum(2 * x, 1.0))
+    y, _ = run("reshape", {"height": 3, "width": 10, "channels": 3}, {}, x)
+    check("reshape NHWC order", y, x.reshape(2, 3, 10, 3))
+    y, _ = run("l2_normalize", {"epsilon": 5.0}, {}, x)
+    check("l2_normalize epsilon", y, x / np.sqrt(np.maximum((x * x).sum(-1, keepdims=True), 5.0)))
+    gm, bt = rng.standard_normal(3), rng.standard_normal(3)
+    rm, rv = rng.standard_normal(3), rng.random(3) + 0.5
+    bn = {"scale": gm, "bias": bt, "mean": rm, "variance": rv}
+    y, g = run("batch_norm", {"momentum": 0.2, "epsilon": 1e-3}, bn, x, training=True)
+    mu, var, m = x.mean(axis=(0, 1, 2)), x.var(axis=(0, 1, 2)), x.size // 3
+    check("batch_norm training", y, (x - mu) / np.sqrt(var + 1e-3) * gm + bt)
+    check("batch_norm running mean", g.buffers[("n", "mean")].numpy(), 0.8 * rm + 0.2 * mu)
+    check("batch_norm running var", g.buffers[("n", "variance")].numpy(),
+          0.8 * rv + 0.2 * var * m / (m - 1))
+    y, _ = run("batch_norm", {}, bn, x, training=False)
+    check("batch_norm eval", y, (x - rm) / np.sqrt(rv + 1e-5) * gm + bt)
+    y, _ = run("dropout", {"rate": 0.5}, {}, x, training=False)
+    check("dropout eval", y, x)
+    ea = torch.tensor([[3.0, 0.0], [0.0, 0.0], [1.0, 1.0], [0.5, 0.5]], dtype=torch.float64)
+    eb = torch.tensor([[0.0, 4.0], [1.0, 0.0], [1.0, -1.0], [0.5, 0.5]], dtype=torch.float64)
+    loss, _ = contrastive(ea, eb, torch.tensor([0, 1, 1, 1]), 1.5)
+    check("contrastive loss", np.array(loss.item()), np.array((25.0 + 0.25 + 0.0 + 2.25) / 4))
+    if failures:
+        print("FAILED: " + ", ".join(failures))
+        return 1
+    print("all ops match")
+    return 0
+
+
 def main(argv):
+    if len(argv) == 2 and argv[1] == "--self-test":
+        torch.set_num_threads(1)
+        return self_test()
     if len(argv) != 3:
         sys.stderr.write("usage: /usr/bin/python3 torch_graph.py REQUEST.json RESULT.json\n")
         return 1
@@ -532,7 +689,8 @@ def main(argv):
         sys.stderr.write("%s\n" % e)
         return 1
     except (KeyError, ValueError, TypeError, OSError) as e:
-        sys.stderr.write("cannot run torch reference (%s): %s: %s\n" % (argv[1], type(e).__name__, e))
+        sys.stderr.write("cannot run torch reference (%s): %s: %s\n" %
+                         (argv[1], type(e).__name__, e))
         return 1
     return 0
 

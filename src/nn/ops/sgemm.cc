@@ -4,6 +4,8 @@
 
 #ifdef FACEUNLOCK_HAVE_OPENBLAS
 #include <cblas.h>
+// Declared here because Debian's cblas.h alternative may point at another BLAS's header.
+extern "C" void openblas_set_num_threads(int num_threads);
 #endif
 
 namespace fu::nn::ops {
@@ -31,6 +33,14 @@ void sgemm(bool transpose_a, bool transpose_b, int m, int n, int k, float alpha,
       }
     }
   }
+#endif
+}
+
+void set_gemm_threads(int threads) {
+#ifdef FACEUNLOCK_HAVE_OPENBLAS
+  openblas_set_num_threads(threads < 1 ? 1 : threads);
+#else
+  (void)threads;
 #endif
 }
 

@@ -9,4 +9,8 @@ namespace fu::nn::ops {
 void sgemm(bool transpose_a, bool transpose_b, int m, int n, int k, float alpha, const float* a,
            int lda, const float* b, int ldb, float beta, float* c, int ldc);
 
+// Threads OpenBLAS may use for one GEMM (natively; a no-op elsewhere). Results do not depend on
+// it bit for bit only through OpenBLAS's own partitioning, so repeatable runs keep it fixed.
+void set_gemm_threads(int threads);
+
 }  // namespace fu::nn::ops

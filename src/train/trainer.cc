@@ -1,0 +1,358 @@
+#include "train/trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+#include "base/byte_stream.h"
+#include "base/error.h"
+#include "face/embedder.h"
+#include "face/metadata.h"
+#include "image/convert.h"
+#include "image/resize.h"
+#include "nn/graph_passes.h"
+#include "train/checkpoint.h"
+#include "train/contrastive_loss.h"
+#include "train/distillation_loss.h"
+
+namespace fu::train {
+
+namespace {
+
+// SplitMix64 finaliser: independent-looking seeds for neighbouring (step, face) numbers.
+std::uint64_t mix(std::uint64_t z) {
+  z += 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+int embedding_dimension(const nn::TrainableNetwork& net) {
+  const nn::Shape& out = net.output_shape();
+  return out.h * out.w * out.c;
+}
+
+std::vector<ParameterRef> parameter_refs(nn::TrainableNetwork& net) {
+  std::vector<ParameterRef> refs;
+  for (const nn::TrainableWeight& w : net.weights()) {
+    refs.push_back({w.name, w.value, w.grad, w.size, w.decay});
+  }
+  return refs;
+}
+
+PairSamplerOptions seeded(PairSamplerOptions o, std::uint64_t seed) {
+  o.seed = seed;
+  return o;
+}
+
+}  // namespace
+
+Trainer::Trainer(nn::Model model, const FaceDataset& data, const TrainerOptions& options,
+                 std::vector<std::vector<float>> teacher)
+    : metadata_(std::move(model.metadata)),
+      data_(data),
+      options_(options),
+      teacher_(std::move(teacher)),
+      optimizer_(options.optimizer),
+      sampler_(data.sample_identities(), seeded(options.sampler, options.seed)) {
+  const std::string what = "cannot train model (" + metadata_.name + "): ";
+  if (data_.samples.empty()) throw Error(what + "the training data has no samples");
+  if (options_.batch < 2 || options_.batch > 2048) {
+    throw Error(what + "batch " + std::to_string(options_.batch) + " must be 2 to 2048 pairs");
+  }
+  if (options_.epochs < 1) throw Error(what + "epochs must be at least 1");
+  if (metadata_.input_channels != 3 || metadata_.input_height <= 0) {
+    throw Error(what + "the model does not take RGB images");
+  }
+  if (!(options_.margin > 0.0f && options_.margin <= 2.0f)) {
+    throw Error(what + "margin " + std::to_string(options_.margin) +
+                " must be in (0, 2] for unit-length embeddings");
+  }
+  if (options_.distill_weight > 0.0f && teacher_.size() != data_.samples.size()) {
+    throw Error(what + "distillation needs one teacher embedding per sample (" +
+                std::to_string(teacher_.size()) + " for " + std::to_string(data_.samples.size()) +
+                " samples)");
+  }
+  net_ = std::make_unique<nn::TrainableNetwork>(std::move(model.graph),
+                                                metadata_.input_shape(2 * options_.batch));
+  if (options_.frozen) net_->freeze(options_.frozen);
+  if (net_->weights().empty()) throw Error(what + "every layer is frozen: nothing would learn");
+  const int dim = embedding_dimension(*net_);
+  for (const auto& t : teacher_) {
+    if (static_cast<int>(t.size()) != dim) {
+      throw Error(what + "teacher embeddings have " + std::to_string(t.size()) +
+                  " values, the network's have " + std::to_string(dim));
+    }
+  }
+  steps_per_epoch_ = options_.steps_per_epoch > 0
+                         ? options_.steps_per_epoch
+                         : std::max<std::int64_t>(
+                               1, static_cast<std::int64_t>(data_.samples.size()) / options_.batch);
+  schedule_.kind = LrScheduleKind::kWarmupCosine;
+  schedule_.base_lr = options_.lr;
+  schedule_.total_steps = steps_per_epoch_ * options_.epochs;
+  schedule_.warmup_steps = options_.warmup_steps >= 0
+                               ? options_.warmup_steps
+                               : std::min<std::int64_t>(steps_per_epoch_, 500);
+  schedule_.warmup_steps = std::min(schedule_.warmup_steps, schedule_.total_steps);
+  schedule_.warmup_start_fraction = 0.05f;
+  schedule_.final_fraction = options_.final_lr_fraction;
+  validate_lr_schedule(schedule_);
+}
+
+Trainer::~Trainer() = default;
+
+void Trainer::prepare_batch(const std::vector<SamplePair>& pairs, std::int64_t step) {
+  const int faces = static_cast<int>(2 * pairs.size());
+  const int size = metadata_.input_height;
+  const std::size_t per_face = static_cast<std::size_t>(size) * metadata_.input_width * 3;
+  input_.resize(per_face * faces);
+  batch_samples_.resize(faces);
+  const image::ChannelNormalization norm = face::pixel_normalization(metadata_);
+  const int half = static_cast<int>(pairs.size());
+  for (int k = 0; k < faces; ++k) {
+    const int sample = k < half ? pairs[k].a : pairs[k - half].b;
+    batch_samples_[k] = sample;
+    const image::Image& chip = data_.samples[sample].chip;
+    image::Image face;
+    if (options_.augment) {
+      Rng rng(mix(options_.seed ^ mix(static_cast<std::uint64_t>(step) * 4099 + k)));
+      face = augment(chip, options_.augmentation, rng);
+    }
+    const image::ImageView source = options_.augment ? image::ImageView(face) : chip;
+    if (source.width() != metadata_.input_width || source.height() != size) {
+      image::normalize_to_float(image::resize_bilinear(source, metadata_.input_width, size), norm,
+                                input_.data() + k * per_face, per_face);
+    } else {
+      image::normalize_to_float(source, norm, input_.data() + k * per_face, per_face);
+    }
+  }
+}
+
+void Trainer::refresh_hard_negatives() {
+  // The current network (inference mode) on every un-augmented chip.
+  const int size = metadata_.input_height;
+  const std::size_t per_face = static_cast<std::size_t>(size) * metadata_.input_width * 3;
+  const int batch = 2 * options_.batch;
+  const int dim = embedding_dimension(*net_);
+  const image::ChannelNormalization norm = face::pixel_normalization(metadata_);
+  std::vector<std::vector<float>> embeddings(data_.samples.size());
+  std::vector<float> input(per_face * batch, 0.0f);
+  for (std::size_t first = 0; first < data_.samples.size(); first += batch) {
+    const std::size_t count = std::min<std::size_t>(batch, data_.samples.size() - first);
+    for (std::size_t k = 0; k < count; ++k) {
+      const image::Image& chip = data_.samples[first + k].chip;
+      image::normalize_to_float(image::resize_bilinear(chip, metadata_.input_width, size), norm,
+                                input.data() + k * per_face, per_face);
+    }
+    const float* out = net_->forward(input.data(), false);
+    for (std::size_t k = 0; k < count; ++k) {
+      embeddings[first + k].assign(out + k * dim, out + (k + 1) * dim);
+    }
+  }
+  sampler_.set_embeddings(embeddings);
+}
+
+EpochSummary Trainer::run_epoch(const std::function<void(const StepReport&)>& on_step) {
+  using Clock = std::chrono::steady_clock;
+  const auto epoch_start = Clock::now();
+  if (sampler_.options().hard_fraction > 0.0 && options_.mine_hard_negatives && epochs_done_ > 0) {
+    refresh_hard_negatives();
+  }
+  EpochSummary summary;
+  summary.epoch = epochs_done_ + 1;
+  const int pairs = options_.batch;
+  const int dim = embedding_dimension(*net_);
+  std::vector<int> labels(pairs);
+  std::vector<float> grad(static_cast<std::size_t>(2) * pairs * dim);
+  std::vector<float> distill_grad(grad.size());
+  std::vector<float> teacher(grad.size());
+  for (std::int64_t s = 0; s < steps_per_epoch_; ++s) {
+    const auto step_start = Clock::now();
+    const std::int64_t step = steps_done_;
+    std::vector<SamplePair> batch = sampler_.next_batch(pairs);
+    // The loss needs both kinds of pair in every batch; a batch that drew only one kind (rare
+    // unless the batch is tiny) has its last pair redrawn until the other kind comes.
+    auto count_same = [&] {
+      return std::count_if(batch.begin(), batch.end(), [](const SamplePair& p) { return p.same; });
+    };
+    for (int tries = 0; tries < 10000; ++tries) {
+      const auto same = count_same();
+      if (same != 0 && same != pairs) break;
+      batch.back() = sampler_.next();
+    }
+    for (int i = 0; i < pairs; ++i) labels[i] = batch[i].label();
+    prepare_batch(batch, step);
+    const float* emb = net_->forward(input_.data(), true, mix(options_.seed + 7 * step));
+    const ContrastiveLoss c = contrastive_loss(emb, emb + static_cast<std::size_t>(pairs) * dim,
+                                               labels.data(), pairs, dim, options_.margin,
+                                               grad.data(), grad.data() + pairs * dim);
+    for (float& g : grad) g *= options_.contrastive_weight;
+    double loss = options_.contrastive_weight * c.value;
+    double distill_value = 0.0;
+    if (options_.distill_weight > 0.0f) {
+      for (int k = 0; k < 2 * pairs; ++k) {
+        std::copy(teacher_[batch_samples_[k]].begin(), teacher_[batch_samples_[k]].end(),
+                  teacher.begin() + static_cast<std::size_t>(k) * dim);
+      }
+      const DistillationLoss d =
+          distillation_loss(emb, teacher.data(), 2 * pairs, dim, distill_grad.data());
+      distill_value = d.value;
+      loss += options_.distill_weight * d.value;
+      for (std::size_t i = 0; i < grad.size(); ++i) {
+        grad[i] += options_.distill_weight * distill_grad[i];
+      }
+    }
+    if (!std::isfinite(loss)) {
+      throw Error("cannot train model (" + metadata_.name + "): the loss became " +
+                  std::to_string(loss) + " at step " + std::to_string(step) +
+                  "; lower --lr");
+    }
+    // Pair accuracy at half the margin: same pairs closer than it, different ones farther.
+    int right = 0;
+    for (int i = 0; i < pairs; ++i) {
+      double d2 = 0.0;
+      for (int j = 0; j < dim; ++j) {
+        const double diff = emb[i * dim + j] - emb[(pairs + i) * dim + j];
+        d2 += diff * diff;
+      }
+      const bool close = std::sqrt(d2) < options_.margin / 2;
+      right += close == batch[i].same;
+    }
+    net_->backward(grad.data());
+    const float lr = learning_rate(schedule_, step);
+    optimizer_.step(parameter_refs(*net_), lr);
+    net_->weights_changed();
+    ++steps_done_;
+
+    StepReport r;
+    r.epoch = summary.epoch;
+    r.step = step;
+    r.steps_in_epoch = steps_per_epoch_;
+    r.step_in_epoch = s + 1;
+    r.lr = lr;
+    r.loss = loss;
+    r.contrastive = c.value;
+    r.distillation = distill_value;
+    r.same_distance = c.mean_same_distance;
+    r.different_distance = c.mean_different_distance;
+    r.pair_accuracy = static_cast<double>(right) / pairs;
+    r.seconds = std::chrono::duration<double>(Clock::now() - step_start).count();
+    summary.loss += r.loss;
+    summary.contrastive += r.contrastive;
+    summary.distillation += r.distillation;
+    summary.pair_accuracy += r.pair_accuracy;
+    if (on_step) on_step(r);
+  }
+  const double n = static_cast<double>(steps_per_epoch_);
+  summary.steps = steps_per_epoch_;
+  summary.loss /= n;
+  summary.contrastive /= n;
+  summary.distillation /= n;
+  summary.pair_accuracy /= n;
+  summary.seconds = std::chrono::duration<double>(Clock::now() - epoch_start).count();
+  summary.pairs_per_second = n * pairs / summary.seconds;
+  ++epochs_done_;
+  return summary;
+}
+
+nn::Model Trainer::current_model() const {
+  nn::Model m;
+  m.metadata = metadata_;
+  m.graph = net_->graph();
+  return m;
+}
+
+nn::Model Trainer::exported_model() const {
+  nn::Model m;
+  m.metadata = metadata_;
+  m.graph = nn::fold_training_ops(net_->graph());
+  return m;
+}
+
+void Trainer::save_checkpoint(const std::string& path) const {
+  TrainingCheckpoint c;
+  c.model = current_model();
+  ByteWriter w;
+  optimizer_.save(w);
+  c.optimizer_state = std::move(w.bytes());
+  c.sampler = sampler_.state();
+  c.epochs_done = epochs_done_;
+  c.steps_done = steps_done_;
+  c.seed = options_.seed;
+  c.steps_per_epoch = steps_per_epoch_;
+  c.batch = options_.batch;
+  save_training_checkpoint(c, path);
+}
+
+void Trainer::resume(const std::string& path) {
+  TrainingCheckpoint c = load_training_checkpoint(path);
+  const std::string what = "cannot resume training (" + path + "): ";
+  if (c.batch != options_.batch || c.steps_per_epoch != steps_per_epoch_ || c.seed != options_.seed) {
+    throw Error(what + "it was made with batch " + std::to_string(c.batch) + ", " +
+                std::to_string(c.steps_per_epoch) + " steps per epoch and seed " +
+                std::to_string(c.seed) + "; resume with the same options");
+  }
+  // Everything is checked on new objects first, so a bad checkpoint changes nothing.
+  auto net = std::make_unique<nn::TrainableNetwork>(std::move(c.model.graph),
+                                                    metadata_.input_shape(2 * options_.batch));
+  if (options_.frozen) net->freeze(options_.frozen);
+  std::vector<nn::TrainableWeight> ours = net_->weights();
+  std::vector<nn::TrainableWeight> theirs = net->weights();
+  if (ours.size() != theirs.size()) {
+    throw Error(what + "it holds another network (" + std::to_string(theirs.size()) +
+                " trainable weights, this one has " + std::to_string(ours.size()) + ")");
+  }
+  for (std::size_t i = 0; i < ours.size(); ++i) {
+    if (ours[i].name != theirs[i].name || ours[i].size != theirs[i].size) {
+      throw Error(what + "it holds another network (weight '" + theirs[i].name + "' where '" +
+                  ours[i].name + "' was expected)");
+    }
+  }
+  Optimizer optimizer(options_.optimizer);
+  ByteReader reader(c.optimizer_state.data(), c.optimizer_state.size(),
+                    "optimizer state in " + path);
+  optimizer.load(reader, parameter_refs(*net));
+  sampler_.restore(c.sampler);
+  net_ = std::move(net);
+  optimizer_ = std::move(optimizer);
+  epochs_done_ = c.epochs_done;
+  steps_done_ = c.steps_done;
+  // Mining embeddings are not stored: the next epoch recomputes them from these weights, as the
+  // uninterrupted run did at the start of that epoch.
+}
+
+std::vector<std::vector<float>> embed_dataset(const FaceDataset& data,
+                                              std::shared_ptr<const nn::Model> model, int jobs,
+                                              bool mirror_average) {
+  std::vector<std::vector<float>> out(data.samples.size());
+  jobs = std::max(1, std::min(jobs, 64));
+  std::vector<std::thread> workers;
+  std::vector<std::string> errors(jobs);
+  for (int j = 0; j < jobs; ++j) {
+    workers.emplace_back([&, j] {
+      try {
+        face::FaceEmbedder embedder(model);
+        embedder.set_mirror_average(mirror_average);
+        for (std::size_t i = j; i < data.samples.size(); i += jobs) {
+          const image::Image& chip = data.samples[i].chip;
+          const face::AlignmentTemplate& t = embedder.alignment_template();
+          out[i] = chip.width() == t.width && chip.height() == t.height
+                       ? embedder.embed_after_alignment(chip)
+                       : embedder.embed_after_alignment(
+                             image::resize_bilinear(chip, t.width, t.height));
+        }
+      } catch (const std::exception& e) {
+        errors[j] = e.what();
+      }
+    });
+  }
+  for (std::thread& t : workers) t.join();
+  for (const std::string& e : errors) {
+    if (!e.empty()) throw Error("cannot embed training data: " + e);
+  }
+  return out;
+}
+
+}  // namespace fu::train

@@ -1,0 +1,137 @@
+// The Siamese training loop: one network, two inputs with shared weights. Each step draws a
+// batch of pairs (train/pair_sampler.h), augments both faces of every pair (train/augment.h),
+// runs the 2B faces as ONE batch [a; b] through the trainable network (so batch norm sees both
+// sides), and minimises
+//
+//   L = contrastive_weight * contrastive(a, b; margin)          train/contrastive_loss.h
+//     + distill_weight * distillation(student, teacher)         train/distillation_loss.h
+//
+// where the distillation term (when teacher embeddings are given) pulls the student's embedding
+// of every face in the batch, augmented or not, towards the teacher's embedding of that face:
+// unlabelled faces teach too. Then backward, the optimiser step (train/optimizer.h) at the
+// scheduled rate (train/lr_schedule.h).
+//
+// Repeatable: every random draw is a function of the seed and the step (the sampler's state, the
+// augmentation of step s from its own generator, dropout masks from the step), and a checkpoint
+// (train/checkpoint.h) holds all state that carries over, so a resumed run ends on the same
+// weights as one that never stopped.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nn/model.h"
+#include "nn/trainable_network.h"
+#include "train/augment.h"
+#include "train/face_dataset.h"
+#include "train/lr_schedule.h"
+#include "train/optimizer.h"
+#include "train/pair_sampler.h"
+
+namespace fu::train {
+
+struct TrainerOptions {
+  int epochs = 10;
+  int batch = 32;            // pairs per step (2 * batch faces per forward)
+  int steps_per_epoch = 0;   // 0: enough pairs for every sample to appear about twice
+  float margin = 1.0f;       // contrastive margin on unit embeddings (D in [0, 2])
+  float contrastive_weight = 1.0f;
+  float distill_weight = 0.0f;  // needs teacher embeddings
+  float lr = 0.05f;
+  int warmup_steps = -1;      // -1: one epoch's worth, at most 500
+  float final_lr_fraction = 0.01f;
+  OptimizerOptions optimizer;
+  PairSamplerOptions sampler;  // its seed is replaced by `seed`
+  bool augment = true;
+  AugmentOptions augmentation;
+  std::uint64_t seed = 1;
+  // Nodes whose weights stay as they are (transfer learning); empty: everything learns.
+  std::function<bool(const std::string& node_name)> frozen;
+  // Refresh the embeddings the sampler mines hard negatives with, at the start of every epoch
+  // (only when sampler.hard_fraction > 0).
+  bool mine_hard_negatives = true;
+};
+
+struct StepReport {
+  int epoch = 0;  // 1-based
+  std::int64_t step = 0;           // 0-based, over the whole run
+  std::int64_t steps_in_epoch = 0;
+  std::int64_t step_in_epoch = 0;  // 1-based
+  float lr = 0.0f;
+  double loss = 0.0;
+  double contrastive = 0.0;
+  double distillation = 0.0;
+  double same_distance = 0.0;       // mean D of same pairs in the batch
+  double different_distance = 0.0;  // mean D of different pairs
+  double pair_accuracy = 0.0;       // pairs on the right side of margin / 2
+  double seconds = 0.0;             // for this step
+};
+
+struct EpochSummary {
+  int epoch = 0;
+  std::int64_t steps = 0;
+  double loss = 0.0;  // means over the epoch's steps
+  double contrastive = 0.0;
+  double distillation = 0.0;
+  double pair_accuracy = 0.0;
+  double seconds = 0.0;
+  double pairs_per_second = 0.0;
+};
+
+class Trainer {
+ public:
+  // `model`: the network to train (from build_architecture, or a model file for transfer
+  // learning); its metadata says how pixels become inputs. `data` must outlive the trainer;
+  // its chips may be larger than the network's input (they are resized). `teacher`: one
+  // embedding per sample (or empty). Throws fu::Error for inconsistent inputs.
+  Trainer(nn::Model model, const FaceDataset& data, const TrainerOptions& options,
+          std::vector<std::vector<float>> teacher = {});
+  ~Trainer();
+
+  int epochs_done() const { return epochs_done_; }
+  std::int64_t steps_done() const { return steps_done_; }
+  std::int64_t steps_per_epoch() const { return steps_per_epoch_; }
+
+  // Runs one epoch; `on_step` (may be empty) after each step.
+  EpochSummary run_epoch(const std::function<void(const StepReport&)>& on_step);
+
+  // The network as it trains (batch_norm and dropout kept): what a checkpoint stores.
+  nn::Model current_model() const;
+  // The network to ship: training ops folded (nn::fold_training_ops), same metadata.
+  nn::Model exported_model() const;
+
+  void save_checkpoint(const std::string& path) const;
+  // Replaces the weights, the optimiser, the sampler and the counters with a checkpoint's.
+  // Throws fu::Error when it does not belong to this network (graph, parameter names or sizes)
+  // or is damaged; the trainer is then unchanged.
+  void resume(const std::string& path);
+
+ private:
+  void prepare_batch(const std::vector<SamplePair>& pairs, std::int64_t step);
+  void refresh_hard_negatives();
+
+  nn::ModelMetadata metadata_;
+  const FaceDataset& data_;
+  TrainerOptions options_;
+  std::vector<std::vector<float>> teacher_;
+  std::unique_ptr<nn::TrainableNetwork> net_;
+  Optimizer optimizer_;
+  LrSchedule schedule_;
+  PairSampler sampler_;
+  std::int64_t steps_per_epoch_ = 0;
+  std::int64_t steps_done_ = 0;
+  int epochs_done_ = 0;
+  std::vector<float> input_;     // [2B, S, S, C]
+  std::vector<int> batch_samples_;  // sample index of each face in the batch
+};
+
+// Embeddings of every sample's chip (un-augmented) by `model` (an embedder: e.g. the teacher,
+// mirror-averaged as the unlock path computes them), on `jobs` threads.
+std::vector<std::vector<float>> embed_dataset(const FaceDataset& data,
+                                              std::shared_ptr<const nn::Model> model, int jobs,
+                                              bool mirror_average);
+
+}  // namespace fu::train

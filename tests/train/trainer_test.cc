@@ -1,0 +1,252 @@
+#include "train/trainer.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+#include <string>
+
+#include "base/error.h"
+#include "face/embedder.h"
+#include "nn/graph_passes.h"
+#include "nn/ops/sgemm.h"
+#include "train/architecture.h"
+
+namespace fu::train {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Faces the tests make themselves: each identity is a smooth pattern of its own (random
+// frequencies, phases and colours), each sample that pattern shifted by a pixel or two, with
+// noise. Telling identities apart is learnable, and no sample repeats another exactly.
+FaceDataset synthetic_faces(int identities, int per_identity, int size, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  FaceDataset data;
+  data.chip_width = size;
+  data.chip_height = size;
+  for (int id = 0; id < identities; ++id) {
+    double fx[3], fy[3], phase[3], colour[3][3];
+    for (int k = 0; k < 3; ++k) {
+      fx[k] = 0.5 + 2.5 * u(rng);
+      fy[k] = 0.5 + 2.5 * u(rng);
+      phase[k] = 6.28 * u(rng);
+      for (int c = 0; c < 3; ++c) colour[k][c] = 60 * (u(rng) - 0.5);
+    }
+    data.identities.push_back({"id" + std::to_string(id), "synthetic", 0});
+    for (int s = 0; s < per_identity; ++s) {
+      const double dx = 2 * u(rng) - 1, dy = 2 * u(rng) - 1;
+      image::Image chip(size, size, 3);
+      for (int y = 0; y < size; ++y) {
+        for (int x = 0; x < size; ++x) {
+          for (int c = 0; c < 3; ++c) {
+            double v = 128;
+            for (int k = 0; k < 3; ++k) {
+              v += colour[k][c] * std::sin(fx[k] * (x + dx) / size * 6.28 +
+                                           fy[k] * (y + dy) / size * 6.28 + phase[k]);
+            }
+            v += 12 * (u(rng) - 0.5);
+            chip.data()[(static_cast<std::size_t>(y) * size + x) * 3 + c] =
+                static_cast<std::uint8_t>(std::min(255.0, std::max(0.0, v)));
+          }
+        }
+      }
+      data.samples.push_back({id, "synthetic/" + std::to_string(id) + "/" + std::to_string(s),
+                              std::move(chip)});
+      ++data.identities.back().samples;
+    }
+  }
+  data.summary.samples = data.samples.size();
+  data.summary.identities = identities;
+  return data;
+}
+
+nn::Model tiny_model(std::uint64_t seed = 3) {
+  ArchitectureOptions arch;
+  arch.name = "tiny";
+  arch.input_size = 32;
+  arch.width = 1.0;
+  arch.embedding_size = 16;
+  arch.seed = seed;
+  return build_architecture(arch);
+}
+
+TrainerOptions short_run() {
+  TrainerOptions o;
+  o.epochs = 6;
+  o.batch = 16;
+  o.steps_per_epoch = 12;
+  o.lr = 0.05f;
+  o.warmup_steps = 5;
+  o.optimizer.kind = OptimizerKind::kSgd;
+  o.optimizer.weight_decay = 5e-4f;
+  o.margin = 1.0f;
+  o.seed = 5;
+  return o;
+}
+
+std::string temp_path(const std::string& name) {
+  return (fs::temp_directory_path() / ("faceunlock_trainer_" + name)).string();
+}
+
+class TrainerTest : public ::testing::Test {
+ protected:
+  // OpenBLAS's partitioning is fixed by its thread count: one thread keeps runs bit-identical.
+  void SetUp() override { nn::ops::set_gemm_threads(1); }
+};
+
+TEST_F(TrainerTest, ShortRunMeasurablyLearns) {
+  const FaceDataset data = synthetic_faces(10, 6, 32, 1);
+  Trainer trainer(tiny_model(), data, short_run());
+  std::vector<EpochSummary> epochs;
+  for (int e = 0; e < 6; ++e) epochs.push_back(trainer.run_epoch(nullptr));
+  EXPECT_LT(epochs.back().loss, 0.75 * epochs.front().loss)
+      << "first " << epochs.front().loss << " last " << epochs.back().loss;
+  EXPECT_GT(epochs.back().pair_accuracy, epochs.front().pair_accuracy + 0.1)
+      << "first " << epochs.front().pair_accuracy << " last " << epochs.back().pair_accuracy;
+  EXPECT_EQ(trainer.steps_done(), 6 * 12);
+}
+
+TEST_F(TrainerTest, ResumedRunEndsOnTheSameWeightsAsAnUninterruptedOne) {
+  const FaceDataset data = synthetic_faces(8, 5, 32, 2);
+  TrainerOptions o = short_run();
+  o.epochs = 3;
+  o.steps_per_epoch = 6;
+  o.sampler.hard_fraction = 0.5;  // mining embeddings are recomputed after the resume too
+  Trainer straight(tiny_model(), data, o);
+  for (int e = 0; e < 3; ++e) straight.run_epoch(nullptr);
+
+  const std::string checkpoint = temp_path("resume.ckpt");
+  {
+    Trainer first(tiny_model(), data, o);
+    first.run_epoch(nullptr);
+    first.run_epoch(nullptr);
+    first.save_checkpoint(checkpoint);
+  }  // the interrupted process ends here
+  Trainer resumed(tiny_model(), data, o);
+  resumed.resume(checkpoint);
+  EXPECT_EQ(resumed.epochs_done(), 2);
+  resumed.run_epoch(nullptr);
+  std::remove(checkpoint.c_str());
+
+  const nn::Graph a = straight.current_model().graph;
+  const nn::Graph b = resumed.current_model().graph;
+  ASSERT_EQ(a.nodes.size(), b.nodes.size());
+  for (std::size_t i = 0; i < a.nodes.size(); ++i) {
+    for (const auto& [role, w] : a.nodes[i].weights) {
+      EXPECT_EQ(w.data, b.nodes[i].weights.at(role).data) << a.nodes[i].name << "/" << role;
+    }
+  }
+}
+
+TEST_F(TrainerTest, ResumeRefusesAnotherNetworkAndLeavesTheTrainerUnchanged) {
+  const FaceDataset data = synthetic_faces(6, 4, 32, 3);
+  TrainerOptions o = short_run();
+  o.epochs = 2;
+  o.steps_per_epoch = 2;
+  const std::string checkpoint = temp_path("other.ckpt");
+  ArchitectureOptions other;
+  other.name = "tiny";
+  other.input_size = 32;
+  other.embedding_size = 16;
+  other.width = 2.0;
+  {
+    Trainer wide(build_architecture(other), data, o);
+    wide.run_epoch(nullptr);
+    wide.save_checkpoint(checkpoint);
+  }
+  Trainer trainer(tiny_model(), data, o);
+  const nn::Graph before = trainer.current_model().graph;
+  EXPECT_THROW(trainer.resume(checkpoint), Error);
+  EXPECT_EQ(trainer.epochs_done(), 0);
+  EXPECT_EQ(trainer.current_model().graph.nodes[0].weights.at("filter").data,
+            before.nodes[0].weights.at("filter").data);
+  // A damaged checkpoint is refused too.
+  {
+    std::FILE* f = std::fopen(checkpoint.c_str(), "r+b");
+    ASSERT_NE(f, nullptr);
+    std::fseek(f, 100, SEEK_SET);
+    std::fputc(0x5a, f);
+    std::fclose(f);
+  }
+  EXPECT_THROW(trainer.resume(checkpoint), Error);
+  std::remove(checkpoint.c_str());
+}
+
+TEST_F(TrainerTest, DistillationPullsTheStudentTowardsTheTeacher) {
+  const FaceDataset data = synthetic_faces(8, 5, 32, 4);
+  // The "teacher" is another tiny network: its embeddings are a fixed target the student can
+  // reach only by learning.
+  auto teacher = std::make_shared<nn::Model>(tiny_model(99));
+  teacher->graph = nn::fold_training_ops(teacher->graph);
+  std::vector<std::vector<float>> targets = embed_dataset(data, teacher, 2, false);
+  ASSERT_EQ(targets.size(), data.samples.size());
+  TrainerOptions o = short_run();
+  o.contrastive_weight = 0.0f;
+  o.distill_weight = 1.0f;
+  o.augment = false;
+  Trainer trainer(tiny_model(), data, o, targets);
+  const EpochSummary first = trainer.run_epoch(nullptr);
+  EpochSummary last;
+  for (int e = 1; e < 6; ++e) last = trainer.run_epoch(nullptr);
+  EXPECT_LT(last.distillation, 0.6 * first.distillation)
+      << "first " << first.distillation << " last " << last.distillation;
+}
+
+TEST_F(TrainerTest, ExportedModelRunsAsAFaceEmbedder) {
+  const FaceDataset data = synthetic_faces(6, 4, 32, 5);
+  TrainerOptions o = short_run();
+  o.epochs = 1;
+  o.steps_per_epoch = 3;
+  Trainer trainer(tiny_model(), data, o);
+  trainer.run_epoch(nullptr);
+  const nn::Model exported = trainer.exported_model();
+  EXPECT_FALSE(nn::has_training_ops(exported.graph));
+  const std::string path = temp_path("exported.fum");
+  nn::save_model(exported, path);
+  auto loaded = std::make_shared<const nn::Model>(nn::load_model(path));
+  std::remove(path.c_str());
+  face::FaceEmbedder embedder(loaded);
+  const std::vector<float> e = embedder.embed_aligned(data.samples[0].chip);
+  ASSERT_EQ(e.size(), 16u);
+  double norm = 0;
+  for (float v : e) norm += double{v} * v;
+  EXPECT_NEAR(norm, 1.0, 1e-5);
+}
+
+TEST_F(TrainerTest, RefusesWhatCannotTrain) {
+  const FaceDataset data = synthetic_faces(4, 3, 32, 6);
+  TrainerOptions o = short_run();
+  o.distill_weight = 1.0f;  // but no teacher embeddings
+  EXPECT_THROW(Trainer(tiny_model(), data, o), Error);
+  o = short_run();
+  o.margin = 2.5f;  // beyond the largest distance of unit vectors
+  EXPECT_THROW(Trainer(tiny_model(), data, o), Error);
+  o = short_run();
+  o.frozen = [](const std::string&) { return true; };
+  EXPECT_THROW(Trainer(tiny_model(), data, o), Error);
+  FaceDataset empty;
+  EXPECT_THROW(Trainer(tiny_model(), empty, short_run()), Error);
+}
+
+TEST(Architecture, MobileFaceNetShapesAndSizes) {
+  ArchitectureOptions arch;
+  arch.input_size = 112;
+  const nn::Model m = build_architecture(arch);
+  EXPECT_EQ(m.metadata.properties.at("embedder.dimension"), "128");
+  EXPECT_TRUE(nn::has_training_ops(m.graph));
+  EXPECT_EQ(scaled_dlib_template(150).substr(0, 6), "44.580");
+  EXPECT_THROW(
+      [] {
+        ArchitectureOptions bad;
+        bad.input_size = 100;
+        build_architecture(bad);
+      }(),
+      Error);
+}
+
+}  // namespace
+}  // namespace fu::train
