@@ -183,7 +183,11 @@ void JsonWriter::before_value() {
   if (has_element_.empty()) return;
   if (has_element_.back()) out_ << ',';
   has_element_.back() = true;
-  out_ << '\n' << std::string(2 * has_element_.size(), ' ');
+  if (compact_) {
+    out_ << ' ';
+  } else {
+    out_ << '\n' << std::string(2 * has_element_.size(), ' ');
+  }
 }
 
 void JsonWriter::open(char bracket) {
@@ -195,7 +199,7 @@ void JsonWriter::open(char bracket) {
 void JsonWriter::close(char bracket) {
   const bool had_elements = has_element_.back();
   has_element_.pop_back();
-  if (had_elements) out_ << '\n' << std::string(2 * has_element_.size(), ' ');
+  if (had_elements && !compact_) out_ << '\n' << std::string(2 * has_element_.size(), ' ');
   out_ << bracket;
   if (has_element_.empty()) out_ << '\n';
 }

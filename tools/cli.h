@@ -90,6 +90,8 @@ std::vector<std::string> split(const std::string& text, char separator);
 class JsonWriter {
  public:
   explicit JsonWriter(std::ostream& out) : out_(out) {}
+  // compact: the whole document on one line (JSON lines, one per event).
+  JsonWriter(std::ostream& out, bool compact) : out_(out), compact_(compact) {}
 
   JsonWriter& begin_object();
   JsonWriter& end_object();
@@ -124,6 +126,7 @@ class JsonWriter {
   // One entry per open container: whether it already holds an element.
   std::vector<bool> has_element_;
   bool after_key_ = false;
+  bool compact_ = false;
 };
 
 }  // namespace fu::tools

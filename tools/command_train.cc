@@ -302,7 +302,7 @@ int run_train(const std::vector<std::string>& args) {
       validated = true;
     }
     if (json) {
-      JsonWriter j(std::cout);
+      JsonWriter j(std::cout, true);
       j.begin_object();
       j.key("epoch").value(summary.epoch);
       j.key("steps").value(static_cast<std::int64_t>(trainer.steps_done()));
