@@ -49,7 +49,7 @@ struct FaceDatasetOptions {
   // file: changed, added or removed files are redone, the rest reused) and the file is rewritten
   // when anything changed. A missing, stale or corrupt cache is rebuilt, never an error.
   std::string cache_path;
-  std::size_t max_problems = 20;  // how many problems the summary keeps (all are counted)
+  std::size_t max_problems = 20;  // problems of each kind the summary keeps (all are counted)
   // Called from worker threads after each image processed in this call with (done, total).
   std::function<void(std::size_t, std::size_t)> progress;
 };
@@ -100,7 +100,7 @@ struct DatasetSummary {
   // What happened to the cache, for the user: why it was rebuilt (stale key, corrupt file), or
   // that it could not be written. Empty without a cache.
   std::string cache_note;
-  std::vector<DatasetProblem> problems;  // the first max_problems, in file order
+  std::vector<DatasetProblem> problems;  // the first max_problems of each kind, in file order
   std::size_t problem_count = 0;         // all problems, including those not kept
 
   // A few lines for the console: the counts, the cache note, the kept problems.
