@@ -237,8 +237,9 @@ void for_each_parallel(const std::vector<std::size_t>& indices, const FaceDatase
       next = count;
     }
   };
-  const int threads =
-      static_cast<int>(std::max<std::size_t>(1, std::min<std::size_t>(options.jobs, count)));
+  // jobs <= 0 means one thread (a negative int must not become a huge unsigned count).
+  const std::size_t jobs = options.jobs > 1 ? static_cast<std::size_t>(options.jobs) : 1;
+  const int threads = static_cast<int>(std::max<std::size_t>(1, std::min(jobs, count)));
   std::vector<std::thread> pool;
   for (int t = 1; t < threads; ++t) pool.emplace_back(worker, nullptr);
   worker(std::move(first));

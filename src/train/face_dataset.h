@@ -44,7 +44,7 @@ struct FaceDatasetOptions {
   face::DetectOptions detect;
   bool refine_keypoints = true;  // as face::PipelineOptions::refine_keypoints
   nn::Backend backend = nn::default_backend();
-  int jobs = 1;  // decoding (and detection) threads
+  int jobs = 1;  // decoding (and detection) threads; below 1 counts as 1
   // Empty: no cache. Otherwise the chips are reused from this file when its key matches (per
   // file: changed, added or removed files are redone, the rest reused) and the file is rewritten
   // when anything changed. A missing, stale or corrupt cache is rebuilt, never an error.

@@ -310,6 +310,9 @@ TEST(FaceDatasetTest, ThreadsChangeNothingButTheTime) {
     EXPECT_TRUE(testing::same_pixels(one.samples[i].chip, three.samples[i].chip)) << i;
   }
   EXPECT_EQ(one.summary.text(), three.summary.text());
+  o.jobs = -4;  // read as 1, not as a huge thread count
+  o.progress = nullptr;
+  EXPECT_EQ(load_face_dataset({dir / "data"}, o).samples.size(), one.samples.size());
 }
 
 // The real detector on the AT&T faces: 40 people x 10 grey 92x112 photos.
