@@ -50,11 +50,10 @@ PairSampler::PairSampler(std::vector<int> identities, const PairSamplerOptions& 
   for (int id : identities_) ++counts[id];
   ranges_.resize(counts.size());
   std::size_t position = 0;
-  std::size_t populated = 0;
   for (std::size_t id = 0; id < counts.size(); ++id) {
     ranges_[id] = Range{position, position};
     position += counts[id];
-    if (counts[id] > 0) ++populated;
+    if (counts[id] > 0) ++populated_;
   }
   order_.resize(identities_.size());
   where_.resize(identities_.size());
@@ -71,7 +70,7 @@ PairSampler::PairSampler(std::vector<int> identities, const PairSamplerOptions& 
   if (o.same_fraction > 0.0 && same_pool_.empty()) {
     refuse(what, "no identity has two samples, so there is no same-identity pair");
   }
-  if (o.same_fraction < 1.0 && populated < 2) {
+  if (o.same_fraction < 1.0 && populated_ < 2) {
     refuse(what, "different-identity pairs need at least two identities");
   }
 }

@@ -84,7 +84,7 @@ class PairSampler {
 
   const PairSamplerOptions& options() const { return options_; }
   std::size_t sample_count() const { return identities_.size(); }
-  std::size_t identity_count() const { return ranges_.size(); }
+  std::size_t identity_count() const { return populated_; }  // identities with a sample
 
  private:
   struct Range {
@@ -102,6 +102,7 @@ class PairSampler {
   std::vector<std::size_t> where_;  // where_[sample] = its position in order_
   std::vector<Range> ranges_;       // per identity, its samples' positions in order_
   std::vector<int> same_pool_;      // samples of identities with >= 2 samples
+  std::size_t populated_ = 0;       // identities with at least one sample
   Rng rng_;
   std::uint64_t pairs_ = 0;
   std::uint64_t same_pairs_ = 0;
