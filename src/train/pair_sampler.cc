@@ -65,8 +65,8 @@ PairSampler::PairSampler(std::vector<int> identities, const PairSamplerOptions& 
   for (std::size_t i = 0; i < identities_.size(); ++i) {
     if (counts[identities_[i]] >= 2) same_pool_.push_back(static_cast<int>(i));
   }
-  const std::string what =
-      std::to_string(populated) + " identities, " + std::to_string(identities_.size()) + " samples";
+  const std::string what = std::to_string(populated_) + " identities, " +
+                           std::to_string(identities_.size()) + " samples";
   if (o.same_fraction > 0.0 && same_pool_.empty()) {
     refuse(what, "no identity has two samples, so there is no same-identity pair");
   }
