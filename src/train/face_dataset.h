@@ -119,9 +119,10 @@ struct FaceDataset {
 };
 
 // Throws fu::Error "cannot load training data (<root>): <reason>" for no roots, a root that is not
-// a folder, has no identity folders or gives no usable image; "cannot load training data
-// (<mode>): <reason>" for a template or detector that cannot make chips (photos mode without a
-// detector, template indices the detector does not have, fewer than 2 points, a bad size).
+// a folder, is given twice, has no identity folders or gives no usable image, and
+// "cannot load training data (<mode> mode): <reason>" for a template or detector that cannot make
+// chips (photos mode without a detector, template indices the detector does not have, fewer than
+// 2 points, a bad size).
 FaceDataset load_face_dataset(const std::vector<std::string>& roots,
                               const FaceDatasetOptions& options);
 
