@@ -14,6 +14,8 @@
 // Determinism: augment() draws every parameter on every call (a fixed number of draws through
 // train/random.h), whether or not its transform then applies, so a given Rng state gives the same
 // output on every platform, and switching one transform off does not change what the others do.
+// A trainer that augments on several threads, or resumes, can take the engine for each chip from
+// stream_rng(seed, pair index * 2 + side): the result then depends on neither.
 #pragma once
 
 #include "image/image.h"

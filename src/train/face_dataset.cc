@@ -99,6 +99,7 @@ SourceFile source_file(const std::string& path) {
 
 Scan scan_roots(const std::vector<std::string>& roots) {
   Scan scan;
+  std::map<std::string, std::string> canonical_roots;
   for (std::size_t r = 0; r < roots.size(); ++r) {
     const std::string root = without_trailing_slashes(roots[r]);
     scan.roots.push_back(root);
@@ -106,6 +107,10 @@ Scan scan_roots(const std::vector<std::string>& roots) {
     std::error_code ec;
     if (!fs::exists(root, ec)) refuse_root(root, "no such folder");
     if (!fs::is_directory(root, ec)) refuse_root(root, "not a folder");
+    // The same folder twice would make every person two "different" identities.
+    const std::string canonical = fs::weakly_canonical(root, ec).string();
+    const auto [seen, inserted] = canonical_roots.emplace(ec ? root : canonical, root);
+    if (!inserted) refuse_root(root, "given twice (also as " + seen->second + ")");
     std::size_t folders = 0;
     for (const fs::directory_entry& entry : sorted_entries(root)) {
       const std::string name = entry.path().filename().string();
@@ -232,8 +237,9 @@ void for_each_parallel(const std::vector<std::size_t>& indices, const FaceDatase
       next = count;
     }
   };
-  const int threads =
-      static_cast<int>(std::max<std::size_t>(1, std::min<std::size_t>(options.jobs, count)));
+  // jobs <= 0 means one thread (a negative int must not become a huge unsigned count).
+  const std::size_t jobs = options.jobs > 1 ? static_cast<std::size_t>(options.jobs) : 1;
+  const int threads = static_cast<int>(std::max<std::size_t>(1, std::min(jobs, count)));
   std::vector<std::thread> pool;
   for (int t = 1; t < threads; ++t) pool.emplace_back(worker, nullptr);
   worker(std::move(first));
@@ -341,7 +347,11 @@ bool reuse_cache(const FaceDatasetOptions& options, const FaceCacheKey& key,
 void add_problem(DatasetSummary& summary, std::size_t max_problems, ProblemKind kind,
                  const std::string& path, const std::string& message) {
   ++summary.problem_count;
-  if (summary.problems.size() < max_problems) summary.problems.push_back({kind, path, message});
+  // A cap per kind: CelebA's 2,574 identities with one photo must not hide its 4 photos without
+  // a face.
+  std::size_t kept = 0;
+  for (const DatasetProblem& p : summary.problems) kept += p.kind == kind;
+  if (kept < max_problems) summary.problems.push_back({kind, path, message});
 }
 
 }  // namespace

@@ -44,12 +44,12 @@ struct FaceDatasetOptions {
   face::DetectOptions detect;
   bool refine_keypoints = true;  // as face::PipelineOptions::refine_keypoints
   nn::Backend backend = nn::default_backend();
-  int jobs = 1;  // decoding (and detection) threads
+  int jobs = 1;  // decoding (and detection) threads; below 1 counts as 1
   // Empty: no cache. Otherwise the chips are reused from this file when its key matches (per
   // file: changed, added or removed files are redone, the rest reused) and the file is rewritten
   // when anything changed. A missing, stale or corrupt cache is rebuilt, never an error.
   std::string cache_path;
-  std::size_t max_problems = 20;  // how many problems the summary keeps (all are counted)
+  std::size_t max_problems = 20;  // problems of each kind the summary keeps (all are counted)
   // Called from worker threads after each image processed in this call with (done, total).
   std::function<void(std::size_t, std::size_t)> progress;
 };
@@ -100,7 +100,7 @@ struct DatasetSummary {
   // What happened to the cache, for the user: why it was rebuilt (stale key, corrupt file), or
   // that it could not be written. Empty without a cache.
   std::string cache_note;
-  std::vector<DatasetProblem> problems;  // the first max_problems, in file order
+  std::vector<DatasetProblem> problems;  // the first max_problems of each kind, in file order
   std::size_t problem_count = 0;         // all problems, including those not kept
 
   // A few lines for the console: the counts, the cache note, the kept problems.
@@ -119,9 +119,10 @@ struct FaceDataset {
 };
 
 // Throws fu::Error "cannot load training data (<root>): <reason>" for no roots, a root that is not
-// a folder, has no identity folders or gives no usable image; "cannot load training data
-// (<mode>): <reason>" for a template or detector that cannot make chips (photos mode without a
-// detector, template indices the detector does not have, fewer than 2 points, a bad size).
+// a folder, is given twice, has no identity folders or gives no usable image, and
+// "cannot load training data (<mode> mode): <reason>" for a template or detector that cannot make
+// chips (photos mode without a detector, template indices the detector does not have, fewer than
+// 2 points, a bad size).
 FaceDataset load_face_dataset(const std::vector<std::string>& roots,
                               const FaceDatasetOptions& options);
 

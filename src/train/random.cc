@@ -7,6 +7,22 @@
 
 namespace fu::train {
 
+namespace {
+
+// Steele, Lea and Flood's SplitMix64 finaliser: every input bit affects every output bit.
+std::uint64_t splitmix64(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+}  // namespace
+
+Rng stream_rng(std::uint64_t seed, std::uint64_t stream) {
+  return Rng(splitmix64(seed ^ splitmix64(stream)));
+}
+
 std::uint64_t uniform_below(Rng& rng, std::uint64_t n) {
   if (n <= 1) return 0;
   // 2^64 = q * n + excess: accepting only the q * n lowest values keeps every residue equally

@@ -13,6 +13,12 @@ namespace fu::train {
 
 using Rng = std::mt19937_64;
 
+// An engine for one independent stream of a seeded run, e.g. the augmentation of the pair at
+// step s (stream = s): work split over threads, or resumed at step s, then draws the same numbers
+// without sharing or saving an engine. Seeds mt19937_64 with splitmix64(seed ^ splitmix64(stream))
+// so that nearby streams start far apart.
+Rng stream_rng(std::uint64_t seed, std::uint64_t stream);
+
 // Uniform in [0, n) without modulo bias (rejection of the incomplete top range). n must be >= 1.
 std::uint64_t uniform_below(Rng& rng, std::uint64_t n);
 

@@ -320,6 +320,27 @@ TEST(FaceCacheDatasetTest, AnotherRecipeRebuildsAndSaysWhy) {
   EXPECT_EQ(crops.samples.size(), 5u);  // every decodable file, face or not
 }
 
+TEST(FaceCacheDatasetTest, AlignedModeIgnoresDetectorSettings) {
+  TempDir dir;
+  write_root(dir / "data");
+  FaceDatasetOptions o;
+  o.mode = DatasetMode::kAligned;
+  o.alignment.width = 20;
+  o.alignment.height = 24;
+  o.cache_path = dir / "crops.fuchips";
+  const FaceDataset first = load_face_dataset({dir / "data"}, o);
+  EXPECT_EQ(first.summary.computed, 6u);
+  // None of these changes an aligned chip, so none may cost a rebuild.
+  o.detector = testing::colour_detector();
+  o.detect.min_score = 0.9f;
+  o.refine_keypoints = false;
+  o.alignment.keypoint_indices = {0, 1};
+  o.alignment.points = {{1, 2}, {3, 4}};
+  const FaceDataset second = load_face_dataset({dir / "data"}, o);
+  EXPECT_EQ(second.summary.from_cache, 6u) << second.summary.cache_note;
+  expect_same_dataset(first, second);
+}
+
 TEST(FaceCacheDatasetTest, CorruptCacheWarnsAndIsRebuilt) {
   TempDir dir;
   write_root(dir / "data");

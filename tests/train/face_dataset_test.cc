@@ -139,14 +139,24 @@ TEST(FaceDatasetTest, PhotosModeSkipsAndCountsBadData) {
   EXPECT_NE(text.find("broken.jpg"), std::string::npos) << text;
 }
 
-TEST(FaceDatasetTest, KeepsOnlyTheFirstProblemsButCountsAll) {
+TEST(FaceDatasetTest, KeepsTheFirstProblemsOfEachKindButCountsAll) {
   TempDir dir;
   write_messy_root(dir / "data");
   FaceDatasetOptions o = photo_options();
-  o.max_problems = 3;
+  o.max_problems = 1;
   const FaceDataset d = load_face_dataset({dir / "data"}, o);
-  EXPECT_EQ(d.summary.problems.size(), 3u);
+  ASSERT_EQ(d.summary.problems.size(), 6u);  // one of each kind
   EXPECT_EQ(d.summary.problem_count, 10u);
+  EXPECT_EQ(d.summary.problems[1].path, dir / "data/alice/broken.jpg");
+  EXPECT_EQ(d.summary.problems[2].path, dir / "data/alice/none.png");
+  EXPECT_EQ(d.summary.problems[3].path, dir / "data/alice/two.png");
+  for (ProblemKind kind :
+       {ProblemKind::kUnreadable, ProblemKind::kNoFace, ProblemKind::kSeveralFaces,
+        ProblemKind::kSingleSample, ProblemKind::kEmptyIdentity, ProblemKind::kOutsideFolders}) {
+    EXPECT_EQ(count_kind(d.summary, kind), 1) << problem_kind_name(kind);
+  }
+  o.max_problems = 0;
+  EXPECT_TRUE(load_face_dataset({dir / "data"}, o).summary.problems.empty());
 }
 
 TEST(FaceDatasetTest, IdsAreDenseAcrossRootsAndCollidingNamesArePrefixed) {
@@ -192,6 +202,13 @@ TEST(FaceDatasetTest, RefusesWhatTheUserMustFix) {
             std::string::npos)
       << flat;
   EXPECT_NE(flat.find("its 2 images lie directly in it"), std::string::npos) << flat;
+
+  testing::write_png(dir / "twice/alice/1.png", testing::one_face_photo());
+  EXPECT_EQ(error_of([&] {
+              load_face_dataset({dir / "twice", dir / "twice/../twice/"}, o);
+            }),
+            "cannot load training data (" + (dir / "twice/../twice") + "): given twice (also as " +
+                (dir / "twice") + ")");
 
   fs::create_directories(dir / "hollow/alice");
   testing::write_bytes(dir / "hollow/alice/notes.txt", {'x'});
@@ -293,6 +310,9 @@ TEST(FaceDatasetTest, ThreadsChangeNothingButTheTime) {
     EXPECT_TRUE(testing::same_pixels(one.samples[i].chip, three.samples[i].chip)) << i;
   }
   EXPECT_EQ(one.summary.text(), three.summary.text());
+  o.jobs = -4;  // read as 1, not as a huge thread count
+  o.progress = nullptr;
+  EXPECT_EQ(load_face_dataset({dir / "data"}, o).samples.size(), one.samples.size());
 }
 
 // The real detector on the AT&T faces: 40 people x 10 grey 92x112 photos.

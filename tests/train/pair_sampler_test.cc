@@ -55,6 +55,10 @@ TEST(PairSamplerTest, SameSeedSameSequenceOtherSeedOtherSequence) {
   PairSamplerOptions o;
   o.seed = 123;
   PairSampler a(ids, o);
+  EXPECT_EQ(a.identity_count(), 5u);
+  EXPECT_EQ(a.sample_count(), 19u);
+  // Ids with gaps are fine: only identities with samples count.
+  EXPECT_EQ(PairSampler({0, 0, 7, 7}, o).identity_count(), 2u);
   PairSampler b(ids, o);
   const std::vector<SamplePair> first = a.next_batch(1000);
   EXPECT_TRUE(same_pairs(first, b.next_batch(1000)));

@@ -29,6 +29,19 @@ TEST(RandomTest, DrawsArePinnedToTheEngine) {
   EXPECT_EQ(uniform_below(seeded, 7), 5u);
 }
 
+TEST(RandomTest, StreamsArePinnedAndIndependent) {
+  EXPECT_EQ(stream_rng(1, 0)(), 10276022874973721191ull);
+  EXPECT_EQ(stream_rng(1, 1)(), 15680271392084457219ull);
+  EXPECT_EQ(stream_rng(7, 123456789)(), 3329519923678380104ull);
+  // Neighbouring streams and seeds give unrelated numbers: about half the bits differ.
+  for (std::uint64_t s = 0; s < 50; ++s) {
+    const std::uint64_t x = stream_rng(3, s)() ^ stream_rng(3, s + 1)();
+    const std::uint64_t y = stream_rng(s, 3)() ^ stream_rng(s + 1, 3)();
+    EXPECT_GT(__builtin_popcountll(x), 12) << s;
+    EXPECT_GT(__builtin_popcountll(y), 12) << s;
+  }
+}
+
 TEST(RandomTest, UniformBelowIsInRangeAndEven) {
   Rng rng(7);
   EXPECT_EQ(uniform_below(rng, 0), 0u);
