@@ -18,6 +18,7 @@ struct Command {
 };
 
 extern const Command kBenchCommand;
+extern const Command kBenchTrainCommand;
 extern const Command kCalibrateCommand;
 extern const Command kDetectCommand;
 extern const Command kEmbedCommand;

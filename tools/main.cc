@@ -19,7 +19,7 @@ namespace {
 const Command* const kCommands[] = {
     &kDetectCommand, &kEmbedCommand,  &kEnrollCommand, &kVerifyCommand,    &kIdentifyCommand,
     &kUsersCommand,  &kRemoveCommand, &kEvalCommand,   &kCalibrateCommand, &kTrainCommand, &kInfoCommand,
-    &kRunCommand,    &kSampleCommand, &kBenchCommand,  &kConvertCommand,
+    &kRunCommand,    &kSampleCommand, &kBenchCommand, &kBenchTrainCommand,  &kConvertCommand,
 };
 
 const Command* find_command(const std::string& name) {

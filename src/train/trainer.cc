@@ -15,18 +15,11 @@
 #include "train/checkpoint.h"
 #include "train/contrastive_loss.h"
 #include "train/distillation_loss.h"
+#include "train/random.h"
 
 namespace fu::train {
 
 namespace {
-
-// SplitMix64 finaliser: independent-looking seeds for neighbouring (step, face) numbers.
-std::uint64_t mix(std::uint64_t z) {
-  z += 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
 
 int embedding_dimension(const nn::TrainableNetwork& net) {
   const nn::Shape& out = net.output_shape();
@@ -117,7 +110,8 @@ void Trainer::prepare_batch(const std::vector<SamplePair>& pairs, std::int64_t s
     const image::Image& chip = data_.samples[sample].chip;
     image::Image face;
     if (options_.augment) {
-      Rng rng(mix(options_.seed ^ mix(static_cast<std::uint64_t>(step) * 4099 + k)));
+      // Its own stream per (step, face): no state to save, the same after a resume.
+      Rng rng = stream_rng(options_.seed, static_cast<std::uint64_t>(step) * 8192 + k);
       face = augment(chip, options_.augmentation, rng);
     }
     const image::ImageView source = options_.augment ? image::ImageView(face) : chip;
@@ -184,7 +178,8 @@ EpochSummary Trainer::run_epoch(const std::function<void(const StepReport&)>& on
     }
     for (int i = 0; i < pairs; ++i) labels[i] = batch[i].label();
     prepare_batch(batch, step);
-    const float* emb = net_->forward(input_.data(), true, mix(options_.seed + 7 * step));
+    const std::uint64_t dropout_seed = stream_rng(options_.seed ^ 0xd5, step)();
+    const float* emb = net_->forward(input_.data(), true, dropout_seed);
     const ContrastiveLoss c = contrastive_loss(emb, emb + static_cast<std::size_t>(pairs) * dim,
                                                labels.data(), pairs, dim, options_.margin,
                                                grad.data(), grad.data() + pairs * dim);

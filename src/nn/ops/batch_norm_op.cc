@@ -79,40 +79,46 @@ void forward_training(const OpForwardArgs& a, const OpTrainingState& state) {
                 std::to_string(pixels));
   }
   const BatchNormAttributes attrs = read_attributes(*a.node.node);
+  // One pass for both moments, accumulated in double per channel (the channel loop vectorises);
+  // the variance is E[x^2] - E[x]^2, safe in double for activations of any plausible size.
   std::vector<double> sum(ch, 0.0), sum_sq(ch, 0.0);
   const float* x = a.inputs[0];
   for (std::size_t p = 0; p < pixels; ++p) {
-    for (int c = 0; c < ch; ++c) sum[c] += x[p * ch + c];
-  }
-  std::vector<double> mean(ch);
-  for (int c = 0; c < ch; ++c) mean[c] = sum[c] / pixels;
-  for (std::size_t p = 0; p < pixels; ++p) {
+    const float* xp = x + p * ch;
     for (int c = 0; c < ch; ++c) {
-      const double d = x[p * ch + c] - mean[c];
-      sum_sq[c] += d * d;
+      const double v = xp[c];
+      sum[c] += v;
+      sum_sq[c] += v * v;
     }
+  }
+  std::vector<double> mean(ch), variance(ch);
+  for (int c = 0; c < ch; ++c) {
+    mean[c] = sum[c] / pixels;
+    variance[c] = std::max(sum_sq[c] / pixels - mean[c] * mean[c], 0.0);
   }
   std::vector<float>& saved = *state.saved;
   saved.assign(2 * static_cast<std::size_t>(ch), 0.0f);
   const float* gamma = a.node.weight_data("scale");
   const float* beta = a.node.weight_data("bias");
-  std::vector<double> inv_std(ch);
+  std::vector<float> scale(ch), shift(ch);
   for (int c = 0; c < ch; ++c) {
-    inv_std[c] = 1.0 / std::sqrt(sum_sq[c] / pixels + attrs.epsilon);
+    const double inv_std = 1.0 / std::sqrt(variance[c] + attrs.epsilon);
     saved[c] = static_cast<float>(mean[c]);
-    saved[ch + c] = static_cast<float>(inv_std[c]);
+    saved[ch + c] = static_cast<float>(inv_std);
+    scale[c] = static_cast<float>(gamma[c] * inv_std);
+    shift[c] = static_cast<float>(beta[c] - mean[c] * gamma[c] * inv_std);
   }
+  const Activation act = a.node.activation;
   for (std::size_t p = 0; p < pixels; ++p) {
-    for (int c = 0; c < ch; ++c) {
-      const std::size_t i = p * ch + c;
-      a.output[i] = clamp_to(a.node.activation, (x[i] - mean[c]) * inv_std[c] * gamma[c] + beta[c]);
-    }
+    const float* xp = x + p * ch;
+    float* yp = a.output + p * ch;
+    for (int c = 0; c < ch; ++c) yp[c] = std::min(std::max(xp[c] * scale[c] + shift[c], act.min), act.max);
   }
   std::vector<float>& running_mean = state.weights->at("mean").data;
   std::vector<float>& running_var = state.weights->at("variance").data;
   const double m = attrs.momentum;
   for (int c = 0; c < ch; ++c) {
-    const double unbiased = sum_sq[c] / static_cast<double>(pixels - 1);
+    const double unbiased = variance[c] * pixels / static_cast<double>(pixels - 1);
     running_mean[c] = static_cast<float>((1.0 - m) * running_mean[c] + m * mean[c]);
     running_var[c] = static_cast<float>((1.0 - m) * running_var[c] + m * unbiased);
   }
@@ -151,10 +157,11 @@ void backward(const OpBackwardArgs& a) {
   const float* inv_std = stats.data() + ch;
   std::vector<double> sum_g(ch, 0.0), sum_gx(ch, 0.0);
   for (std::size_t p = 0; p < pixels; ++p) {
+    const float* gp = g + p * ch;
+    const float* xp = x + p * ch;
     for (int c = 0; c < ch; ++c) {
-      const std::size_t i = p * ch + c;
-      sum_g[c] += g[i];
-      sum_gx[c] += g[i] * (x[i] - mean[c]) * inv_std[c];
+      sum_g[c] += gp[c];
+      sum_gx[c] += gp[c] * ((xp[c] - mean[c]) * inv_std[c]);
     }
   }
   if (float* d_bias = weight_grad(a, "bias")) {
@@ -165,18 +172,28 @@ void backward(const OpBackwardArgs& a) {
   }
   float* dx = a.input_grads[0];
   if (dx == nullptr) return;
+  // dx is affine in (g, x) per channel: dx = k_g * g + k_x * x + k_0.
   const float* gamma = a.node.weight_data("scale");
   const double count = static_cast<double>(pixels);
-  for (std::size_t p = 0; p < pixels; ++p) {
-    for (int c = 0; c < ch; ++c) {
-      const std::size_t i = p * ch + c;
-      double d = g[i];
-      if (training) {
-        const double xhat = (x[i] - mean[c]) * inv_std[c];
-        d -= sum_g[c] / count + xhat * sum_gx[c] / count;
-      }
-      dx[i] += static_cast<float>(gamma[c] * inv_std[c] * d);
+  std::vector<float> k_g(ch), k_x(ch), k_0(ch);
+  for (int c = 0; c < ch; ++c) {
+    const double gi = gamma[c] * static_cast<double>(inv_std[c]);
+    if (training) {
+      const double slope = gi * inv_std[c] * sum_gx[c] / count;  // d/dx of xhat's term
+      k_g[c] = static_cast<float>(gi);
+      k_x[c] = static_cast<float>(-slope);
+      k_0[c] = static_cast<float>(-gi * sum_g[c] / count + slope * mean[c]);
+    } else {
+      k_g[c] = static_cast<float>(gi);
+      k_x[c] = 0.0f;
+      k_0[c] = 0.0f;
     }
+  }
+  for (std::size_t p = 0; p < pixels; ++p) {
+    const float* gp = g + p * ch;
+    const float* xp = x + p * ch;
+    float* d = dx + p * ch;
+    for (int c = 0; c < ch; ++c) d[c] += k_g[c] * gp[c] + k_x[c] * xp[c] + k_0[c];
   }
 }
 

@@ -30,13 +30,17 @@ void backward(const OpBackwardArgs& a) {
   float* d_slope = weight_grad(a, "slope");
   float* dx = a.input_grads[0];
   if (d_slope != nullptr) std::fill(d_slope, d_slope + ch, 0.0f);
+  // Branch-free: activations have random signs, and a mispredicted branch per element cost more
+  // than the arithmetic (measured: PReLU was a third of a training step).
   for (std::size_t p = 0; p < pixels; ++p) {
     const float* xi = x + p * ch;
     const float* g = a.output_grad + p * ch;
-    for (int c = 0; c < ch; ++c) {
-      const bool positive = xi[c] >= 0.0f;
-      if (d_slope != nullptr && !positive) d_slope[c] += g[c] * xi[c];
-      if (dx != nullptr) dx[p * ch + c] += positive ? g[c] : g[c] * slope[c];
+    if (d_slope != nullptr) {
+      for (int c = 0; c < ch; ++c) d_slope[c] += g[c] * std::min(xi[c], 0.0f);
+    }
+    if (dx != nullptr) {
+      float* d = dx + p * ch;
+      for (int c = 0; c < ch; ++c) d[c] += g[c] * (xi[c] >= 0.0f ? 1.0f : slope[c]);
     }
   }
 }
