@@ -1,0 +1,188 @@
+/**
+ * @file The WebAssembly engine on the current thread (the page's, or a worker's). Everything
+ * above it talks to an engine through this class's async methods, so the worker client can stand
+ * in for it with the same shape.
+ *
+ * This file does not import the Emscripten loader itself: the page's side (engine-local.js)
+ * imports it on demand, the worker (worker.js) statically, so that the worker's module graph has
+ * no dynamic import and bundlers can emit it as one classic script (Vite's default).
+ */
+
+import { FaceUnlockError, messageOf } from './errors.js';
+
+/**
+ * @typedef {object} WasmOption
+ * @property {Uint8Array | ArrayBuffer} [bytes] the faceunlock_core.wasm bytes
+ * @property {string | URL} [url] where to fetch faceunlock_core.wasm
+ * @property {(options: object) => Promise<any>} [factory] a createFaceUnlockCore function (a
+ *     custom build); main thread only
+ */
+
+/**
+ * @param {(options: object) => Promise<any>} factory createFaceUnlockCore
+ * @param {WasmOption} wasm
+ * @returns {Promise<any>} the Emscripten module
+ */
+async function startCore(factory, wasm) {
+  /** @type {Record<string, unknown>} */
+  const options = {};
+  if (wasm.bytes) options.wasmBinary = wasm.bytes;
+  else if (wasm.url) {
+    const url = String(wasm.url);
+    options.locateFile = (/** @type {string} */ path, /** @type {string} */ prefix) =>
+      (path.endsWith('.wasm') ? url : prefix + path);
+  }
+  try {
+    return await factory(options);
+  } catch (e) {
+    const where = wasm.bytes ? '' : ` from ${wasm.url ? String(wasm.url) : 'its default URL'}`;
+    throw new FaceUnlockError('load-failed', `cannot start the WebAssembly engine${where}: ` +
+        `${messageOf(e)}. Check that faceunlock_core.wasm is served there (as application/wasm), ` +
+        'or pass wasm: { url } or wasm: { bytes }', { cause: e });
+  }
+}
+
+/**
+ * Turns an engine exception into our Error type, keeping the C++ message (it says what failed).
+ * @template T
+ * @param {string} what
+ * @param {() => T} fn
+ * @returns {T}
+ */
+function call(what, fn) {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof FaceUnlockError) throw e;
+    throw new FaceUnlockError('engine', `${what}: ${messageOf(e)}`, { cause: e });
+  }
+}
+
+/**
+ * Embind may hand back views of wasm memory, which the next call can overwrite or detach.
+ * @param {ArrayLike<number>} x
+ * @returns {Uint8Array}
+ */
+function copyBytes(x) {
+  return new Uint8Array(/** @type {any} */ (x));
+}
+
+export class CoreEngine {
+  /**
+   * Instantiates the WebAssembly module and loads the models into a new engine.
+   * @template {typeof CoreEngine} C
+   * @this {C}
+   * @param {(options: object) => Promise<any>} factory createFaceUnlockCore
+   * @param {{wasm?: WasmOption, detector: Uint8Array, embedder: Uint8Array}} options
+   * @returns {Promise<InstanceType<C>>}
+   */
+  static async start(factory, options) {
+    const core = await startCore(factory, options.wasm ?? {});
+    const engine = call('cannot load the models', () =>
+      new core.Engine(options.detector, options.embedder));
+    return /** @type {InstanceType<C>} */ (new this(core, engine));
+  }
+
+  /**
+   * @param {any} core
+   * @param {any} engine
+   */
+  constructor(core, engine) {
+    this._core = core;
+    this._engine = engine;
+  }
+
+  /** @returns {any} */
+  _live() {
+    if (!this._engine) throw new FaceUnlockError('disposed', 'the engine was disposed');
+    return this._engine;
+  }
+
+  /**
+   * @param {{width: number, height: number, data: ArrayLike<number>}} frame
+   * @param {{embed?: boolean, match?: boolean, requireQuality?: boolean, threshold?: number}} options
+   * @returns {Promise<any>} the engine's processFrame result, embedding copied out of wasm memory
+   */
+  async process(frame, options) {
+    const engine = this._live();
+    return call('cannot process the frame', () => {
+      // Taken anew for every frame: memory growth detaches earlier views.
+      engine.frameView(frame.width, frame.height).set(frame.data);
+      const r = engine.processFrame(frame.width, frame.height, options);
+      if (r.embedding) r.embedding = new Float32Array(r.embedding);
+      return r;
+    });
+  }
+
+  /**
+   * @param {string} user
+   * @param {Float32Array} embedding
+   * @returns {Promise<number>}
+   */
+  async addTemplate(user, embedding) {
+    return call(`cannot add a template for '${user}'`, () => this._live().addTemplate(user, embedding));
+  }
+
+  /** @returns {Promise<{user: string, templates: number}[]>} */
+  async users() {
+    return call('cannot list users', () => this._live().users());
+  }
+
+  /**
+   * @param {string} user
+   * @returns {Promise<boolean>}
+   */
+  async removeUser(user) {
+    return call(`cannot remove '${user}'`, () => this._live().removeUser(user));
+  }
+
+  /**
+   * @param {string} user
+   * @returns {Promise<Uint8Array>}
+   */
+  async exportUser(user) {
+    return call(`cannot export '${user}'`, () => copyBytes(this._live().exportUser(user)));
+  }
+
+  /**
+   * @param {Uint8Array} bytes
+   * @returns {Promise<string>} the user's name
+   */
+  async importUser(bytes) {
+    return call('cannot import a user', () => this._live().importUser(bytes));
+  }
+
+  /** @returns {Promise<Uint8Array>} */
+  async exportGallery() {
+    return call('cannot export the gallery', () => copyBytes(this._live().exportGallery()));
+  }
+
+  /** @param {Uint8Array} bytes */
+  async importGallery(bytes) {
+    call('cannot import the gallery', () => this._live().importGallery(bytes));
+  }
+
+  /** @returns {Promise<Record<string, number>>} */
+  async thresholds() {
+    return call('cannot read the thresholds', () => ({ ...this._live().thresholds() }));
+  }
+
+  async resetFusion() {
+    call('cannot reset fusion', () => this._live().resetFusion());
+  }
+
+  /**
+   * @param {number} required
+   * @param {number} window
+   */
+  async setFusion(required, window) {
+    call('cannot set fusion', () => this._live().setFusion(required, window));
+  }
+
+  async dispose() {
+    // Embind objects are not garbage-collected: without delete() the models stay in wasm memory.
+    this._engine?.delete();
+    this._engine = null;
+    this._core = null;
+  }
+}
