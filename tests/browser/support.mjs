@@ -86,10 +86,10 @@ export function makeY4m(photo, outDir) {
  * keeps IndexedDB between launches, so relaunching is how "someone else steps in front of the
  * camera" while the enrolled users stay.
  * @param {string} userDataDir
- * @param {string | null} y4m the fake camera's video; null: no camera at all
+ * @param {string | null} y4m the fake camera's video (one camera); null: no camera, unless
+ *     options.cameras asks for that many of Chromium's test-pattern cameras
  * @param {{viewport?: {width: number, height: number}, permission?: 'granted' | 'denied',
- *   cameras?: number}} [options] permission 'denied' answers the camera prompt with "block";
- *   cameras > 1 offers that many fake cameras
+ *   cameras?: number}} [options] permission 'denied' answers the camera prompt with "block"
  */
 export async function launch(userDataDir, y4m, options = {}) {
   const { chromium } = await import('playwright-core');
@@ -97,9 +97,9 @@ export async function launch(userDataDir, y4m, options = {}) {
   // Without the fake prompt Playwright dismisses the permission request: a refused camera.
   if (options.permission !== 'denied') args.push('--use-fake-ui-for-media-stream');
   if (y4m) {
-    const count = options.cameras ?? 1;
-    args.push(`--use-fake-device-for-media-stream${count > 1 ? `=device-count=${count}` : ''}`,
-        `--use-file-for-fake-video-capture=${y4m}`);
+    args.push('--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${y4m}`);
+  } else if (options.cameras) {
+    args.push(`--use-fake-device-for-media-stream=device-count=${options.cameras}`);
   }
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: chromiumPath,
