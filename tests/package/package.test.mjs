@@ -26,6 +26,7 @@ const EXPECTED_FILES = [
   'package.json',
   'web/dist/faceunlock_core.mjs',
   'web/dist/faceunlock_core.wasm',
+  'web/file-store.d.ts',
   'web/index.d.ts',
   'web/index.js',
   // npm adds the README of every folder it packs from.
@@ -35,7 +36,7 @@ const FORBIDDEN = [
   /(^|\/)tests?\//, /^build/, /^src\//, /^tools\//, /^docs\//, /^scripts\//, /node_modules/,
   /\.(jpe?g|png|y4m|tgz|cc|h|o|a)$/i, /face-landmarks-68/, /^web\/(demo|bench)\//,
 ];
-// Measured 2026-12: 22 files, 4.65 MB packed, 7.63 MB unpacked (the ResNet's 6.5 MB dominate).
+// Measured 2026-12: 24 files, 4.65 MB packed, 7.64 MB unpacked (the ResNet's 6.5 MB dominate).
 // The budget leaves room for the engine to grow, not for another model to slip in (the
 // landmarks model alone would add 0.37 MB).
 const PACKED_BUDGET = 5.0e6;
@@ -90,10 +91,11 @@ after(() => {
 });
 
 // The Node script a user would write: no wasm or model bytes, the defaults found by the
-// package itself. Frames are raw RGBA files the test writes (a user's decoder would give them).
+// package itself; with photos, the users kept in a FileStore. Frames are raw RGBA files the test writes (a user's decoder would give them).
 const NODE_SCRIPT = `
 import { readFile } from 'node:fs/promises';
 import { FaceUnlock, FaceUnlockError } from 'faceunlock';
+import { FileStore } from 'faceunlock/file-store';
 
 async function frame(name) {
   const { width, height } = JSON.parse(await readFile(name + '.json', 'utf8'));
@@ -101,7 +103,8 @@ async function frame(name) {
 }
 
 const calls = [];
-const fu = await FaceUnlock.create({ store: 'memory', onProgress: (p) => calls.push(p) });
+const store = process.argv[2] === 'photos' ? new FileStore({ path: 'users.json' }) : 'memory';
+const fu = await FaceUnlock.create({ store, onProgress: (p) => calls.push(p) });
 const out = { thresholds: fu.thresholds, progress: calls.at(-1) };
 const blank = { width: 64, height: 48, data: new Uint8Array(64 * 48 * 4) };
 out.blank = (await fu.analyze(blank)).faces.length;
@@ -111,6 +114,12 @@ if (process.argv[2] === 'photos') {
   out.other = await fu.unlock(await frame('b'), { timeoutMs: 1000 });
 }
 await fu.dispose();
+if (process.argv[2] === 'photos') {
+  // Another instance on the same file: the enrolled user is still there.
+  const again = await FaceUnlock.create({ store: new FileStore({ path: 'users.json' }) });
+  out.reloaded = (await again.users()).map((u) => u.id);
+  await again.dispose();
+}
 try {
   await FaceUnlock.create({ store: 'memory', models: { detector: new URL('file:///nonexistent/x.fum') } });
 } catch (e) {
@@ -148,6 +157,7 @@ test('Node: import from the installed tarball, no bytes handed in', { skip: need
         assert.equal(out.same.unlocked, true, JSON.stringify(out.same));
         assert.equal(out.same.user, 'colin');
         assert.equal(out.other.unlocked, false, JSON.stringify(out.other));
+        assert.deepEqual(out.reloaded, ['colin'], 'the FileStore kept the user');
       }
     });
 
@@ -158,8 +168,12 @@ import {
   FaceUnlock, FaceUnlockError, MemoryStore,
   type DownloadProgress, type FaceUnlockOptions, type UnlockResult,
 } from 'faceunlock';
+import { FileStore } from 'faceunlock/file-store';
 
 const seen: DownloadProgress[] = [];
+export const fileStore = new FileStore({ path: 'users.json' });
+export const fileOptions: FaceUnlockOptions = { store: fileStore };
+export const closing: Promise<void> = fileStore.close();
 const options: FaceUnlockOptions = {
   store: new MemoryStore(),
   securityLevel: 'strict',
@@ -187,6 +201,8 @@ export async function signIn(video: HTMLVideoElement): Promise<string | null> {
 export const wrongLevel: FaceUnlockOptions = { securityLevel: 'max' };
 // @ts-expect-error progress reports bytes, not a fraction
 export const wrongProgress: FaceUnlockOptions = { onProgress: (p: { fraction: number }) => p };
+// @ts-expect-error a FileStore needs the path of its file
+export const noPath = new FileStore({});
 // @ts-expect-error the constructor is private: create() loads asynchronously
 export const direct = new FaceUnlock();
 `;
