@@ -11,14 +11,43 @@
 
 import { FaceUnlockError, messageOf } from './errors.js';
 
-/** The models shipped in the package's models/ folder (two levels above this file). */
-export const DEFAULT_MODELS = Object.freeze({
+// Written as `new URL('<literal>', import.meta.url)`, the form bundlers rewrite to the file they
+// copy into the build.
+const SHIPPED = {
   detector: new URL('../../models/blazeface-short.fum', import.meta.url),
   embedder: new URL('../../models/dlib-resnet.fum', import.meta.url),
-});
+  wasm: new URL('../dist/faceunlock_core.wasm', import.meta.url),
+};
+
+/**
+ * True when this code runs from Vite's dev-server copy of the package: in development Vite
+ * bundles dependencies into <root>/node_modules/.vite/deps/ and serves them from there, so the
+ * URLs above miss their files (a known Vite limitation, vitejs/vite#11095): the detector's
+ * resolves to node_modules/models/, where no package layout puts it. Production builds, webpack,
+ * plain pages and Node never match. (import.meta.url itself is not tested: webpack would write
+ * the build machine's path into the bundle.)
+ */
+export const IN_VITE_DEPS = /\/node_modules\/models\/blazeface-short\.fum$/.test(SHIPPED.detector.pathname);
+
+/**
+ * A file of the package where Vite's dev server serves it: node_modules/faceunlock/<path>.
+ * @param {string} pathInPackage
+ * @returns {URL}
+ */
+export function devServerFile(pathInPackage) {
+  // Relative to a variable, not to import.meta.url: Vite would take a template literal there
+  // for a glob of files.
+  return new URL(`../faceunlock/${pathInPackage}`, SHIPPED.detector);
+}
+
+/** The models shipped in the package's models/ folder (two levels above this file). */
+export const DEFAULT_MODELS = Object.freeze(IN_VITE_DEPS ? {
+  detector: devServerFile('models/blazeface-short.fum'),
+  embedder: devServerFile('models/dlib-resnet.fum'),
+} : { detector: SHIPPED.detector, embedder: SHIPPED.embedder });
 
 /** The engine's WebAssembly binary, beside its loader in web/dist/. */
-export const DEFAULT_WASM = new URL('../dist/faceunlock_core.wasm', import.meta.url);
+export const DEFAULT_WASM = IN_VITE_DEPS ? devServerFile('web/dist/faceunlock_core.wasm') : SHIPPED.wasm;
 
 /** True in Node (and runtimes that copy its `process.versions.node`), false in browsers. */
 export function inNode() {
