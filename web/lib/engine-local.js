@@ -1,31 +1,189 @@
 /**
- * @file The engine on the page's own thread: CoreEngine with the Emscripten loader imported on
- * demand, so a page that runs the engine in a worker never downloads the loader twice.
+ * @file The WebAssembly engine on the current thread (the page's, or a worker's). Everything
+ * above it talks to an engine through this class's async methods, so the worker client can stand
+ * in for it with the same shape. The caller says where the Emscripten loader comes from, so
+ * that this file has no dynamic import (see worker.js).
  */
 
-import { CoreEngine } from './engine-core.js';
 import { FaceUnlockError, messageOf } from './errors.js';
 
-/** @returns {Promise<(options: object) => Promise<any>>} createFaceUnlockCore */
-async function importCore() {
+/**
+ * @typedef {object} WasmOption
+ * @property {Uint8Array | ArrayBuffer} [bytes] the faceunlock_core.wasm bytes
+ * @property {string | URL} [url] where to fetch faceunlock_core.wasm
+ * @property {(options: object) => Promise<any>} [factory] a createFaceUnlockCore function (a
+ *     custom build); main thread only
+ */
+
+/**
+ * @typedef {() => Promise<(options: object) => Promise<any>>} CoreImport gives the
+ *     createFaceUnlockCore of web/dist/: core-import.js on the page (imported on demand), a
+ *     static import in worker.js (a worker's module graph must not split, see worker.js)
+ */
+
+/**
+ * @param {WasmOption} wasm
+ * @param {CoreImport} importCore
+ * @returns {Promise<any>} the Emscripten module
+ */
+async function loadCore(wasm, importCore) {
+  const factory = wasm.factory ?? (await importCore());
+  /** @type {Record<string, unknown>} */
+  const options = {};
+  if (wasm.bytes) options.wasmBinary = wasm.bytes;
+  else if (wasm.url) {
+    const url = String(wasm.url);
+    options.locateFile = (/** @type {string} */ path, /** @type {string} */ prefix) =>
+      (path.endsWith('.wasm') ? url : prefix + path);
+  }
   try {
-    // A literal specifier, so bundlers include the loader (and, through it, find the .wasm).
-    return (await import('../dist/faceunlock_core.mjs')).default;
+    return await factory(options);
   } catch (e) {
-    throw new FaceUnlockError('load-failed', 'cannot load the WebAssembly engine ' +
-        `(web/dist/faceunlock_core.mjs): ${messageOf(e)}. In a checkout, build it with ` +
-        '`bash scripts/build.sh`', { cause: e });
+    const where = wasm.bytes ? '' : ` from ${wasm.url ? String(wasm.url) : 'its default URL'}`;
+    throw new FaceUnlockError('load-failed', `cannot start the WebAssembly engine${where}: ` +
+        `${messageOf(e)}. Check that faceunlock_core.wasm is served there (as application/wasm), ` +
+        'or pass wasm: { url } or wasm: { bytes }', { cause: e });
   }
 }
 
-export class LocalEngine extends CoreEngine {
+/**
+ * Turns an engine exception into our Error type, keeping the C++ message (it says what failed).
+ * @template T
+ * @param {string} what
+ * @param {() => T} fn
+ * @returns {T}
+ */
+function call(what, fn) {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof FaceUnlockError) throw e;
+    throw new FaceUnlockError('engine', `${what}: ${messageOf(e)}`, { cause: e });
+  }
+}
+
+/**
+ * Embind may hand back views of wasm memory, which the next call can overwrite or detach.
+ * @param {ArrayLike<number>} x
+ * @returns {Uint8Array}
+ */
+function copyBytes(x) {
+  return new Uint8Array(/** @type {any} */ (x));
+}
+
+export class LocalEngine {
   /**
-   * @param {{wasm?: import('./engine-core.js').WasmOption, detector: Uint8Array,
-   *   embedder: Uint8Array}} options
+   * @param {{wasm?: WasmOption, detector: Uint8Array, embedder: Uint8Array}} options
+   * @param {CoreImport} importCore where the engine's loader comes from (unless wasm.factory)
    * @returns {Promise<LocalEngine>}
    */
-  static async create(options) {
-    const factory = options.wasm?.factory ?? (await importCore());
-    return LocalEngine.start(factory, options);
+  static async create(options, importCore) {
+    const core = await loadCore(options.wasm ?? {}, importCore);
+    const engine = call('cannot load the models', () =>
+      new core.Engine(options.detector, options.embedder));
+    return new LocalEngine(core, engine);
+  }
+
+  /**
+   * @param {any} core
+   * @param {any} engine
+   */
+  constructor(core, engine) {
+    this._core = core;
+    this._engine = engine;
+  }
+
+  /** @returns {any} */
+  _live() {
+    if (!this._engine) throw new FaceUnlockError('disposed', 'the engine was disposed');
+    return this._engine;
+  }
+
+  /**
+   * @param {{width: number, height: number, data: ArrayLike<number>}} frame
+   * @param {{embed?: boolean, match?: boolean, requireQuality?: boolean, threshold?: number}} options
+   * @returns {Promise<any>} the engine's processFrame result, embedding copied out of wasm memory
+   */
+  async process(frame, options) {
+    const engine = this._live();
+    return call('cannot process the frame', () => {
+      // Taken anew for every frame: memory growth detaches earlier views.
+      engine.frameView(frame.width, frame.height).set(frame.data);
+      const r = engine.processFrame(frame.width, frame.height, options);
+      if (r.embedding) r.embedding = new Float32Array(r.embedding);
+      return r;
+    });
+  }
+
+  /**
+   * @param {string} user
+   * @param {Float32Array} embedding
+   * @returns {Promise<number>}
+   */
+  async addTemplate(user, embedding) {
+    return call(`cannot add a template for '${user}'`, () => this._live().addTemplate(user, embedding));
+  }
+
+  /** @returns {Promise<{user: string, templates: number}[]>} */
+  async users() {
+    return call('cannot list users', () => this._live().users());
+  }
+
+  /**
+   * @param {string} user
+   * @returns {Promise<boolean>}
+   */
+  async removeUser(user) {
+    return call(`cannot remove '${user}'`, () => this._live().removeUser(user));
+  }
+
+  /**
+   * @param {string} user
+   * @returns {Promise<Uint8Array>}
+   */
+  async exportUser(user) {
+    return call(`cannot export '${user}'`, () => copyBytes(this._live().exportUser(user)));
+  }
+
+  /**
+   * @param {Uint8Array} bytes
+   * @returns {Promise<string>} the user's name
+   */
+  async importUser(bytes) {
+    return call('cannot import a user', () => this._live().importUser(bytes));
+  }
+
+  /** @returns {Promise<Uint8Array>} */
+  async exportGallery() {
+    return call('cannot export the gallery', () => copyBytes(this._live().exportGallery()));
+  }
+
+  /** @param {Uint8Array} bytes */
+  async importGallery(bytes) {
+    call('cannot import the gallery', () => this._live().importGallery(bytes));
+  }
+
+  /** @returns {Promise<Record<string, number>>} */
+  async thresholds() {
+    return call('cannot read the thresholds', () => ({ ...this._live().thresholds() }));
+  }
+
+  async resetFusion() {
+    call('cannot reset fusion', () => this._live().resetFusion());
+  }
+
+  /**
+   * @param {number} required
+   * @param {number} window
+   */
+  async setFusion(required, window) {
+    call('cannot set fusion', () => this._live().setFusion(required, window));
+  }
+
+  async dispose() {
+    // Embind objects are not garbage-collected: without delete() the models stay in wasm memory.
+    this._engine?.delete();
+    this._engine = null;
+    this._core = null;
   }
 }

@@ -9,6 +9,7 @@ import { asBytes, loadModels, resolveWasm } from './assets.js';
 import {
   decryptBackup, decryptRecord, encryptBackup, encryptRecord, isEncryptedBackup,
 } from './crypto.js';
+import { importCore } from './core-import.js';
 import { LocalEngine } from './engine-local.js';
 import { FaceUnlockError, messageOf, storeError } from './errors.js';
 import { DEFAULT_MAX_SIDE, FrameReader, nextFrame } from './frame-source.js';
@@ -157,7 +158,7 @@ export class FaceUnlock {
     ]);
     const engineOptions = { wasm: wasmOption, detector, embedder };
     const engine = options.worker ?
-      await WorkerEngine.create(engineOptions) : await LocalEngine.create(engineOptions);
+      await WorkerEngine.create(engineOptions) : await LocalEngine.create(engineOptions, importCore);
     try {
       if (options.fusion) await engine.setFusion(options.fusion.required, options.fusion.window);
       const thresholds = await engine.thresholds();

@@ -4,7 +4,7 @@
  * buffers, so nothing is copied between threads.
  *
  * Protocol (both directions are plain structured-clone messages):
- *   page -> worker  { id, op, args }          op: 'init' or a CoreEngine method name
+ *   page -> worker  { id, op, args }          op: 'init' or a LocalEngine method name
  *   worker -> page  { id, ok: true, value }   or { id, ok: false, error: {message, code} }
  * 'init' must come first; its args are [{ wasm: {bytes?, url?}, detector, embedder }].
  */
@@ -12,7 +12,7 @@
 // Static imports only: a worker whose module graph splits into chunks cannot be emitted as a
 // classic script, which is what Vite builds workers as by default.
 import createFaceUnlockCore from '../dist/faceunlock_core.mjs';
-import { CoreEngine } from './engine-core.js';
+import { LocalEngine } from './engine-local.js';
 import { FaceUnlockError, messageOf } from './errors.js';
 
 /** Methods the page may call; anything else is refused rather than looked up on the object. */
@@ -36,7 +36,7 @@ function transferablesOf(value) {
  * @param {{postMessage: Function, addEventListener: Function, start?: Function}} port
  */
 export function serveEngine(port) {
-  /** @type {Promise<CoreEngine> | null} */
+  /** @type {Promise<LocalEngine> | null} */
   let engine = null;
   // One at a time, in arrival order: the engine is not re-entrant and fusion depends on order.
   let queue = Promise.resolve();
@@ -47,7 +47,7 @@ export function serveEngine(port) {
       try {
         let value;
         if (op === 'init') {
-          engine = CoreEngine.start(createFaceUnlockCore, args[0]);
+          engine = LocalEngine.create(args[0], async () => createFaceUnlockCore);
           await engine;
           value = null;
         } else if (!OPS.has(op)) {
