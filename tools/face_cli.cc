@@ -19,7 +19,7 @@ namespace {
 
 std::mutex progress_mutex;
 
-std::string find_upwards(fs::path start, const std::string& file_name) {
+std::string find_upwards(const fs::path& start, const std::string& file_name) {
   std::error_code ec;
   for (fs::path dir = start; !dir.empty(); dir = dir.parent_path()) {
     const fs::path candidate = dir / "models" / file_name;
@@ -50,9 +50,33 @@ int parse_jobs(const ParsedArgs& parsed) {
   return static_cast<int>(parsed.get_int("--jobs", cores, 1, 256));
 }
 
+std::string installed_models_dir() {
+#ifdef FACEUNLOCK_MODELS_FROM_BIN
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return "";
+  const fs::path dir = (exe.parent_path() / FACEUNLOCK_MODELS_FROM_BIN).lexically_normal();
+  return fs::is_directory(dir, ec) ? dir.string() : "";
+#else
+  return "";
+#endif
+}
+
 std::string default_model_path(const std::string& file_name) {
   if (const char* dir = std::getenv("FACEUNLOCK_MODELS"); dir != nullptr && *dir != '\0') {
-    return (fs::path(dir) / file_name).string();
+    const fs::path path = fs::path(dir) / file_name;
+    std::error_code ec;
+    if (!fs::exists(path, ec)) {
+      throw Error("cannot find model (" + path.string() + "): FACEUNLOCK_MODELS is '" + dir +
+                  "' and holds no " + file_name + "; fix or unset the variable");
+    }
+    return path.string();
+  }
+  // An installed program uses the models installed with it, wherever the prefix was moved.
+  if (const std::string dir = installed_models_dir(); !dir.empty()) {
+    const fs::path path = fs::path(dir) / file_name;
+    std::error_code ec;
+    if (fs::exists(path, ec)) return path.string();
   }
   std::error_code ec;
   std::string found = find_upwards(fs::current_path(ec), file_name);
@@ -62,8 +86,9 @@ std::string default_model_path(const std::string& file_name) {
   }
   if (found.empty()) {
     throw Error("cannot find model (" + file_name +
-                "): not in a models/ folder above the current directory or the program; pass "
-                "the file with --detector/--model or set FACEUNLOCK_MODELS");
+                "): not installed beside the program (PREFIX/share/faceunlock/models) nor in a "
+                "models/ folder above the current directory or the program; pass the file with "
+                "--detector/--model or set FACEUNLOCK_MODELS to the folder holding it");
   }
   return found;
 }

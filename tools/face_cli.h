@@ -18,8 +18,10 @@ std::vector<FlagSpec> face_model_flags();
 FlagSpec jobs_flag();
 int parse_jobs(const ParsedArgs& parsed);
 
-// The shipped models (models/ of the source tree) are found from the current directory or the
-// executable's, walking upwards, unless $FACEUNLOCK_MODELS names their folder.
+// Where the shipped models are found, first match wins: the folder $FACEUNLOCK_MODELS names (an
+// error if the file is not there); the models installed with the program
+// (<bin>/../share/faceunlock/models, see cmake/install.cmake); a models/ folder above the current
+// directory, then above the program (a build tree inside the source tree).
 std::string default_model_path(const std::string& file_name);
 constexpr const char kDefaultDetector[] = "blazeface-short.fum";
 constexpr const char kDefaultEmbedder[] = "dlib-resnet.fum";

@@ -12,6 +12,11 @@
 #include "cli.h"
 #include "commands.h"
 
+// cmake/install.cmake defines it from package.json's version.
+#ifndef FACEUNLOCK_VERSION
+#define FACEUNLOCK_VERSION "unknown"
+#endif
+
 namespace fu::tools {
 namespace {
 
@@ -40,7 +45,17 @@ void print_usage(std::ostream& out) {
     out << "  " << c->name << std::string(width - std::strlen(c->name) + 2, ' ') << c->summary
         << "\n";
   }
-  out << "\nRun 'faceunlock COMMAND --help' for a command's options.\n";
+  out << "\nRun 'faceunlock COMMAND --help' for a command's options, 'faceunlock --version' "
+         "for the version.\n\n"
+         "models: the detector and embedder come from $FACEUNLOCK_MODELS if set, else the\n"
+         "models installed with this program (PREFIX/share/faceunlock/models), else a models/\n"
+         "folder above the current directory; --detector and --model name other files.\n\n"
+         "exit status:\n"
+         "  "
+      << kExitOk << "  success (verify, identify: the face was accepted)\n  " << kExitFailure
+      << "  the work failed (unreadable file, bad model, no face where one is needed, ...)\n  "
+      << kExitUsage << "  the command line is wrong (unknown command or option, missing value)\n  "
+      << kExitRejected << "  verify, identify: ran fine, but the face did not match\n";
 }
 
 int run_command(const Command& command, const std::vector<std::string>& args) {
@@ -73,6 +88,10 @@ int main_impl(int argc, char** argv) {
   std::vector<std::string> args(argv + 2, argv + argc);
   if (name == "--help" || name == "-h" || (name == "help" && args.empty())) {
     print_usage(std::cout);
+    return kExitOk;
+  }
+  if (name == "--version" || name == "-V") {
+    std::cout << "faceunlock " << FACEUNLOCK_VERSION << "\n";
     return kExitOk;
   }
   if (name == "help") {  // "faceunlock help bench" is "faceunlock bench --help"

@@ -40,18 +40,29 @@ export interface FaceUnlockOptions {
   /**
    * The two model files (.fum). Default: the package's models/blazeface-short.fum and
    * models/dlib-resnet.fum, located with `new URL(..., import.meta.url)` so bundlers copy them.
-   * In Node pass the bytes (Node's fetch cannot read file: URLs).
+   * URLs are fetched (kept by the browser's HTTP cache like any download); in Node, file: URLs
+   * (the defaults included) are read from disk. Each file's header and CRC-32 are checked
+   * before use: a damaged or cut download rejects with code 'load-failed'.
    */
   models?: { detector?: BinaryInput; embedder?: BinaryInput };
   /**
-   * The WebAssembly binary. Default: faceunlock_core.wasm beside web/dist/faceunlock_core.mjs.
-   * In Node pass `bytes`. `factory` (a createFaceUnlockCore function of a custom build) only
-   * works without a worker.
+   * Called as the model files download (both together, about 6.9 MB with the defaults), for a
+   * progress bar. Bytes passed in directly count as loaded at once.
+   */
+  onProgress?: (progress: DownloadProgress) => void;
+  /**
+   * The WebAssembly binary. Default: web/dist/faceunlock_core.wasm of the package (in Node read
+   * from disk). `factory` (a createFaceUnlockCore function of a custom build) only works
+   * without a worker; with it, `url` defaults to what that build's loader finds itself.
    */
   wasm?: { url?: string | URL; bytes?: ArrayBuffer | Uint8Array; factory?: (moduleOptions: object) => Promise<unknown> };
   /** Default 'balanced'. */
   securityLevel?: SecurityLevel;
-  /** Run the engine in a module Web Worker so detection never blocks the page. Default false. */
+  /**
+   * Run the engine in a Web Worker (web/lib/worker.js) so detection never blocks the page.
+   * Bundlers (Vite, webpack 5) pick the worker up with their default configuration. Not in Node.
+   * Default false.
+   */
   worker?: boolean;
   /** Frames whose long side exceeds this are scaled down before detection. Default 640. */
   maxFrameSide?: number;
@@ -83,6 +94,17 @@ export interface FaceUnlockOptions {
  * at the camera, not against code running in the page (which can clear site data), and it uses
  * the device clock, so setting the clock forward ends a lock early.
  */
+/** Progress of the model downloads in FaceUnlock.create(). */
+export interface DownloadProgress {
+  /** Bytes received so far, over all model files. */
+  loaded: number;
+  /**
+   * Bytes expected in all, or null while a server has not sent a Content-Length (or sends the
+   * files compressed). The last report has `loaded === total`.
+   */
+  total: number | null;
+}
+
 export interface LockoutOptions {
   /** Failed attempts before each lock. Default 5. */
   maxAttempts?: number;

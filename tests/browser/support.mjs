@@ -12,7 +12,7 @@ export const dataDir = path.resolve(repoRoot, '..', 'shared', 'data');
 export const chromiumPath = '/usr/bin/chromium';
 
 // TOOLCHAIN.md: what Debian's Chromium needs to run headless in a container without stalling on
-// first-run, update or sync traffic; then the fake camera that reads a Y4M file.
+// first-run, update or sync traffic. launch() adds the fake camera that reads a Y4M file.
 const CHROMIUM_FLAGS = [
   '--no-sandbox',
   '--disable-gpu',
@@ -21,8 +21,6 @@ const CHROMIUM_FLAGS = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
-  '--use-fake-ui-for-media-stream',
-  '--use-fake-device-for-media-stream',
 ];
 
 /**
@@ -87,14 +85,27 @@ export function makeY4m(photo, outDir) {
  * Starts Chromium on the persistent profile `userDataDir` with `y4m` as the camera. The profile
  * keeps IndexedDB between launches, so relaunching is how "someone else steps in front of the
  * camera" while the enrolled users stay.
+ * @param {string} userDataDir
+ * @param {string | null} y4m the fake camera's video (one camera); null: no camera, unless
+ *     options.cameras asks for that many of Chromium's test-pattern cameras
+ * @param {{viewport?: {width: number, height: number}, permission?: 'granted' | 'denied',
+ *   cameras?: number}} [options] permission 'denied' answers the camera prompt with "block"
  */
-export async function launch(userDataDir, y4m) {
+export async function launch(userDataDir, y4m, options = {}) {
   const { chromium } = await import('playwright-core');
+  const args = [...CHROMIUM_FLAGS];
+  // Without the fake prompt Playwright dismisses the permission request: a refused camera.
+  if (options.permission !== 'denied') args.push('--use-fake-ui-for-media-stream');
+  if (y4m) {
+    args.push('--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${y4m}`);
+  } else if (options.cameras) {
+    args.push(`--use-fake-device-for-media-stream=device-count=${options.cameras}`);
+  }
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: chromiumPath,
     headless: true,
-    viewport: { width: 1280, height: 860 },
-    args: [...CHROMIUM_FLAGS, `--use-file-for-fake-video-capture=${y4m}`],
+    viewport: options.viewport ?? { width: 1280, height: 860 },
+    args,
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const problems = [];

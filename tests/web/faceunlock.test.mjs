@@ -219,6 +219,16 @@ engineTest('load failures name the file and the fix', {}, async () => {
   await assert.rejects(
       FaceUnlock.create({ ...options, models: { ...options.models, embedder: options.models.detector } }),
       { code: 'engine', message: /cannot load the models/ });
-  await assert.rejects(FaceUnlock.create({ ...options, models: { ...options.models, detector: undefined } }),
-      { code: 'load-failed', message: /blazeface-short\.fum.*pass its bytes/ });
+  await assert.rejects(FaceUnlock.create({ ...options,
+    models: { ...options.models, detector: new URL('file:///nonexistent/blazeface-short.fum') } }),
+  { code: 'load-failed', message: /detector model from file:\/\/\/nonexistent\/blazeface-short\.fum.*does not exist/ });
+  await assert.rejects(FaceUnlock.create({ ...options,
+    models: { ...options.models, embedder: options.models.embedder.subarray(0, 4096) } }),
+  { code: 'load-failed', message: /embedder model .*incomplete/ });
+});
+
+engineTest('in Node the defaults load from the package without bytes', {}, async () => {
+  const fu = await FaceUnlock.create({ store: 'memory' });
+  assert.ok(fu.thresholds['far_1e-3'] > 0.5);
+  await fu.dispose();
 });

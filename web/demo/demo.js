@@ -24,12 +24,18 @@ const ui = {
   progress: $('progress'),
   progressFill: $('progress-fill'),
   progressText: $('progress-text'),
+  load: $('load'),
+  loadText: $('load-text'),
+  loadProgress: $('load-progress'),
+  cameraPick: $('camera-pick'),
+  camera: $('camera'),
   users: $('users'),
   usersEmpty: $('users-empty'),
   status: $('status'),
 };
 
 const LEVEL_KEY = 'faceunlock-demo.securityLevel';
+const CAMERA_KEY = 'faceunlock-demo.camera';
 const LEVELS = ['convenience', 'balanced', 'strict'];
 const ENROLL_FRAMES = 5;
 const UNLOCK_TIMEOUT_MS = 5000;
@@ -218,6 +224,7 @@ function setBusy(value) {
   ui.unlock.disabled = value || !ready;
   ui.enroll.disabled = value || !ready;
   ui.name.disabled = value;
+  ui.camera.disabled = value;
   for (const button of ui.users.querySelectorAll('button')) button.disabled = value;
   document.body.dataset.busy = String(value);
 }
@@ -421,6 +428,31 @@ function reportStoreErrors() {
 
 // ---------------------------------------------------------------- start-up
 
+// getUserMedia's failures, in words that say what to do. Chromium reports a camera blocked by
+// the operating system as NotAllowedError too, so the advice names both places.
+const CAMERA_ERRORS = {
+  NotAllowedError: 'Camera access was refused. Allow the camera for this page (the camera icon ' +
+    'in the address bar, or the site settings), check that the system lets the browser use it, ' +
+    'then reload.',
+  SecurityError: 'Camera access is blocked on this page by the browser or its policy.',
+  NotFoundError: 'No camera was found. Connect one (or enable the built-in one) and reload.',
+  OverconstrainedError: 'The chosen camera is no longer available. Pick another one and reload.',
+  NotReadableError: 'The camera is in use by another application, or the system failed to ' +
+    'start it. Close the other application and reload.',
+  AbortError: 'The camera could not be started. Reload to try again.',
+};
+
+function cameraError(err) {
+  return new Error(CAMERA_ERRORS[err && err.name] ?? `The camera could not be started: ${errorText(err)}`);
+}
+
+async function openStream(deviceId) {
+  const video = { width: { ideal: 640 }, height: { ideal: 480 } };
+  if (deviceId) video.deviceId = { exact: deviceId };
+  else video.facingMode = 'user';
+  return navigator.mediaDevices.getUserMedia({ video, audio: false });
+}
+
 async function startCamera() {
   if (!window.isSecureContext || !navigator.mediaDevices?.getUserMedia) {
     throw new Error(
@@ -428,24 +460,83 @@ async function startCamera() {
     );
   }
   let stream;
+  const saved = localStorage.getItem(CAMERA_KEY);
   try {
-    stream = await navigator.mediaDevices.getUserMedia({
-      video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: 'user' },
-      audio: false,
-    });
+    stream = await openStream(saved);
   } catch (err) {
-    const why = {
-      NotAllowedError: 'camera permission was refused; allow it in the address bar and reload',
-      NotFoundError: 'no camera was found',
-      NotReadableError: 'the camera is in use by another application',
-    }[err.name];
-    throw new Error(why ? `Camera: ${why}.` : `Camera: ${errorText(err)}`);
+    // The camera picked last time may be unplugged: fall back to any camera before giving up.
+    if (!saved || (err.name !== 'OverconstrainedError' && err.name !== 'NotFoundError')) {
+      throw cameraError(err);
+    }
+    localStorage.removeItem(CAMERA_KEY);
+    try {
+      stream = await openStream(null);
+    } catch (again) {
+      throw cameraError(again);
+    }
   }
+  await showStream(stream);
+  // Without the list the one open camera still works; the picker just stays hidden.
+  await listCameras().catch(() => {});
+}
+
+async function showStream(stream) {
+  const old = ui.video.srcObject;
+  if (old && old !== stream) for (const track of old.getTracks()) track.stop();
   ui.video.srcObject = stream;
   await ui.video.play();
   ui.stageMessage.hidden = true;
   fitOverlay();
   cameraReady = true;
+}
+
+// The picker appears only with two cameras or more (labels are readable once permission is given).
+async function listCameras() {
+  const devices = await navigator.mediaDevices.enumerateDevices();
+  const cameras = devices.filter((d) => d.kind === 'videoinput');
+  const current = ui.video.srcObject?.getVideoTracks()[0]?.getSettings().deviceId;
+  ui.camera.replaceChildren(...cameras.map((d, i) => {
+    const option = document.createElement('option');
+    option.value = d.deviceId;
+    option.textContent = d.label || `Camera ${i + 1}`;
+    option.selected = d.deviceId === current;
+    return option;
+  }));
+  ui.cameraPick.hidden = cameras.length < 2;
+}
+
+async function onCameraChange() {
+  const deviceId = ui.camera.value;
+  if (busy || !deviceId) return;
+  setBusy(true);
+  cameraReady = false;
+  try {
+    await showStream(await openStream(deviceId));
+    localStorage.setItem(CAMERA_KEY, deviceId);
+    setStatus(`Camera: ${ui.camera.selectedOptions[0]?.textContent ?? deviceId}.`);
+  } catch (err) {
+    setStatus(cameraError(err).message, 'error');
+    await listCameras().catch(() => {});
+    cameraReady = Boolean(ui.video.srcObject);
+  } finally {
+    setBusy(false);
+  }
+}
+
+function megabytes(bytes) {
+  return (bytes / 1e6).toFixed(1);
+}
+
+// The model download (about 7 MB): a bar with the bytes, so a slow connection is not a blank page.
+function showLoad({ loaded, total }) {
+  if (total) {
+    ui.loadProgress.max = total;
+    ui.loadProgress.value = loaded;
+    ui.loadText.textContent = `Downloading the face models: ${megabytes(loaded)} of ${megabytes(total)} MB`;
+  } else {
+    ui.loadProgress.removeAttribute('value');
+    ui.loadText.textContent = `Downloading the face models: ${megabytes(loaded)} MB`;
+  }
 }
 
 async function startEngine() {
@@ -459,13 +550,18 @@ async function startEngine() {
   const saved = localStorage.getItem(LEVEL_KEY);
   const level = LEVELS.includes(saved) ? saved : 'balanced';
   ui.level.value = level;
-  fu = await FaceUnlock.create({ store: 'indexeddb', securityLevel: level });
+  try {
+    fu = await FaceUnlock.create({ store: 'indexeddb', securityLevel: level, onProgress: showLoad });
+  } finally {
+    ui.load.hidden = true;
+  }
 }
 
 async function main() {
   ui.enrollForm.addEventListener('submit', onEnroll);
   ui.unlock.addEventListener('click', onUnlock);
   ui.level.addEventListener('change', onLevelChange);
+  ui.camera.addEventListener('change', onCameraChange);
 
   // Both start together: the camera prompt can be answered while the models load.
   const [engine, camera] = await Promise.allSettled([startEngine(), startCamera()]);

@@ -1,16 +1,58 @@
 /**
  * @file Fetching the binary assets (models, the .wasm) from whatever the caller gave: bytes, or
- * a URL. The default model URLs are built with `new URL('...', import.meta.url)` so that bundlers
- * (Vite, webpack 5, Parcel) see them, copy the files and rewrite the URLs.
+ * a URL. The default URLs are built with `new URL('...', import.meta.url)` so that bundlers
+ * (Vite, webpack 5, Parcel) see them, copy the files and rewrite the URLs. In Node, file: URLs
+ * (the defaults, when the package is imported from node_modules) are read from disk.
+ *
+ * Model files are checked before the engine sees them (magic, size and the CRC-32 in their
+ * 32-byte header, docs/model-format.md), so a truncated or altered download fails with a message
+ * that names the file and says what is wrong with it.
  */
 
 import { FaceUnlockError, messageOf } from './errors.js';
 
-/** The models shipped in the package's models/ folder (two levels above this file). */
-export const DEFAULT_MODELS = Object.freeze({
+// Written as `new URL('<literal>', import.meta.url)`, the form bundlers rewrite to the file they
+// copy into the build.
+const SHIPPED = {
   detector: new URL('../../models/blazeface-short.fum', import.meta.url),
   embedder: new URL('../../models/dlib-resnet.fum', import.meta.url),
-});
+  wasm: new URL('../dist/faceunlock_core.wasm', import.meta.url),
+};
+
+/**
+ * True when this code runs from Vite's dev-server copy of the package: in development Vite
+ * bundles dependencies into <root>/node_modules/.vite/deps/ and serves them from there, so the
+ * URLs above miss their files (a known Vite limitation, vitejs/vite#11095): the detector's
+ * resolves to node_modules/models/, where no package layout puts it. Production builds, webpack,
+ * plain pages and Node never match. (import.meta.url itself is not tested: webpack would write
+ * the build machine's path into the bundle.)
+ */
+export const IN_VITE_DEPS = /\/node_modules\/models\/blazeface-short\.fum$/.test(SHIPPED.detector.pathname);
+
+/**
+ * A file of the package where Vite's dev server serves it: node_modules/faceunlock/<path>.
+ * @param {string} pathInPackage
+ * @returns {URL}
+ */
+export function devServerFile(pathInPackage) {
+  // Relative to a variable, not to import.meta.url: Vite would take a template literal there
+  // for a glob of files.
+  return new URL(`../faceunlock/${pathInPackage}`, SHIPPED.detector);
+}
+
+/** The models shipped in the package's models/ folder (two levels above this file). */
+export const DEFAULT_MODELS = Object.freeze(IN_VITE_DEPS ? {
+  detector: devServerFile('models/blazeface-short.fum'),
+  embedder: devServerFile('models/dlib-resnet.fum'),
+} : { detector: SHIPPED.detector, embedder: SHIPPED.embedder });
+
+/** The engine's WebAssembly binary, beside its loader in web/dist/. */
+export const DEFAULT_WASM = IN_VITE_DEPS ? devServerFile('web/dist/faceunlock_core.wasm') : SHIPPED.wasm;
+
+/** True in Node (and runtimes that copy its `process.versions.node`), false in browsers. */
+export function inNode() {
+  return typeof process === 'object' && typeof process.versions?.node === 'string';
+}
 
 /**
  * @param {unknown} x
@@ -32,31 +74,261 @@ export function asBytes(x) {
 }
 
 /**
- * @param {string} what e.g. "the detector model"
- * @param {unknown} input bytes or a URL
+ * Reads a file: URL in Node. The module name is held in a variable and marked for both
+ * bundlers, so that neither Vite nor webpack tries to bundle node:fs for the browser, where this
+ * code never runs.
+ * @param {string} what
+ * @param {string} url
  * @returns {Promise<Uint8Array>}
  */
-export async function loadBytes(what, input) {
+async function readFileUrl(what, url) {
+  const fsModule = 'node:fs/promises';
+  try {
+    const fs = await import(/* webpackIgnore: true */ /* @vite-ignore */ fsModule);
+    const buffer = await fs.readFile(new URL(url));
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  } catch (e) {
+    const code = /** @type {{code?: string}} */ (e)?.code;
+    const advice = code === 'ENOENT' ? '; the file does not exist (in a checkout, web/dist/ ' +
+        'is made by `bash scripts/build.sh`)' : '';
+    throw new FaceUnlockError('load-failed', `cannot load ${what} from ${url}: ` +
+        `${messageOf(e)}${advice}`, { cause: e });
+  }
+}
+
+/**
+ * @typedef {object} DownloadProgress
+ * @property {number} loaded bytes received so far, over every file of the download
+ * @property {number | null} total bytes expected, or null while a server has not said
+ */
+
+/**
+ * Adds up several files' progress into one {loaded, total} for the caller's callback.
+ */
+export class ProgressSum {
+  /**
+   * @param {((p: DownloadProgress) => void) | undefined} onProgress
+   * @param {number} files how many files will report
+   */
+  constructor(onProgress, files) {
+    this._onProgress = onProgress;
+    /** @type {{loaded: number, total: number | null}[]} */
+    this._parts = Array.from({ length: files }, () => ({ loaded: 0, total: null }));
+  }
+
+  /**
+   * @param {number} index which file
+   * @param {number} loaded
+   * @param {number | null} total
+   */
+  report(index, loaded, total) {
+    if (!this._onProgress) return;
+    this._parts[index] = { loaded, total };
+    const sum = this._parts.reduce((a, p) => a + p.loaded, 0);
+    const known = this._parts.every((p) => p.total !== null);
+    const sumTotal = known ? this._parts.reduce((a, p) => a + /** @type {number} */ (p.total), 0) : null;
+    this._onProgress({ loaded: sum, total: sumTotal });
+  }
+}
+
+/**
+ * @param {Response} response
+ * @param {(loaded: number, total: number | null) => void} report
+ * @returns {Promise<Uint8Array>}
+ */
+async function readBody(response, report) {
+  const header = Number(response.headers.get('content-length'));
+  // A compressed response's length counts the compressed bytes: only trust it as a total when
+  // the body arrives as sent.
+  const encoded = (response.headers.get('content-encoding') ?? 'identity') !== 'identity';
+  let total = Number.isFinite(header) && header > 0 && !encoded ? header : null;
+  if (!response.body) {
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    report(bytes.length, bytes.length);
+    return bytes;
+  }
+  report(0, total);
+  const reader = response.body.getReader();
+  /** @type {Uint8Array[]} */
+  const chunks = [];
+  let loaded = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    loaded += value.length;
+    if (total !== null && loaded > total) total = null;
+    report(loaded, total);
+  }
+  report(loaded, loaded);
+  if (chunks.length === 1) return chunks[0];
+  const bytes = new Uint8Array(loaded);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
+}
+
+/**
+ * @param {string} what e.g. "the detector model"
+ * @param {unknown} input bytes or a URL
+ * @param {(loaded: number, total: number | null) => void} [report] download progress
+ * @returns {Promise<Uint8Array>}
+ */
+export async function loadBytes(what, input, report = () => {}) {
   const bytes = asBytes(input);
-  if (bytes) return bytes;
+  if (bytes) {
+    report(bytes.length, bytes.length);
+    return bytes;
+  }
   if (!isUrlLike(input)) {
     throw new FaceUnlockError('invalid-argument',
         `cannot load ${what}: expected a URL, a string, an ArrayBuffer or a Uint8Array`);
   }
   const url = String(input);
+  if (url.startsWith('file:') && inNode()) {
+    const data = await readFileUrl(what, url);
+    report(data.length, data.length);
+    return data;
+  }
   let response;
   try {
     response = await fetch(url);
   } catch (e) {
-    const inNode = typeof process === 'object' && !!process.versions?.node;
-    const advice = inNode && url.startsWith('file:') ?
-      ' (Node cannot fetch file: URLs; read the file and pass its bytes instead)' : '';
-    throw new FaceUnlockError('load-failed', `cannot load ${what} from ${url}: ${messageOf(e)}` +
-        advice, { cause: e });
+    throw new FaceUnlockError('load-failed', `cannot load ${what} from ${url}: ${messageOf(e)}`,
+        { cause: e });
   }
   if (!response.ok) {
     throw new FaceUnlockError('load-failed', `cannot load ${what} from ${url}: HTTP ` +
         `${response.status} ${response.statusText}; check that the file is served at that URL`);
   }
-  return new Uint8Array(await response.arrayBuffer());
+  try {
+    return await readBody(response, report);
+  } catch (e) {
+    throw new FaceUnlockError('load-failed', `cannot load ${what} from ${url}: the download ` +
+        `broke off (${messageOf(e)})`, { cause: e });
+  }
+}
+
+/** @type {Uint32Array | null} */
+let crcTable = null;
+
+/**
+ * CRC-32 (IEEE 802.3, reflected, as zlib and PNG compute it), the checksum of src/base.
+ * @param {Uint8Array} bytes
+ * @param {number} [start]
+ * @returns {number} unsigned 32-bit
+ */
+export function crc32(bytes, start = 0) {
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  const table = crcTable;
+  let c = 0xffffffff;
+  for (let i = start; i < bytes.length; i++) c = table[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+const MODEL_MAGIC = 'FUMODEL\0';
+const HEADER_SIZE = 32;
+
+/**
+ * Checks a model file's 32-byte header and its body's CRC-32 (docs/model-format.md) before the
+ * engine parses it. The engine checks too; this check runs first so that a damaged download is
+ * reported as such, with the file's name, rather than as a model the engine cannot read.
+ * @param {string} what e.g. "the detector model"
+ * @param {unknown} source where the bytes came from (a URL, or bytes)
+ * @param {Uint8Array} bytes
+ */
+export function checkModelFile(what, source, bytes) {
+  const from = isUrlLike(source) ? ` from ${String(source)}` : ' (the bytes passed in)';
+  const fail = (/** @type {string} */ reason) => {
+    throw new FaceUnlockError('load-failed', `cannot use ${what}${from}: ${reason}`);
+  };
+  if (bytes.length < HEADER_SIZE) {
+    fail(`it has ${bytes.length} bytes, fewer than the ${HEADER_SIZE}-byte header of a ` +
+        'faceunlock model file (.fum)');
+  }
+  for (let i = 0; i < MODEL_MAGIC.length; i++) {
+    if (bytes[i] !== MODEL_MAGIC.charCodeAt(i)) {
+      const looksLikeHtml = bytes[0] === 0x3c; // '<'
+      fail('it is not a faceunlock model file (.fum): it does not start with FUMODEL' +
+          (looksLikeHtml ? '; it looks like an HTML page, so the server probably answered ' +
+            'with an error or index page instead of the file' : ''));
+    }
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const bodySize = Number(view.getBigUint64(16, true));
+  if (bodySize !== bytes.length - HEADER_SIZE) {
+    fail(`its header announces ${bodySize + HEADER_SIZE} bytes but ${bytes.length} arrived; ` +
+        'the download is incomplete or the file was cut');
+  }
+  const stored = view.getUint32(24, true);
+  const actual = crc32(bytes, HEADER_SIZE);
+  if (stored !== actual) {
+    fail(`its checksum does not match (CRC-32 ${hex(actual)}, the header says ${hex(stored)}); ` +
+        'the file was damaged or altered on the way: fetch it again, and check that no proxy or ' +
+        'server rewrites .fum files');
+  }
+}
+
+/** @param {number} n */
+function hex(n) {
+  return '0x' + n.toString(16).padStart(8, '0');
+}
+
+/**
+ * The two models, checked, with one progress report over both downloads.
+ * @param {{detector?: unknown, embedder?: unknown} | undefined} models
+ * @param {((p: DownloadProgress) => void) | undefined} onProgress
+ * @returns {Promise<[Uint8Array, Uint8Array]>} detector, embedder
+ */
+export async function loadModels(models, onProgress) {
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    throw new FaceUnlockError('invalid-argument', 'onProgress must be a function ({loaded, total})');
+  }
+  const progress = new ProgressSum(onProgress, 2);
+  const sources = [models?.detector ?? DEFAULT_MODELS.detector, models?.embedder ?? DEFAULT_MODELS.embedder];
+  const names = ['the detector model', 'the embedder model'];
+  const loaded = await Promise.all(sources.map(async (source, i) => {
+    const bytes = await loadBytes(names[i], source, (l, t) => progress.report(i, l, t));
+    checkModelFile(names[i], source, bytes);
+    return bytes;
+  }));
+  return [loaded[0], loaded[1]];
+}
+
+/**
+ * The `wasm` option as the engine wants it. In Node the .wasm is read from disk (Node's fetch
+ * cannot read file: URLs) from `wasm.url` or the package's own copy; in browsers the engine's
+ * loader fetches and compiles it as it streams in.
+ * @param {{bytes?: unknown, url?: string | URL, factory?: unknown} | undefined} wasm
+ * @returns {Promise<{bytes?: Uint8Array, url?: string | URL, factory?: any}>}
+ */
+export async function resolveWasm(wasm = {}) {
+  if (wasm.bytes !== undefined) {
+    const bytes = asBytes(wasm.bytes);
+    if (!bytes) {
+      throw new FaceUnlockError('invalid-argument', 'wasm.bytes must be an ArrayBuffer or a ' +
+          'Uint8Array holding faceunlock_core.wasm');
+    }
+    return { ...wasm, bytes };
+  }
+  if (wasm.url !== undefined && !isUrlLike(wasm.url)) {
+    throw new FaceUnlockError('invalid-argument', 'wasm.url must be a string or a URL');
+  }
+  // A custom build (factory) finds its own .wasm unless told; ours is located here rather than
+  // by the Emscripten loader, whose own lookup (its script's directory) webpack rewrites.
+  const url = wasm.url ?? (wasm.factory ? undefined : DEFAULT_WASM);
+  if (url !== undefined && inNode() && String(url).startsWith('file:')) {
+    return { ...wasm, url: undefined, bytes: await loadBytes('the WebAssembly engine', url) };
+  }
+  return { ...wasm, url, bytes: undefined };
 }

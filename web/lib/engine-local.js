@@ -1,35 +1,33 @@
 /**
  * @file The WebAssembly engine on the current thread (the page's, or a worker's). Everything
  * above it talks to an engine through this class's async methods, so the worker client can stand
- * in for it with the same shape.
+ * in for it with the same shape. The caller says where the Emscripten loader comes from, so
+ * that this file has no dynamic import (see worker.js).
  */
 
 import { FaceUnlockError, messageOf } from './errors.js';
 
 /**
  * @typedef {object} WasmOption
- * @property {Uint8Array | ArrayBuffer} [bytes] the faceunlock_core.wasm bytes (needed in Node)
- * @property {string | URL} [url] where to fetch faceunlock_core.wasm (default: beside the .mjs)
+ * @property {Uint8Array | ArrayBuffer} [bytes] the faceunlock_core.wasm bytes
+ * @property {string | URL} [url] where to fetch faceunlock_core.wasm
  * @property {(options: object) => Promise<any>} [factory] a createFaceUnlockCore function (a
  *     custom build); main thread only
  */
 
 /**
+ * @typedef {() => Promise<(options: object) => Promise<any>>} CoreImport gives the
+ *     createFaceUnlockCore of web/dist/: core-import.js on the page (imported on demand), a
+ *     static import in worker.js (a worker's module graph must not split, see worker.js)
+ */
+
+/**
  * @param {WasmOption} wasm
+ * @param {CoreImport} importCore
  * @returns {Promise<any>} the Emscripten module
  */
-async function loadCore(wasm) {
-  let factory = wasm.factory;
-  if (!factory) {
-    try {
-      // A literal specifier, so bundlers include the glue and its .wasm next to it.
-      factory = (await import('../dist/faceunlock_core.mjs')).default;
-    } catch (e) {
-      throw new FaceUnlockError('load-failed', 'cannot load the WebAssembly engine ' +
-          `(web/dist/faceunlock_core.mjs): ${messageOf(e)}. In a checkout, build it with ` +
-          '`bash scripts/build.sh`', { cause: e });
-    }
-  }
+async function loadCore(wasm, importCore) {
+  const factory = wasm.factory ?? (await importCore());
   /** @type {Record<string, unknown>} */
   const options = {};
   if (wasm.bytes) options.wasmBinary = wasm.bytes;
@@ -41,11 +39,10 @@ async function loadCore(wasm) {
   try {
     return await factory(options);
   } catch (e) {
-    const inNode = typeof process === 'object' && !!process.versions?.node;
-    throw new FaceUnlockError('load-failed', `cannot start the WebAssembly engine: ${messageOf(e)}` +
-        (inNode && !wasm.bytes ? '. In Node pass the bytes: wasm: { bytes: await ' +
-          "readFile('node_modules/faceunlock/web/dist/faceunlock_core.wasm') }" : ''),
-    { cause: e });
+    const where = wasm.bytes ? '' : ` from ${wasm.url ? String(wasm.url) : 'its default URL'}`;
+    throw new FaceUnlockError('load-failed', `cannot start the WebAssembly engine${where}: ` +
+        `${messageOf(e)}. Check that faceunlock_core.wasm is served there (as application/wasm), ` +
+        'or pass wasm: { url } or wasm: { bytes }', { cause: e });
   }
 }
 
@@ -77,10 +74,11 @@ function copyBytes(x) {
 export class LocalEngine {
   /**
    * @param {{wasm?: WasmOption, detector: Uint8Array, embedder: Uint8Array}} options
+   * @param {CoreImport} importCore where the engine's loader comes from (unless wasm.factory)
    * @returns {Promise<LocalEngine>}
    */
-  static async create(options) {
-    const core = await loadCore(options.wasm ?? {});
+  static async create(options, importCore) {
+    const core = await loadCore(options.wasm ?? {}, importCore);
     const engine = call('cannot load the models', () =>
       new core.Engine(options.detector, options.embedder));
     return new LocalEngine(core, engine);

@@ -5,10 +5,11 @@
  * reported as done, so what the page sees and what survives a reload stay the same.
  */
 
-import { DEFAULT_MODELS, asBytes, loadBytes } from './assets.js';
+import { asBytes, loadModels, resolveWasm } from './assets.js';
 import {
   decryptBackup, decryptRecord, encryptBackup, encryptRecord, isEncryptedBackup,
 } from './crypto.js';
+import { importCore } from './core-import.js';
 import { LocalEngine } from './engine-local.js';
 import { FaceUnlockError, messageOf, storeError } from './errors.js';
 import { DEFAULT_MAX_SIDE, FrameReader, nextFrame } from './frame-source.js';
@@ -150,17 +151,14 @@ export class FaceUnlock {
     const lockout = lockoutOptions(options.lockout);
     const store = resolveStore(options.store);
     const reader = new FrameReader(options.maxFrameSide ?? DEFAULT_MAX_SIDE);
-    const wasm = options.wasm ?? {};
-    const wasmOption = { ...wasm, bytes: wasm.bytes ? asBytes(wasm.bytes) ?? undefined : undefined };
-
-    const [detector, embedder] = await Promise.all([
-      loadBytes('the detector model', options.models?.detector ?? DEFAULT_MODELS.detector),
-      loadBytes('the embedder model', options.models?.embedder ?? DEFAULT_MODELS.embedder),
+    const [[detector, embedder], wasmOption] = await Promise.all([
+      loadModels(options.models, options.onProgress),
+      resolveWasm(options.wasm),
       store.open(),
     ]);
     const engineOptions = { wasm: wasmOption, detector, embedder };
     const engine = options.worker ?
-      await WorkerEngine.create(engineOptions) : await LocalEngine.create(engineOptions);
+      await WorkerEngine.create(engineOptions) : await LocalEngine.create(engineOptions, importCore);
     try {
       if (options.fusion) await engine.setFusion(options.fusion.required, options.fusion.window);
       const thresholds = await engine.thresholds();

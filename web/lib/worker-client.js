@@ -3,6 +3,7 @@
  * each call as a message.
  */
 
+import { IN_VITE_DEPS, devServerFile } from './assets.js';
 import { FaceUnlockError } from './errors.js';
 
 export class WorkerEngine {
@@ -24,8 +25,10 @@ export class WorkerEngine {
         throw new FaceUnlockError('worker', 'Web Workers are not available here; use worker: false');
       }
       try {
-        // This exact form lets bundlers find and emit the worker as its own entry.
-        port = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+        // The literal form lets bundlers find and emit the worker as its own entry; Vite's dev
+        // server cannot (see IN_VITE_DEPS) and serves the package's own file instead.
+        port = IN_VITE_DEPS ? new Worker(devServerFile('web/lib/worker.js'), { type: 'module' }) :
+          new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
       } catch (e) {
         throw new FaceUnlockError('worker', `cannot start the engine worker: ${e}`, { cause: e });
       }

@@ -9,8 +9,11 @@
  * 'init' must come first; its args are [{ wasm: {bytes?, url?}, detector, embedder }].
  */
 
-import { FaceUnlockError, messageOf } from './errors.js';
+// Static imports only: a worker whose module graph splits into chunks cannot be emitted as a
+// classic script, which is what Vite builds workers as by default.
+import createFaceUnlockCore from '../dist/faceunlock_core.mjs';
 import { LocalEngine } from './engine-local.js';
+import { FaceUnlockError, messageOf } from './errors.js';
 
 /** Methods the page may call; anything else is refused rather than looked up on the object. */
 const OPS = new Set(['process', 'addTemplate', 'users', 'removeUser', 'exportUser', 'importUser',
@@ -44,7 +47,7 @@ export function serveEngine(port) {
       try {
         let value;
         if (op === 'init') {
-          engine = LocalEngine.create(args[0]);
+          engine = LocalEngine.create(args[0], async () => createFaceUnlockCore);
           await engine;
           value = null;
         } else if (!OPS.has(op)) {

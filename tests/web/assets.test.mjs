@@ -1,0 +1,109 @@
+// Asset loading without the engine: the model check (header, size, CRC-32), download progress
+// over HTTP, broken downloads, and Node reading file: URLs itself.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import path from 'node:path';
+import test from 'node:test';
+import { pathToFileURL } from 'node:url';
+
+import {
+  DEFAULT_MODELS, checkModelFile, crc32, loadBytes, loadModels, resolveWasm,
+} from '../../web/lib/assets.js';
+import { repoRoot } from './helpers.mjs';
+
+const detectorPath = path.join(repoRoot, 'models', 'blazeface-short.fum');
+
+test('crc32 is the IEEE CRC-32 that src/base writes', () => {
+  assert.equal(crc32(new TextEncoder().encode('123456789')), 0xcbf43926);
+  assert.equal(crc32(new Uint8Array(0)), 0);
+});
+
+test('model files are checked before use, with the reason', async () => {
+  const good = new Uint8Array(await readFile(detectorPath));
+  checkModelFile('the detector model', 'https://x.test/d.fum', good);
+
+  assert.throws(() => checkModelFile('the detector model', 'https://x.test/d.fum', good.subarray(0, 1000)),
+      { code: 'load-failed', message: /detector model from https:\/\/x\.test\/d\.fum: .*announces \d+ bytes but 1000 arrived/ });
+  const flipped = new Uint8Array(good);
+  flipped[flipped.length >> 1] ^= 0x40;
+  assert.throws(() => checkModelFile('the embedder model', good, flipped),
+      { code: 'load-failed', message: /embedder model \(the bytes passed in\): its checksum does not match \(CRC-32 0x[0-9a-f]{8}/ });
+  const html = new TextEncoder().encode('<!doctype html><html><body>Not found</body></html>');
+  assert.throws(() => checkModelFile('the detector model', '/m.fum', html),
+      { message: /not a faceunlock model file.*HTML page/ });
+  assert.throws(() => checkModelFile('the detector model', '/m.fum', new Uint8Array(5)),
+      { message: /5 bytes, fewer than the 32-byte header/ });
+});
+
+/** A server for one file, optionally cutting the body short or hiding its length. */
+async function serve(bytes, { cut = false, noLength = false } = {}) {
+  const server = createServer((req, res) => {
+    if (req.url === '/missing.fum') {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+      return;
+    }
+    res.writeHead(200, {
+      'Content-Type': 'application/octet-stream',
+      ...(noLength ? {} : { 'Content-Length': String(bytes.length) }),
+    });
+    // Several writes, so the client sees the body arrive in pieces.
+    const step = 64 * 1024;
+    const end = cut ? bytes.length >> 1 : bytes.length;
+    for (let i = 0; i < end; i += step) res.write(bytes.subarray(i, Math.min(end, i + step)));
+    if (cut) res.destroy();
+    else res.end();
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${server.address().port}` };
+}
+
+test('downloads report their progress and end with loaded === total', async (t) => {
+  const bytes = new Uint8Array(await readFile(detectorPath));
+  const { server, url } = await serve(bytes);
+  t.after(() => server.close());
+  const reports = [];
+  const got = await loadBytes('the detector model', `${url}/d.fum`, (loaded, total) => reports.push({ loaded, total }));
+  assert.deepEqual(got, bytes);
+  assert.ok(reports.length >= 2, `${reports.length} reports`);
+  assert.ok(reports.every((r) => r.total === bytes.length));
+  for (let i = 1; i < reports.length; i++) assert.ok(reports[i].loaded >= reports[i - 1].loaded);
+  assert.deepEqual(reports.at(-1), { loaded: bytes.length, total: bytes.length });
+
+  await assert.rejects(loadBytes('the detector model', `${url}/missing.fum`),
+      { code: 'load-failed', message: /missing\.fum: HTTP 404/ });
+});
+
+test('without a Content-Length the total is null until the end', async (t) => {
+  const bytes = new Uint8Array(await readFile(detectorPath));
+  const { server, url } = await serve(bytes, { noLength: true });
+  t.after(() => server.close());
+  const reports = [];
+  await loadBytes('the detector model', `${url}/d.fum`, (loaded, total) => reports.push({ loaded, total }));
+  assert.equal(reports[0].total, null);
+  assert.deepEqual(reports.at(-1), { loaded: bytes.length, total: bytes.length });
+});
+
+test('a download cut short fails with load-failed, naming the file', async (t) => {
+  const bytes = new Uint8Array(await readFile(detectorPath));
+  const { server, url } = await serve(bytes, { cut: true });
+  t.after(() => server.close());
+  await assert.rejects(loadModels({ detector: `${url}/d.fum`, embedder: bytes }),
+      { code: 'load-failed', message: /detector model from http:.*d\.fum/ });
+});
+
+test('in Node the default file: URLs are read from disk, with one progress over both', async () => {
+  assert.equal(DEFAULT_MODELS.detector.href, pathToFileURL(detectorPath).href);
+  const reports = [];
+  const [detector, embedder] = await loadModels(undefined, (p) => reports.push(p));
+  assert.ok(detector.length > 100_000 && embedder.length > 1_000_000);
+  assert.deepEqual(reports.at(-1), { loaded: detector.length + embedder.length,
+    total: detector.length + embedder.length });
+  await assert.rejects(loadModels({ detector: pathToFileURL('/nonexistent/x.fum') }),
+      { code: 'load-failed', message: /detector model from file:\/\/\/nonexistent\/x\.fum: .*does not exist/ });
+  await assert.rejects(loadModels({ detector: 42 }), { code: 'invalid-argument' });
+  await assert.rejects(loadModels(undefined, 'not a function'), { code: 'invalid-argument', message: /onProgress/ });
+  await assert.rejects(resolveWasm({ bytes: 'wasm' }), { code: 'invalid-argument' });
+  await assert.rejects(resolveWasm({ url: pathToFileURL('/nonexistent/core.wasm') }),
+      { code: 'load-failed', message: /WebAssembly engine from file:/ });
+});
