@@ -138,13 +138,19 @@ function freePort() {
 async function startViteDev(dir) {
   const port = await freePort();
   const child = spawn(process.execPath, [BUNDLERS.vite, '--port', String(port), '--strictPort',
-    '--host', '127.0.0.1'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    '--host', '127.0.0.1'], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // CI=true turns on vite's colours, which wrap the port in escape codes.
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   let output = '';
   await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`vite dev did not start: ${output}`)), 30_000);
     const onData = (chunk) => {
       output += chunk;
-      if (output.includes(`:${port}/`)) {
+      // eslint-disable-next-line no-control-regex
+      if (output.replace(/\x1b\[[0-9;]*m/g, '').includes(`:${port}/`)) {
         clearTimeout(timer);
         resolve();
       }
