@@ -1,15 +1,16 @@
 // `faceunlock train`: contrastive Siamese training of an embedder, from scratch (--arch), from
 // a model file (--init, transfer learning with a new head and --freeze) or as a student of a
 // teacher (--teacher, distillation). A thin shell over src/train: it parses, loads, reports.
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
-#include <optional>
 #include <cstdio>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <optional>
 #include <sstream>
-#include <unistd.h>
 
 #include "base/error.h"
 #include "cli.h"
@@ -21,6 +22,7 @@
 #include "nn/ops/sgemm.h"
 #include "train/architecture.h"
 #include "train/face_dataset.h"
+#include "train/teacher_targets.h"
 #include "train/trainer.h"
 #include "train/validation.h"
 
@@ -57,6 +59,9 @@ CommandSpec train_spec() {
        {"--freeze", "LIST", "node-name prefixes whose weights stay; 'backbone' = all of --init"},
        {"--teacher", "MODEL", "distil this embedder's embeddings into the student"},
        {"--distill", "WEIGHT", "weight of the distillation term (default 1 with --teacher)"},
+       {"--center-teacher", "",
+        "distil the teacher's embeddings minus their mean, renormalised "
+        "(spreads a teacher whose faces share one narrow cone)"},
        {"--contrastive", "WEIGHT", "weight of the contrastive term (default 1)"},
        {"--margin", "M", "contrastive margin, in (0, 2] (default 1)"},
        {"--epochs", "N", "epochs (default 10)"},
@@ -212,8 +217,7 @@ int run_train(const std::vector<std::string>& args) {
   options.augment = !parsed.has("--no-augment");
   if (parsed.has("--freeze")) {
     std::vector<std::string> prefixes = split_list(parsed.get("--freeze", ""));
-    const bool backbone =
-        std::find(prefixes.begin(), prefixes.end(), "backbone") != prefixes.end();
+    const bool backbone = std::find(prefixes.begin(), prefixes.end(), "backbone") != prefixes.end();
     if (backbone && init_nodes.empty()) throw UsageError("--freeze backbone needs --init");
     options.frozen = [prefixes, backbone, init_nodes](const std::string& name) {
       if (backbone && std::find(init_nodes.begin(), init_nodes.end(), name) != init_nodes.end()) {
@@ -239,8 +243,8 @@ int run_train(const std::vector<std::string>& args) {
   const face::FaceDetector detector_info(detector);
   const nn::ModelMetadata& chip_model = teacher ? teacher->metadata : model.metadata;
   train::FaceDatasetOptions data_options;
-  data_options.mode = parsed.has("--aligned") ? train::DatasetMode::kAligned
-                                              : train::DatasetMode::kPhotos;
+  data_options.mode =
+      parsed.has("--aligned") ? train::DatasetMode::kAligned : train::DatasetMode::kPhotos;
   data_options.alignment =
       face::make_alignment_template(chip_model, detector_info.keypoint_names());
   data_options.detector = detector;
@@ -248,7 +252,9 @@ int run_train(const std::vector<std::string>& args) {
   data_options.jobs = jobs;
   data_options.cache_path = parsed.get("--cache", "");
   ProgressBar load_bar("aligning faces", !json);
-  data_options.progress = [&](std::size_t done, std::size_t total) { load_bar.update(done, total); };
+  data_options.progress = [&](std::size_t done, std::size_t total) {
+    load_bar.update(done, total);
+  };
   const train::FaceDataset data = train::load_face_dataset(roots, data_options);
   std::cerr << data.summary.text();
 
@@ -257,6 +263,12 @@ int run_train(const std::vector<std::string>& args) {
     std::cerr << "embedding " << data.samples.size() << " faces with the teacher ("
               << teacher->metadata.name << ")\n";
     teacher_embeddings = train::embed_dataset(data, teacher, jobs, true);
+    if (parsed.has("--center-teacher")) {
+      const train::CenteringReport c = train::center_targets(teacher_embeddings);
+      std::cerr << "centred the teacher's embeddings: their mean has length " << c.mean_norm
+                << ", each face's cosine to its direction was " << c.mean_cosine_before
+                << " on average\n";
+    }
   }
 
   std::optional<train::ValidationSet> validation;
@@ -296,9 +308,8 @@ int run_train(const std::vector<std::string>& args) {
     if (tty) std::fprintf(stderr, "\n");
     trainer.save_checkpoint(checkpoint);
     if (validation) {
-      last_validation = train::validate(*validation, detector,
-                                        std::make_shared<const nn::Model>(trainer.exported_model()),
-                                        jobs);
+      last_validation = train::validate(
+          *validation, detector, std::make_shared<const nn::Model>(trainer.exported_model()), jobs);
       validated = true;
     }
     if (json) {
@@ -321,7 +332,8 @@ int run_train(const std::vector<std::string>& args) {
       j.end_object();
       std::cout.flush();
     }
-    std::fprintf(stderr, "epoch %d: loss %.4f (contrastive %.4f, distillation %.4f), pair acc %.3f, "
+    std::fprintf(stderr,
+                 "epoch %d: loss %.4f (contrastive %.4f, distillation %.4f), pair acc %.3f, "
                  "%.1f pairs/s, %s",
                  summary.epoch, summary.loss, summary.contrastive, summary.distillation,
                  summary.pair_accuracy, summary.pairs_per_second,
@@ -340,7 +352,10 @@ int run_train(const std::vector<std::string>& args) {
   provenance << "faceunlock train (contrastive Siamese, margin " << options.margin << ", "
              << options.epochs << " epochs of " << trainer.steps_per_epoch() << " steps x "
              << options.batch << " pairs, seed " << options.seed << ") on " << join(roots);
-  if (teacher) provenance << "; distilled from " << teacher->metadata.name;
+  if (teacher) {
+    provenance << "; distilled from " << teacher->metadata.name
+               << (parsed.has("--center-teacher") ? " (centred)" : "");
+  }
   if (parsed.has("--init")) provenance << "; initialised from " << parsed.get("--init", "");
   m.provenance = provenance.str();
   m.license = "trained weights inherit the terms of the training data (" + join(roots) +
