@@ -108,6 +108,9 @@ nn::Model with_new_head(nn::Model model) {
                 "): its last node is not the l2_normalize that gives the embedding");
   }
   const int features = g.nodes.back().inputs[0];
+  // The new l2_normalize writes the old one's output value: the embedding keeps its name (value
+  // names are unique in a model file) and stays the graph's output.
+  const int embedding = g.nodes.back().output;
   g.nodes.pop_back();
   int dim = 0;
   try {
@@ -138,10 +141,8 @@ nn::Model with_new_head(nn::Model model) {
   l2.op = nn::OpType::kL2Normalize;
   l2.name = "head_l2";
   l2.inputs = {static_cast<int>(g.values.size()) - 1};
-  l2.output = static_cast<int>(g.values.size());
-  g.values.push_back("embedding");
+  l2.output = embedding;
   g.nodes.push_back(std::move(l2));
-  g.outputs = {static_cast<int>(g.values.size()) - 1};
   return model;
 }
 

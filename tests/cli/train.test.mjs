@@ -1,0 +1,85 @@
+// `faceunlock train` end to end on photos the test makes: a tiny network from scratch, then
+// transfer learning from it with a new head (the exported file must load and keep one
+// 'embedding' output). Run with `node --test tests/cli/`.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const bin = process.env.FACEUNLOCK_BIN || path.join(repo, 'build', 'faceunlock');
+const skip = fs.existsSync(bin) ? false : `faceunlock binary not found at ${bin}: build it first`;
+
+function cli(...args) {
+  const r = spawnSync(bin, args, { encoding: 'utf8', timeout: 300_000, cwd: repo });
+  if (r.error) throw r.error;
+  return r;
+}
+
+function assertOk(r) {
+  assert.equal(r.status, 0, `exit ${r.status}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+}
+
+// Grey PGM "faces": each identity a gradient direction, each photo a little noise on it, so
+// that pairs of one identity are more alike than pairs of two.
+function writeIdentities(root, identities, photos) {
+  let seed = 12345;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  for (let id = 0; id < identities; ++id) {
+    const dir = path.join(root, `person${id}`);
+    fs.mkdirSync(dir, { recursive: true });
+    for (let p = 0; p < photos; ++p) {
+      const side = 40;
+      const pixels = Buffer.alloc(side * side);
+      for (let y = 0; y < side; ++y) {
+        for (let x = 0; x < side; ++x) {
+          const angle = (id * Math.PI) / identities;
+          const v = 128 + 100 * Math.sin((x * Math.cos(angle) + y * Math.sin(angle)) / 4);
+          pixels[y * side + x] = Math.max(0, Math.min(255, v + (rand() - 0.5) * 30));
+        }
+      }
+      fs.writeFileSync(path.join(dir, `${p}.pgm`),
+          Buffer.concat([Buffer.from(`P5\n${side} ${side}\n255\n`), pixels]));
+    }
+  }
+}
+
+describe('faceunlock train', { skip }, () => {
+  let dir;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faceunlock-train-'));
+    writeIdentities(path.join(dir, 'data'), 4, 3);
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('trains from scratch, then transfers with a new head to a file that loads', () => {
+    const base = path.join(dir, 'base.fum');
+    assertOk(cli('train', '--data', path.join(dir, 'data'), '--aligned', '--arch', 'tiny',
+        '--input-size', '32', '--epochs', '1', '--steps-per-epoch', '2', '--batch', '4',
+        '--out', base));
+    const tuned = path.join(dir, 'tuned.fum');
+    assertOk(cli('train', '--data', path.join(dir, 'data'), '--aligned', '--init', base,
+        '--new-head', '--freeze', 'backbone', '--epochs', '1', '--steps-per-epoch', '2',
+        '--batch', '4', '--out', tuned));
+    const info = (file) => {
+      const r = cli('info', file, '--json');
+      assertOk(r);
+      return JSON.parse(r.stdout);
+    };
+    const before = info(base);
+    const after = info(tuned);
+    // One more fully connected layer (the head), the same single output.
+    assert.equal(after.ops.fully_connected ?? 0, (before.ops.fully_connected ?? 0) + 1,
+        `ops before ${JSON.stringify(before.ops)}, after ${JSON.stringify(after.ops)}`);
+    assert.deepEqual(after.outputs, before.outputs);
+    // Resuming a finished run exports the same model again.
+    const again = cli('train', '--data', path.join(dir, 'data'), '--aligned', '--init', base,
+        '--new-head', '--freeze', 'backbone', '--epochs', '1', '--steps-per-epoch', '2',
+        '--batch', '4', '--out', tuned, '--resume');
+    assertOk(again);
+    assert.match(again.stderr, /resumed from/);
+  });
+});
