@@ -80,10 +80,12 @@ for t in "${targets[@]}"; do
   log=build-fuzz/logs/$t.log
   mkdir -p "$corpus" "$artifacts" build-fuzz/logs
   echo "== fuzzing $t for ${seconds} s (log: $log)"
-  # -timeout: one input running longer than 10 s is a hang; -rss_limit_mb: growth past 2 GB is
-  # a leak or an allocation a hostile size could force.
+  # One input running longer than 60 s is a hang (wall time: less catches a loaded machine's
+  # stalls; every seed takes milliseconds); one allocation over 512 MB, or growth past 2 GB, is
+  # a size that a hostile input could force (no target's valid input needs more than a few MB).
   set +e
-  { time build-fuzz/tests/fuzz/fuzz_"$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  { time build-fuzz/tests/fuzz/fuzz_"$t" -max_total_time="$seconds" -timeout=60 \
+      -malloc_limit_mb=512 -rss_limit_mb=2048 \
       -print_final_stats=1 -artifact_prefix="$artifacts/" "$corpus" "build-fuzz/seeds/$t" \
       >"$log" 2>&1; } 2>build-fuzz/logs/$t.time
   rc=$?
