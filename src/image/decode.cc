@@ -284,6 +284,12 @@ Image decode_image(const std::uint8_t* data, std::size_t size, const std::string
     const std::string problem = png_problem(data, size);
     if (!problem.empty()) throw Error(prefix + problem);
   }
+  if (format == Format::kPnm) {
+    // The header alone, before stbi_info reads it: stb_image v2.27 parses its numbers into an int
+    // without an overflow check (undefined behaviour), which check_pnm caps at 2^24.
+    const std::string problem = check_pnm(data, size, /*allow_truncated=*/true).problem;
+    if (!problem.empty()) throw Error(prefix + problem);
+  }
 
   int width = 0;
   int height = 0;

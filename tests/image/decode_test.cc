@@ -269,6 +269,14 @@ TEST(DecodeTest, PngChunkLongerThanTheDataIsRefusedBeforeDecoding) {
   }
 }
 
+// Found by fuzz_image_decode under UBSan (tests/fuzz/regressions/image_decode/
+// pgm-width-overflows-int): stb_image read a 40-digit width into an int before any check of ours.
+TEST(DecodeTest, PnmNumberBeyondAnIntIsRefusedBeforeStbImageReadsIt) {
+  const std::vector<std::uint8_t> pgm = bytes_of("P5 " + std::string(40, '2') + " 1 255\n\x7f");
+  EXPECT_EQ(error_of(pgm, "long.pgm"),
+            "cannot decode image (long.pgm): corrupt PGM/PPM header (number too large)");
+}
+
 TEST(DecodeTest, TruncatedJpegFails) {
   const std::vector<std::uint8_t> jpeg = encode_jpeg(random_image(40, 30, 3), 90);
   DecodeOptions lenient;
