@@ -1,5 +1,6 @@
 #include "image/decode.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -124,6 +125,28 @@ JpegCheck check_jpeg(const std::uint8_t* d, std::size_t n) {
     }
   }
   return check;
+}
+
+// What is wrong with the PNG's chunk layout, or "". stb_image v2.27 grows its buffer to an IDAT
+// chunk's declared length before reading the chunk, so a few bytes claiming a 1 GB chunk made it
+// allocate up to 2 GB before finding the data missing. A chunk cut short fails in stb_image
+// anyway; refusing it first changes no result but the allocation. Chunks after IEND are never
+// read, and the checksum after a chunk's data is not checked, so neither is required here.
+std::string png_problem(const std::uint8_t* d, std::size_t n) {
+  std::size_t pos = 8;  // after the signature
+  while (n - pos >= 8) {
+    const std::size_t length = (static_cast<std::size_t>(d[pos]) << 24) |
+                               (static_cast<std::size_t>(d[pos + 1]) << 16) |
+                               (static_cast<std::size_t>(d[pos + 2]) << 8) | d[pos + 3];
+    const std::string type(reinterpret_cast<const char*>(d + pos + 4), 4);
+    if (length > n - pos - 8) {
+      return "truncated PNG data (a chunk claims " + std::to_string(length) + " bytes, " +
+             std::to_string(n - pos - 8) + " are left)";
+    }
+    if (type == "IEND") break;
+    pos = std::min(n, pos + 12 + length);
+  }
+  return "";
 }
 
 std::uint32_t read_le32(const std::uint8_t* p) {
@@ -255,6 +278,17 @@ Image decode_image(const std::uint8_t* data, std::size_t size, const std::string
   if (format == Format::kJpeg) {
     jpeg = check_jpeg(data, size);
     if (!jpeg.problem.empty()) throw Error(prefix + jpeg.problem);
+  }
+
+  if (format == Format::kPng) {
+    const std::string problem = png_problem(data, size);
+    if (!problem.empty()) throw Error(prefix + problem);
+  }
+  if (format == Format::kPnm) {
+    // The header alone, before stbi_info reads it: stb_image v2.27 parses its numbers into an int
+    // without an overflow check (undefined behaviour), which check_pnm caps at 2^24.
+    const std::string problem = check_pnm(data, size, /*allow_truncated=*/true).problem;
+    if (!problem.empty()) throw Error(prefix + problem);
   }
 
   int width = 0;

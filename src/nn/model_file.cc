@@ -176,7 +176,14 @@ Weight read_weight(ByteReader& r) {
   }
   std::vector<std::uint8_t> levels(count);
   r.raw(levels.data(), count, "weight data");
-  for (std::size_t i = 0; i < count; ++i) weight.data[i] = q.min + levels[i] * q.scale;
+  for (std::size_t i = 0; i < count; ++i) {
+    weight.data[i] = q.min + levels[i] * q.scale;
+    // Each of scale and minimum may be finite while their sum overflows.
+    if (!std::isfinite(weight.data[i])) {
+      r.fail("uint8 weight level " + std::to_string(levels[i]) +
+             " gives a non-finite value (scale and minimum out of range)");
+    }
+  }
   weight.quantization = q;
   return weight;
 }

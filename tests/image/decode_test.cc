@@ -246,6 +246,37 @@ TEST(DecodeTest, TruncatedPngFailsUnlessOnlyTheTrailerIsCut) {
   }
 }
 
+// Found by fuzz_image_decode (tests/fuzz/regressions/image_decode/png-idat-claims-1gb): stb_image
+// sized its buffer by an IDAT chunk's claimed length, 1 GB here, before reading the chunk.
+TEST(DecodeTest, PngChunkLongerThanTheDataIsRefusedBeforeDecoding) {
+  std::vector<std::uint8_t> png = encode_png(random_image(5, 6, 4));
+  const std::size_t idat = 8 + 25;  // the signature, then IHDR's 12 + 13 bytes
+  ASSERT_EQ(std::string(png.begin() + idat + 4, png.begin() + idat + 8), "IDAT");
+  png[idat] = 0x40;
+  png[idat + 1] = png[idat + 2] = png[idat + 3] = 0x00;
+  for (const bool allow_truncated : {false, true}) {
+    DecodeOptions options;
+    options.allow_truncated = allow_truncated;
+    try {
+      decode_image(png, "claims.png", options);
+      ADD_FAILURE() << "decoded a PNG whose IDAT claims 1 GB";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("cannot decode image (claims.png): truncated PNG data "
+                                           "(a chunk claims 1073741824 bytes"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+}
+
+// Found by fuzz_image_decode under UBSan (tests/fuzz/regressions/image_decode/
+// pgm-width-overflows-int): stb_image read a 40-digit width into an int before any check of ours.
+TEST(DecodeTest, PnmNumberBeyondAnIntIsRefusedBeforeStbImageReadsIt) {
+  const std::vector<std::uint8_t> pgm = bytes_of("P5 " + std::string(40, '2') + " 1 255\n\x7f");
+  EXPECT_EQ(error_of(pgm, "long.pgm"),
+            "cannot decode image (long.pgm): corrupt PGM/PPM header (number too large)");
+}
+
 TEST(DecodeTest, TruncatedJpegFails) {
   const std::vector<std::uint8_t> jpeg = encode_jpeg(random_image(40, 30, 3), 90);
   DecodeOptions lenient;
