@@ -54,16 +54,20 @@ double log_choose(int n, int k) {
 
 }  // namespace
 
-double fraction_of_windows_accepted(int photos, int accepted, int window, int required) {
-  if (window <= 0 || photos < window || accepted <= 0) return required <= 0 ? 1.0 : 0.0;
-  accepted = std::min(accepted, photos);
+double fraction_of_windows_with(int photos, int accepted, int window, int low, int high) {
+  if (window <= 0 || photos < window) return 0.0;
+  accepted = std::clamp(accepted, 0, photos);
   const double all = log_choose(photos, window);
   double sum = 0.0;
-  for (int j = std::max(required, 0); j <= std::min(accepted, window); ++j) {
+  for (int j = std::max(low, 0); j <= std::min({high, accepted, window}); ++j) {
     if (window - j > photos - accepted) continue;  // not enough rejecting photos to fill it
     sum += std::exp(log_choose(accepted, j) + log_choose(photos - accepted, window - j) - all);
   }
   return std::clamp(sum, 0.0, 1.0);
+}
+
+double fraction_of_windows_accepted(int photos, int accepted, int window, int required) {
+  return fraction_of_windows_with(photos, accepted, window, required, window);
 }
 
 std::vector<PairRates> all_pairs_rates(const std::vector<std::vector<float>>& embeddings,
@@ -179,9 +183,10 @@ EnrolledReport enrolled_rates(const std::vector<std::vector<float>>& embeddings,
       }
       const int genuine_photos = static_cast<int>(own.size()) - p.templates;
       for (std::size_t l = 0; l < levels; ++l) {
-        out.fused_reject_genuine[l] +=
-            1.0 - fraction_of_windows_accepted(genuine_photos, accepted.at(user)[l], p.window,
-                                               p.required);
+        // The lower tail summed directly: 1 - (upper tail) leaves rounding noise like 1e-17
+        // where no sequence is rejected.
+        out.fused_reject_genuine[l] += fraction_of_windows_with(
+            genuine_photos, accepted.at(user)[l], p.window, 0, p.required - 1);
       }
       for (const int source : sequence_sources) {
         if (source == user) continue;

@@ -78,5 +78,7 @@ EnrolledReport enrolled_rates(const std::vector<std::vector<float>>& embeddings,
 // The fraction of the window-sized subsets of `photos` photos, `accepted` of which accept, that
 // hold at least `required` accepting photos (a hypergeometric tail). 0 when photos < window.
 double fraction_of_windows_accepted(int photos, int accepted, int window, int required);
+// The fraction of those subsets holding from `low` to `high` accepting photos.
+double fraction_of_windows_with(int photos, int accepted, int window, int low, int high);
 
 }  // namespace fu::train

@@ -76,6 +76,11 @@ TEST(FractionOfWindowsAccepted, MatchesEverySequenceThroughDecisionFusion) {
         EXPECT_NEAR(fraction_of_windows_accepted(n, accepted, window, required),
                     static_cast<double>(fused) / total, 1e-12)
             << n << " photos, " << accepted << " accept, " << required << " of " << window;
+        EXPECT_NEAR(fraction_of_windows_with(n, accepted, window, 0, required - 1),
+                    static_cast<double>(total - fused) / total, 1e-12);
+        if (fused == total) {
+          EXPECT_EQ(fraction_of_windows_with(n, accepted, window, 0, required - 1), 0.0);
+        }
       }
     }
   }
