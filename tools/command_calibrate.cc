@@ -130,7 +130,8 @@ std::string fixed(double value, int digits) {
 
 // The level's table: one row per population, then the rule's result and how it does on each.
 void print_level(std::ostream& out, const Target& target, const train::LevelThreshold& level) {
-  out << "FAR " << scientific(target.far) << " (" << target.key << ")\n";
+  const std::string key = target.key;
+  out << "FAR " << key.substr(key.rfind('_') + 1) << " (" << key << ")\n";
   char line[256];
   std::snprintf(line, sizeof line, "  %-48s %10s %10s %12s %8s\n", "population", "point", "bound",
                 "allowed FA", "TAR");

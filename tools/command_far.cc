@@ -85,6 +85,13 @@ std::string rate(const train::ErrorCount& c) {
   return text;
 }
 
+// With the 95% upper bound, for false accepts: a count of 0 must not read as a rate of 0.
+std::string rate_bounded(const train::ErrorCount& c) {
+  char text[32];
+  std::snprintf(text, sizeof text, " <=%.2g", train::rate_upper_bound(c));
+  return rate(c) + text;
+}
+
 std::string number(double value) {
   char text[32];
   std::snprintf(text, sizeof text, "%.3g", value);
@@ -93,7 +100,8 @@ std::string number(double value) {
 
 void write_count(JsonWriter& out, const char* name, const train::ErrorCount& c) {
   out.key(name).begin_object().key("rate").value(c.rate()).key("errors").value(c.errors);
-  out.key("trials").value(c.trials).end_object();
+  out.key("trials").value(c.trials).key("upper_95").value(train::rate_upper_bound(c));
+  out.end_object();
 }
 
 int run_far(const std::vector<std::string>& args) {
@@ -191,12 +199,14 @@ int run_far(const std::vector<std::string>& args) {
   std::cout << embedder->metadata.name << " on " << photos.name << ": " << photos.paths.size()
             << " photos of " << photos.identities << " identities (no face in " << set.no_face
             << ")\n";
+  std::cout << "(<=: the one-sided 95% upper bound of a false-accept rate, pairs taken as "
+               "independent)\n";
   std::cout << "all pairs, one template, one frame (" << pairs[0].false_rejects.trials << " same, "
             << pairs[0].false_accepts.trials << " different pairs):\n";
   char line[512];
   for (std::size_t l = 0; l < levels.size(); ++l) {
-    std::snprintf(line, sizeof line, "  %-20s %9.6f  FAR %-28s FRR %s\n", levels[l].name.c_str(),
-                  levels[l].threshold, rate(pairs[l].false_accepts).c_str(),
+    std::snprintf(line, sizeof line, "  %-20s %9.6f  FAR %-38s FRR %s\n", levels[l].name.c_str(),
+                  levels[l].threshold, rate_bounded(pairs[l].false_accepts).c_str(),
                   rate(pairs[l].false_rejects).c_str());
     std::cout << line;
   }
@@ -213,10 +223,10 @@ int run_far(const std::vector<std::string>& args) {
   for (std::size_t l = 0; l < levels.size(); ++l) {
     const train::EnrolledRates& e = enrolled.levels[l];
     std::snprintf(line, sizeof line,
-                  "  %-20s %9.6f  frame FAR %-26s FRR %-22s fused FAR %-9s FRR %s\n",
-                  levels[l].name.c_str(), levels[l].threshold, rate(e.frame_false_accepts).c_str(),
-                  rate(e.frame_false_rejects).c_str(), number(e.fused_far).c_str(),
-                  number(e.fused_frr).c_str());
+                  "  %-20s %9.6f  frame FAR %-36s FRR %-22s fused FAR %-9s FRR %s\n",
+                  levels[l].name.c_str(), levels[l].threshold,
+                  rate_bounded(e.frame_false_accepts).c_str(), rate(e.frame_false_rejects).c_str(),
+                  number(e.fused_far).c_str(), number(e.fused_frr).c_str());
     std::cout << line;
   }
   return kExitOk;

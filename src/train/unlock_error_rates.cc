@@ -54,6 +54,34 @@ double log_choose(int n, int k) {
 
 }  // namespace
 
+double rate_upper_bound(const ErrorCount& count, double alpha) {
+  if (!(alpha > 0.0 && alpha < 1.0)) {
+    throw Error("cannot bound rate (alpha " + std::to_string(alpha) + "): needs 0 < alpha < 1");
+  }
+  const std::uint64_t n = count.trials, k = std::min(count.errors, count.trials);
+  if (n == 0 || k == n) return 1.0;
+  // P(Binomial(n, p) <= k), term by term in log space (the terms underflow one by one, never
+  // the sum that matters); it falls as p grows, so bisection finds where it crosses alpha.
+  const double log_n_fact = std::lgamma(static_cast<double>(n) + 1.0);
+  auto cdf = [&](double p) {
+    double sum = 0.0;
+    const double lp = std::log(p), lq = std::log1p(-p);
+    for (std::uint64_t i = 0; i <= k; ++i) {
+      const double di = static_cast<double>(i);
+      sum += std::exp(log_n_fact - std::lgamma(di + 1.0) -
+                      std::lgamma(static_cast<double>(n - i) + 1.0) + di * lp +
+                      static_cast<double>(n - i) * lq);
+    }
+    return sum;
+  };
+  double low = static_cast<double>(k) / n, high = 1.0;
+  for (int step = 0; step < 60; ++step) {
+    const double mid = 0.5 * (low + high);
+    (cdf(mid) > alpha ? low : high) = mid;
+  }
+  return high;
+}
+
 double fraction_of_windows_with(int photos, int accepted, int window, int low, int high) {
   if (window <= 0 || photos < window) return 0.0;
   accepted = std::clamp(accepted, 0, photos);

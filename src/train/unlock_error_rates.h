@@ -32,6 +32,12 @@ struct ErrorCount {
   double rate() const { return trials ? static_cast<double>(errors) / trials : 0.0; }
 };
 
+// The one-sided (1 - alpha) Clopper-Pearson upper bound of a rate: the p at which seeing
+// `errors` or fewer of `trials` has probability alpha. So an observed 0 of 78,000 reads as "at
+// most 3.8e-5", not as 0. It assumes independent trials, which pairs sharing a photo are not:
+// the real uncertainty is larger. 1 for no trials; throws fu::Error unless 0 < alpha < 1.
+double rate_upper_bound(const ErrorCount& count, double alpha = 0.05);
+
 struct PairRates {
   float threshold = 0.0f;
   ErrorCount false_accepts;  // different-identity pairs

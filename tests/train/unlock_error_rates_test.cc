@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <functional>
 #include <map>
 #include <random>
@@ -85,6 +86,26 @@ TEST(FractionOfWindowsAccepted, MatchesEverySequenceThroughDecisionFusion) {
     }
   }
   EXPECT_EQ(fraction_of_windows_accepted(4, 4, 5, 3), 0.0);  // no full window
+}
+
+TEST(RateUpperBound, IsWhereSeeingSoFewErrorsBecomesUnlikely) {
+  // No errors: (1 - p)^n = alpha exactly.
+  for (const std::uint64_t n : {1ull, 20ull, 78000ull, 68000000ull}) {
+    EXPECT_NEAR(rate_upper_bound({0, n}), 1.0 - std::pow(0.05, 1.0 / n), 1e-9 / n + 1e-15) << n;
+  }
+  EXPECT_EQ(rate_upper_bound({5, 5}), 1.0);
+  EXPECT_EQ(rate_upper_bound({0, 0}), 1.0);
+  // 3 of 20: the binomial CDF at the bound, summed directly with binomial coefficients.
+  const double p = rate_upper_bound({3, 20});
+  auto cdf = [](double q) {
+    const double choose[] = {1, 20, 190, 1140};
+    double sum = 0.0;
+    for (int i = 0; i <= 3; ++i) sum += choose[i] * std::pow(q, i) * std::pow(1 - q, 20 - i);
+    return sum;
+  };
+  EXPECT_NEAR(cdf(p), 0.05, 1e-9);
+  EXPECT_GT(p, 3.0 / 20);
+  EXPECT_THROW(rate_upper_bound({1, 10}, 0.0), Error);
 }
 
 TEST(AllPairsRates, CountsWhatAOneTemplateGalleryDecides) {
