@@ -24,6 +24,7 @@ extern const Command kDetectCommand;
 extern const Command kEmbedCommand;
 extern const Command kEnrollCommand;
 extern const Command kEvalCommand;
+extern const Command kFarCommand;
 extern const Command kIdentifyCommand;
 extern const Command kRemoveCommand;
 extern const Command kUsersCommand;

@@ -22,9 +22,10 @@ namespace {
 
 // The order here is the order of `faceunlock --help`.
 const Command* const kCommands[] = {
-    &kDetectCommand, &kEmbedCommand,  &kEnrollCommand, &kVerifyCommand,    &kIdentifyCommand,
-    &kUsersCommand,  &kRemoveCommand, &kEvalCommand,   &kCalibrateCommand, &kTrainCommand, &kInfoCommand,
-    &kRunCommand,    &kSampleCommand, &kBenchCommand, &kBenchTrainCommand,  &kConvertCommand,
+    &kDetectCommand,     &kEmbedCommand,   &kEnrollCommand, &kVerifyCommand,    &kIdentifyCommand,
+    &kUsersCommand,      &kRemoveCommand,  &kEvalCommand,   &kCalibrateCommand, &kFarCommand,
+    &kTrainCommand,      &kInfoCommand,    &kRunCommand,    &kSampleCommand,    &kBenchCommand,
+    &kBenchTrainCommand, &kConvertCommand,
 };
 
 const Command* find_command(const std::string& name) {

@@ -13,6 +13,7 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const bin = process.env.FACEUNLOCK_BIN || path.join(repo, 'build', 'faceunlock');
 const data = path.resolve(repo, '..', 'shared', 'data');
 const lfw = path.join(data, 'lfw');
+const att = path.join(data, 'att-faces');
 const photo = (name, n) => path.join(lfw, name, `${name}_${String(n).padStart(4, '0')}.jpg`);
 
 let skip = false;
@@ -160,5 +161,48 @@ describe('face commands', { skip }, () => {
     const info = cli('info', calibrated, '--json');
     assertExit(info, 0);
     assert.match(info.stdout, /embedder\.threshold\.source/);
+  });
+
+  it('calibrate over two populations and far measure the levels', { skip: !fs.existsSync(att) &&
+    `AT&T faces not found under ${att}` }, () => {
+    const pairs = path.join(dir, 'few-pairs.txt');
+    fs.writeFileSync(pairs,
+      ['1 1', 'Aaron_Peirsol 1 2', 'Adam_Sandler 1 Alec_Baldwin 1', ''].join('\n'));
+    const calibrated = path.join(dir, 'two-populations.fum');
+    const c = cli('calibrate', '--population', att, '--population', `${lfw}:${pairs}`,
+      '--out', calibrated, '--json', '--jobs', '2');
+    assertExit(c, 0);
+    const report = JSON.parse(c.stdout);
+    assert.deepEqual(report.populations.map((p) => p.identities), [40, 3]);
+    assert.equal(report.populations[0].different_pairs, 400 * 399 / 2 - 40 * 45);
+    // 78,000 AT&T pairs can show 1e-3 and 1e-4, not 2e-5; the 48 LFW pairs show nothing.
+    const [l3, l4, l25] = report.levels;
+    assert.equal(l3.calibrated, true);
+    assert.equal(l3.populations[0].measurable, true);
+    assert.equal(l3.populations[1].measurable, false);
+    assert.equal(l3.spread, 0);
+    assert.ok(l3.threshold >= l3.populations[0].threshold);
+    assert.ok(l4.calibrated && l4.threshold >= l3.threshold);
+    assert.equal(l25.calibrated, false);
+    assert.equal(report.thresholds['embedder.threshold'], report.thresholds['embedder.threshold.far_1e-3']);
+    const info = JSON.parse(cli('info', calibrated, '--json').stdout);
+    const props = JSON.stringify(info);
+    assert.ok(!props.includes('far_2e-5'), 'an uncalibrated level is removed, not kept stale');
+
+    const f = cli('far', '--data', att, '--model', calibrated, '--json', '--jobs', '2');
+    assertExit(f, 0);
+    const far = JSON.parse(f.stdout);
+    assert.equal(far.protocol.users, 40, 'ten photos each: 5 templates + 5 frames');
+    assert.equal(far.protocol.impostor_attempts, 40 * 39);
+    assert.deepEqual(far.levels.map((l) => l.level), ['default', 'far_1e-3', 'far_1e-4']);
+    const level = far.levels[1];
+    assert.equal(level.all_pairs.false_accepts.trials, report.populations[0].different_pairs);
+    assert.equal(level.all_pairs.false_rejects.trials, 40 * 45);
+    // Calibrated on these very photos, so the bound holds here by construction.
+    assert.ok(level.all_pairs.false_accepts.rate <= 1e-3, JSON.stringify(level));
+    assert.equal(level.enrolled.frame_false_accepts.trials, 40 * 390);
+    assert.equal(level.enrolled.frame_false_rejects.trials, 40 * 5);
+
+    assertExit(cli('far', '--data', att, '--named-photos'), 2);
   });
 });
