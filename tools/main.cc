@@ -25,6 +25,7 @@ const Command* const kCommands[] = {
     &kDetectCommand, &kEmbedCommand,  &kEnrollCommand, &kVerifyCommand,    &kIdentifyCommand,
     &kUsersCommand,  &kRemoveCommand, &kEvalCommand,   &kCalibrateCommand, &kTrainCommand, &kInfoCommand,
     &kRunCommand,    &kSampleCommand, &kBenchCommand, &kBenchTrainCommand,  &kConvertCommand,
+    &kUnlockCommand,
 };
 
 const Command* find_command(const std::string& name) {

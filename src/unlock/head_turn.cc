@@ -1,5 +1,6 @@
 #include "unlock/head_turn.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 
@@ -45,6 +46,14 @@ bool solve3(const double m[3][3], const double v[3], double x[3]) {
     x[c] = det(t) / d;
   }
   return true;
+}
+
+// The mouth's distance from the eye line; 0 when degenerate.
+double face_height(const HeadPoints& p) {
+  const Point across = minus(p.left_eye, p.right_eye);
+  const double width = std::hypot(across.x, across.y);
+  if (!(width > 1e-9)) return 0.0;
+  return std::fabs(cross(across, minus(p.mouth, p.right_eye))) / width;
 }
 
 }  // namespace
@@ -116,6 +125,8 @@ TurnMeasure measure_turn(const HeadPoints& reference, const HeadPoints& frame) {
   m.parallax = (nose_vs_ears.x * u.x + nose_vs_ears.y * u.y) / eye_distance;
   m.residual = std::sqrt(squares / 6.0) / eye_distance;
   m.lateral = nose_lateral(frame) - nose_lateral(reference);
+  const double reference_height = face_height(reference);
+  if (reference_height > 0) m.scale = face_height(frame) / reference_height;
   m.valid = true;
   return m;
 }

@@ -51,6 +51,14 @@ struct TurnMeasure {
   // The affine fit's root-mean-square residual over the six points, in eye distances: how far
   // the motion is from planar in any direction (for diagnostics and tests).
   double residual = 0.0;
+  // The face's height in this frame over its height in the reference: the distance from the mouth
+  // to the eye line, which a head turning about its vertical axis keeps (it is about cos(pitch))
+  // and which moving the head closer or farther changes. Why it matters: BlazeFace places its
+  // keypoints relative to a box it sizes by the face's width, so on a picture tilted past about 50
+  // degrees the narrower face comes out smaller all over, with the nose drawn aside as if turned
+  // (tests/cli/unlock.test.mjs measures it on LFW photos). A real head turning by the 15 to 30
+  // degrees the challenge asks keeps this near 1.
+  double scale = 1.0;
   bool valid = false;  // false when a frame is degenerate (eyes on top of each other)
 };
 

@@ -24,6 +24,10 @@ void check_liveness_options(const LivenessOptions& o) {
   if (!(o.min_parallax > 0 && o.min_parallax <= 2)) {
     fail("min_parallax " + std::to_string(o.min_parallax) + "): it must be in (0, 2]");
   }
+  if (!(o.min_scale > 0 && o.min_scale <= 1 && o.max_scale >= 1 && o.max_scale <= 4)) {
+    fail("min_scale " + std::to_string(o.min_scale) + ", max_scale " + std::to_string(o.max_scale) +
+         "): expected 0 < min_scale <= 1 <= max_scale <= 4");
+  }
   if (o.frames_needed < 1 || o.frames_needed > 30) {
     fail("frames_needed " + std::to_string(o.frames_needed) + "): it must be 1 to 30");
   }
@@ -61,7 +65,8 @@ HeadTurnChallenge::Status HeadTurnChallenge::add(const HeadPoints* points, bool 
     last_ = measure_turn(reference_, *points);
     const double sign = current() == TurnDirection::kLeft ? 1.0 : -1.0;
     shows_turn = identity_ok && last_.valid && sign * last_.lateral >= options_.min_lateral &&
-                 sign * last_.parallax >= options_.min_parallax;
+                 sign * last_.parallax >= options_.min_parallax &&
+                 last_.scale >= options_.min_scale && last_.scale <= options_.max_scale;
   }
   streak_ = shows_turn ? streak_ + 1 : 0;
   if (streak_ >= options_.frames_needed) {

@@ -33,6 +33,12 @@ struct LivenessOptions {
   // range) is a second, independent check that real keypoint noise must also pass.
   double min_lateral = 0.2;
   double min_parallax = 0.25;
+  // Bounds on head_turn.h's scale (the face's height against the reference) for a frame to count:
+  // a real head turning keeps it near 1 (0.98 to 1 in the head model at 15 to 30 degrees), while
+  // BlazeFace's keypoints on a picture tilted far enough to fake a turn (50 degrees and more)
+  // shrink to 0.85 and below. A user does not move much nearer or farther within a turn.
+  double min_scale = 0.87;
+  double max_scale = 1.15;
   // Frames in a row that must show the asked turn (one frame may be a detector glitch).
   int frames_needed = 2;
   // The challenge starts from a frame at most this far from frontal (face::Quality::yaw), so a
