@@ -91,6 +91,12 @@ std::vector<TurnDirection> UnlockSession::next_turns() const {
   return HeadTurnChallenge(options_.liveness, copy()).turns();
 }
 
+void UnlockSession::reset_fusion() {
+  fusion_.reset();
+  challenge_.reset();
+  if (phase_ == Phase::kChallenge) phase_ = Phase::kMatching;
+}
+
 void UnlockSession::cancel() {
   phase_ = Phase::kIdle;
   fusion_.reset();

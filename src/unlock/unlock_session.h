@@ -124,8 +124,10 @@ class UnlockSession {
   // (it would disturb the attempt's fusion) or for a threshold outside -1..1.
   std::pair<Decision, FusedDecision> match_frame(const std::vector<float>& embedding,
                                                  std::optional<float> threshold = std::nullopt);
-  // Forgets the fusion window (and any running attempt).
-  void reset_fusion() { cancel(); }
+  // Forgets the fusion window and any challenge in progress (the gallery changed: frames that
+  // matched a removed or replaced user must not unlock for them); a running attempt goes on
+  // matching from scratch.
+  void reset_fusion();
 
   // Null when the lockout is off.
   Lockout* lockout() { return lockout_.get(); }

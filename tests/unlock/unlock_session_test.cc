@@ -346,6 +346,18 @@ TEST_F(SessionTest, EndDuringTheChallengeIsALivenessFailure) {
   EXPECT_EQ(u.reason_name, "liveness-failed");
 }
 
+TEST_F(SessionTest, AGalleryChangeRestartsMatchingButKeepsTheAttempt) {
+  UnlockSession s = make(with_liveness());
+  s.begin();
+  ASSERT_TRUE(match_frontal(s, kAnn).challenge);
+  s.reset_fusion();
+  EXPECT_TRUE(s.attempt_running());
+  SessionUpdate u = add(s, frame(real_head(), Pose{}, kAnn));
+  EXPECT_FALSE(u.challenge) << "matching again from the first frame";
+  ASSERT_TRUE(u.fused);
+  EXPECT_EQ(u.fused->frames, 1);
+}
+
 TEST_F(SessionTest, RejectsBadOptions) {
   SessionOptions o;
   o.fusion_required = 6;
