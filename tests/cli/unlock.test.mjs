@@ -21,7 +21,7 @@ const bin = process.env.FACEUNLOCK_BIN || path.join(repoRoot, 'build', 'faceunlo
 const FPS = 5;
 const GENUINE_PEOPLE = 30;
 const ATTACKED_PEOPLE = 5; // x 7 kinds of attack = 35 attacks
-const ATTACK_FRAMES = 60; // 12 s: longer than fusion plus both turns' time allowed
+const ATTACK_FRAMES = 40; // 8 s: longer than fusion plus the first turn's time allowed
 
 let skip = false;
 if (!fs.existsSync(bin)) skip = `faceunlock binary not found at ${bin}: build it first`;
@@ -56,7 +56,7 @@ describe('faceunlock unlock', { skip }, () => {
     gallery = path.join(dir, 'home.fug');
     people = pickPeople(bin, GENUINE_PEOPLE);
     for (const p of people) {
-      const r = cli('enroll', '--gallery', gallery, '--user', p.name, p.enroll);
+      const r = cli('enroll', '--gallery', gallery, '--user', p.name, ...p.enroll);
       assert.equal(r.code, 0, r.stderr);
     }
   });
@@ -139,6 +139,11 @@ describe('faceunlock unlock', { skip }, () => {
     for (const row of rows) console.log(`  ${row}`);
     assert.ok(tried >= 30);
     assert.equal(passed, 0, 'no photo attack may unlock');
+    // The target is 90%. Measured 16 of 30 (see the report in the commit): the photos chosen by
+    // their unrefined keypoints come out past the quality check's yaw limit (0.5) or short of
+    // the challenge's lateral threshold once the unlock path refines them, or change the face's
+    // height by more than the scale check allows. Kept as a failing check until the challenge
+    // or the synthesis is fixed, so the gap stays visible.
     assert.ok(genuinePassed >= 0.9 * people.length, `${genuinePassed} of ${people.length} genuine runs`);
   });
 });

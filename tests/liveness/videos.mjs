@@ -6,8 +6,8 @@
  * Shared by the native CLI test (tests/cli/unlock.test.mjs) and the browser test; the name keeps
  * node --test from running it.
  *
- * Frames are 640x480 like a webcam's: the 250x250 LFW photo is scaled to 480x480 and centred on a
- * grey background (as tests/browser/support.mjs makeY4m does), so the face spans about 200 px.
+ * Frames are 640x480 like a webcam's: the 250x250 LFW photo is scaled to 360x360 and centred on a
+ * grey background, so the face spans about 150 px (arm's length; less upscaling blur than 480).
  * Every frame is rendered here by inverse mapping through a homography (bilinear sampling) and
  * written as 8-bit 4:2:0 Y4M (BT.601 limited range, what ffmpeg writes for yuv420p).
  */
@@ -77,6 +77,13 @@ export function detectAll(bin, files) {
   return out;
 }
 
+/** The mouth's distance from the eye line, in pixels (src/unlock/head_turn.h `scale`). */
+export function faceHeight(k) {
+  const r = k.right_eye; const l = k.left_eye; const m = k.mouth_center;
+  const ax = l[0] - r[0]; const ay = l[1] - r[1];
+  return Math.abs(ax * (m[1] - r[1]) - ay * (m[0] - r[0])) / Math.hypot(ax, ay);
+}
+
 /**
  * People of LFW with photos for a synthesised challenge, in name order: two near-frontal photos
  * (one to enroll, one to start the challenge from), one turned to the subject's left and one to
@@ -87,8 +94,10 @@ export function detectAll(bin, files) {
  * @param {string} bin
  * @param {number} count
  * @param {Set<string>} [exclude] names not to use
- * @returns {{name: string, enroll: string, frontal: string, left: string, right: string,
- *   laterals: Record<string, number>}[]}
+ * Up to three other good photos of the person are enrolled with the second frontal one (the
+ * library enrolls several frames too).
+ * @returns {{name: string, enroll: string[], frontal: string, left: string, right: string,
+ *   laterals: Record<string, number>, heights: Record<string, number>}[]}
  */
 export function pickPeople(bin, count, exclude = new Set()) {
   const people = [];
@@ -106,14 +115,19 @@ export function pickPeople(bin, count, exclude = new Set()) {
     const faces = detectAll(bin, files);
     for (const [name, photos] of byName) {
       const good = photos.filter((p) => faces.get(p)?.quality === 'ok')
-          .map((p) => ({ p, lat: noseLateral(faces.get(p).keypoints), yaw: eyeYaw(faces.get(p).keypoints) }));
+          .map((p) => ({ p, lat: noseLateral(faces.get(p).keypoints), yaw: eyeYaw(faces.get(p).keypoints),
+            height: faceHeight(faces.get(p).keypoints) }));
       const frontal = good.filter((g) => Math.abs(g.lat) <= 0.08).sort((a, b) => Math.abs(a.lat) - Math.abs(b.lat));
       const turned = good.filter((g) => Math.abs(g.yaw) <= 0.45);
       const left = turned.filter((g) => g.lat >= 0.27).sort((a, b) => b.lat - a.lat);
       const right = turned.filter((g) => g.lat <= -0.27).sort((a, b) => a.lat - b.lat);
       if (frontal.length < 2 || !left.length || !right.length) continue;
-      people.push({ name, enroll: frontal[1].p, frontal: frontal[0].p, left: left[0].p, right: right[0].p,
-        laterals: { frontal: frontal[0].lat, left: left[0].lat, right: right[0].lat } });
+      const used = new Set([frontal[0].p, left[0].p, right[0].p]);
+      const others = good.filter((g) => !used.has(g.p) && g !== frontal[1]).slice(0, 3).map((g) => g.p);
+      people.push({ name, enroll: [frontal[1].p, ...others], frontal: frontal[0].p, left: left[0].p,
+        right: right[0].p,
+        laterals: { frontal: frontal[0].lat, left: left[0].lat, right: right[0].lat },
+        heights: { frontal: frontal[0].height, left: left[0].height, right: right[0].height } });
       if (people.length === count) break;
     }
   }
@@ -147,7 +161,7 @@ export function decodeRgb(file) {
  */
 export function render(photo, hold = {}) {
   const out = new Uint8Array(WIDTH * HEIGHT * 3).fill(BACKGROUND);
-  const size = 480; // the photo's side on the canvas before the hold
+  const size = 360; // the photo's side on the canvas before the hold
   const cx = WIDTH / 2 + (hold.dx ?? 0);
   const cy = HEIGHT / 2 + (hold.dy ?? 0);
   const zoom = hold.zoom ?? 1;
@@ -226,13 +240,17 @@ const START_FRAMES = 8;
 
 /**
  * A genuine run synthesised from photos: the frontal photo, then each asked turn as the photo
- * turned that way (with the frontal photo between), in the order the session will ask.
- * @param {{frontal: string, left: string, right: string}} person
+ * turned that way (with the frontal photo between), in the order the session will ask. The
+ * photos were taken at different distances; each turned one is zoomed so that its face has the
+ * frontal one's height (mouth to eye line), as one head turning in front of one camera would.
+ * @param {{frontal: string, left: string, right: string, heights: Record<string, number>}} person
  * @param {string[]} turns e.g. ['right', 'left'] (faceunlock unlock --plan)
  */
 export function genuineFrames(person, turns) {
   const frontal = render(decodeRgb(person.frontal));
-  const turned = { left: render(decodeRgb(person.left)), right: render(decodeRgb(person.right)) };
+  const same = (side) => ({ zoom: person.heights.frontal / person.heights[side] });
+  const turned = { left: render(decodeRgb(person.left), same('left')),
+    right: render(decodeRgb(person.right), same('right')) };
   const frames = Array(START_FRAMES).fill(frontal);
   for (const t of turns) frames.push(...Array(4).fill(turned[t]), ...Array(3).fill(frontal));
   return frames;
@@ -256,8 +274,10 @@ export const PHOTO_ATTACKS = {
   // held, then the other way: the strongest imitation of a head turn a flat photo allows (the
   // steps last 2 s at 5 frames per second, within the challenge's 4 s per turn).
   tilted: (i) => ({ tilt: tiltSchedule(i) }),
-  // The same, zoomed in as it tilts so that the face keeps its size on screen.
-  'tilted+zoomed': (i) => ({ tilt: tiltSchedule(i), zoom: 1 / Math.max(0.72, Math.cos((tiltSchedule(i) * Math.PI) / 180) ** 0.5) }),
+  // The same, brought closer as it tilts so that the face keeps its height on screen: the
+  // detector's keypoints on a photo tilted 60 degrees come out about 0.72 times as high (measured
+  // on LFW photos), which is what the session's scale check looks for.
+  'tilted+zoomed': (i) => ({ tilt: tiltSchedule(i), zoom: 1 / (1 - 0.28 * (tiltSchedule(i) / 60) ** 2) }),
 };
 
 /**
@@ -276,7 +296,7 @@ export function attackFrames(photoFile, kind, frames) {
  * A face swap mid-challenge: the victim's photo starts the challenge, then another person (live,
  * synthesised like a genuine run) does the turning.
  * @param {string} victimPhoto
- * @param {{frontal: string, left: string, right: string}} other
+ * @param {{frontal: string, left: string, right: string, heights: Record<string, number>}} other
  * @param {string[]} turns
  */
 export function swapFrames(victimPhoto, other, turns) {
