@@ -15,6 +15,7 @@
 #include "face_cli.h"
 #include "train/lfw_pairs.h"
 #include "train/metrics.h"
+#include "unlock/security_level.h"
 
 namespace fu::tools {
 namespace {
@@ -91,11 +92,8 @@ int run_eval(const std::vector<std::string>& args) {
   std::optional<train::KFoldAccuracy> kfold;
   if (folds) kfold = train::k_fold_accuracy(scored);
   const train::ThresholdChoice best = train::best_accuracy_threshold(scored);
-  std::optional<float> model_threshold;
-  if (auto it = embedder->metadata.properties.find("embedder.threshold");
-      it != embedder->metadata.properties.end()) {
-    model_threshold = std::strtof(it->second.c_str(), nullptr);
-  }
+  const std::optional<float> model_threshold =
+      unlock::CalibratedLevels(embedder->metadata).model_threshold();
   if (parsed.has("--errors")) {
     std::ofstream errors(parsed.get("--errors", ""));
     errors << "score\tsame\tphoto_a\tphoto_b\n";

@@ -29,6 +29,7 @@ extern const Command kIdentifyCommand;
 extern const Command kRemoveCommand;
 extern const Command kUsersCommand;
 extern const Command kVerifyCommand;
+extern const Command kUnlockCommand;
 extern const Command kConvertCommand;
 extern const Command kInfoCommand;
 extern const Command kRunCommand;

@@ -5,6 +5,7 @@
 
 #include "base/error.h"
 #include "face_cli.h"
+#include "unlock/similarity.h"
 
 namespace fu::tools {
 
@@ -83,9 +84,7 @@ train::ScoreHistogram score_set(const EmbeddedSet& set, int jobs) {
 }
 
 float dot(const std::vector<float>& a, const std::vector<float>& b) {
-  float sum = 0.0f;
-  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) sum += a[i] * b[i];
-  return sum;
+  return unlock::cosine_similarity(a, b);
 }
 
 }  // namespace fu::tools

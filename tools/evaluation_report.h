@@ -43,6 +43,8 @@ EmbeddedSet embed_set(std::vector<std::string> paths, std::vector<int> labels,
 // Every pair of the set's photos scored into a histogram (train::score_all_pairs_histogram).
 train::ScoreHistogram score_set(const EmbeddedSet& set, int jobs);
 
+// The score of a pair: the gallery's own similarity (unlock::cosine_similarity), so evaluation and
+// calibration measure exactly what unlocking compares.
 float dot(const std::vector<float>& a, const std::vector<float>& b);
 
 }  // namespace fu::tools

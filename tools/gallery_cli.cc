@@ -1,13 +1,12 @@
 #include "gallery_cli.h"
 
-#include <cmath>
-#include <cstdlib>
 #include <filesystem>
 
 #include "base/error.h"
 #include "face/pipeline.h"
 #include "face_cli.h"
 #include "image/decode.h"
+#include "unlock/security_level.h"
 
 namespace fu::tools {
 
@@ -32,26 +31,18 @@ float decision_threshold(const ParsedArgs& parsed, const nn::Model& embedder, st
     *source = "--threshold";
     return static_cast<float>(parsed.get_double("--threshold", 0.0, -1.0, 1.0));
   }
-  const auto& props = embedder.metadata.properties;
-  std::string key = "embedder.threshold";
+  const unlock::CalibratedLevels levels(embedder.metadata);
   if (parsed.has("--far")) {
-    key += ".far_" + parsed.get("--far", "");
-    if (props.count(key) == 0) {
-      throw Error("cannot choose a threshold (--far " + parsed.get("--far", "") + "): model '" +
-                  embedder.metadata.name + "' has no " + key + "; run 'faceunlock calibrate'");
-    }
-  } else if (props.count(key) == 0) {
+    const unlock::SecurityLevel& level = levels.level(parsed.get("--far", ""));
+    *source = "embedder.threshold.far_" + level.name;
+    return level.threshold;
+  }
+  if (!levels.model_threshold()) {
     throw Error("cannot choose a threshold (model " + embedder.metadata.name +
-                "): it carries no embedder.threshold; pass --threshold");
+                "): it carries no embedder.threshold; pass --threshold or --far");
   }
-  char* end = nullptr;
-  const std::string& text = props.at(key);
-  const float value = std::strtof(text.c_str(), &end);
-  if (text.empty() || *end != '\0' || !std::isfinite(value)) {
-    throw Error("cannot choose a threshold (" + key + " = '" + text + "'): not a number");
-  }
-  *source = key;
-  return value;
+  *source = "embedder.threshold";
+  return *levels.model_threshold();
 }
 
 std::unique_ptr<face::FacePipeline> make_photo_pipeline(const ParsedArgs& parsed,

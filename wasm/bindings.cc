@@ -106,8 +106,23 @@ EMSCRIPTEN_BINDINGS(faceunlock_core) {
       .function("exportGallery", &JsEngine::export_gallery)
       .function("importGallery", &JsEngine::import_gallery)
       .function("thresholds", &JsEngine::thresholds)
+      .function("securityLevels", &JsEngine::security_levels)
+      .function("setSecurityLevel", &JsEngine::set_security_level)
+      .function("securityLevel", &JsEngine::security_level)
+      .function("threshold", &JsEngine::threshold)
       .function("resetFusion", &JsEngine::reset_fusion)
-      .function("setFusion", &JsEngine::set_fusion);
+      .function("setFusion", &JsEngine::set_fusion)
+      .function("beginUnlock", &JsEngine::begin_unlock)
+      .function("unlockFrame", &JsEngine::unlock_frame)
+      .function("endUnlock", &JsEngine::end_unlock)
+      .function("setLiveness", &JsEngine::set_liveness)
+      .function("liveness", &JsEngine::liveness)
+      .function("nextTurns", &JsEngine::next_turns)
+      .function("setLockout", &JsEngine::set_lockout)
+      .function("lockoutStatus", &JsEngine::lockout_status)
+      .function("lockoutState", &JsEngine::lockout_state)
+      .function("restoreLockout", &JsEngine::restore_lockout)
+      .function("setClock", &JsEngine::set_clock);
 
   // Not overloaded: js_error.post.js wraps these by name (see the note there).
   em::function("availableBackends", &fu::wasm::available_backends);

@@ -1,5 +1,8 @@
 #include "js_engine.h"
 
+#include <emscripten/html5.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -14,6 +17,7 @@
 #include "image/image.h"
 #include "js_bytes.h"
 #include "js_error.h"
+#include "unlock/security_level.h"
 
 namespace fu::wasm {
 
@@ -130,6 +134,114 @@ val quality_to_js(const face::Quality& q) {
 // `user === null` and JSON keeps the value.
 val user_or_null(const std::string& user) { return user.empty() ? val::null() : val(user); }
 
+val faces_to_js(const face::FaceAnalysis& analysis) {
+  val faces = val::array();
+  for (const face::Face& f : analysis.faces) faces.call<void>("push", face_to_js(f));
+  return faces;
+}
+
+val timings_to_js(const face::StageTimings& t) {
+  val timings = val::object();
+  timings.set("detect", t.detect);
+  timings.set("refine", t.refine);
+  timings.set("quality", t.quality);
+  timings.set("align", t.align);
+  timings.set("embed", t.embed);
+  return timings;
+}
+
+val match_to_js(const unlock::Decision& d) {
+  val match = val::object();
+  match.set("user", user_or_null(d.user));
+  match.set("score", d.user.empty() ? val::null() : val(d.score));
+  match.set("accepted", d.accepted);
+  match.set("threshold", d.threshold);
+  return match;
+}
+
+val fused_to_js(const unlock::FusedDecision& d, const unlock::DecisionFusion& fusion) {
+  val fused = val::object();
+  fused.set("user", user_or_null(d.user));
+  fused.set("accepted", d.accepted);
+  fused.set("frames", d.frames);
+  fused.set("required", fusion.required());
+  fused.set("window", fusion.window());
+  return fused;
+}
+
+const char* status_name(unlock::SessionUpdate::Status status) {
+  switch (status) {
+    case unlock::SessionUpdate::Status::kUnlocked:
+      return "unlocked";
+    case unlock::SessionUpdate::Status::kRejected:
+      return "rejected";
+    case unlock::SessionUpdate::Status::kRunning:
+      break;
+  }
+  return "running";
+}
+
+val update_to_js(const unlock::SessionUpdate& u, const unlock::UnlockSession& session) {
+  val out = val::object();
+  out.set("status", std::string(status_name(u.status)));
+  out.set("reason", u.running() ? val::null() : val(u.reason_name));
+  out.set("user", user_or_null(u.user));
+  out.set("score", u.score ? val(*u.score) : val::null());
+  out.set("hint", u.hint);
+  out.set("match", u.match ? match_to_js(*u.match) : val::null());
+  out.set("fused", u.fused ? fused_to_js(*u.fused, session.fusion()) : val::null());
+  val challenge = val::null();
+  if (u.challenge) {
+    challenge = val::object();
+    challenge.set("turn", std::string(unlock::turn_direction_name(u.turn)));
+    challenge.set("turnsDone", u.turns_done);
+    challenge.set("turnsTotal", u.turns_total);
+    if (u.measure && u.measure->valid) {
+      challenge.set("lateral", u.measure->lateral);
+      challenge.set("parallax", u.measure->parallax);
+      challenge.set("scale", u.measure->scale);
+    }
+  }
+  out.set("challenge", challenge);
+  out.set("retryAfterMs", u.retry_after_ms);
+  out.set("lockoutChanged", u.lockout_changed);
+  return out;
+}
+
+// A number option: absent keeps `current`; anything but a finite number is an error.
+double number_option(const val& options, const char* key, double current,
+                     const std::string& object) {
+  const val value = options[key];
+  if (value.isUndefined()) return current;
+  if (value.typeOf().as<std::string>() != "number" || !std::isfinite(value.as<double>())) {
+    throw Error(object + ": " + key + " is " + describe(value) + ", expected a finite number");
+  }
+  return value.as<double>();
+}
+
+int whole_option(const val& options, const char* key, int current, const std::string& object) {
+  const double value = number_option(options, key, current, object);
+  if (std::floor(value) != value || std::fabs(value) > 1e9) {
+    throw Error(object + ": " + key + " is " + std::to_string(value) + ", expected a whole number");
+  }
+  return static_cast<int>(value);
+}
+
+bool is_count(const val& v) {
+  if (v.typeOf().as<std::string>() != "number") return false;
+  const double d = v.as<double>();
+  return std::isfinite(d) && d >= 0 && std::floor(d) == d && d <= 9007199254740991.0;
+}
+
+bool is_time(const val& v) {
+  return v.typeOf().as<std::string>() == "number" && std::isfinite(v.as<double>()) &&
+         v.as<double>() >= 0;
+}
+
+// The layout version of lockout_state(); the JavaScript library wrote the same layout before the
+// policy moved here, so states stored by it still restore.
+constexpr int kLockoutStateVersion = 1;
+
 }  // namespace
 
 JsEngine* JsEngine::create(const val& detector_bytes, const val& embedder_bytes) {
@@ -142,7 +254,34 @@ JsEngine* JsEngine::create(const val& detector_bytes, const val& embedder_bytes)
 JsEngine::JsEngine(std::shared_ptr<const nn::Model> detector,
                    std::shared_ptr<const nn::Model> embedder)
     : pipeline_(std::move(detector), std::move(embedder), pipeline_options()),
-      gallery_(static_cast<std::size_t>(pipeline_.embedder().dimension())) {}
+      gallery_(static_cast<std::size_t>(pipeline_.embedder().dimension())) {
+  const nn::ModelMetadata& metadata = pipeline_.embedder().model().metadata;
+  unlock::CalibratedLevels levels(metadata);
+  unlock::SessionOptions options;
+  // A model calibrated without false-accept rates still works at its own threshold.
+  if (levels.levels().empty()) {
+    if (!levels.model_threshold()) {
+      throw Error("cannot use model as a face embedder (" + metadata.name +
+                  "): it carries no thresholds; run 'faceunlock calibrate' on it");
+    }
+    options.threshold = levels.model_threshold();
+  } else {
+    options.level = levels.levels().front().name;
+  }
+  session_ = std::make_unique<unlock::UnlockSession>(gallery_, std::move(levels), options,
+                                                     pipeline_.detector().keypoint_names(),
+                                                     [this] { return now(); });
+}
+
+double JsEngine::now() const {
+  if (clock_.isUndefined() || clock_.isNull()) return emscripten_date_now();
+  const val t = clock_();
+  if (t.typeOf().as<std::string>() != "number" || !std::isfinite(t.as<double>())) {
+    throw Error("cannot read the clock (" + describe(t) + "): the function given to setClock " +
+                "must return milliseconds as a finite number");
+  }
+  return t.as<double>();
+}
 
 val JsEngine::frame_view(double width, double height) {
   return with_js_errors([&] {
@@ -156,69 +295,78 @@ val JsEngine::frame_view(double width, double height) {
   });
 }
 
+const image::ImageView JsEngine::checked_frame(double width, double height,
+                                               const std::string& object) const {
+  if (width != frame_width_ || height != frame_height_ || frame_.empty()) {
+    throw Error(object + ": the frame buffer is " + std::to_string(frame_width_) + "x" +
+                std::to_string(frame_height_) + "; call frameView(width, height) first");
+  }
+  return image::ImageView(frame_.data(), frame_width_, frame_height_, 4);
+}
+
 val JsEngine::process_frame(double width, double height, const val& js_options) {
   return with_js_errors([&] {
     const std::string object = "cannot process frame (" + size_text(width, height) + ")";
-    if (width != frame_width_ || height != frame_height_) {
-      throw Error(object + ": the frame buffer is " + std::to_string(frame_width_) + "x" +
-                  std::to_string(frame_height_) + "; call frameView(width, height) first");
-    }
+    const image::ImageView frame = checked_frame(width, height, object);
     const FrameOptions options = frame_options(js_options, object);
-    const image::ImageView frame(frame_.data(), frame_width_, frame_height_, 4);
     const Clock::time_point frame_start = Clock::now();
     const face::FaceAnalysis analysis =
         pipeline_.analyze(frame, options.embed, options.require_quality);
-    const std::vector<face::Face>& faces = analysis.faces;
-    const int chosen = analysis.chosen;
-    const std::vector<float>& embedding = analysis.embedding;
-    face::FaceEmbedder& embedder = pipeline_.embedder();
-    val timings = val::object();
-    timings.set("detect", analysis.timings.detect);
-    timings.set("refine", analysis.timings.refine);
-    timings.set("quality", analysis.timings.quality);
-    timings.set("align", analysis.timings.align);
-    timings.set("embed", analysis.timings.embed);
-
+    val timings = timings_to_js(analysis.timings);
     val match = val::null();
     val fused = val::null();
-    Clock::time_point start = Clock::now();
-    if (options.match && !embedding.empty()) {
-      const std::optional<float> threshold =
-          options.threshold ? options.threshold : embedder.default_threshold();
-      if (!threshold) {
-        throw Error(object + ": the embedder model has no embedder.threshold; pass " +
-                    "options.threshold");
-      }
-      const unlock::Decision best = gallery_.identify(embedding, *threshold, 1).best;
-      fusion_.add(unlock::frame_match(best));
-      match = val::object();
-      match.set("user", user_or_null(best.user));
-      match.set("score", best.user.empty() ? val::null() : val(best.score));
-      match.set("accepted", best.accepted);
-      match.set("threshold", best.threshold);
-      const unlock::FusedDecision decision = fusion_.fused();
-      fused = val::object();
-      fused.set("user", user_or_null(decision.user));
-      fused.set("accepted", decision.accepted);
-      fused.set("frames", decision.frames);
-      fused.set("required", fusion_.required());
-      fused.set("window", fusion_.window());
+    const Clock::time_point start = Clock::now();
+    if (options.match && !analysis.embedding.empty()) {
+      const auto [decision, fusion] = session_->match_frame(analysis.embedding, options.threshold);
+      match = match_to_js(decision);
+      fused = fused_to_js(fusion, session_->fusion());
     }
     timings.set("match", ms_since(start));
 
-    val js_faces = val::array();
-    for (const face::Face& f : faces) js_faces.call<void>("push", face_to_js(f));
     val result = val::object();
-    result.set("faces", js_faces);
-    result.set("chosen", chosen);
+    result.set("faces", faces_to_js(analysis));
+    result.set("chosen", analysis.chosen);
     result.set("quality", analysis.has_face() ? quality_to_js(analysis.quality) : val::null());
-    result.set("embedding", embedding.empty() ? val::null() : float32_array_of(embedding));
+    result.set("embedding",
+               analysis.embedding.empty() ? val::null() : float32_array_of(analysis.embedding));
     result.set("match", match);
     result.set("fused", fused);
     timings.set("total", ms_since(frame_start));
     result.set("timings", timings);
     return result;
   });
+}
+
+val JsEngine::begin_unlock() {
+  return with_js_errors([&] { return update_to_js(session_->begin(), *session_); });
+}
+
+val JsEngine::unlock_frame(double width, double height) {
+  return with_js_errors([&] {
+    const std::string object = "cannot process unlock frame (" + size_text(width, height) + ")";
+    const image::ImageView frame = checked_frame(width, height, object);
+    if (!session_->attempt_running()) {
+      throw Error(object + ": no unlock attempt is running; call beginUnlock() first");
+    }
+    const Clock::time_point frame_start = Clock::now();
+    const face::FaceAnalysis analysis = pipeline_.analyze(frame, true, true);
+    val timings = timings_to_js(analysis.timings);
+    const Clock::time_point start = Clock::now();
+    const unlock::SessionUpdate update = session_->add_frame(analysis);
+    timings.set("match", ms_since(start));
+    val result = val::object();
+    result.set("faces", faces_to_js(analysis));
+    result.set("chosen", analysis.chosen);
+    result.set("quality", analysis.has_face() ? quality_to_js(analysis.quality) : val::null());
+    result.set("update", update_to_js(update, *session_));
+    timings.set("total", ms_since(frame_start));
+    result.set("timings", timings);
+    return result;
+  });
+}
+
+val JsEngine::end_unlock() {
+  return with_js_errors([&] { return update_to_js(session_->end(), *session_); });
 }
 
 unsigned JsEngine::add_template(const std::string& user, const val& embedding) {
@@ -244,7 +392,7 @@ bool JsEngine::remove_user(const std::string& user) {
   return with_js_errors([&] {
     if (!gallery_.remove(user)) return false;
     // Frames that matched the removed user must not unlock for them afterwards.
-    fusion_.reset();
+    session_->reset_fusion();
     return true;
   });
 }
@@ -271,7 +419,7 @@ std::string JsEngine::import_user(const val& bytes) {
     }
     const std::string name = one.users().front();
     gallery_.copy_user(one, name);
-    fusion_.reset();
+    session_->reset_fusion();
     return name;
   });
 }
@@ -285,7 +433,7 @@ void JsEngine::import_gallery(const val& bytes) {
     unlock::Gallery parsed = parse_gallery(bytes, "import gallery");
     // An empty file may lack a dimension; the engine's gallery always has the embedder's.
     gallery_ = parsed.dimension() == 0 ? unlock::Gallery(gallery_.dimension()) : std::move(parsed);
-    fusion_.reset();
+    session_->reset_fusion();
   });
 }
 
@@ -303,26 +451,33 @@ unlock::Gallery JsEngine::parse_gallery(const val& bytes, const char* verb) cons
 
 val JsEngine::thresholds() const {
   return with_js_errors([&] {
-    const std::string prefix = "embedder.threshold.";
+    const unlock::CalibratedLevels& levels = session_->levels();
     val out = val::object();
-    const std::optional<float> fallback = pipeline_.embedder().default_threshold();
-    out.set("default", fallback ? val(*fallback) : val::null());
-    // Every embedder.threshold.<name> that holds a number (far_1e-3, ...); `source` is prose.
-    for (const auto& [key, text] : pipeline_.embedder().model().metadata.properties) {
-      if (key.compare(0, prefix.size(), prefix) != 0 || text.empty()) continue;
-      char* end = nullptr;
-      const double value = std::strtod(text.c_str(), &end);
-      // Rounded to float like every threshold the engine applies, so that passing one back as
-      // options.threshold reports exactly this value in match.threshold.
-      if (*end == '\0' && std::isfinite(value)) {
-        out.set(key.substr(prefix.size()), static_cast<float>(value));
-      }
-    }
+    out.set("default", levels.model_threshold() ? val(*levels.model_threshold()) : val::null());
+    for (const unlock::SecurityLevel& l : levels.levels()) out.set("far_" + l.name, l.threshold);
     return out;
   });
 }
 
-void JsEngine::reset_fusion() { fusion_.reset(); }
+val JsEngine::security_levels() const {
+  return with_js_errors([&] {
+    val list = val::array();
+    for (const unlock::SecurityLevel& l : session_->levels().levels()) {
+      val entry = val::object();
+      entry.set("name", l.name);
+      entry.set("falseAcceptRate", l.false_accept_rate);
+      entry.set("threshold", l.threshold);
+      list.call<void>("push", entry);
+    }
+    return list;
+  });
+}
+
+void JsEngine::set_security_level(const std::string& name) {
+  with_js_errors([&] { session_->set_level(name); });
+}
+
+void JsEngine::reset_fusion() { session_->reset_fusion(); }
 
 void JsEngine::set_fusion(double required, double window) {
   with_js_errors([&] {
@@ -335,7 +490,141 @@ void JsEngine::set_fusion(double required, double window) {
       throw Error(std::string("cannot set fusion (") + shown + "): expected whole numbers, 1 <= " +
                   "required <= window <= " + std::to_string(unlock::kMaxFusionWindow));
     }
-    fusion_ = unlock::DecisionFusion(static_cast<int>(required), static_cast<int>(window));
+    session_->set_fusion(static_cast<int>(required), static_cast<int>(window));
+  });
+}
+
+void JsEngine::set_liveness(const val& js) {
+  with_js_errors([&] {
+    const std::string object = "cannot set liveness options";
+    if (js.typeOf().as<std::string>() != "object" || js.isNull()) {
+      throw Error(object + ": options is " + describe(js) + ", expected an object");
+    }
+    unlock::LivenessOptions o = session_->options().liveness;
+    o.enabled = bool_option(js, "enabled", o.enabled, object);
+    o.turn_ms = number_option(js, "turnMs", o.turn_ms, object);
+    o.min_lateral = number_option(js, "minLateral", o.min_lateral, object);
+    o.min_parallax = number_option(js, "minParallax", o.min_parallax, object);
+    o.min_scale = number_option(js, "minScale", o.min_scale, object);
+    o.max_scale = number_option(js, "maxScale", o.max_scale, object);
+    o.max_start_yaw = number_option(js, "maxStartYaw", o.max_start_yaw, object);
+    o.frames_needed = whole_option(js, "framesNeeded", o.frames_needed, object);
+    o.identity_misses_allowed =
+        whole_option(js, "identityMissesAllowed", o.identity_misses_allowed, object);
+    const val seed = js["seed"];
+    if (!seed.isUndefined()) {
+      if (!is_count(seed)) {
+        throw Error(object + ": seed is " + describe(seed) +
+                    ", expected a whole number from 0 to 2^53 - 1");
+      }
+      o.seed = static_cast<std::uint64_t>(seed.as<double>());
+    }
+    session_->set_liveness(o);
+  });
+}
+
+val JsEngine::liveness() const {
+  const unlock::LivenessOptions& o = session_->options().liveness;
+  val out = val::object();
+  out.set("enabled", o.enabled);
+  out.set("turnMs", o.turn_ms);
+  out.set("minLateral", o.min_lateral);
+  out.set("minParallax", o.min_parallax);
+  out.set("minScale", o.min_scale);
+  out.set("maxScale", o.max_scale);
+  out.set("maxStartYaw", o.max_start_yaw);
+  out.set("framesNeeded", o.frames_needed);
+  out.set("identityMissesAllowed", o.identity_misses_allowed);
+  out.set("seed", static_cast<double>(o.seed));
+  return out;
+}
+
+val JsEngine::next_turns() const {
+  return with_js_errors([&] {
+    val list = val::array();
+    for (unlock::TurnDirection t : session_->next_turns()) {
+      list.call<void>("push", std::string(unlock::turn_direction_name(t)));
+    }
+    return list;
+  });
+}
+
+void JsEngine::set_lockout(const val& js) {
+  with_js_errors([&] {
+    if (js.isNull() || js.isFalse()) {
+      session_->set_lockout(std::nullopt);
+      return;
+    }
+    const std::string object = "cannot set lockout policy";
+    if (js.typeOf().as<std::string>() != "object") {
+      throw Error(object + ": policy is " + describe(js) + ", expected an object or null");
+    }
+    unlock::LockoutPolicy p;
+    p.max_attempts = whole_option(js, "maxAttempts", p.max_attempts, object);
+    p.lock_ms = number_option(js, "lockMs", p.lock_ms, object);
+    // A cap below the first lock would make the first lock the cap; follow lockMs by default so
+    // that raising lockMs alone does not silently shorten it.
+    p.max_lock_ms = number_option(js, "maxLockMs", std::max(p.max_lock_ms, p.lock_ms), object);
+    session_->set_lockout(p);
+  });
+}
+
+val JsEngine::lockout_status() const {
+  return with_js_errors([&] {
+    unlock::LockoutStatus s;
+    if (const unlock::Lockout* l = session_->lockout()) s = l->status();
+    val out = val::object();
+    out.set("locked", s.locked);
+    out.set("retryAfterMs", s.retry_after_ms);
+    out.set("failures", static_cast<double>(s.failures));
+    return out;
+  });
+}
+
+val JsEngine::lockout_state() const {
+  const unlock::Lockout* l = session_->lockout();
+  if (!l) return val::null();
+  const unlock::LockoutState& s = l->state();
+  val out = val::object();
+  out.set("v", kLockoutStateVersion);
+  out.set("seq", static_cast<double>(s.seq));
+  out.set("failures", static_cast<double>(s.failures));
+  out.set("sinceLock", static_cast<double>(s.since_lock));
+  out.set("locks", static_cast<double>(s.locks));
+  out.set("lockedAt", s.locked_at);
+  out.set("lockMs", s.lock_ms);
+  return out;
+}
+
+bool JsEngine::restore_lockout(const val& saved) {
+  unlock::Lockout* l = session_->lockout();
+  if (!l || saved.typeOf().as<std::string>() != "object" || saved.isNull()) return false;
+  const val v = saved["v"];
+  if (v.typeOf().as<std::string>() != "number" || v.as<double>() != kLockoutStateVersion) {
+    return false;
+  }
+  const val seq = saved["seq"], failures = saved["failures"], since = saved["sinceLock"],
+            locks = saved["locks"], at = saved["lockedAt"], ms = saved["lockMs"];
+  if (!is_count(seq) || !is_count(failures) || !is_count(since) || !is_count(locks) ||
+      !is_time(at) || !is_time(ms)) {
+    return false;
+  }
+  unlock::LockoutState s;
+  s.seq = static_cast<std::uint64_t>(seq.as<double>());
+  s.failures = static_cast<std::uint64_t>(failures.as<double>());
+  s.since_lock = static_cast<std::uint64_t>(since.as<double>());
+  s.locks = static_cast<std::uint64_t>(locks.as<double>());
+  s.locked_at = at.as<double>();
+  s.lock_ms = ms.as<double>();
+  return l->restore(s);
+}
+
+void JsEngine::set_clock(const val& now) {
+  with_js_errors([&] {
+    if (!now.isUndefined() && !now.isNull() && now.typeOf().as<std::string>() != "function") {
+      throw Error("cannot set clock (" + describe(now) + "): expected a function or undefined");
+    }
+    clock_ = now;
   });
 }
 

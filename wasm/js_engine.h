@@ -1,7 +1,9 @@
 // The object behind the JS `Engine` class (docs/engine-api.md): the whole unlock path of one
 // camera frame behind one call. It owns the RGBA frame buffer that JS fills in place, the face
-// pipeline, the gallery and the multi-frame fusion. Every public method is an entry point from
-// JS and reports failures through with_js_errors(); a failed call changes nothing.
+// pipeline, the gallery and the unlock session (src/unlock/unlock_session.h), which makes every
+// decision: this class only converts between JS values and C++ ones. Every public method is an
+// entry point from JS and reports failures through with_js_errors(); a failed call changes
+// nothing.
 #pragma once
 
 #include <emscripten/val.h>
@@ -13,8 +15,8 @@
 
 #include "face/pipeline.h"
 #include "nn/model.h"
-#include "unlock/fusion.h"
 #include "unlock/gallery.h"
+#include "unlock/unlock_session.h"
 
 namespace fu::wasm {
 
@@ -33,9 +35,16 @@ class JsEngine {
   // size. Sides are 1..kMaxFrameSide; taken again before each frame since memory growth
   // detaches views.
   emscripten::val frame_view(double width, double height);
-  // Runs the unlock path on the buffer's current pixels; width and height must be the last
-  // frame_view()'s. `options` is undefined or {embed, match, requireQuality, threshold}.
+  // Runs the face pipeline on the buffer's current pixels; width and height must be the last
+  // frame_view()'s. `options` is undefined or {embed, match, requireQuality, threshold}; with
+  // `match` the embedding goes through the session's match_frame (1:N and fusion, no attempt).
   emscripten::val process_frame(double width, double height, const emscripten::val& options);
+
+  // An unlock attempt (UnlockSession::begin / add_frame / end), each returning the session's
+  // update; unlock_frame also returns the frame's faces, quality and timings.
+  emscripten::val begin_unlock();
+  emscripten::val unlock_frame(double width, double height);
+  emscripten::val end_unlock();
 
   unsigned add_template(const std::string& user, const emscripten::val& embedding);
   emscripten::val users() const;
@@ -44,20 +53,51 @@ class JsEngine {
   std::string import_user(const emscripten::val& bytes);
   emscripten::val export_gallery() const;
   void import_gallery(const emscripten::val& bytes);
+
+  // {default, 'far_1e-3', ...}: the model's calibrated thresholds (unlock::CalibratedLevels).
   emscripten::val thresholds() const;
+  // [{name, falseAcceptRate, threshold}], loosest first.
+  emscripten::val security_levels() const;
+  void set_security_level(const std::string& name);
+  std::string security_level() const { return session_->level(); }
+  double threshold() const { return session_->threshold(); }
 
   void reset_fusion();
   // Accept when `required` of the last `window` matched frames agree; forgets earlier frames.
   void set_fusion(double required, double window);
+  // {enabled, turnMs, seed, minLateral, minParallax, minScale, maxScale, framesNeeded, maxStartYaw,
+  //  identityMissesAllowed}; absent keys keep their current values.
+  void set_liveness(const emscripten::val& options);
+  emscripten::val liveness() const;
+  // The turns the next challenge will ask for (["left", "right"] or the reverse).
+  emscripten::val next_turns() const;
+
+  // {maxAttempts, lockMs, maxLockMs}, or null to turn the lockout off.
+  void set_lockout(const emscripten::val& policy);
+  // {locked, retryAfterMs, failures}; unlocked with 0 failures when the lockout is off.
+  emscripten::val lockout_status() const;
+  // The lockout's state to persist ({v: 1, seq, failures, sinceLock, locks, lockedAt, lockMs});
+  // null when the lockout is off.
+  emscripten::val lockout_state() const;
+  // Adopts a saved state when well-formed and not older than the current one; anything else is
+  // ignored (false), never thrown: damaged bookkeeping must not lock the owner out.
+  bool restore_lockout(const emscripten::val& saved);
+  // A function returning milliseconds (Date.now by default): the clock of the lockout and the
+  // challenge, injected by tests. undefined or null goes back to Date.now.
+  void set_clock(const emscripten::val& now);
 
  private:
   JsEngine(std::shared_ptr<const nn::Model> detector, std::shared_ptr<const nn::Model> embedder);
   // The gallery in `bytes`, checked to hold this embedder's templates.
   unlock::Gallery parse_gallery(const emscripten::val& bytes, const char* verb) const;
+  const image::ImageView checked_frame(double width, double height,
+                                       const std::string& object) const;
+  double now() const;
 
   face::FacePipeline pipeline_;
   unlock::Gallery gallery_;
-  unlock::DecisionFusion fusion_;
+  emscripten::val clock_ = emscripten::val::undefined();
+  std::unique_ptr<unlock::UnlockSession> session_;
   std::vector<std::uint8_t> frame_;  // RGBA, row-major, frame_width_ x frame_height_
   int frame_width_ = 0;
   int frame_height_ = 0;

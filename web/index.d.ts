@@ -25,11 +25,13 @@ export interface RawFrame {
 export type BinaryInput = string | URL | ArrayBuffer | Uint8Array;
 
 /**
- * convenience: the model's own threshold (best overall accuracy);
- * balanced: about 1 impostor comparison in 1,000 accepted (default);
- * strict: about 1 in 10,000 (more retries for the real user).
+ * Named by the false-accept rate the model was calibrated for: '1e-3' (default), '1e-4', '2e-5'
+ * (Android's bar for its weakest biometric class); stricter means more retries for the real
+ * user. Aliases: 'balanced' = '1e-3', 'strict' = '1e-4', and 'convenience' = '1e-3' (it used to
+ * be the model's own threshold, which let about one stranger in 76 through). The current level
+ * (FaceUnlock.securityLevel) is always reported by its rate.
  */
-export type SecurityLevel = 'convenience' | 'balanced' | 'strict';
+export type SecurityLevel = '1e-3' | '1e-4' | '2e-5' | 'balanced' | 'strict' | 'convenience';
 
 export interface FaceUnlockOptions {
   /**
@@ -56,8 +58,15 @@ export interface FaceUnlockOptions {
    * without a worker; with it, `url` defaults to what that build's loader finds itself.
    */
   wasm?: { url?: string | URL; bytes?: ArrayBuffer | Uint8Array; factory?: (moduleOptions: object) => Promise<unknown> };
-  /** Default 'balanced'. */
+  /** Default '1e-3'. */
   securityLevel?: SecurityLevel;
+  /**
+   * The head-turn liveness challenge (off by default; the demo turns it on): after a face
+   * matches, unlock() asks the user to turn the head left and right in a random order and
+   * unlocks only when the keypoints show a real head turning and every frame is still that user.
+   * `true` for the defaults, or LivenessOptions. See LivenessOptions for what it does not stop.
+   */
+  liveness?: boolean | LivenessOptions;
   /**
    * Run the engine in a Web Worker (web/lib/worker.js) so detection never blocks the page.
    * Bundlers (Vite, webpack 5) pick the worker up with their default configuration. Not in Node.
@@ -103,6 +112,29 @@ export interface DownloadProgress {
    * files compressed). The last report has `loaded === total`.
    */
   total: number | null;
+}
+
+/**
+ * Stops a flat photo or screen of the user, however it is held (still, moved, rotated, zoomed,
+ * tilted), and a face swapped in mid-challenge. It does NOT stop a 3-D mask, a replayed video of
+ * the user turning their head, photos of the user turned each way shown one after the other, or
+ * code running in the page (which can feed the engine any frames it likes).
+ */
+export interface LivenessOptions {
+  /** Default true when an object is given. */
+  enabled?: boolean;
+  /** Time allowed for each turn, milliseconds (500..60000). Default 4000. */
+  turnMs?: number;
+  /** Seed of the turn order (a whole number below 2^53). Default: random per FaceUnlock. */
+  seed?: number;
+  /** Tuning of the geometry (src/unlock/liveness_challenge.h explains each); rarely needed. */
+  minLateral?: number;
+  minParallax?: number;
+  minScale?: number;
+  maxScale?: number;
+  framesNeeded?: number;
+  maxStartYaw?: number;
+  identityMissesAllowed?: number;
 }
 
 export interface LockoutOptions {
@@ -206,6 +238,9 @@ export interface UnlockFrame {
   match: { user: string | null; score: number | null; accepted: boolean; threshold: number } | null;
   /** The multi-frame decision so far (frames: how many agree, of `required`). */
   fused: { user: string | null; accepted: boolean; frames: number; required: number; window: number } | null;
+  /** The liveness challenge once it runs: the turn asked for now and how many are done. */
+  challenge: { turn: 'left' | 'right'; turnsDone: number; turnsTotal: number } | null;
+  /** What to tell the user now, e.g. "turn your head to the left". */
   hint: string;
 }
 
@@ -221,9 +256,12 @@ export interface UnlockOptions {
  * A QualityIssue: faces were seen but none passed the quality checks (the last one's issue).
  * 'timeout': good faces were seen but none matched well enough (a failed attempt, see
  * LockoutOptions). 'locked-out': too many failed attempts; nothing was tried, see `retryAfterMs`.
+ * 'liveness-failed': a face matched but the head-turn challenge failed (no turn in time, or a
+ * different face appeared during it); a failed attempt too.
  */
 export type UnlockReason =
-  | 'matched' | 'not-enrolled' | 'no-face' | 'timeout' | 'locked-out' | Exclude<QualityIssue, 'ok'>;
+  | 'matched' | 'not-enrolled' | 'no-face' | 'timeout' | 'locked-out' | 'liveness-failed'
+  | Exclude<QualityIssue, 'ok'>;
 
 export interface UnlockResult {
   unlocked: boolean;
@@ -253,7 +291,8 @@ export declare class FaceUnlock {
 
   /** Stored users that could not be loaded at create() (each error has `userId`); they are skipped. */
   readonly loadErrors: FaceUnlockError[];
-  readonly securityLevel: SecurityLevel;
+  /** The current level by its false-accept rate: '1e-3', '1e-4' or '2e-5'. */
+  readonly securityLevel: '1e-3' | '1e-4' | '2e-5' | 'custom';
   /** Cosine similarity a face must reach at the current level. */
   readonly threshold: number | undefined;
   /** The model's calibrated thresholds: { default, 'far_1e-3', 'far_1e-4', 'far_2e-5' }. */
@@ -268,8 +307,9 @@ export declare class FaceUnlock {
    */
   enroll(id: string, source: FrameSource, options?: EnrollOptions): Promise<EnrollResult>;
   /**
-   * Reads frames until several agree on one enrolled user, or the timeout. Never rejects for "not
-   * recognised". While locked out (see LockoutOptions) it resolves at once with reason
+   * Reads frames until several agree on one enrolled user (and, with `liveness`, the user has
+   * turned the head as asked; `onFrame`'s `hint` carries the prompts), or the timeout. Never
+   * rejects for "not recognised". While locked out (see LockoutOptions) it resolves at once with reason
    * 'locked-out' without reading a frame.
    */
   unlock(source: FrameSource, options?: UnlockOptions): Promise<UnlockResult>;
@@ -289,7 +329,10 @@ export declare class FaceUnlock {
   exportBackup(options?: { passphrase?: string }): Promise<Uint8Array>;
   /** Replaces every user with the backup's (all or nothing). Encrypted backups need the passphrase. */
   importBackup(backup: Uint8Array | ArrayBuffer, options?: { passphrase?: string }): Promise<{ users: string[] }>;
-  setSecurityLevel(level: SecurityLevel): void;
+  /** The liveness challenge on (true or LivenessOptions) or off, as the `liveness` option. Rejects with 'busy' during enroll/unlock. */
+  setLiveness(option: boolean | LivenessOptions): Promise<void>;
+  /** Rejects with 'invalid-argument' for an unknown level or one the model is not calibrated for, 'busy' during enroll/unlock. */
+  setSecurityLevel(level: SecurityLevel): Promise<void>;
   /** Frees the engine (and worker) and closes the store. */
   dispose(): Promise<void>;
 }

@@ -315,7 +315,7 @@ describe('Engine on LFW photos', { skip: photoSkip }, () => {
     assert.equal(r.embedding.length, 128);
     assert.ok(Math.abs(dot(r.embedding, r.embedding) - 1) < 1e-5);
     assert.deepEqual(r.match,
-        { user: null, score: null, accepted: false, threshold: engine.thresholds().default });
+        { user: null, score: null, accepted: false, threshold: engine.threshold() });
     for (const stage of ['detect', 'refine', 'quality', 'align', 'embed', 'match', 'total']) {
       assert.equal(typeof r.timings[stage], 'number', stage);
     }
@@ -376,6 +376,62 @@ describe('Engine on LFW photos', { skip: photoSkip }, () => {
     assert.equal(afterRemoval.match.user, null);  // nobody left to compare with
     engine.importUser(exported);
     engine.setFusion(3, 5);
+  });
+
+  test('security levels: by false-accept rate, with the old names as aliases', () => {
+    const levels = engine.securityLevels();
+    assert.deepEqual(levels.map((l) => l.name), ['1e-3', '1e-4', '2e-5']);
+    assert.equal(engine.securityLevel(), '1e-3');
+    assert.equal(engine.threshold(), engine.thresholds()['far_1e-3']);
+    engine.setSecurityLevel('strict');
+    assert.deepEqual([engine.securityLevel(), engine.threshold()], ['1e-4', levels[1].threshold]);
+    assertJsError(() => engine.setSecurityLevel('1e-2'), /cannot choose security level \('1e-2'\)/);
+    assert.equal(engine.securityLevel(), '1e-4', 'a refused level changes nothing');
+    engine.setSecurityLevel('1e-3');
+  });
+
+  test('an unlock attempt: the session decides, liveness stops a still photo', () => {
+    const attempt = (key, frames) => {
+      assert.equal(engine.beginUnlock().status, 'running');
+      let r;
+      for (let i = 0; i < frames; i++) {
+        const photo = photos[key];
+        engine.frameView(photo.width, photo.height).set(photo.rgba);
+        r = engine.unlockFrame(photo.width, photo.height).update;
+        if (r.status !== 'running') return r;
+      }
+      return engine.endUnlock();
+    };
+    engine.setLockout(null);
+    const open = attempt(`${PERSON_A}_3`, 5);
+    assert.deepEqual([open.status, open.reason, open.user, open.hint], ['unlocked', 'matched', PERSON_A, '']);
+    assert.ok(open.score >= engine.threshold());
+    assert.equal(open.fused.accepted, true);
+    const stranger = attempt(`${PERSON_B}_1`, 3);
+    assert.deepEqual([stranger.status, stranger.reason, stranger.user], ['rejected', 'timeout', null]);
+
+    engine.setLiveness({ enabled: true, turnMs: 1000, seed: 7 });
+    assert.deepEqual([...engine.nextTurns()].sort(), ['left', 'right']);
+    assert.equal(engine.liveness().enabled, true);
+    const first = engine.nextTurns()[0];
+    assert.equal(engine.beginUnlock().status, 'running');
+    const photo = photos[`${PERSON_A}_3`];
+    let u;
+    for (let i = 0; i < 3; i++) {
+      engine.frameView(photo.width, photo.height).set(photo.rgba);
+      u = engine.unlockFrame(photo.width, photo.height).update;
+    }
+    assert.equal(u.status, 'running');
+    assert.deepEqual(u.challenge, { turn: first, turnsDone: 0, turnsTotal: 2 });
+    assert.equal(u.hint, `turn your head to the ${first}`);
+    const failed = engine.endUnlock();
+    assert.deepEqual([failed.status, failed.reason, failed.user], ['rejected', 'liveness-failed', null]);
+    assertJsError(() => engine.unlockFrame(photo.width, photo.height), /no unlock attempt is running/);
+    assertJsError(() => engine.setLiveness({ turnMs: 10 }), /turn_ms/);
+    assertJsError(() => engine.setLiveness({ seed: -1 }), /seed/);
+    assertJsError(() => engine.setLiveness(5), /expected an object/);
+    engine.setLiveness({ enabled: false });
+    engine.setLockout({});
   });
 });
 

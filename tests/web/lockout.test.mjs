@@ -1,14 +1,16 @@
-// The unlock lockout: the policy with a fake clock, then FaceUnlock with the real engine (a wrong
-// face locks after maxAttempts, the lock survives a reload and is shared by tabs, a success
-// forgives, damaged or missing state never blocks the owner).
+// The unlock lockout: the policy in the engine's unlock session (src/unlock/lockout.h, tested in
+// full by tests/unlock/lockout_test.cc) with a fake clock through the Engine's surface, then
+// FaceUnlock with the real engine (a wrong face locks after maxAttempts, the lock survives a
+// reload and is shared by tabs, a success forgives, damaged or missing state never blocks the
+// owner).
 import assert from 'node:assert/strict';
 import test from 'node:test';
 
 import { IDBFactory } from 'fake-indexeddb';
 
 import { FaceUnlock, IndexedDBStore, MemoryStore } from '../../web/index.js';
-import { Lockout, LOCKOUT_DEFAULTS, lockoutOptions } from '../../web/lib/lockout.js';
-import { engineTest, nodeOptions, photo } from './helpers.mjs';
+import { LOCKOUT_DEFAULTS, lockoutOptions } from '../../web/lib/lockout.js';
+import { engineAssets, engineTest, nodeOptions, photo } from './helpers.mjs';
 
 const ALICE = 'Colin_Powell';
 const BOB = 'George_W_Bush';
@@ -20,79 +22,104 @@ function fakeClock(start = 1_700_000_000_000) {
   return clock;
 }
 
-/** @param {number} n */
-function fail(lockout, n) {
-  for (let i = 0; i < n; i++) lockout.recordFailure();
-  return lockout.state();
+/**
+ * An Engine with Alice enrolled, the lockout `policy` and the fake clock; fail(n) makes n unlock
+ * attempts with Bob's face, each one frame, and returns the lockout status.
+ * @param {import('node:test').TestContext} t
+ * @param {object} policy
+ * @param {{now: () => number}} clock
+ */
+async function lockoutEngine(t, policy, clock) {
+  const a = await engineAssets();
+  const engine = new a.core.Engine(a.detector, a.embedder);
+  t.after(() => engine.delete());
+  engine.setClock(clock.now);
+  engine.setLockout(policy);
+  const show = (frame) => {
+    engine.frameView(frame.width, frame.height).set(frame.data);
+    return frame;
+  };
+  const alice = show(await photo(ALICE, 1));
+  engine.addTemplate('alice', engine.processFrame(alice.width, alice.height, { match: false }).embedding);
+  const bob = await photo(BOB, 1);
+  const fail = (n) => {
+    for (let i = 0; i < n; i++) {
+      assert.equal(engine.beginUnlock().status, 'running');
+      show(bob);
+      assert.equal(engine.unlockFrame(bob.width, bob.height).update.lockoutChanged, true);
+      assert.equal(engine.endUnlock().reason, 'timeout');
+    }
+    return engine.lockoutStatus();
+  };
+  return { engine, fail };
 }
 
-test('policy: 5 failures lock for 30 s, the next lock doubles, up to the cap', () => {
-  const clock = fakeClock();
-  const l = new Lockout(lockoutOptions({ maxLockMs: 100_000 }), clock.now);
-  assert.deepEqual(l.state(), { locked: false, retryAfterMs: 0, failures: 0 });
-  assert.deepEqual(fail(l, 4), { locked: false, retryAfterMs: 0, failures: 4 });
-  assert.deepEqual(fail(l, 1), { locked: true, retryAfterMs: 30_000, failures: 5 });
-  clock.t += 29_999;
-  assert.deepEqual(l.state(), { locked: true, retryAfterMs: 1, failures: 5 });
-  clock.t += 1;
-  assert.deepEqual(l.state(), { locked: false, retryAfterMs: 0, failures: 5 });
+engineTest('policy: 5 failures lock for 30 s, the next lock doubles, up to the cap', { photos: true },
+    async (t) => {
+      const clock = fakeClock();
+      const { engine, fail } = await lockoutEngine(t, lockoutOptions({ maxLockMs: 100_000 }), clock);
+      assert.deepEqual(engine.lockoutStatus(), { locked: false, retryAfterMs: 0, failures: 0 });
+      assert.deepEqual(fail(4), { locked: false, retryAfterMs: 0, failures: 4 });
+      assert.deepEqual(fail(1), { locked: true, retryAfterMs: 30_000, failures: 5 });
+      const refused = engine.beginUnlock();
+      assert.deepEqual([refused.status, refused.reason, refused.retryAfterMs], ['rejected', 'locked-out', 30_000]);
+      assert.equal(refused.hint, 'too many failed attempts: try again in 30 s');
+      clock.t += 29_999;
+      assert.deepEqual(engine.lockoutStatus(), { locked: true, retryAfterMs: 1, failures: 5 });
+      clock.t += 1;
+      assert.deepEqual(engine.lockoutStatus(), { locked: false, retryAfterMs: 0, failures: 5 });
 
-  // A fresh allowance after each lock, but a longer lock.
-  assert.equal(fail(l, 4).locked, false);
-  assert.deepEqual(fail(l, 1), { locked: true, retryAfterMs: 60_000, failures: 10 });
-  clock.t += 60_000;
-  assert.equal(fail(l, 5).retryAfterMs, 100_000, '120 s capped at maxLockMs');
-  clock.t += 100_000;
-  assert.equal(fail(l, 5).retryAfterMs, 100_000);
-});
+      // A fresh allowance after each lock, but a longer lock.
+      assert.equal(fail(4).locked, false);
+      assert.deepEqual(fail(1), { locked: true, retryAfterMs: 60_000, failures: 10 });
+      clock.t += 60_000;
+      assert.equal(fail(5).retryAfterMs, 100_000, '120 s capped at maxLockMs');
+    });
 
-test('policy: a success forgives everything; the next lock is the first length again', () => {
-  const clock = fakeClock();
-  const l = new Lockout(lockoutOptions(undefined), clock.now);
-  fail(l, 5);
-  clock.t += 30_000;
-  fail(l, 5);
-  assert.equal(l.state().retryAfterMs, 60_000);
-  assert.equal(l.recordSuccess(), true);
-  assert.deepEqual(l.state(), { locked: false, retryAfterMs: 0, failures: 0 });
-  assert.equal(l.recordSuccess(), false, 'nothing left to forget, nothing to save');
-  assert.equal(fail(l, 5).retryAfterMs, 30_000);
-});
+engineTest('policy: states round-trip; stale, malformed or stretched ones are not obeyed',
+    { photos: true }, async (t) => {
+      const clock = fakeClock();
+      const options = lockoutOptions({ maxAttempts: 2 });
+      const a = await lockoutEngine(t, options, clock);
+      a.fail(2);
+      const saved = structuredClone(a.engine.lockoutState());
+      assert.deepEqual(Object.keys(saved).sort(),
+          ['failures', 'lockMs', 'lockedAt', 'locks', 'seq', 'sinceLock', 'v']);
 
-test('policy: snapshots round-trip; stale, malformed or stretched ones are not obeyed', () => {
-  const clock = fakeClock();
-  const options = lockoutOptions({ maxAttempts: 2 });
-  const a = new Lockout(options, clock.now);
-  fail(a, 2);
-  const saved = structuredClone(a.toJSON());
+      const b = await lockoutEngine(t, options, clock);
+      assert.equal(b.engine.restoreLockout(saved), true);
+      assert.deepEqual(b.engine.lockoutStatus(), { locked: true, retryAfterMs: 30_000, failures: 2 });
+      // An older copy (lower seq) must not undo what this one recorded since.
+      b.engine.setLockout(options);
+      b.engine.restoreLockout({ ...saved, seq: saved.seq + 5, failures: 0, sinceLock: 0, locks: 0,
+        lockedAt: 0, lockMs: 0 });
+      assert.equal(b.engine.restoreLockout(saved), false);
+      assert.equal(b.engine.lockoutStatus().locked, false);
 
-  const b = new Lockout(options, clock.now);
-  assert.equal(b.restore(saved), true);
-  assert.deepEqual(b.state(), { locked: true, retryAfterMs: 30_000, failures: 2 });
-  // An older copy (lower seq) must not undo what this one recorded since.
-  b.recordSuccess();
-  assert.equal(b.restore(saved), false);
-  assert.equal(b.state().locked, false);
+      for (const junk of [undefined, null, 'lockout', 42, {}, { ...saved, v: 2 },
+        { ...saved, failures: -1 }, { ...saved, lockedAt: 'soon' }, { ...saved, seq: 1.5 },
+        { ...saved, lockMs: Infinity }]) {
+        b.engine.setLockout(options); // a fresh state
+        assert.equal(b.engine.restoreLockout(junk), false, JSON.stringify(junk));
+        assert.deepEqual(b.engine.lockoutStatus(), { locked: false, retryAfterMs: 0, failures: 0 });
+      }
 
-  for (const junk of [undefined, null, 'lockout', 42, {}, { ...saved, v: 2 },
-    { ...saved, failures: -1 }, { ...saved, lockedAt: 'soon' }, { ...saved, seq: 1.5 },
-    { ...saved, lockMs: Infinity }]) {
-    const fresh = new Lockout(options, clock.now);
-    assert.equal(fresh.restore(junk), false, JSON.stringify(junk));
-    assert.deepEqual(fresh.state(), { locked: false, retryAfterMs: 0, failures: 0 });
-  }
-
-  // A clock set back an hour does not make a 30 s lock last an hour...
-  clock.t -= 3_600_000;
-  const early = new Lockout(options, clock.now);
-  early.restore(saved);
-  assert.equal(early.state().retryAfterMs, 30_000);
-  // ...and a lock saved under a longer cap ends by the current one.
-  clock.t += 3_600_000;
-  const short = new Lockout(lockoutOptions({ maxAttempts: 2, lockMs: 1000, maxLockMs: 5000 }), clock.now);
-  short.restore({ ...saved, lockMs: 86_400_000 });
-  assert.equal(short.state().retryAfterMs, 5000);
-});
+      // A clock set back an hour does not make a 30 s lock last an hour...
+      clock.t -= 3_600_000;
+      b.engine.setLockout(options);
+      b.engine.restoreLockout(saved);
+      assert.equal(b.engine.lockoutStatus().retryAfterMs, 30_000);
+      // ...and a lock saved under a longer cap ends by the current one.
+      clock.t += 3_600_000;
+      b.engine.setLockout(lockoutOptions({ maxAttempts: 2, lockMs: 1000, maxLockMs: 5000 }));
+      b.engine.restoreLockout({ ...saved, lockMs: 86_400_000 });
+      assert.equal(b.engine.lockoutStatus().retryAfterMs, 5000);
+      // Off: nothing to save, nothing adopted, never locked.
+      b.engine.setLockout(null);
+      assert.equal(b.engine.lockoutState(), null);
+      assert.equal(b.engine.restoreLockout(saved), false);
+      assert.deepEqual(b.engine.lockoutStatus(), { locked: false, retryAfterMs: 0, failures: 0 });
+    });
 
 test('policy options: defaults, false, and clear errors', () => {
   assert.deepEqual(lockoutOptions(undefined), { ...LOCKOUT_DEFAULTS });

@@ -5,6 +5,7 @@ const $ = (id) => document.getElementById(id);
 
 const ui = {
   level: $('level'),
+  liveness: $('liveness'),
   video: $('video'),
   overlay: $('overlay'),
   stageMessage: $('stage-message'),
@@ -36,9 +37,13 @@ const ui = {
 
 const LEVEL_KEY = 'faceunlock-demo.securityLevel';
 const CAMERA_KEY = 'faceunlock-demo.camera';
-const LEVELS = ['convenience', 'balanced', 'strict'];
+const LIVENESS_KEY = 'faceunlock-demo.liveness';
+// By false-accept rate; the old names are the library's aliases, kept for saved choices.
+const LEVELS = ['1e-3', '1e-4', '2e-5', 'balanced', 'strict', 'convenience'];
 const ENROLL_FRAMES = 5;
 const UNLOCK_TIMEOUT_MS = 5000;
+// With liveness: matching, then two head turns of up to 4 s each.
+const LIVENESS_TIMEOUT_MS = 12000;
 // Analysis costs a detector pass; on a slow machine doing it every animation frame would starve
 // the page, so the loop waits at least this long, or twice the last analysis, between frames.
 const MIN_ANALYZE_INTERVAL_MS = 100;
@@ -77,6 +82,7 @@ const REASONS = {
   'not-enrolled': 'Nobody is enrolled yet: enroll first.',
   'no-face': 'No face was seen in front of the camera.',
   timeout: 'The face did not match anyone enrolled.',
+  'liveness-failed': 'The liveness check failed: turn your head as asked (a photo cannot).',
   out_of_frame: 'The face was never fully in the frame.',
   too_small: 'The face was too far away: come closer.',
   too_dark: 'It was too dark: add some light.',
@@ -241,7 +247,13 @@ function showResult(state, title, detail) {
 function unlockProgress(frame) {
   render(frame);
   const fused = frame && frame.fused;
-  if (fused && fused.frames > 0 && fused.required) {
+  const challenge = frame && frame.challenge;
+  if (challenge) {
+    // The library's prompt ("turn your head to the left"), large, with the progress under it.
+    showResult('busy', capitalise(frame.hint), `Liveness check: ${challenge.turnsDone} of ` +
+        `${challenge.turnsTotal} head turns done`);
+    ui.result.dataset.prompt = challenge.turn;
+  } else if (fused && fused.frames > 0 && fused.required) {
     showResult('busy', 'Looking…', `Matching frames: ${fused.frames} of ${fused.required}`);
   } else if (frame && frame.hint) {
     showResult('busy', 'Looking…', capitalise(frame.hint));
@@ -254,7 +266,9 @@ async function onUnlock() {
   showResult('busy', 'Looking…', 'Hold still and look at the camera.');
   setStatus('Unlocking…');
   try {
-    const result = await fu.unlock(ui.video, { timeoutMs: UNLOCK_TIMEOUT_MS, onFrame: unlockProgress });
+    const timeoutMs = ui.liveness.checked ? LIVENESS_TIMEOUT_MS : UNLOCK_TIMEOUT_MS;
+    const result = await fu.unlock(ui.video, { timeoutMs, onFrame: unlockProgress });
+    delete ui.result.dataset.prompt;
     if (result.unlocked) {
       const name = result.user;
       showResult('unlocked', `Unlocked: welcome, ${name}`, `Match ${scoreText(result.score)}`);
@@ -312,15 +326,27 @@ async function onEnroll(event) {
   }
 }
 
-function onLevelChange() {
+async function onLevelChange() {
   if (!fu) return;
   const level = ui.level.value;
   try {
-    fu.setSecurityLevel(level);
+    await fu.setSecurityLevel(level);
     localStorage.setItem(LEVEL_KEY, level);
-    setStatus(`Security level: ${level}.`);
+    setStatus(`Security level: false accepts at most ${fu.securityLevel} (threshold ${formatScore(fu.threshold)}).`);
   } catch (err) {
     setStatus(`Cannot set the security level: ${errorText(err)}`, 'error');
+  }
+}
+
+async function onLivenessChange() {
+  if (!fu) return;
+  const on = ui.liveness.checked;
+  try {
+    await fu.setLiveness(on);
+    localStorage.setItem(LIVENESS_KEY, on ? 'on' : 'off');
+    setStatus(on ? 'Liveness check on: unlocking asks you to turn your head.' : 'Liveness check off: a photo of you would unlock.', on ? 'info' : 'warn');
+  } catch (err) {
+    setStatus(`Cannot change the liveness check: ${errorText(err)}`, 'error');
   }
 }
 
@@ -548,19 +574,23 @@ async function startEngine() {
   }
   const { FaceUnlock } = lib;
   const saved = localStorage.getItem(LEVEL_KEY);
-  const level = LEVELS.includes(saved) ? saved : 'balanced';
-  ui.level.value = level;
+  const level = LEVELS.includes(saved) ? saved : '1e-3';
+  // On unless the user turned it off here: the demo shows what the library can stop.
+  ui.liveness.checked = localStorage.getItem(LIVENESS_KEY) !== 'off';
   try {
-    fu = await FaceUnlock.create({ store: 'indexeddb', securityLevel: level, onProgress: showLoad });
+    fu = await FaceUnlock.create({ store: 'indexeddb', securityLevel: level, onProgress: showLoad,
+      liveness: ui.liveness.checked });
   } finally {
     ui.load.hidden = true;
   }
+  ui.level.value = fu.securityLevel;
 }
 
 async function main() {
   ui.enrollForm.addEventListener('submit', onEnroll);
   ui.unlock.addEventListener('click', onUnlock);
   ui.level.addEventListener('change', onLevelChange);
+  ui.liveness.addEventListener('change', onLivenessChange);
   ui.camera.addEventListener('change', onCameraChange);
 
   // Both start together: the camera prompt can be answered while the models load.

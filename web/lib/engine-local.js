@@ -168,6 +168,82 @@ export class LocalEngine {
     return call('cannot read the thresholds', () => ({ ...this._live().thresholds() }));
   }
 
+  /**
+   * Starts an unlock attempt in the engine's session (src/unlock/unlock_session.h).
+   * @returns {Promise<any>} the session's update
+   */
+  async beginUnlock() {
+    return call('cannot start unlocking', () => this._live().beginUnlock());
+  }
+
+  /**
+   * One frame of the running attempt.
+   * @param {{width: number, height: number, data: ArrayLike<number>}} frame
+   * @returns {Promise<any>} {faces, chosen, quality, timings, update}
+   */
+  async unlockFrame(frame) {
+    const engine = this._live();
+    return call('cannot process the frame', () => {
+      engine.frameView(frame.width, frame.height).set(frame.data);
+      return engine.unlockFrame(frame.width, frame.height);
+    });
+  }
+
+  /** @returns {Promise<any>} the session's final update */
+  async endUnlock() {
+    return call('cannot end unlocking', () => this._live().endUnlock());
+  }
+
+  /** @returns {Promise<{name: string, falseAcceptRate: number, threshold: number}[]>} */
+  async securityLevels() {
+    return call('cannot list the security levels', () => this._live().securityLevels());
+  }
+
+  /**
+   * @param {string} level
+   * @returns {Promise<{level: string, threshold: number}>} what the session uses now
+   */
+  async setSecurityLevel(level) {
+    const engine = this._live();
+    return call(`cannot choose security level '${level}'`, () => {
+      engine.setSecurityLevel(level);
+      return { level: engine.securityLevel(), threshold: engine.threshold() };
+    });
+  }
+
+  /** @param {object} options see Engine.setLiveness (docs/engine-api.md) */
+  async setLiveness(options) {
+    call('cannot set the liveness options', () => this._live().setLiveness(options));
+  }
+
+  /** @returns {Promise<string[]>} */
+  async nextTurns() {
+    return call('cannot plan the challenge', () => [...this._live().nextTurns()]);
+  }
+
+  /** @param {object | null} policy */
+  async setLockout(policy) {
+    call('cannot set the lockout', () => this._live().setLockout(policy));
+  }
+
+  /** @returns {Promise<{locked: boolean, retryAfterMs: number, failures: number}>} */
+  async lockoutStatus() {
+    return call('cannot read the lockout', () => this._live().lockoutStatus());
+  }
+
+  /** @returns {Promise<object | null>} the state to persist */
+  async lockoutState() {
+    return call('cannot read the lockout', () => this._live().lockoutState());
+  }
+
+  /**
+   * @param {unknown} saved
+   * @returns {Promise<boolean>} whether it was adopted
+   */
+  async restoreLockout(saved) {
+    return call('cannot restore the lockout', () => this._live().restoreLockout(saved));
+  }
+
   async resetFusion() {
     call('cannot reset fusion', () => this._live().resetFusion());
   }

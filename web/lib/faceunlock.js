@@ -13,26 +13,16 @@ import { importCore } from './core-import.js';
 import { LocalEngine } from './engine-local.js';
 import { FaceUnlockError, messageOf, storeError } from './errors.js';
 import { DEFAULT_MAX_SIDE, FrameReader, nextFrame } from './frame-source.js';
-import { Lockout, lockoutOptions } from './lockout.js';
+import { lockoutOptions } from './lockout.js';
 import { IndexedDBStore } from './store-indexeddb.js';
 import { MemoryStore } from './store-memory.js';
 import { WorkerEngine } from './worker-client.js';
 
-/**
- * Which of the model's calibrated thresholds each level uses (engine.thresholds() keys). The
- * embedder's own threshold separates same/different best on its calibration set; the others
- * admit about 1 in 1,000 and 1 in 10,000 impostor comparisons.
- */
-const LEVEL_THRESHOLD_KEYS = Object.freeze({
-  convenience: 'default',
-  balanced: 'far_1e-3',
-  strict: 'far_1e-4',
-});
-
+const DEFAULT_LEVEL = '1e-3';
 const STORE_METHODS = ['open', 'getKey', 'getAll', 'put', 'delete', 'replaceAll', 'close'];
 const MAX_ID_BYTES = 128; // the gallery format's limit on names
 const MAX_TEMPLATES = 32; // the gallery keeps at most this many per user
-const LOCKOUT_META = 'lockout'; // the store meta entry holding the Lockout snapshot
+const LOCKOUT_META = 'lockout'; // the store meta entry holding the engine's lockout state
 
 /** Lets only create() call the constructor, which cannot be async. */
 const CREATE_TOKEN = Symbol('FaceUnlock.create');
@@ -99,12 +89,51 @@ function mapQuality(quality, scale) {
 }
 
 /**
- * @param {number} ms
- * @returns {string} e.g. "25 s", "4 min"
+ * A seed for the challenge's turn order that the page cannot predict: 53 random bits.
+ * @returns {number}
  */
-function waitText(ms) {
-  const s = Math.ceil(ms / 1000);
-  return s < 120 ? `${s} s` : `${Math.ceil(s / 60)} min`;
+function randomSeed() {
+  const words = new Uint32Array(2);
+  globalThis.crypto.getRandomValues(words);
+  return (words[0] & 0x1fffff) * 2 ** 32 + words[1];
+}
+
+/**
+ * The `liveness` option as the engine's setLiveness() takes it; the engine checks the values.
+ * @param {unknown} option
+ * @returns {Record<string, unknown>}
+ */
+function livenessOptions(option) {
+  if (option === undefined || option === false) return { enabled: false };
+  if (option === true) return { enabled: true, seed: randomSeed() };
+  if (option && typeof option === 'object') {
+    const o = /** @type {Record<string, unknown>} */ (option);
+    return { ...o, enabled: o.enabled ?? true, seed: o.seed ?? randomSeed() };
+  }
+  throw new FaceUnlockError('invalid-argument',
+      'liveness must be true, false or an object { turnMs, seed, ... } (see LivenessOptions)');
+}
+
+/**
+ * An engine error about an option the caller gave, as invalid-argument.
+ * @param {unknown} e
+ */
+function asArgumentError(e) {
+  return e instanceof FaceUnlockError && e.code === 'engine' ?
+    new FaceUnlockError('invalid-argument', e.message, { cause: e }) : e;
+}
+
+/**
+ * The engine session's update as unlock()'s result.
+ * @param {any} u
+ * @returns {import('../index.js').UnlockResult}
+ */
+function unlockResult(u) {
+  /** @type {import('../index.js').UnlockResult} */
+  const result = { unlocked: u.status === 'unlocked', user: u.status === 'unlocked' ? u.user : null,
+    score: u.score, reason: u.reason, hint: u.hint };
+  if (u.reason === 'locked-out') result.retryAfterMs = u.retryAfterMs;
+  return result;
 }
 
 /**
@@ -143,12 +172,9 @@ export class FaceUnlock {
    * @returns {Promise<FaceUnlock>}
    */
   static async create(options = {}) {
-    const level = options.securityLevel ?? 'balanced';
-    if (!(level in LEVEL_THRESHOLD_KEYS)) {
-      throw new FaceUnlockError('invalid-argument', `unknown securityLevel '${level}': use ` +
-          "'convenience', 'balanced' or 'strict'");
-    }
+    const level = options.securityLevel ?? DEFAULT_LEVEL;
     const lockout = lockoutOptions(options.lockout);
+    const liveness = livenessOptions(options.liveness);
     const store = resolveStore(options.store);
     const reader = new FrameReader(options.maxFrameSide ?? DEFAULT_MAX_SIDE);
     const [[detector, embedder], wasmOption] = await Promise.all([
@@ -161,9 +187,11 @@ export class FaceUnlock {
       await WorkerEngine.create(engineOptions) : await LocalEngine.create(engineOptions, importCore);
     try {
       if (options.fusion) await engine.setFusion(options.fusion.required, options.fusion.window);
+      await engine.setLockout(lockout);
+      await engine.setLiveness(liveness).catch((e) => { throw asArgumentError(e); });
       const thresholds = await engine.thresholds();
       const fu = new FaceUnlock(CREATE_TOKEN, { engine, store, reader, thresholds, lockout, options });
-      fu.setSecurityLevel(level);
+      await fu.setSecurityLevel(level);
       await fu._loadUsers();
       await fu._syncLockout();
       return fu;
@@ -201,11 +229,12 @@ export class FaceUnlock {
     this._session = null;
     this._disposed = false;
     /** @type {string} */
-    this._level = 'balanced';
+    this._level = DEFAULT_LEVEL;
     /** @type {number | undefined} */
     this._threshold = undefined;
-    /** @type {Lockout | null} null when the lockout is disabled */
-    this._lockout = parts.lockout ? new Lockout(parts.lockout) : null;
+    this._lockoutOn = parts.lockout !== null;
+    /** The engine's lockout status and when it was read, counted down by lockoutState(). */
+    this._lock = { locked: false, retryAfterMs: 0, failures: 0, at: 0 };
     // Custom stores predating getMeta/putMeta still work; their lockout just lasts one page load.
     this._storeHasMeta = typeof this._store.getMeta === 'function' &&
         typeof this._store.putMeta === 'function';
@@ -214,7 +243,7 @@ export class FaceUnlock {
   /** Errors of stored users that could not be loaded (each has `userId`); those users are skipped. */
   get loadErrors() { return [...this._loadErrors]; }
 
-  /** The current security level. */
+  /** The current security level, by its false-accept rate ('1e-3', '1e-4', '2e-5'). */
   get securityLevel() { return this._level; }
 
   /** The similarity a face must reach at the current level (cosine, 0..1). */
@@ -262,27 +291,34 @@ export class FaceUnlock {
   }
 
   /**
-   * Picks up the stored lockout state: on create (so a reload does not forgive failures) and
-   * before each unlock (another tab of the same site may have recorded some). A store that fails
-   * or holds garbage leaves the state as it is: the bookkeeping must never lock the owner out of
-   * the library itself.
+   * Hands the stored lockout state to the engine, which keeps the policy: on create (so a reload
+   * does not forgive failures) and before each unlock (another tab of the same site may have
+   * recorded some). A store that fails or holds garbage leaves the state as it is: the
+   * bookkeeping must never lock the owner out of the library itself.
    */
   async _syncLockout() {
-    if (!this._lockout || !this._storeHasMeta) return;
-    try {
-      this._lockout.restore(await this._store.getMeta(LOCKOUT_META));
-    } catch (e) {
-      console.warn('faceunlock: cannot read the lockout state; keeping this page\'s own', e);
+    if (this._lockoutOn && this._storeHasMeta) {
+      try {
+        await this._engine.restoreLockout(await this._store.getMeta(LOCKOUT_META));
+      } catch (e) {
+        console.warn('faceunlock: cannot read the lockout state; keeping this page\'s own', e);
+      }
     }
+    await this._readLockout();
   }
 
   async _saveLockout() {
-    if (!this._lockout || !this._storeHasMeta) return;
+    await this._readLockout();
+    if (!this._lockoutOn || !this._storeHasMeta) return;
     try {
-      await this._store.putMeta(LOCKOUT_META, this._lockout.toJSON());
+      await this._store.putMeta(LOCKOUT_META, await this._engine.lockoutState());
     } catch (e) {
       console.warn('faceunlock: cannot save the lockout state; it lasts until this page unloads', e);
     }
+  }
+
+  async _readLockout() {
+    this._lock = { ...(await this._engine.lockoutStatus()), at: Date.now() };
   }
 
   /**
@@ -292,7 +328,8 @@ export class FaceUnlock {
    * @returns {{locked: boolean, retryAfterMs: number, failures: number}}
    */
   lockoutState() {
-    return this._lockout?.state() ?? { locked: false, retryAfterMs: 0, failures: 0 };
+    const retryAfterMs = Math.max(0, this._lock.retryAfterMs - (Date.now() - this._lock.at));
+    return { locked: retryAfterMs > 0, retryAfterMs, failures: this._lock.failures };
   }
 
   _checkAlive() {
@@ -316,18 +353,38 @@ export class FaceUnlock {
   }
 
   /**
+   * Chooses the threshold by false-accept rate: '1e-3' (default), '1e-4' or '2e-5' (as far as
+   * the model is calibrated for it), or the aliases 'balanced' (1e-3) and 'strict' (1e-4);
+   * 'convenience', once the model's own looser threshold, now means 1e-3 too.
    * @param {string} level
    */
-  setSecurityLevel(level) {
-    const key = /** @type {Record<string, string>} */ (LEVEL_THRESHOLD_KEYS)[level];
-    if (!key) {
-      throw new FaceUnlockError('invalid-argument', `unknown security level '${level}': use ` +
-          "'convenience', 'balanced' or 'strict'");
+  async setSecurityLevel(level) {
+    this._checkAlive();
+    if (typeof level !== 'string') {
+      throw new FaceUnlockError('invalid-argument', 'setSecurityLevel(): the level must be a string ' +
+          "such as '1e-3', '1e-4' or '2e-5'");
     }
-    // A model calibrated without FAR points still works: fall back to its own threshold.
-    const value = this._thresholds[key] ?? this._thresholds.default;
-    this._level = level;
-    this._threshold = typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+    if (this._session) {
+      throw new FaceUnlockError('busy', `cannot change the security level: ${this._session}() ` +
+          'is running on this FaceUnlock; await it first');
+    }
+    const chosen = await this._engine.setSecurityLevel(level).catch((e) => { throw asArgumentError(e); });
+    this._level = chosen.level;
+    this._threshold = chosen.threshold;
+  }
+
+  /**
+   * Turns the head-turn liveness challenge on or off, or changes its options (as the `liveness`
+   * option of create()).
+   * @param {boolean | import('../index.js').LivenessOptions} option
+   */
+  async setLiveness(option) {
+    this._checkAlive();
+    if (this._session) {
+      throw new FaceUnlockError('busy', `cannot change liveness: ${this._session}() is running ` +
+          'on this FaceUnlock; await it first');
+    }
+    await this._engine.setLiveness(livenessOptions(option)).catch((e) => { throw asArgumentError(e); });
   }
 
   /**
@@ -456,71 +513,28 @@ export class FaceUnlock {
     const release = this._begin('unlock');
     try {
       await this._syncLockout();
-      const lock = this.lockoutState();
-      if (lock.locked) {
-        return { unlocked: false, user: null, score: null, reason: 'locked-out',
-          hint: `too many failed attempts: try again in ${waitText(lock.retryAfterMs)}`,
-          retryAfterMs: lock.retryAfterMs };
-      }
-      if ((await this._engine.users()).length === 0) {
-        return { unlocked: false, user: null, score: null, reason: 'not-enrolled',
-          hint: 'no one is enrolled yet' };
-      }
-      await this._engine.resetFusion();
-      let sawFace = false;
-      let sawEmbedding = false;
-      let lastIssue = 'no-face';
-      let lastHint = 'look at the camera';
-      // The attempt is counted as failed at its first rejected face, not when it ends: otherwise
-      // reloading the page or aborting just before the timeout would try faces for free. A
-      // success later in the same attempt forgives it again.
-      let counted = false;
-      /** @type {Map<string, number>} best score per candidate in this attempt */
-      const best = new Map();
+      // Every decision is the engine's (src/unlock/unlock_session.h): this loop only feeds it
+      // camera frames, keeps its lockout state in the store and reports its updates.
+      const begun = await this._engine.beginUnlock();
+      if (begun.status !== 'running') return unlockResult(begun);
       while (!deadline.expired) {
         this._checkAlive();
         deadline.throwIfAborted();
         const frame = this._reader.read(source);
         if (frame) {
-          const r = await this._engine.process(frame, {
-            embed: true, match: true, requireQuality: true, threshold: this._threshold,
-          });
+          const r = await this._engine.unlockFrame(frame);
+          const u = r.update;
+          if (u.lockoutChanged) await this._saveLockout();
           const face = r.chosen >= 0 ? mapFace(r.faces[r.chosen], frame.scale) : null;
-          const quality = face ? mapQuality(r.quality, frame.scale) : null;
-          if (face) {
-            sawFace = true;
-            lastIssue = quality?.issue ?? 'ok';
-            lastHint = quality?.hint ?? '';
-          }
-          if (r.embedding) sawEmbedding = true;
-          if (r.match?.user) {
-            best.set(r.match.user, Math.max(best.get(r.match.user) ?? -Infinity, r.match.score));
-          }
-          if (r.match && !r.match.accepted && !counted && this._lockout) {
-            counted = true;
-            this._lockout.recordFailure();
-            await this._saveLockout();
-          }
-          options.onFrame?.({ face, quality, match: r.match ?? null, fused: r.fused ?? null,
-            hint: face ? lastHint : 'look at the camera' });
-          if (r.fused?.accepted) {
-            const user = r.fused.user;
-            if (this._lockout?.recordSuccess()) await this._saveLockout();
-            return { unlocked: true, user, score: best.get(user) ?? r.match?.score ?? null,
-              reason: 'matched', hint: '' };
-          }
+          options.onFrame?.({ face, quality: face ? mapQuality(r.quality, frame.scale) : null,
+            match: u.match, fused: u.fused, challenge: u.challenge, hint: u.hint });
+          if (u.status !== 'running') return unlockResult(u);
         }
         await nextFrame(source);
       }
-      const score = best.size ? Math.max(...best.values()) : null;
-      if (!sawFace) {
-        return { unlocked: false, user: null, score, reason: 'no-face', hint: 'look at the camera' };
-      }
-      if (!sawEmbedding) {
-        // Every face failed a quality check: the last one's issue says what to fix.
-        return { unlocked: false, user: null, score, reason: lastIssue, hint: lastHint };
-      }
-      return { unlocked: false, user: null, score, reason: 'timeout', hint: 'face not recognised' };
+      const end = await this._engine.endUnlock();
+      if (end.lockoutChanged) await this._saveLockout();
+      return unlockResult(end);
     } finally {
       release();
     }

@@ -117,6 +117,25 @@ export class WorkerEngine {
   importGallery(bytes) { return this._call('importGallery', [bytes]); }
   thresholds() { return this._call('thresholds', []); }
   resetFusion() { return this._call('resetFusion', []); }
+  beginUnlock() { return this._call('beginUnlock', []); }
+  /** @param {{width: number, height: number, data: Uint8Array | Uint8ClampedArray, owned?: boolean}} frame */
+  unlockFrame(frame) {
+    const plain = { width: frame.width, height: frame.height, data: frame.data };
+    return this._call('unlockFrame', [plain], frame.owned ? [frame.data.buffer] : []);
+  }
+  endUnlock() { return this._call('endUnlock', []); }
+  securityLevels() { return this._call('securityLevels', []); }
+  /** @param {string} level */
+  setSecurityLevel(level) { return this._call('setSecurityLevel', [level]); }
+  /** @param {object} options */
+  setLiveness(options) { return this._call('setLiveness', [options]); }
+  nextTurns() { return this._call('nextTurns', []); }
+  /** @param {object | null} policy */
+  setLockout(policy) { return this._call('setLockout', [policy]); }
+  lockoutStatus() { return this._call('lockoutStatus', []); }
+  lockoutState() { return this._call('lockoutState', []); }
+  /** @param {unknown} saved */
+  restoreLockout(saved) { return this._call('restoreLockout', [saved]); }
   /**
    * @param {number} required
    * @param {number} window

@@ -17,7 +17,9 @@ import { FaceUnlockError, messageOf } from './errors.js';
 
 /** Methods the page may call; anything else is refused rather than looked up on the object. */
 const OPS = new Set(['process', 'addTemplate', 'users', 'removeUser', 'exportUser', 'importUser',
-  'exportGallery', 'importGallery', 'thresholds', 'resetFusion', 'setFusion', 'dispose']);
+  'exportGallery', 'importGallery', 'thresholds', 'resetFusion', 'setFusion', 'dispose',
+  'beginUnlock', 'unlockFrame', 'endUnlock', 'securityLevels', 'setSecurityLevel', 'setLiveness',
+  'nextTurns', 'setLockout', 'lockoutStatus', 'lockoutState', 'restoreLockout']);
 
 /**
  * Buffers the reply owns outright, moved instead of copied.

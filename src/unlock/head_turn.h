@@ -1,0 +1,72 @@
+// Telling a head that turns from a picture that is moved: the geometry of the liveness challenge.
+//
+// A flat picture, however it is held (still, moved or rotated in its plane, brought closer, tilted
+// left or right about a vertical axis), moves all its points by one plane-to-plane map. For a face
+// filling a small part of the camera's view that map is affine up to a small perspective term, so
+// any quantity an affine map preserves stays put. A real head is not flat: the nose tip stands
+// about half an eye distance in front of the eyes and the ear tragions more than one eye distance
+// behind them, so turning the head (yaw) moves the nose against the eyes and the ears in a way no
+// affine map can. Two measures of that, both exactly zero for an affine motion:
+//
+// - lateral: where the nose tip sits in the triangle of the eyes and the mouth (its barycentric
+//   coordinate across the face), relative to the reference frame;
+// - parallax: fit the affine map that best carries the reference frame's six keypoints onto this
+//   frame's (least squares) and take what it cannot explain: the nose's residual against the
+//   ears' mean residual, along the eye line.
+//
+// Both are signed: positive when the nose moved towards the subject's own left eye, i.e. the
+// subject turned to their left. Units are eye distances of the frame measured.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "face/face.h"
+#include "image/image.h"
+
+namespace fu::unlock {
+
+// The six BlazeFace keypoints, by what they are. Left and right are the subject's own.
+struct HeadPoints {
+  image::Point right_eye, left_eye, nose, mouth, right_ear, left_ear;
+};
+
+// Where each of the six sits in a detector's keypoint order.
+class HeadPointIndex {
+ public:
+  // Throws fu::Error "cannot check head turns (keypoints ...): ..." when one of the six names is
+  // missing from `names`.
+  explicit HeadPointIndex(const std::vector<std::string>& names);
+  // Throws fu::Error when `face` has fewer keypoints than the names given.
+  HeadPoints of(const face::Face& face) const;
+
+ private:
+  int right_eye_, left_eye_, nose_, mouth_, right_ear_, left_ear_;
+  int count_;
+};
+
+struct TurnMeasure {
+  double lateral = 0.0;
+  double parallax = 0.0;
+  // The affine fit's root-mean-square residual over the six points, in eye distances: how far
+  // the motion is from planar in any direction (for diagnostics and tests).
+  double residual = 0.0;
+  // The face's height in this frame over its height in the reference: the distance from the mouth
+  // to the eye line, which a head turning about its vertical axis keeps (it is about cos(pitch))
+  // and which moving the head closer or farther changes. Why it matters: BlazeFace places its
+  // keypoints relative to a box it sizes by the face's width, so on a picture tilted past about 50
+  // degrees the narrower face comes out smaller all over, with the nose drawn aside as if turned
+  // (tests/cli/unlock.test.mjs measures it on LFW photos). A real head turning by the 15 to 30
+  // degrees the challenge asks keeps this near 1.
+  double scale = 1.0;
+  bool valid = false;  // false when a frame is degenerate (eyes on top of each other)
+};
+
+// `frame` against `reference` (the frontal frame the challenge started from).
+TurnMeasure measure_turn(const HeadPoints& reference, const HeadPoints& frame);
+
+// The nose's position across the eyes-mouth triangle: 0 when it sits on the face's midline,
+// +1 over the left eye, -1 over the right eye (the scale of face::Quality::yaw). Affine-invariant.
+double nose_lateral(const HeadPoints& points);
+
+}  // namespace fu::unlock

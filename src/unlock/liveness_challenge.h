@@ -1,0 +1,93 @@
+// The active liveness challenge: the user turns the head to the left and to the right, in an order
+// drawn from a seed, each within a few seconds. Judged from the keypoints of each frame against
+// the frontal frame the challenge started from (head_turn.h); the unlock session checks the
+// identity of every frame and tells the challenge which frames matched.
+//
+// What it stops: a flat picture of the user, however it is moved (see head_turn.h). What it does
+// not stop: a 3-D mask, a replayed video of the user turning, photos of the user turned each way
+// shown one after the other, or code running in the page that feeds frames.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "unlock/head_turn.h"
+
+namespace fu::unlock {
+
+// The subject's own left and right (so a prompt reads the same with a mirrored preview).
+enum class TurnDirection { kLeft, kRight };
+const char* turn_direction_name(TurnDirection direction);  // "left", "right"
+
+struct LivenessOptions {
+  bool enabled = false;
+  // Each turn must be seen within this long after it was asked for.
+  double turn_ms = 4000;
+  // Thresholds on head_turn.h's measures, relative to the frontal frame (eye distances). From the
+  // 3-D head model in tests/unlock/head_turn_test.cc: a head turned 15 degrees reaches lateral
+  // 0.22 to 0.26 and parallax 0.38 to 0.44 (camera 3 to 8 eye distances away, i.e. 20 to 50 cm); a
+  // flat picture tilted 70 degrees about a vertical axis at the closest of those distances
+  // reaches lateral 0.067 (perspective only) and parallax 0.43. So lateral carries the decision
+  // with a 3x margin over any flat picture, and parallax (which perspective imitates at close
+  // range) is a second, independent check that real keypoint noise must also pass.
+  double min_lateral = 0.2;
+  double min_parallax = 0.25;
+  // Bounds on head_turn.h's scale (the face's height against the reference) for a frame to count:
+  // a real head turning keeps it near 1 (0.98 to 1 in the head model at 15 to 30 degrees), while
+  // BlazeFace's keypoints on a picture tilted far enough to fake a turn (50 degrees and more)
+  // shrink to 0.85 and below. A user does not move much nearer or farther within a turn.
+  double min_scale = 0.87;
+  double max_scale = 1.15;
+  // Frames in a row that must show the asked turn (one frame may be a detector glitch).
+  int frames_needed = 2;
+  // The challenge starts from a frame at most this far from frontal (face::Quality::yaw), so a
+  // turn has room to show.
+  double max_start_yaw = 0.25;
+  // Frames with a face whose identity did not match the user allowed during the challenge
+  // (turned faces score lower; a swapped face fails every frame). See UnlockSession.
+  int identity_misses_allowed = 1;
+  // Order of the turns; a session draws a new one per attempt from this seed.
+  std::uint64_t seed = 0;
+};
+
+// Throws fu::Error "cannot set liveness options (...): ..." for values outside their ranges.
+void check_liveness_options(const LivenessOptions& options);
+
+class HeadTurnChallenge {
+ public:
+  enum class Status { kRunning, kPassed, kFailed };
+
+  // The turns to ask for, in order: left and right, shuffled by `order_seed`.
+  HeadTurnChallenge(const LivenessOptions& options, std::uint64_t order_seed);
+
+  // Starts from `reference` (a frontal frame) at time `now_ms`.
+  void start(const HeadPoints& reference, double now_ms);
+  // One frame: `points` null when no face was seen; `identity_ok` whether the frame's face
+  // matched the challenged user. Returns the status after this frame.
+  Status add(const HeadPoints* points, bool identity_ok, double now_ms);
+
+  Status status() const { return status_; }
+  int step() const { return step_; }  // turns completed
+  int steps() const { return static_cast<int>(turns_.size()); }
+  // The turn being asked for (the last one once passed).
+  TurnDirection current() const { return turns_[step_ < steps() ? step_ : steps() - 1]; }
+  const std::vector<TurnDirection>& turns() const { return turns_; }
+  // Why it failed, for the user; "" unless failed.
+  const std::string& failure() const { return failure_; }
+  // The last frame's measure against the reference (for diagnostics and the CLI's --json).
+  const TurnMeasure& last_measure() const { return last_; }
+
+ private:
+  LivenessOptions options_;
+  std::vector<TurnDirection> turns_;
+  HeadPoints reference_{};
+  Status status_ = Status::kRunning;
+  int step_ = 0;
+  int streak_ = 0;
+  double step_start_ms_ = 0;
+  std::string failure_;
+  TurnMeasure last_;
+};
+
+}  // namespace fu::unlock

@@ -1,0 +1,149 @@
+// `faceunlock unlock` end to end, and the liveness measurement: genuine head-turn runs
+// synthesised from LFW photos of one person at different yaws, against photo attacks made from
+// the same people's photos (tests/liveness/videos.mjs). The videos are made here, in a temporary
+// folder, never committed. Without LFW or the binary the tests skip.
+//
+// Figures (printed as a table): run `node --test tests/cli/unlock.test.mjs` after
+// `bash scripts/build.sh`.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import {
+  PHOTO_ATTACKS, attackFrames, genuineFrames, haveData, pickPeople, repoRoot, swapFrames, writeY4m,
+} from '../liveness/videos.mjs';
+
+const bin = process.env.FACEUNLOCK_BIN || path.join(repoRoot, 'build', 'faceunlock');
+// 5 frames per second: a slow webcam, and half the frames to analyse of a 10 fps one.
+const FPS = 5;
+const GENUINE_PEOPLE = 30;
+const ATTACKED_PEOPLE = 5; // x 7 kinds of attack = 35 attacks
+const ATTACK_FRAMES = 40; // 8 s: longer than fusion plus the first turn's time allowed
+
+let skip = false;
+if (!fs.existsSync(bin)) skip = `faceunlock binary not found at ${bin}: build it first`;
+else if (!haveData()) skip = 'LFW photos not found under ../shared/data/lfw';
+
+function cli(...args) {
+  const r = spawnSync(bin, args, { encoding: 'utf8', timeout: 300_000, cwd: repoRoot, maxBuffer: 1 << 26 });
+  if (r.error) throw r.error;
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function unlock(gallery, video, ...extra) {
+  const r = cli('unlock', '--gallery', gallery, video, '--json', ...extra);
+  assert.ok(r.code === 0 || r.code === 3, `exit ${r.code}: ${r.stderr}`);
+  const result = JSON.parse(r.stdout);
+  assert.equal(r.code === 0, result.unlocked);
+  return result;
+}
+
+function plan(gallery, seed) {
+  const r = cli('unlock', '--gallery', gallery, '--plan', '--json', '--seed', String(seed), '-');
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout).turns;
+}
+
+describe('faceunlock unlock', { skip }, () => {
+  let dir;
+  let gallery;
+  let people;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faceunlock-unlock-'));
+    gallery = path.join(dir, 'home.fug');
+    people = pickPeople(bin, GENUINE_PEOPLE);
+    for (const p of people) {
+      const r = cli('enroll', '--gallery', gallery, '--user', p.name, ...p.enroll);
+      assert.equal(r.code, 0, r.stderr);
+    }
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('finds enough people with frontal and turned photos', () => {
+    assert.equal(people.length, GENUINE_PEOPLE);
+  });
+
+  it('unlocks without liveness from a still photo (what liveness is for), and says why not', () => {
+    const p = people[0];
+    const still = path.join(dir, 'still.y4m');
+    writeY4m(still, attackFrames(p.frontal, 'still', 10), FPS);
+    const open = unlock(gallery, still, '--liveness', 'off');
+    assert.deepEqual([open.unlocked, open.user, open.reason], [true, p.name, 'matched']);
+    assert.ok(open.score >= open.threshold);
+    assert.equal(open.level, '1e-3');
+    const shut = unlock(gallery, still);
+    assert.deepEqual([shut.unlocked, shut.user, shut.reason], [false, '', 'liveness-failed']);
+    const text = cli('unlock', '--gallery', gallery, still);
+    assert.equal(text.code, 3);
+    assert.match(text.stdout, /^not unlocked: liveness-failed \(the head did not turn/);
+    // A folder of frames is read in name order, like a video.
+    const frames = path.join(dir, 'frames');
+    fs.mkdirSync(frames);
+    for (let i = 0; i < 4; i++) fs.copyFileSync(p.frontal, path.join(frames, `${i}.jpg`));
+    assert.equal(unlock(gallery, frames, '--liveness', 'off').user, p.name);
+    assert.equal(unlock(gallery, frames, '--liveness', 'off', '--level', '2e-5').level, '2e-5');
+  });
+
+  it('refuses bad input with a clear message', () => {
+    const bad = path.join(dir, 'bad.y4m');
+    fs.writeFileSync(bad, 'YUV4MPEG2 W64 H64 C444\n');
+    const r = cli('unlock', '--gallery', gallery, bad);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /cannot read video \(.*bad\.y4m\): colour space C444 is not supported/);
+    const level = cli('unlock', '--gallery', gallery, bad, '--level', '1e-2');
+    assert.match(level.stderr, /unknown; use '1e-3', '1e-4' or '2e-5'/);
+  });
+
+  it('measures genuine challenge runs and photo attacks', () => {
+    const rows = [];
+    let genuinePassed = 0;
+    people.forEach((p, i) => {
+      const seed = i + 1;
+      const turns = plan(gallery, seed);
+      const video = path.join(dir, `genuine-${i}.y4m`);
+      writeY4m(video, genuineFrames(p, turns), FPS);
+      const r = unlock(gallery, video, '--seed', String(seed));
+      const ok = r.unlocked && r.user === p.name;
+      genuinePassed += ok ? 1 : 0;
+      if (!ok) rows.push(`genuine ${p.name} ${turns.join(',')}: ${r.reason} (${r.hint})`);
+      fs.rmSync(video);
+    });
+    const attacks = {};
+    for (const kind of [...Object.keys(PHOTO_ATTACKS), 'face swap']) attacks[kind] = { tried: 0, passed: 0 };
+    for (let i = 0; i < ATTACKED_PEOPLE; i++) {
+      const victim = people[i];
+      for (const kind of Object.keys(attacks)) {
+        const seed = 100 + i;
+        const video = path.join(dir, `attack-${i}.y4m`);
+        const frames = kind === 'face swap' ?
+          swapFrames(victim.frontal, people[people.length - 1 - i], plan(gallery, seed)) :
+          attackFrames(victim.frontal, kind, ATTACK_FRAMES);
+        writeY4m(video, frames, FPS);
+        const r = unlock(gallery, video, '--seed', String(seed));
+        attacks[kind].tried++;
+        if (r.unlocked) {
+          attacks[kind].passed++;
+          rows.push(`attack ${kind} on ${victim.name} PASSED as ${r.user}`);
+        }
+        fs.rmSync(video);
+      }
+    }
+    const tried = Object.values(attacks).reduce((n, a) => n + a.tried, 0);
+    const passed = Object.values(attacks).reduce((n, a) => n + a.passed, 0);
+    console.log(`genuine challenge runs: ${genuinePassed} of ${people.length} unlocked`);
+    for (const [kind, a] of Object.entries(attacks)) console.log(`photo attack ${kind}: ${a.passed} of ${a.tried} unlocked`);
+    console.log(`photo attacks: ${passed} of ${tried} unlocked`);
+    for (const row of rows) console.log(`  ${row}`);
+    assert.ok(tried >= 30);
+    assert.equal(passed, 0, 'no photo attack may unlock');
+    // The target is 90%. Measured 16 of 30 (see the report in the commit): the photos chosen by
+    // their unrefined keypoints come out past the quality check's yaw limit (0.5) or short of
+    // the challenge's lateral threshold once the unlock path refines them, or change the face's
+    // height by more than the scale check allows. Kept as a failing check until the challenge
+    // or the synthesis is fixed, so the gap stays visible.
+    assert.ok(genuinePassed >= 0.9 * people.length, `${genuinePassed} of ${people.length} genuine runs`);
+  });
+});

@@ -1,0 +1,309 @@
+/**
+ * @file Fake-camera videos for the liveness measurements, made from ../shared/data photos at test
+ * time (nothing is committed): genuine head-turn runs synthesised from several photos of one
+ * person at different yaws, and photo attacks (a photo held still, moved, zoomed, rotated in its
+ * plane, tilted about a vertical axis with true perspective, and a face swap mid-challenge).
+ * Shared by the native CLI test (tests/cli/unlock.test.mjs) and the browser test; the name keeps
+ * node --test from running it.
+ *
+ * Frames are 640x480 like a webcam's: the 250x250 LFW photo is scaled to 360x360 and centred on a
+ * grey background, so the face spans about 150 px (arm's length; less upscaling blur than 480).
+ * Every frame is rendered here by inverse mapping through a homography (bilinear sampling) and
+ * written as 8-bit 4:2:0 Y4M (BT.601 limited range, what ffmpeg writes for yuv420p).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const dataDir = path.resolve(repoRoot, '..', 'shared', 'data');
+export const lfwDir = path.join(dataDir, 'lfw');
+
+export const WIDTH = 640;
+export const HEIGHT = 480;
+const BACKGROUND = 0x30;
+// A 640-pixel webcam with a 60-degree field of view has a focal length of about 554 px; the
+// 200-pixel face is then about 40 cm away. The tilted photo is projected with this camera.
+const FOCAL = 554;
+
+/**
+ * The nose tip's place across the eyes-mouth triangle: 0 on the face's midline, positive towards
+ * the subject's left eye (src/unlock/head_turn.cc nose_lateral, used here only to pick photos).
+ * @param {Record<string, number[]>} k keypoints by name
+ */
+export function noseLateral(k) {
+  const r = k.right_eye; const l = k.left_eye; const m = k.mouth_center; const n = k.nose_tip;
+  const ax = l[0] - r[0]; const ay = l[1] - r[1];
+  const dx = m[0] - r[0]; const dy = m[1] - r[1];
+  const nx = n[0] - r[0]; const ny = n[1] - r[1];
+  const det = ax * dy - ay * dx;
+  const a = (nx * dy - ny * dx) / det;
+  const b = (ax * ny - ay * nx) / det;
+  return 2 * (a + 0.5 * b) - 1;
+}
+
+/**
+ * face::Quality's yaw: where the nose tip falls between the eyes (0 centred, +-1 over an eye).
+ * The quality check rejects |yaw| > 0.5, and a rejected face is not embedded, so its identity
+ * cannot be checked during the challenge.
+ * @param {Record<string, number[]>} k
+ */
+export function eyeYaw(k) {
+  const r = k.right_eye; const l = k.left_eye; const n = k.nose_tip;
+  const dx = l[0] - r[0]; const dy = l[1] - r[1];
+  const t = ((n[0] - r[0]) * dx + (n[1] - r[1]) * dy) / (dx * dx + dy * dy);
+  return Math.max(-1, Math.min(1, 2 * t - 1));
+}
+
+/**
+ * `faceunlock detect --json` on many photos at once: for each, its single face's keypoints and
+ * quality, or null when it does not show exactly one face.
+ * @param {string} bin
+ * @param {string[]} files
+ */
+export function detectAll(bin, files) {
+  const out = new Map();
+  for (let i = 0; i < files.length; i += 200) {
+    const chunk = files.slice(i, i + 200);
+    const run = spawnSync(bin, ['detect', ...chunk, '--json'], { encoding: 'utf8', cwd: repoRoot,
+      maxBuffer: 1 << 28 });
+    if (run.status !== 0) throw new Error(`faceunlock detect failed: ${run.stderr}`);
+    for (const image of JSON.parse(run.stdout).images) {
+      const faces = image.faces ?? [];
+      out.set(image.file, faces.length === 1 ? faces[0] : null);
+    }
+  }
+  return out;
+}
+
+/** The mouth's distance from the eye line, in pixels (src/unlock/head_turn.h `scale`). */
+export function faceHeight(k) {
+  const r = k.right_eye; const l = k.left_eye; const m = k.mouth_center;
+  const ax = l[0] - r[0]; const ay = l[1] - r[1];
+  return Math.abs(ax * (m[1] - r[1]) - ay * (m[0] - r[0])) / Math.hypot(ax, ay);
+}
+
+/**
+ * People of LFW with photos for a synthesised challenge, in name order: two near-frontal photos
+ * (one to enroll, one to start the challenge from), one turned to the subject's left and one to
+ * the right, each a single face that passes the quality checks. "Turned" means |lateral| >= 0.27
+ * (about 15 degrees of yaw by the head model of tests/unlock/head_model.h) with |eyeYaw| <= 0.45
+ * (a margin under the quality check's 0.5, which the refined keypoints of the unlock path may
+ * cross), "frontal" means |lateral| <= 0.08.
+ * @param {string} bin
+ * @param {number} count
+ * @param {Set<string>} [exclude] names not to use
+ * Up to three other good photos of the person are enrolled with the second frontal one (the
+ * library enrolls several frames too).
+ * @returns {{name: string, enroll: string[], frontal: string, left: string, right: string,
+ *   laterals: Record<string, number>, heights: Record<string, number>}[]}
+ */
+export function pickPeople(bin, count, exclude = new Set()) {
+  const people = [];
+  const names = readdirSync(lfwDir).sort();
+  for (let start = 0; start < names.length && people.length < count; start += 200) {
+    const batch = names.slice(start, start + 200).filter((n) => !exclude.has(n));
+    const files = [];
+    const byName = new Map();
+    for (const name of batch) {
+      const photos = readdirSync(path.join(lfwDir, name)).sort();
+      if (photos.length < 4) continue;
+      byName.set(name, photos.map((p) => path.join(lfwDir, name, p)));
+      files.push(...byName.get(name));
+    }
+    const faces = detectAll(bin, files);
+    for (const [name, photos] of byName) {
+      const good = photos.filter((p) => faces.get(p)?.quality === 'ok')
+          .map((p) => ({ p, lat: noseLateral(faces.get(p).keypoints), yaw: eyeYaw(faces.get(p).keypoints),
+            height: faceHeight(faces.get(p).keypoints) }));
+      const frontal = good.filter((g) => Math.abs(g.lat) <= 0.08).sort((a, b) => Math.abs(a.lat) - Math.abs(b.lat));
+      const turned = good.filter((g) => Math.abs(g.yaw) <= 0.45);
+      const left = turned.filter((g) => g.lat >= 0.27).sort((a, b) => b.lat - a.lat);
+      const right = turned.filter((g) => g.lat <= -0.27).sort((a, b) => a.lat - b.lat);
+      if (frontal.length < 2 || !left.length || !right.length) continue;
+      const used = new Set([frontal[0].p, left[0].p, right[0].p]);
+      const others = good.filter((g) => !used.has(g.p) && g !== frontal[1]).slice(0, 3).map((g) => g.p);
+      people.push({ name, enroll: [frontal[1].p, ...others], frontal: frontal[0].p, left: left[0].p,
+        right: right[0].p,
+        laterals: { frontal: frontal[0].lat, left: left[0].lat, right: right[0].lat },
+        heights: { frontal: frontal[0].height, left: left[0].height, right: right[0].height } });
+      if (people.length === count) break;
+    }
+  }
+  return people;
+}
+
+/**
+ * @param {string} file a photo
+ * @returns {{width: number, height: number, rgb: Uint8Array}}
+ */
+export function decodeRgb(file) {
+  const probe = spawnSync('ffmpeg', ['-loglevel', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt',
+    'rgb24', '-'], { maxBuffer: 1 << 26 });
+  if (probe.status !== 0) throw new Error(`ffmpeg cannot decode ${file}: ${probe.stderr}`);
+  const rgb = new Uint8Array(probe.stdout);
+  const side = Math.round(Math.sqrt(rgb.length / 3));
+  if (side * side * 3 !== rgb.length) throw new Error(`${file}: expected a square photo (LFW is 250x250)`);
+  return { width: side, height: side, rgb };
+}
+
+/**
+ * How a photo is held in one frame: in-plane motion (dx, dy pixels, roll degrees, zoom factor
+ * about the photo's centre) and a tilt about the photo's vertical axis (degrees, true perspective).
+ * @typedef {{dx?: number, dy?: number, roll?: number, zoom?: number, tilt?: number}} Hold
+ */
+
+/**
+ * One 640x480 RGB frame showing `photo` held as `hold`.
+ * @param {{width: number, height: number, rgb: Uint8Array}} photo
+ * @param {Hold} hold
+ */
+export function render(photo, hold = {}) {
+  const out = new Uint8Array(WIDTH * HEIGHT * 3).fill(BACKGROUND);
+  const size = 360; // the photo's side on the canvas before the hold
+  const cx = WIDTH / 2 + (hold.dx ?? 0);
+  const cy = HEIGHT / 2 + (hold.dy ?? 0);
+  const zoom = hold.zoom ?? 1;
+  const roll = ((hold.roll ?? 0) * Math.PI) / 180;
+  const tilt = ((hold.tilt ?? 0) * Math.PI) / 180;
+  const cosR = Math.cos(roll); const sinR = Math.sin(roll);
+  const cosT = Math.cos(tilt); const sinT = Math.sin(tilt);
+  const toPhoto = photo.width / size;
+  for (let y = 0; y < HEIGHT; y++) {
+    for (let x = 0; x < WIDTH; x++) {
+      // Undo, in reverse order: the move, the roll, the perspective tilt, the zoom.
+      const ux = x - cx; const uy = y - cy;
+      const rx = cosR * ux + sinR * uy; const ry = -sinR * ux + cosR * uy;
+      // A point X on the plane turned by `tilt` lands at x' = F X cos / (F + X sin): invert.
+      const denom = FOCAL * cosT - rx * sinT;
+      if (denom <= 1e-6) continue;
+      const px = (rx * FOCAL) / denom;
+      const py = (ry * (FOCAL + px * sinT)) / FOCAL;
+      const sx = (px / zoom + size / 2) * toPhoto - 0.5;
+      const sy = (py / zoom + size / 2) * toPhoto - 0.5;
+      if (sx < 0 || sy < 0 || sx > photo.width - 1 || sy > photo.height - 1) continue;
+      const x0 = Math.floor(sx); const y0 = Math.floor(sy);
+      const x1 = Math.min(x0 + 1, photo.width - 1); const y1 = Math.min(y0 + 1, photo.height - 1);
+      const fx = sx - x0; const fy = sy - y0;
+      const o = (y * WIDTH + x) * 3;
+      for (let c = 0; c < 3; c++) {
+        const a = photo.rgb[(y0 * photo.width + x0) * 3 + c];
+        const b = photo.rgb[(y0 * photo.width + x1) * 3 + c];
+        const d = photo.rgb[(y1 * photo.width + x0) * 3 + c];
+        const e = photo.rgb[(y1 * photo.width + x1) * 3 + c];
+        out[o + c] = Math.round((a * (1 - fx) + b * fx) * (1 - fy) + (d * (1 - fx) + e * fx) * fy);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Writes RGB frames as a Y4M video.
+ * @param {string} file
+ * @param {Uint8Array[]} frames 640x480 RGB
+ * @param {number} fps
+ */
+export function writeY4m(file, frames, fps) {
+  const header = Buffer.from(`YUV4MPEG2 W${WIDTH} H${HEIGHT} F${fps}:1 Ip A1:1 C420jpeg\n`, 'ascii');
+  const luma = WIDTH * HEIGHT;
+  const chroma = (WIDTH / 2) * (HEIGHT / 2);
+  const parts = [header];
+  for (const rgb of frames) {
+    const frame = Buffer.alloc(6 + luma + 2 * chroma);
+    frame.write('FRAME\n', 0, 'ascii');
+    const Y = 6; const U = Y + luma; const V = U + chroma;
+    for (let i = 0; i < luma; i++) {
+      const r = rgb[3 * i]; const g = rgb[3 * i + 1]; const b = rgb[3 * i + 2];
+      frame[Y + i] = Math.round(16 + 0.257 * r + 0.504 * g + 0.098 * b);
+    }
+    for (let y = 0; y < HEIGHT / 2; y++) {
+      for (let x = 0; x < WIDTH / 2; x++) {
+        let r = 0; let g = 0; let b = 0;
+        for (const [ox, oy] of [[0, 0], [1, 0], [0, 1], [1, 1]]) {
+          const i = ((2 * y + oy) * WIDTH + 2 * x + ox) * 3;
+          r += rgb[i]; g += rgb[i + 1]; b += rgb[i + 2];
+        }
+        r /= 4; g /= 4; b /= 4;
+        frame[U + y * (WIDTH / 2) + x] = Math.round(128 - 0.148 * r - 0.291 * g + 0.439 * b);
+        frame[V + y * (WIDTH / 2) + x] = Math.round(128 + 0.439 * r - 0.368 * g - 0.071 * b);
+      }
+    }
+    parts.push(frame);
+  }
+  writeFileSync(file, Buffer.concat(parts));
+}
+
+/** Frames of a challenge video: the frontal start, long enough for fusion to accept. */
+const START_FRAMES = 8;
+
+/**
+ * A genuine run synthesised from photos: the frontal photo, then each asked turn as the photo
+ * turned that way (with the frontal photo between), in the order the session will ask. The
+ * photos were taken at different distances; each turned one is zoomed so that its face has the
+ * frontal one's height (mouth to eye line), as one head turning in front of one camera would.
+ * @param {{frontal: string, left: string, right: string, heights: Record<string, number>}} person
+ * @param {string[]} turns e.g. ['right', 'left'] (faceunlock unlock --plan)
+ */
+export function genuineFrames(person, turns) {
+  const frontal = render(decodeRgb(person.frontal));
+  const same = (side) => ({ zoom: person.heights.frontal / person.heights[side] });
+  const turned = { left: render(decodeRgb(person.left), same('left')),
+    right: render(decodeRgb(person.right), same('right')) };
+  const frames = Array(START_FRAMES).fill(frontal);
+  for (const t of turns) frames.push(...Array(4).fill(turned[t]), ...Array(3).fill(frontal));
+  return frames;
+}
+
+/** @param {number} i frame index */
+function tiltSchedule(i) {
+  if (i < START_FRAMES) return 0;
+  const phase = (i - START_FRAMES) % 20; // 4 s: ramp, hold at +60, ramp, hold at -60
+  const ramp = [0, 20, 40, 60, 60, 60, 60, 60, 60, 40, 20, 0, -20, -40, -60, -60, -60, -60, -40, -20];
+  return ramp[phase];
+}
+
+/** The kinds of photo attack, each a function of the frame index giving how the photo is held. */
+export const PHOTO_ATTACKS = {
+  still: () => ({}),
+  moved: (i) => ({ dx: 70 * Math.sin((2 * Math.PI * i) / 12), dy: 35 * Math.sin((2 * Math.PI * i) / 9) }),
+  zoomed: (i) => ({ zoom: 1 + 0.3 * Math.sin((2 * Math.PI * i) / 10) }),
+  rotated: (i) => ({ roll: 25 * Math.sin((2 * Math.PI * i) / 10) }),
+  // Held frontal while fusion accepts, then tilted about a vertical axis to 60 degrees one way,
+  // held, then the other way: the strongest imitation of a head turn a flat photo allows (the
+  // steps last 2 s at 5 frames per second, within the challenge's 4 s per turn).
+  tilted: (i) => ({ tilt: tiltSchedule(i) }),
+  // The same, brought closer as it tilts so that the face keeps its height on screen: the
+  // detector's keypoints on a photo tilted 60 degrees come out about 0.72 times as high (measured
+  // on LFW photos), which is what the session's scale check looks for.
+  'tilted+zoomed': (i) => ({ tilt: tiltSchedule(i), zoom: 1 / (1 - 0.28 * (tiltSchedule(i) / 60) ** 2) }),
+};
+
+/**
+ * A photo attack of `frames` frames.
+ * @param {string} photoFile
+ * @param {keyof typeof PHOTO_ATTACKS} kind
+ * @param {number} frames
+ */
+export function attackFrames(photoFile, kind, frames) {
+  const photo = decodeRgb(photoFile);
+  const hold = PHOTO_ATTACKS[kind];
+  return Array.from({ length: frames }, (_, i) => render(photo, hold(i)));
+}
+
+/**
+ * A face swap mid-challenge: the victim's photo starts the challenge, then another person (live,
+ * synthesised like a genuine run) does the turning.
+ * @param {string} victimPhoto
+ * @param {{frontal: string, left: string, right: string, heights: Record<string, number>}} other
+ * @param {string[]} turns
+ */
+export function swapFrames(victimPhoto, other, turns) {
+  const victim = render(decodeRgb(victimPhoto));
+  return [...Array(START_FRAMES).fill(victim), ...genuineFrames(other, turns).slice(START_FRAMES)];
+}
+
+export function haveData() {
+  return existsSync(lfwDir);
+}

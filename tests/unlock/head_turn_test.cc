@@ -1,0 +1,173 @@
+#include "unlock/head_turn.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "face/face.h"
+#include "unlock/head_model.h"
+#include "unlock/liveness_challenge.h"
+
+namespace fu::unlock {
+namespace {
+
+using testing::flat_picture;
+using testing::Pose;
+using testing::project;
+using testing::real_head;
+
+const LivenessOptions kDefaults;
+
+// Would the challenge count this frame as a turn to the subject's left (sign +1) or right (-1)?
+bool passes(const TurnMeasure& m, double sign) {
+  return m.valid && sign * m.lateral >= kDefaults.min_lateral &&
+         sign * m.parallax >= kDefaults.min_parallax;
+}
+
+TEST(HeadTurn, StillFrameMeasuresNothing) {
+  const HeadPoints p = project(real_head(), Pose{});
+  const TurnMeasure m = measure_turn(p, p);
+  EXPECT_TRUE(m.valid);
+  EXPECT_NEAR(m.lateral, 0.0, 1e-12);
+  EXPECT_NEAR(m.parallax, 0.0, 1e-12);
+  EXPECT_NEAR(m.residual, 0.0, 1e-12);
+}
+
+TEST(HeadTurn, FrontalFaceHasCentredNose) {
+  EXPECT_NEAR(nose_lateral(project(real_head(), Pose{})), 0.0, 1e-12);
+}
+
+TEST(HeadTurn, RealTurnsPassInTheirDirectionOnly) {
+  // 15 degrees is the smallest turn the defaults are meant to see (a "turn your head" prompt
+  // gets 20 to 40); at 20 to 50 cm from the camera.
+  for (double distance : {3.0, 5.0, 8.0}) {
+    Pose front;
+    front.distance = distance;
+    const HeadPoints reference = project(real_head(), front);
+    for (double yaw : {15.0, 20.0, 30.0, 40.0}) {
+      Pose left = front, right = front;
+      left.yaw_degrees = yaw;
+      right.yaw_degrees = -yaw;
+      const TurnMeasure l = measure_turn(reference, project(real_head(), left));
+      const TurnMeasure r = measure_turn(reference, project(real_head(), right));
+      SCOPED_TRACE("distance " + std::to_string(distance) + " yaw " + std::to_string(yaw));
+      EXPECT_TRUE(passes(l, +1));
+      EXPECT_FALSE(passes(l, -1));
+      EXPECT_TRUE(passes(r, -1));
+      EXPECT_FALSE(passes(r, +1));
+    }
+  }
+}
+
+TEST(HeadTurn, SmallTurnsAndNoddingDoNotPass) {
+  const HeadPoints reference = project(real_head(), Pose{});
+  for (double yaw : {-5.0, 5.0}) {
+    Pose p;
+    p.yaw_degrees = yaw;
+    const TurnMeasure m = measure_turn(reference, project(real_head(), p));
+    EXPECT_FALSE(passes(m, +1));
+    EXPECT_FALSE(passes(m, -1));
+  }
+  for (double pitch : {-30.0, 30.0}) {
+    Pose p;
+    p.pitch_degrees = pitch;
+    const TurnMeasure m = measure_turn(reference, project(real_head(), p));
+    EXPECT_GT(m.residual, 0.1) << "nodding is not planar...";
+    EXPECT_FALSE(passes(m, +1)) << "...but it is no turn";
+    EXPECT_FALSE(passes(m, -1));
+  }
+}
+
+TEST(HeadTurn, AffineMotionsOfAPictureMeasureZero) {
+  // Held square to the camera, a picture moves by a similarity: moved, rotated, zoomed.
+  const HeadPoints reference = project(flat_picture(), Pose{});
+  for (double roll : {-30.0, 0.0, 25.0}) {
+    for (double zoom : {0.6, 1.0, 1.7}) {
+      for (double shift : {-80.0, 0.0, 120.0}) {
+        Pose p;
+        p.roll_degrees = roll;
+        p.scale *= zoom;
+        p.x += shift;
+        p.y -= shift / 2;
+        const TurnMeasure m = measure_turn(reference, project(flat_picture(), p));
+        EXPECT_NEAR(m.lateral, 0.0, 1e-9);
+        EXPECT_NEAR(m.parallax, 0.0, 1e-9);
+        EXPECT_NEAR(m.residual, 0.0, 1e-9);
+      }
+    }
+  }
+}
+
+TEST(HeadTurn, TiltedPicturesNeverPass) {
+  // Tilted about a vertical axis (and at once rolled, moved, zoomed), as close as 3 eye distances
+  // (19 cm) where perspective is strongest: the picture's points are no longer an affine image of
+  // the reference, but lateral stays far below the threshold.
+  for (double distance : {3.0, 5.0, 8.0}) {
+    Pose front;
+    front.distance = distance;
+    const HeadPoints reference = project(flat_picture(), front);
+    for (double tilt : {-75.0, -60.0, -40.0, -20.0, 20.0, 40.0, 60.0, 75.0}) {
+      for (double roll : {-20.0, 0.0, 20.0}) {
+        Pose p = front;
+        p.yaw_degrees = tilt;
+        p.roll_degrees = roll;
+        p.scale *= 1.2;
+        p.x += 40;
+        const TurnMeasure m = measure_turn(reference, project(flat_picture(), p));
+        SCOPED_TRACE("distance " + std::to_string(distance) + " tilt " + std::to_string(tilt));
+        EXPECT_LT(std::fabs(m.lateral), kDefaults.min_lateral / 2.5);
+        EXPECT_FALSE(passes(m, +1));
+        EXPECT_FALSE(passes(m, -1));
+      }
+    }
+  }
+}
+
+TEST(HeadTurn, PictureOfATurnedHeadTiltedDoesNotPass) {
+  // A photo of the user already turned, used as its own reference: still planar.
+  Pose turned;
+  turned.yaw_degrees = 25;
+  testing::Head printed = real_head();
+  const HeadPoints shot = project(printed, turned);
+  testing::Head paper;
+  for (int i = 0; i < 6; ++i) {
+    const image::Point* pts[] = {&shot.right_eye, &shot.left_eye,  &shot.nose,
+                                 &shot.mouth,     &shot.right_ear, &shot.left_ear};
+    paper[i] = {(pts[i]->x - 320) / 100, (pts[i]->y - 240) / 100, 0};
+  }
+  const HeadPoints reference = project(paper, Pose{});
+  for (double tilt : {-50.0, 50.0}) {
+    Pose p;
+    p.yaw_degrees = tilt;
+    const TurnMeasure m = measure_turn(reference, project(paper, p));
+    EXPECT_FALSE(passes(m, +1));
+    EXPECT_FALSE(passes(m, -1));
+  }
+}
+
+TEST(HeadTurn, DegenerateFramesAreInvalid) {
+  HeadPoints same{};
+  EXPECT_FALSE(measure_turn(same, same).valid);
+}
+
+TEST(HeadPointIndex, FindsTheSixByName) {
+  const HeadPointIndex index(face::canonical_keypoint_names());
+  const HeadPoints p = project(real_head(), Pose{});
+  const HeadPoints back = index.of(testing::face_of(p));
+  EXPECT_EQ(back.nose.x, p.nose.x);
+  EXPECT_EQ(back.left_ear.y, p.left_ear.y);
+}
+
+TEST(HeadPointIndex, NamesWhatIsMissing) {
+  try {
+    HeadPointIndex index({"right_eye", "left_eye", "nose_tip", "mouth_center"});
+    FAIL() << "accepted keypoints without ears";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("right_ear"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace fu::unlock

@@ -1,0 +1,220 @@
+// `faceunlock unlock`: the browser's unlock attempt, natively. Reads the frames of a video (a
+// .y4m file, the format of Chromium's fake webcam) or a folder of images in name order, runs
+// them through the same unlock session as the library (src/unlock/unlock_session.h: security
+// level, fusion, liveness challenge) and prints the decision. Time is the video's: frame i is at
+// i / fps seconds, whatever the speed of this machine. Exit 0 unlocked, 3 not.
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+
+#include "base/error.h"
+#include "cli.h"
+#include "commands.h"
+#include "evaluation_report.h"
+#include "face/pipeline.h"
+#include "face/quality.h"
+#include "face_cli.h"
+#include "gallery_cli.h"
+#include "image/decode.h"
+#include "image/y4m.h"
+#include "unlock/security_level.h"
+#include "unlock/unlock_session.h"
+
+namespace fu::tools {
+namespace {
+
+CommandSpec unlock_spec() {
+  CommandSpec spec{
+      kUnlockCommand.name,
+      "--gallery FILE FRAMES [--level RATE | --threshold T] [--liveness on|off] [--seed N] "
+      "[--json]",
+      kUnlockCommand.summary,
+      "FRAMES is a .y4m video (8-bit 4:2:0, e.g. ffmpeg -pix_fmt yuv420p out.y4m) or a folder "
+      "of images read in name order. Liveness (on by default here, off by default in the "
+      "library) asks for a head turn left and right in an order drawn from --seed; --plan "
+      "prints that order and exits, so a test video can follow it.\n"
+      "Exit code: 0 unlocked, 3 not unlocked, 1 failure.\n",
+      {"FRAMES"},
+      {gallery_flag(),
+       {"--level", "RATE",
+        "security level by false-accept rate: 1e-3 (default), 1e-4, 2e-5 (aliases: balanced, "
+        "strict)"},
+       {"--threshold", "T", "accept at cosine similarity T instead of a level's threshold"},
+       {"--liveness", "on|off", "the head-turn challenge (default on)"},
+       {"--seed", "N", "seed of the challenge's turn order (default 1)"},
+       {"--turn-ms", "MS", "time allowed for each turn (default 4000)"},
+       {"--fps", "F", "frame rate of a folder, or of a video without one (default 10)"},
+       {"--required", "N", "frames of the fusion window that must agree (default 3)"},
+       {"--window", "N", "fusion window in frames (default 5)"},
+       {"--plan", "", "print the turns the challenge will ask for, then exit"},
+       {"--json", "", "print JSON, with every frame's measures"}}};
+  for (FlagSpec& f : face_model_flags()) spec.flags.push_back(f);
+  for (FlagSpec& f : landmark_flags()) spec.flags.push_back(f);
+  return spec;
+}
+
+// Frames from a .y4m file or an image folder, one at a time.
+class FrameSource {
+ public:
+  explicit FrameSource(const std::string& path) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+      for (const auto& entry : std::filesystem::directory_iterator(path)) {
+        if (entry.is_regular_file()) files_.push_back(entry.path().string());
+      }
+      std::sort(files_.begin(), files_.end());
+      if (files_.empty()) throw Error("cannot read frames (" + path + "): the folder is empty");
+    } else {
+      video_.emplace(path);
+    }
+  }
+  double frame_rate() const { return video_ ? video_->frame_rate() : 0.0; }
+  bool next(image::Image& frame) {
+    if (video_) return video_->next(frame);
+    if (index_ >= files_.size()) return false;
+    frame = image::read_image(files_[index_++]);
+    return true;
+  }
+
+ private:
+  std::optional<image::Y4mReader> video_;
+  std::vector<std::string> files_;
+  std::size_t index_ = 0;
+};
+
+void write_update_frame(JsonWriter& out, int index, double time_ms, const face::FaceAnalysis& a,
+                        const unlock::SessionUpdate& u) {
+  out.begin_object().key("frame").value(index).key("ms").value(time_ms);
+  out.key("face").value(a.has_face());
+  if (a.has_face()) {
+    out.key("issue").value(face::quality_issue_name(a.quality.issue));
+    out.key("yaw").value(a.quality.yaw);
+  }
+  if (u.match) {
+    out.key("user").value(u.match->user).key("score").value(u.match->score);
+    out.key("accepted").value(u.match->accepted);
+  }
+  if (u.fused) out.key("fused_frames").value(u.fused->frames);
+  out.key("challenge").value(u.challenge);
+  if (u.challenge) {
+    out.key("turn")
+        .value(unlock::turn_direction_name(u.turn))
+        .key("turns_done")
+        .value(u.turns_done);
+  }
+  if (u.measure && u.measure->valid) {
+    out.key("lateral").value(u.measure->lateral).key("parallax").value(u.measure->parallax);
+    out.key("residual").value(u.measure->residual).key("scale").value(u.measure->scale);
+  }
+  out.key("hint").value(u.hint).end_object();
+}
+
+int run_unlock(const std::vector<std::string>& args) {
+  const CommandSpec spec = unlock_spec();
+  const ParsedArgs parsed = parse_args(spec, args);
+  if (parsed.has("--help")) {
+    std::cout << help_text(spec);
+    return kExitOk;
+  }
+  const std::string liveness = parsed.get("--liveness", "on");
+  if (liveness != "on" && liveness != "off") {
+    throw UsageError("--liveness is '" + liveness + "', expected on or off");
+  }
+  if (parsed.has("--level") && parsed.has("--threshold")) {
+    throw UsageError("--level and --threshold both choose the threshold; give one");
+  }
+  unlock::SessionOptions options;
+  options.level = parsed.get("--level", "1e-3");
+  if (parsed.has("--threshold")) {
+    options.threshold = static_cast<float>(parsed.get_double("--threshold", 0.0, -1.0, 1.0));
+  }
+  options.fusion_window =
+      static_cast<int>(parsed.get_int("--window", 5, 1, unlock::kMaxFusionWindow));
+  options.fusion_required = static_cast<int>(
+      parsed.get_int("--required", std::min(3, options.fusion_window), 1, options.fusion_window));
+  options.liveness.enabled = liveness == "on";
+  options.liveness.seed = static_cast<std::uint64_t>(parsed.get_int("--seed", 1, 0, INT64_MAX));
+  options.liveness.turn_ms = parsed.get_double("--turn-ms", 4000, 500, 60000);
+  // One attempt of one command: nothing to persist a lockout in.
+  options.lockout.reset();
+
+  const unlock::Gallery gallery = open_gallery(parsed, false);
+  const auto embedder = load_embedder(parsed);
+  face::PipelineOptions pipeline_options;
+  pipeline_options.network.backend = selected_backend(parsed);
+  const LandmarkStage landmarks = load_landmark_stage(parsed);
+  pipeline_options.landmarks = landmarks.model;
+  pipeline_options.landmark_box_scale = landmarks.box_scale;
+  const auto pipeline =
+      std::make_unique<face::FacePipeline>(load_detector(parsed), embedder, pipeline_options);
+  double now_ms = 0.0;
+  unlock::UnlockSession session(gallery, unlock::CalibratedLevels(embedder->metadata), options,
+                                pipeline->detector().keypoint_names(), [&] { return now_ms; });
+  const bool json = parsed.has("--json");
+  if (parsed.has("--plan")) {
+    const std::vector<unlock::TurnDirection> turns = session.next_turns();
+    if (json) {
+      JsonWriter out(std::cout);
+      out.begin_object().key("turns").begin_array();
+      for (auto t : turns) out.value(unlock::turn_direction_name(t));
+      out.end_array().end_object();
+    } else {
+      for (auto t : turns) std::cout << unlock::turn_direction_name(t) << "\n";
+    }
+    return kExitOk;
+  }
+
+  FrameSource frames(parsed.positional(0));
+  const double fps = parsed.has("--fps") || frames.frame_rate() <= 0
+                         ? parsed.get_double("--fps", 10, 0.1, 1000)
+                         : frames.frame_rate();
+  std::optional<JsonWriter> out;
+  if (json) {
+    out.emplace(std::cout);
+    out->begin_object().key("frames").begin_array();
+  }
+  unlock::SessionUpdate update = session.begin();
+  int index = 0;
+  int decided_at = -1;
+  image::Image frame;
+  while (update.running() && frames.next(frame)) {
+    now_ms = 1000.0 * index / fps;
+    const face::FaceAnalysis analysis = pipeline->analyze(frame.view(), true, true);
+    update = session.add_frame(analysis);
+    if (out) write_update_frame(*out, index, now_ms, analysis, update);
+    ++index;
+    if (!update.running()) decided_at = index - 1;
+  }
+  if (update.running()) update = session.end();
+  const bool unlocked = update.status == unlock::SessionUpdate::Status::kUnlocked;
+  if (out) {
+    out->end_array();
+    out->key("unlocked").value(unlocked).key("user").value(update.user);
+    if (update.score) {
+      out->key("score").value(*update.score);
+    } else {
+      out->key("score").value(std::numeric_limits<double>::quiet_NaN());
+    }
+    out->key("reason").value(update.reason_name).key("hint").value(update.hint);
+    out->key("level").value(session.level()).key("threshold").value(session.threshold());
+    out->key("liveness").value(options.liveness.enabled);
+    out->key("turns_done").value(update.turns_done);
+    out->key("frames_read").value(index).key("decided_at_frame").value(decided_at);
+    out->end_object();
+  } else if (unlocked) {
+    std::cout << "unlocked: " << update.user << " (score " << update.score.value_or(0.0f)
+              << (options.liveness.enabled ? ", head turns seen" : "") << ", frame "
+              << decided_at + 1 << " of the video)\n";
+  } else {
+    std::cout << "not unlocked: " << update.reason_name << " (" << update.hint << ")\n";
+  }
+  return unlocked ? kExitOk : kExitRejected;
+}
+
+}  // namespace
+
+const Command kUnlockCommand = {
+    "unlock", "run an unlock attempt (fusion, liveness) over video frames", run_unlock};
+
+}  // namespace fu::tools
