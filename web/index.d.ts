@@ -48,6 +48,14 @@ export interface FaceUnlockOptions {
    */
   models?: { detector?: BinaryInput; embedder?: BinaryInput };
   /**
+   * Which shipped embedder to load; give this or models.embedder (your own file), not both.
+   * 'accurate' (default): dlib's ResNet, 6.5 MB. 'fast': the MobileFaceNet student distilled
+   * from it, about 1.2 MB and several times faster, less accurate (models/README.md has the
+   * figures of both). Templates enrolled with one embedder do not match under the other: the
+   * store reports them in loadErrors and the users enroll again.
+   */
+  embedder?: 'accurate' | 'fast';
+  /**
    * Called as the model files download (both together, about 6.9 MB with the defaults), for a
    * progress bar. Bytes passed in directly count as loaded at once.
    */

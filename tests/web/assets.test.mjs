@@ -107,3 +107,15 @@ test('in Node the default file: URLs are read from disk, with one progress over 
   await assert.rejects(resolveWasm({ url: pathToFileURL('/nonexistent/core.wasm') }),
       { code: 'load-failed', message: /WebAssembly engine from file:/ });
 });
+
+test('the embedder option picks a shipped embedder by name', async () => {
+  const read = async (name) => new Uint8Array(await readFile(path.join(repoRoot, 'models', name)));
+  const [, fast] = await loadModels(undefined, undefined, 'fast');
+  assert.deepEqual(fast, await read('mobilefacenet-student.fum'));
+  const [, accurate] = await loadModels(undefined, undefined, 'accurate');
+  assert.deepEqual(accurate, await read('dlib-resnet.fum'));
+  await assert.rejects(loadModels(undefined, undefined, 'fastest'),
+      { code: 'invalid-argument', message: /embedder must be 'accurate' or 'fast', got "fastest"/ });
+  await assert.rejects(loadModels({ embedder: await read('dlib-resnet.fum') }, undefined, 'fast'),
+      { code: 'invalid-argument', message: /not both/ });
+});

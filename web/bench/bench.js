@@ -4,11 +4,13 @@
  * `window.bench` that the harness calls with `page.evaluate`, measuring memory between the steps
  * from outside the page.
  *
- * Query parameter `core`: URL of faceunlock_core.mjs (web/dist when built, else build-wasm/wasm).
+ * Query parameters: `core`, the URL of faceunlock_core.mjs (web/dist when built, else
+ * build-wasm/wasm); `embedder`, the URL of the embedder model (default dlib-resnet).
  */
 
 const DETECTOR_URL = '/models/blazeface-short.fum';
-const EMBEDDER_URL = '/models/dlib-resnet.fum';
+// Query parameter `embedder` (browser-bench.mjs --embedder) measures another embedder model.
+const EMBEDDER_URL = new URLSearchParams(location.search).get('embedder') ?? '/models/dlib-resnet.fum';
 const FACEAPI_URL = '/node_modules/@vladmandic/face-api/dist/face-api.esm.js';
 const FACEAPI_MODEL_DIR = '/node_modules/@vladmandic/face-api/model';
 const TFJS_WASM_DIR = '/node_modules/@tensorflow/tfjs-backend-wasm/dist/';

@@ -6,7 +6,8 @@
  * downloads. It serves the repository root itself, so it counts every byte served.
  *
  * Usage: node web/bench/browser-bench.mjs [--frames 1000] [--faceapi-frames 100] [--warmup 20]
- *            [--users 100] [--require-quality] [--json] [--verbose]
+ *            [--users 100] [--embedder models/dlib-resnet.fum] [--require-quality] [--json]
+ *            [--verbose]
  *
  * Needs /usr/bin/chromium (apt-get install chromium) and playwright-core in node_modules, and the
  * wasm core: web/dist/faceunlock_core.mjs from `bash scripts/build.sh`, else
@@ -22,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const USAGE = 'usage: node web/bench/browser-bench.mjs [--frames N] [--faceapi-frames N] ' +
-    '[--warmup N] [--users N] [--require-quality] [--json] [--verbose]';
+    '[--warmup N] [--users N] [--embedder MODEL] [--require-quality] [--json] [--verbose]';
 
 const repoRoot = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 // Research photos live beside the project, never inside it (../shared/data/README.md).
@@ -320,7 +321,9 @@ async function run(options) {
     server.log.length = 0;
 
     say(`loading ${coreUrl} and both models (cold start)`);
-    await page.goto(`${server.origin}/web/bench/bench.html?core=${encodeURIComponent(coreUrl)}`);
+    const embedderUrl = '/' + options.embedder.split(path.sep).join('/');
+    await page.goto(`${server.origin}/web/bench/bench.html?core=${encodeURIComponent(coreUrl)}` +
+        `&embedder=${encodeURIComponent(embedderUrl)}`);
     await page.waitForFunction(() => window.bench !== undefined);
     const coldStart = await page.evaluate(() => window.bench.ready);
     const faceunlockLog = server.log.length;
@@ -409,6 +412,7 @@ async function run(options) {
     }
     return {
       command: `node web/bench/browser-bench.mjs ${process.argv.slice(2).join(' ')}`.trim(),
+      embedder: options.embedder,
       browser: `Chromium ${context.browser()?.version() ?? ''}`.trim(),
       cpus: os.cpus().length,
       cpuModel: os.cpus()[0]?.model,
@@ -499,7 +503,7 @@ function report(r) {
   lines.push(`load average (1 min) before ${r.loadAverageBefore[0].toFixed(2)}, after ` +
       `${r.loadAverageAfter[0].toFixed(2)}`);
   lines.push(`frames: ${r.frames.length} photos from ${r.framesSource}, each in a 640x480 canvas`);
-  lines.push(`faceunlock core: ${fu.coreUrl} (${fu.mode})`);
+  lines.push(`faceunlock core: ${fu.coreUrl} (${fu.mode}), embedder ${r.embedder}`);
   if (fu.mode !== 'engine') {
     lines.push('  NOTE: no Engine in this build: detector + embedder Network.run() only ' +
         '(no decoding, alignment, matching): a lower bound, not the pipeline');
@@ -619,6 +623,7 @@ async function main() {
         'frames': { type: 'string', default: '1000' },
         'warmup': { type: 'string', default: '20' },
         'users': { type: 'string', default: '100' },
+        'embedder': { type: 'string', default: 'models/dlib-resnet.fum' },
         'faceapi-frames': { type: 'string', default: '100' },
         'faceapi-warmup': { type: 'string', default: '5' },
         'require-quality': { type: 'boolean', default: false },
@@ -641,12 +646,27 @@ async function main() {
     users: wholeNumber(values.users, '--users', 0),
     faceapiFrames: wholeNumber(values['faceapi-frames'], '--faceapi-frames', 1),
     faceapiWarmup: wholeNumber(values['faceapi-warmup'], '--faceapi-warmup', 1),
+    embedder: embedderPath(values.embedder),
     requireQuality: values['require-quality'],
     json: values.json,
     verbose: values.verbose,
   };
   const result = await run(options);
   console.log(options.json ? JSON.stringify(result, null, 2) : report(result));
+}
+
+/**
+ * The --embedder model as a path inside the repository (the server serves nothing else).
+ * @param {string} file
+ * @returns {string}
+ */
+function embedderPath(file) {
+  const relative = path.relative(repoRoot, path.resolve(file));
+  if (relative.startsWith('..') || path.isAbsolute(relative)) {
+    console.error(`--embedder ${file}: the model must be inside the repository (${repoRoot})`);
+    process.exit(2);
+  }
+  return relative;
 }
 
 main().catch((error) => {

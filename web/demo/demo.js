@@ -4,6 +4,7 @@
 const $ = (id) => document.getElementById(id);
 
 const ui = {
+  embedder: $('embedder'),
   level: $('level'),
   liveness: $('liveness'),
   video: $('video'),
@@ -36,6 +37,10 @@ const ui = {
 };
 
 const LEVEL_KEY = 'faceunlock-demo.securityLevel';
+const EMBEDDER_KEY = 'faceunlock-demo.embedder';
+// Each embedder keeps its users in a database of its own: their templates cannot match each
+// other, and switching back finds the users enrolled before.
+const EMBEDDER_DATABASES = { accurate: 'faceunlock', fast: 'faceunlock-fast' };
 const CAMERA_KEY = 'faceunlock-demo.camera';
 const LIVENESS_KEY = 'faceunlock-demo.liveness';
 // By false-accept rate; the old names are the library's aliases, kept for saved choices.
@@ -326,6 +331,12 @@ async function onEnroll(event) {
   }
 }
 
+function onEmbedderChange() {
+  localStorage.setItem(EMBEDDER_KEY, ui.embedder.value);
+  setStatus('Loading the other model…');
+  location.reload();
+}
+
 async function onLevelChange() {
   if (!fu) return;
   const level = ui.level.value;
@@ -572,13 +583,17 @@ async function startEngine() {
   } catch (err) {
     throw new Error(`Cannot load the library (${errorText(err)}). Run bash scripts/build.sh first.`);
   }
-  const { FaceUnlock } = lib;
+  const { FaceUnlock, IndexedDBStore } = lib;
+  const savedEmbedder = localStorage.getItem(EMBEDDER_KEY);
+  const embedder = Object.hasOwn(EMBEDDER_DATABASES, savedEmbedder ?? '') ? savedEmbedder : 'accurate';
+  ui.embedder.value = embedder;
+  const store = new IndexedDBStore({ name: EMBEDDER_DATABASES[embedder] });
   const saved = localStorage.getItem(LEVEL_KEY);
   const level = LEVELS.includes(saved) ? saved : '1e-3';
   // On unless the user turned it off here: the demo shows what the library can stop.
   ui.liveness.checked = localStorage.getItem(LIVENESS_KEY) !== 'off';
   try {
-    fu = await FaceUnlock.create({ store: 'indexeddb', securityLevel: level, onProgress: showLoad,
+    fu = await FaceUnlock.create({ store, embedder, securityLevel: level, onProgress: showLoad,
       liveness: ui.liveness.checked });
   } finally {
     ui.load.hidden = true;
@@ -591,6 +606,7 @@ async function main() {
   ui.unlock.addEventListener('click', onUnlock);
   ui.level.addEventListener('change', onLevelChange);
   ui.liveness.addEventListener('change', onLivenessChange);
+  ui.embedder.addEventListener('change', onEmbedderChange);
   ui.camera.addEventListener('change', onCameraChange);
 
   // Both start together: the camera prompt can be answered while the models load.

@@ -16,6 +16,7 @@ import { FaceUnlockError, messageOf } from './errors.js';
 const SHIPPED = {
   detector: new URL('../../models/blazeface-short.fum', import.meta.url),
   embedder: new URL('../../models/dlib-resnet.fum', import.meta.url),
+  fastEmbedder: new URL('../../models/mobilefacenet-student.fum', import.meta.url),
   wasm: new URL('../dist/faceunlock_core.wasm', import.meta.url),
 };
 
@@ -44,7 +45,18 @@ export function devServerFile(pathInPackage) {
 export const DEFAULT_MODELS = Object.freeze(IN_VITE_DEPS ? {
   detector: devServerFile('models/blazeface-short.fum'),
   embedder: devServerFile('models/dlib-resnet.fum'),
-} : { detector: SHIPPED.detector, embedder: SHIPPED.embedder });
+  fastEmbedder: devServerFile('models/mobilefacenet-student.fum'),
+} : { detector: SHIPPED.detector, embedder: SHIPPED.embedder, fastEmbedder: SHIPPED.fastEmbedder });
+
+/**
+ * The shipped embedders by the name FaceUnlock's `embedder` option gives them: 'accurate' is
+ * dlib's ResNet (6.5 MB), 'fast' the distilled MobileFaceNet student (models/README.md). Their
+ * embeddings live in different spaces: templates enrolled with one do not match the other.
+ */
+export const EMBEDDER_CHOICES = Object.freeze({
+  accurate: DEFAULT_MODELS.embedder,
+  fast: DEFAULT_MODELS.fastEmbedder,
+});
 
 /** The engine's WebAssembly binary, beside its loader in web/dist/. */
 export const DEFAULT_WASM = IN_VITE_DEPS ? devServerFile('web/dist/faceunlock_core.wasm') : SHIPPED.wasm;
@@ -285,17 +297,36 @@ function hex(n) {
 }
 
 /**
+ * The embedder to load: `models.embedder` when given, else the shipped one `choice` names.
+ * @param {{embedder?: unknown} | undefined} models
+ * @param {unknown} choice FaceUnlock's `embedder` option
+ * @returns {unknown}
+ */
+function embedderSource(models, choice) {
+  if (choice !== undefined && !Object.hasOwn(EMBEDDER_CHOICES, /** @type {any} */ (choice))) {
+    throw new FaceUnlockError('invalid-argument',
+        `embedder must be 'accurate' or 'fast', got ${JSON.stringify(choice)}`);
+  }
+  if (choice !== undefined && models?.embedder !== undefined) {
+    throw new FaceUnlockError('invalid-argument',
+        'give embedder (a shipped model) or models.embedder (your own file), not both');
+  }
+  return models?.embedder ?? EMBEDDER_CHOICES[/** @type {'accurate' | 'fast'} */ (choice ?? 'accurate')];
+}
+
+/**
  * The two models, checked, with one progress report over both downloads.
  * @param {{detector?: unknown, embedder?: unknown} | undefined} models
  * @param {((p: DownloadProgress) => void) | undefined} onProgress
+ * @param {unknown} [embedder] 'accurate' (default) or 'fast': which shipped embedder
  * @returns {Promise<[Uint8Array, Uint8Array]>} detector, embedder
  */
-export async function loadModels(models, onProgress) {
+export async function loadModels(models, onProgress, embedder) {
   if (onProgress !== undefined && typeof onProgress !== 'function') {
     throw new FaceUnlockError('invalid-argument', 'onProgress must be a function ({loaded, total})');
   }
   const progress = new ProgressSum(onProgress, 2);
-  const sources = [models?.detector ?? DEFAULT_MODELS.detector, models?.embedder ?? DEFAULT_MODELS.embedder];
+  const sources = [models?.detector ?? DEFAULT_MODELS.detector, embedderSource(models, embedder)];
   const names = ['the detector model', 'the embedder model'];
   const loaded = await Promise.all(sources.map(async (source, i) => {
     const bytes = await loadBytes(names[i], source, (l, t) => progress.report(i, l, t));

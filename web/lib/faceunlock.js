@@ -178,7 +178,7 @@ export class FaceUnlock {
     const store = resolveStore(options.store);
     const reader = new FrameReader(options.maxFrameSide ?? DEFAULT_MAX_SIDE);
     const [[detector, embedder], wasmOption] = await Promise.all([
-      loadModels(options.models, options.onProgress),
+      loadModels(options.models, options.onProgress, options.embedder),
       resolveWasm(options.wasm),
       store.open(),
     ]);
