@@ -59,17 +59,51 @@ bool is_restart_marker(std::uint8_t m) { return m >= 0xD0 && m <= 0xD7; }
 // and then writes past its arrays. This follows its reading exactly: tables are read back to back
 // while the segment has bytes left, even when a table's counts run past the segment's end, and
 // bytes past the end of the data read as zero.
-std::string dht_problem(const std::uint8_t* d, std::size_t n, std::size_t pos, std::size_t length) {
+// Which Huffman tables (class 0 = DC, 1 = AC; ids 0 to 3) a DHT segment has defined so far.
+using HuffmanTablesDefined = bool[2][4];
+
+std::string dht_problem(const std::uint8_t* d, std::size_t n, std::size_t pos, std::size_t length,
+                        HuffmanTablesDefined& defined) {
   auto byte_at = [&](std::size_t i) -> std::uint8_t { return i < n ? d[i] : 0; };
   std::int64_t left = static_cast<std::int64_t>(length);
   while (left > 0) {
     const std::uint8_t table = byte_at(pos);
     if ((table >> 4) > 1 || (table & 15) > 3) return "corrupt JPEG (bad Huffman table id)";
+    defined[table >> 4][table & 15] = true;
     std::size_t codes = 0;
     for (std::size_t i = 1; i <= 16; ++i) codes += byte_at(pos + i);
     if (codes > 256) return "corrupt JPEG (Huffman table with more than 256 codes)";
     pos += 17 + codes;
     left -= static_cast<std::int64_t>(17 + codes);
+  }
+  return "";
+}
+
+// What is wrong with the Huffman tables a scan header (SOS body of `length` bytes at `p`) uses,
+// or "". stb_image v2.27 decodes with a table no DHT defined, reading it from uninitialised
+// memory (the same bytes decoded, then failed, within one process). Baseline scans use both
+// tables of each component; a progressive scan uses the DC table in a first DC pass and the AC
+// table in an AC pass. Malformed headers are left to stb_image, which refuses them.
+std::string scan_tables_problem(const std::uint8_t* p, std::size_t length, bool progressive,
+                                const HuffmanTablesDefined& defined) {
+  if (length < 1) return "";
+  const std::size_t components = p[0];
+  if (length < 1 + 2 * components + 3) return "";
+  const std::uint8_t spectral_start = p[1 + 2 * components];
+  const std::uint8_t approximation_high = p[1 + 2 * components + 2] >> 4;
+  const bool uses_dc = !progressive || (spectral_start == 0 && approximation_high == 0);
+  const bool uses_ac = !progressive || spectral_start != 0;
+  for (std::size_t i = 0; i < components; ++i) {
+    const int dc = p[2 + 2 * i] >> 4;
+    const int ac = p[2 + 2 * i] & 15;
+    if (uses_dc && dc <= 3 && !defined[0][dc]) {
+      return "corrupt JPEG (a scan uses DC Huffman table " + std::to_string(dc) +
+             ", which no DHT segment defined)";
+    }
+    if (uses_ac && ac <= 3 && !defined[1][ac]) {
+      return "corrupt JPEG (a scan uses AC Huffman table " + std::to_string(ac) +
+             ", which no DHT segment defined)";
+    }
   }
   return "";
 }
@@ -85,6 +119,8 @@ struct JpegCheck {
 // thumbnail has its own.
 JpegCheck check_jpeg(const std::uint8_t* d, std::size_t n) {
   JpegCheck check;
+  HuffmanTablesDefined defined = {};
+  bool progressive = false;
   std::size_t pos = 2;  // after SOI
   while (pos < n) {
     // Stray bytes between segments are skipped as stb_image does; a marker is FF, any FF fill,
@@ -109,10 +145,15 @@ JpegCheck check_jpeg(const std::uint8_t* d, std::size_t n) {
     }
     if (marker == 0xC4) {
       // Checked even when cut short: stb_image reads the missing bytes as zeros.
-      check.problem = dht_problem(d, n, pos + 2, length - 2);
+      check.problem = dht_problem(d, n, pos + 2, length - 2, defined);
       if (!check.problem.empty()) return check;
     }
     if (length > n - pos) break;
+    if (marker == 0xC2) progressive = true;
+    if (marker == 0xDA) {
+      check.problem = scan_tables_problem(d + pos + 2, length - 2, progressive, defined);
+      if (!check.problem.empty()) return check;
+    }
     pos += length;
     if (marker == 0xDA) {
       // Entropy-coded data: FF is stuffed as FF 00 and restart markers may appear, so the scan
