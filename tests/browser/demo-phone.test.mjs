@@ -12,8 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { startServer } from '../../scripts/serve.mjs';
-import { findMissing, launch, makeY4m, repoRoot, skipOrFail } from './support.mjs';
+import { findMissing, launch, makeY4m, repoRoot, skipOrFail, serveDemo } from './support.mjs';
 
 const skip = skipOrFail(await findMissing());
 const PHONE = { width: 390, height: 844 };
@@ -29,9 +28,7 @@ before(async () => {
   if (skip) return;
   work = mkdtempSync(path.join(tmpdir(), 'faceunlock-phone-'));
   y4m = makeY4m('Colin_Powell/Colin_Powell_0001.jpg', work);
-  const started = await startServer({ root: repoRoot, port: 0 });
-  server = started.server;
-  demoUrl = `http://127.0.0.1:${started.port}/web/demo/`;
+  ({ server, demoUrl } = await serveDemo());
 });
 
 after(() => {

@@ -14,8 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { startServer } from '../../scripts/serve.mjs';
-import { findMissing, launch, makeY4m, repoRoot, skipOrFail } from './support.mjs';
+import { findMissing, launch, makeY4m, repoRoot, skipOrFail, serveDemo } from './support.mjs';
 
 const skip = skipOrFail(await findMissing());
 
@@ -106,10 +105,7 @@ before(async () => {
     aProbe: makeY4m(A.probe, work),
     b: makeY4m(B.photo, work),
   };
-  const started = await startServer({ root: repoRoot, port: 0 });
-  server = started.server;
-  // 127.0.0.1 rather than localhost: both are secure contexts, and the IP skips an IPv6 attempt.
-  demoUrl = `http://127.0.0.1:${started.port}/web/demo/`;
+  ({ server, demoUrl } = await serveDemo());
 });
 
 after(() => {

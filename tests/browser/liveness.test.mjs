@@ -14,11 +14,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { startServer } from '../../scripts/serve.mjs';
 import {
   attackFrames, decodeRgb, pickPeople, render, swapFrames, writeY4m,
 } from '../liveness/videos.mjs';
-import { findMissing, launch, makeY4m, repoRoot, skipOrFail } from './support.mjs';
+import { findMissing, launch, makeY4m, repoRoot, skipOrFail, serveDemo } from './support.mjs';
 
 const bin = process.env.FACEUNLOCK_BIN || path.join(repoRoot, 'build', 'faceunlock');
 const missing = await findMissing();
@@ -96,9 +95,7 @@ before(() => {
 
 before(async () => {
   if (skip) return;
-  const started = await startServer({ root: repoRoot, port: 0 });
-  server = started.server;
-  demoUrl = `http://127.0.0.1:${started.port}/web/demo/`;
+  ({ server, demoUrl } = await serveDemo());
 });
 
 after(() => {

@@ -7,6 +7,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { startServer } from '../../scripts/serve.mjs';
+
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const dataDir = path.resolve(repoRoot, '..', 'shared', 'data');
 export const chromiumPath = '/usr/bin/chromium';
@@ -114,4 +116,14 @@ export async function launch(userDataDir, y4m, options = {}) {
     if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
   });
   return { context, page, problems };
+}
+
+/**
+ * Serves the repository on a free port of 127.0.0.1 (rather than localhost: both are secure
+ * contexts, and the IP skips an IPv6 attempt) and gives the demo's address.
+ * @returns {Promise<{server: import('node:http').Server, demoUrl: string}>}
+ */
+export async function serveDemo() {
+  const { server, port } = await startServer({ root: repoRoot, port: 0 });
+  return { server, demoUrl: `http://127.0.0.1:${port}/web/demo/` };
 }
