@@ -241,6 +241,8 @@ int run_train(const std::vector<std::string>& args) {
   options.distill_weight =
       static_cast<float>(parsed.get_double("--distill", teacher ? 1.0 : 0.0, 0.0, 1000.0));
   if (options.distill_weight > 0 && !teacher) throw UsageError("--distill needs --teacher");
+  if (parsed.has("--center-teacher") && !teacher)
+    throw UsageError("--center-teacher needs --teacher");
   const face::FaceDetector detector_info(detector);
   const nn::ModelMetadata& chip_model = teacher ? teacher->metadata : model.metadata;
   train::FaceDatasetOptions data_options;
