@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "face_cli.h"
 #include "gallery_cli.h"
+#include "unlock/embedder_identity.h"
 
 namespace fu::tools {
 namespace {
@@ -38,6 +39,9 @@ int run_enroll(const std::vector<std::string>& args) {
   }
   unlock::Gallery gallery = open_gallery(parsed, true);
   const auto embedder = load_embedder(parsed);
+  require_gallery_embedder(parsed, gallery, *embedder);
+  // A new gallery, or one from before galleries named their embedder, records it from now on.
+  gallery.set_embedder(unlock::embedder_identity(*embedder));
   const auto pipeline = make_photo_pipeline(parsed, embedder);
   std::vector<PhotoEmbedding> photos;
   for (const std::string& path : parsed.positionals()) {

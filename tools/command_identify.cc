@@ -34,6 +34,7 @@ int run_identify(const std::vector<std::string>& args) {
   const unlock::Gallery gallery = open_gallery(parsed, false);
   const auto top = static_cast<std::size_t>(parsed.get_int("--top", 5, 1, 1000));
   const auto embedder = load_embedder(parsed);
+  require_gallery_embedder(parsed, gallery, *embedder);
   std::string source;
   const float threshold = decision_threshold(parsed, *embedder, &source);
   const PhotoEmbedding photo =

@@ -141,6 +141,7 @@ int run_unlock(const std::vector<std::string>& args) {
 
   const unlock::Gallery gallery = open_gallery(parsed, false);
   const auto embedder = load_embedder(parsed);
+  require_gallery_embedder(parsed, gallery, *embedder);
   face::PipelineOptions pipeline_options;
   pipeline_options.network.backend = selected_backend(parsed);
   const LandmarkStage landmarks = load_landmark_stage(parsed);

@@ -35,6 +35,7 @@ int run_verify(const std::vector<std::string>& args) {
   const unlock::Gallery gallery = open_gallery(parsed, false);
   const std::string user = parsed.require("--user");
   const auto embedder = load_embedder(parsed);
+  require_gallery_embedder(parsed, gallery, *embedder);
   std::string source;
   const float threshold = decision_threshold(parsed, *embedder, &source);
   if (!gallery.has_user(user)) {

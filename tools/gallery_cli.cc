@@ -6,6 +6,7 @@
 #include "face/pipeline.h"
 #include "face_cli.h"
 #include "image/decode.h"
+#include "unlock/embedder_identity.h"
 #include "unlock/security_level.h"
 
 namespace fu::tools {
@@ -24,6 +25,14 @@ unlock::Gallery open_gallery(const ParsedArgs& parsed, bool may_be_new) {
   std::error_code ec;
   if (may_be_new && !std::filesystem::exists(path, ec)) return unlock::Gallery();
   return unlock::Gallery::load(path);
+}
+
+void require_gallery_embedder(const ParsedArgs& parsed, const unlock::Gallery& gallery,
+                              const nn::Model& embedder) {
+  if (gallery.user_count() == 0) return;
+  unlock::require_embedder(gallery.embedder(), gallery.dimension(),
+                           unlock::embedder_identity(embedder),
+                           "use gallery file (" + parsed.get("--gallery", "") + ")");
 }
 
 float decision_threshold(const ParsedArgs& parsed, const nn::Model& embedder, std::string* source) {

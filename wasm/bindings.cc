@@ -105,6 +105,7 @@ EMSCRIPTEN_BINDINGS(faceunlock_core) {
       .function("importUser", &JsEngine::import_user)
       .function("exportGallery", &JsEngine::export_gallery)
       .function("importGallery", &JsEngine::import_gallery)
+      .function("embedder", &JsEngine::embedder)
       .function("thresholds", &JsEngine::thresholds)
       .function("securityLevels", &JsEngine::security_levels)
       .function("setSecurityLevel", &JsEngine::set_security_level)

@@ -17,6 +17,7 @@
 #include "image/image.h"
 #include "js_bytes.h"
 #include "js_error.h"
+#include "unlock/embedder_identity.h"
 #include "unlock/security_level.h"
 
 namespace fu::wasm {
@@ -254,7 +255,8 @@ JsEngine* JsEngine::create(const val& detector_bytes, const val& embedder_bytes)
 JsEngine::JsEngine(std::shared_ptr<const nn::Model> detector,
                    std::shared_ptr<const nn::Model> embedder)
     : pipeline_(std::move(detector), std::move(embedder), pipeline_options()),
-      gallery_(static_cast<std::size_t>(pipeline_.embedder().dimension())) {
+      embedder_identity_(unlock::embedder_identity(pipeline_.embedder().model())),
+      gallery_(static_cast<std::size_t>(pipeline_.embedder().dimension()), embedder_identity_) {
   const nn::ModelMetadata& metadata = pipeline_.embedder().model().metadata;
   unlock::CalibratedLevels levels(metadata);
   unlock::SessionOptions options;
@@ -404,7 +406,7 @@ val JsEngine::export_user(const std::string& user) const {
       throw Error("cannot export user (" + (problem.empty() ? user : "invalid name") +
                   "): " + (problem.empty() ? "not enrolled" : problem));
     }
-    unlock::Gallery one(gallery_.dimension());
+    unlock::Gallery one(gallery_.dimension(), embedder_identity_);
     one.copy_user(gallery_, user);
     return bytes_to_js(one.serialize());
   });
@@ -431,8 +433,12 @@ val JsEngine::export_gallery() const {
 void JsEngine::import_gallery(const val& bytes) {
   with_js_errors([&] {
     unlock::Gallery parsed = parse_gallery(bytes, "import gallery");
-    // An empty file may lack a dimension; the engine's gallery always has the embedder's.
-    gallery_ = parsed.dimension() == 0 ? unlock::Gallery(gallery_.dimension()) : std::move(parsed);
+    // An empty file may lack a dimension; the engine's gallery always has the embedder's. The
+    // templates passed parse_gallery's check, so they are this embedder's even when the file
+    // did not say so: from now on it does.
+    if (parsed.dimension() == 0) parsed = unlock::Gallery(gallery_.dimension());
+    parsed.set_embedder(embedder_identity_);
+    gallery_ = std::move(parsed);
     session_->reset_fusion();
   });
 }
@@ -440,6 +446,12 @@ void JsEngine::import_gallery(const val& bytes) {
 unlock::Gallery JsEngine::parse_gallery(const val& bytes, const char* verb) const {
   const std::vector<std::uint8_t> data = bytes_from_js(bytes, "gallery bytes");
   unlock::Gallery parsed = unlock::Gallery::parse(data.data(), data.size(), "gallery bytes");
+  // Checked first: it says more than a dimension mismatch would, and catches the 128-d student's
+  // templates in a 128-d dlib-resnet engine, which no dimension check can.
+  if (parsed.user_count() > 0) {
+    unlock::require_embedder(parsed.embedder(), parsed.dimension(), embedder_identity_,
+                             std::string(verb) + " (gallery bytes)");
+  }
   if (parsed.dimension() != 0 && parsed.dimension() != gallery_.dimension()) {
     throw Error(std::string("cannot ") + verb + " (gallery bytes): its templates have " +
                 std::to_string(parsed.dimension()) + " values, this embedder's (" +
@@ -447,6 +459,16 @@ unlock::Gallery JsEngine::parse_gallery(const val& bytes, const char* verb) cons
                 std::to_string(gallery_.dimension()));
   }
   return parsed;
+}
+
+val JsEngine::embedder() const {
+  return with_js_errors([&] {
+    val out = val::object();
+    out.set("name", pipeline_.embedder().model().metadata.name);
+    out.set("identity", embedder_identity_);
+    out.set("dimension", static_cast<unsigned>(gallery_.dimension()));
+    return out;
+  });
 }
 
 val JsEngine::thresholds() const {

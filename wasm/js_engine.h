@@ -52,6 +52,10 @@ class JsEngine {
   emscripten::val export_user(const std::string& user) const;
   std::string import_user(const emscripten::val& bytes);
   emscripten::val export_gallery() const;
+  // {name, identity, dimension}: the embedder this engine runs (unlock/embedder_identity.h).
+  // Imports refuse templates another embedder made, with an Error whose code is
+  // 'embedder-mismatch' and whose `stored` and `running` give the two identities.
+  emscripten::val embedder() const;
   void import_gallery(const emscripten::val& bytes);
 
   // {default, 'far_1e-3', ...}: the model's calibrated thresholds (unlock::CalibratedLevels).
@@ -95,6 +99,7 @@ class JsEngine {
   double now() const;
 
   face::FacePipeline pipeline_;
+  std::string embedder_identity_;
   unlock::Gallery gallery_;
   emscripten::val clock_ = emscripten::val::undefined();
   std::unique_ptr<unlock::UnlockSession> session_;

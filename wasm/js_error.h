@@ -13,10 +13,16 @@
 #include <exception>
 #include <utility>
 
+#include "unlock/embedder_identity.h"
+
 namespace fu::wasm {
 
 // Creates the JS Error with this message and holds it until the wrapper throws it.
 void set_pending_js_error(const char* message);
+// The same with `code` and the two identities as properties of the Error ({code:
+// 'embedder-mismatch', stored, running}), so that JS can tell this failure from the others without
+// parsing messages.
+void set_pending_embedder_mismatch(const unlock::EmbedderMismatch& e);
 
 // What a failed call returns to the wrapper, which throws instead of passing it on.
 template <typename T>
@@ -33,6 +39,8 @@ template <typename Body>
 auto with_js_errors(Body&& body) -> decltype(body()) {
   try {
     return std::forward<Body>(body)();
+  } catch (const unlock::EmbedderMismatch& e) {
+    set_pending_embedder_mismatch(e);
   } catch (const std::exception& e) {  // fu::Error is a std::runtime_error
     set_pending_js_error(e.what());
   }

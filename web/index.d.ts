@@ -51,8 +51,10 @@ export interface FaceUnlockOptions {
    * Which shipped embedder to load; give this or models.embedder (your own file), not both.
    * 'accurate' (default): dlib's ResNet, 6.5 MB. 'fast': the MobileFaceNet student distilled
    * from it, about 1.2 MB and several times faster, less accurate (models/README.md has the
-   * figures of both). Templates enrolled with one embedder do not match under the other: the
-   * store reports them in loadErrors and the users enroll again.
+   * figures of both). Templates enrolled with one embedder do not match under the other: each
+   * records its embedder, and stored users of the other one are refused with code
+   * 'embedder-mismatch' (in loadErrors, left in the store) until the right embedder loads them
+   * or the users enroll again.
    */
   embedder?: 'accurate' | 'fast';
   /**
@@ -305,6 +307,12 @@ export declare class FaceUnlock {
   readonly threshold: number | undefined;
   /** The model's calibrated thresholds: { default, 'far_1e-3', 'far_1e-4', 'far_2e-5' }. */
   readonly thresholds: Record<string, number>;
+  /**
+   * The embedder this instance runs. Every stored user and backup records the identity of the
+   * embedder that made its templates ("<model name>@<CRC-32 of the weights>"); those of another
+   * are refused with code 'embedder-mismatch' (in `loadErrors` at create(), from importBackup).
+   */
+  readonly embedder: EmbedderInfo;
 
   /** One frame: faces, boxes, keypoints and quality. Does not affect enroll or unlock. */
   analyze(source: FrameSource): Promise<Analysis>;
@@ -335,7 +343,10 @@ export declare class FaceUnlock {
    * With one it is encrypted (PBKDF2-SHA-256, 600,000 iterations, AES-GCM-256).
    */
   exportBackup(options?: { passphrase?: string }): Promise<Uint8Array>;
-  /** Replaces every user with the backup's (all or nothing). Encrypted backups need the passphrase. */
+  /**
+   * Replaces every user with the backup's (all or nothing). Encrypted backups need the passphrase.
+   * A backup of another embedder rejects with code 'embedder-mismatch' and changes nothing.
+   */
   importBackup(backup: Uint8Array | ArrayBuffer, options?: { passphrase?: string }): Promise<{ users: string[] }>;
   /** The liveness challenge on (true or LivenessOptions) or off, as the `liveness` option. Rejects with 'busy' during enroll/unlock. */
   setLiveness(option: boolean | LivenessOptions): Promise<void>;
@@ -347,15 +358,31 @@ export declare class FaceUnlock {
 
 export type FaceUnlockErrorCode =
   | 'invalid-argument' | 'unsupported-source' | 'load-failed' | 'engine' | 'busy' | 'timeout'
-  | 'aborted' | 'quota-exceeded' | 'store' | 'corrupt-record' | 'backup' | 'disposed' | 'worker';
+  | 'aborted' | 'quota-exceeded' | 'store' | 'corrupt-record' | 'embedder-mismatch' | 'backup'
+  | 'disposed' | 'worker';
+
+export interface EmbedderInfo {
+  /** The model's `name` metadata, e.g. 'dlib-resnet'. */
+  name: string;
+  /** "<name>@<CRC-32 of the weights, 8 hex digits>" (docs/gallery-format.md). */
+  identity: string;
+  /** Values per embedding. */
+  dimension: number;
+}
 
 /** Every error the library throws. Branch on `code`; show or log `message`. */
 export declare class FaceUnlockError extends Error {
-  constructor(code: FaceUnlockErrorCode, message: string, extra?: { cause?: unknown; userId?: string });
+  constructor(code: FaceUnlockErrorCode, message: string,
+    extra?: { cause?: unknown; userId?: string; embedders?: { stored: string; running: string } });
   readonly name: 'FaceUnlockError';
   readonly code: FaceUnlockErrorCode;
   /** The user a store error concerns, when there is one. */
   readonly userId: string | undefined;
+  /**
+   * For 'embedder-mismatch': the identity of the embedder that made the templates ('' when they
+   * do not say) and of the one this instance runs.
+   */
+  readonly embedders: { stored: string; running: string } | undefined;
 }
 
 /**

@@ -16,9 +16,12 @@ namespace fu {
 constexpr std::size_t kEnvelopeHeaderSize = 32;
 
 struct EnvelopeFormat {
-  const char* magic;  // exactly 8 bytes
-  std::uint32_t version;
-  const char* kind;  // "model file", "gallery file": names the format in messages
+  const char* magic;      // exactly 8 bytes
+  std::uint32_t version;  // written by seal_envelope(); the newest a reader accepts
+  const char* kind;       // "model file", "gallery file": names the format in messages
+  // The oldest version open_envelope() still accepts; 0 means `version` only. A format that
+  // reads older versions says how their bodies differ.
+  std::uint32_t oldest_version = 0;
 };
 
 std::vector<std::uint8_t> seal_envelope(const EnvelopeFormat& format,
@@ -27,6 +30,7 @@ std::vector<std::uint8_t> seal_envelope(const EnvelopeFormat& format,
 struct EnvelopeBody {
   const std::uint8_t* data;
   std::size_t size;
+  std::uint32_t version;  // the file's, from oldest_version to version
 };
 
 // Checks the header and the checksum; throws fu::Error "cannot read <kind> (<label>): <reason>".

@@ -9,6 +9,7 @@
 #include "base/byte_stream.h"
 #include "base/error.h"
 #include "base/file_envelope.h"
+#include "unlock/embedder_identity.h"
 #include "unlock/similarity.h"
 
 namespace fu::unlock {
@@ -16,7 +17,9 @@ namespace fu::unlock {
 namespace {
 
 constexpr char kMagic[8] = {'F', 'U', 'G', 'A', 'L', 'L', 'R', 'Y'};
-constexpr EnvelopeFormat kFormat = {kMagic, kGalleryFormatVersion, "gallery file"};
+// Version 1 lacks the embedder's identity; otherwise the same.
+constexpr std::uint32_t kFirstVersionWithEmbedder = 2;
+constexpr EnvelopeFormat kFormat = {kMagic, kGalleryFormatVersion, "gallery file", 1};
 // A stored template must be a unit vector up to float rounding; anything further off was not
 // written by serialize() and would skew every score.
 constexpr double kNormTolerance = 1e-3;
@@ -106,6 +109,17 @@ Gallery::Gallery(std::size_t dimension) : dimension_(dimension) {
   }
 }
 
+Gallery::Gallery(std::size_t dimension, const std::string& embedder) : Gallery(dimension) {
+  set_embedder(embedder);
+}
+
+void Gallery::set_embedder(const std::string& identity) {
+  if (const std::string problem = embedder_identity_problem(identity); !problem.empty()) {
+    throw Error("cannot record embedder (" + display_name(identity) + "): the identity " + problem);
+  }
+  embedder_ = identity;
+}
+
 std::vector<float> Gallery::prepare_probe(const std::vector<float>& embedding,
                                           const std::string& object) const {
   if (dimension_ != 0 && embedding.size() != dimension_) {
@@ -156,7 +170,12 @@ void Gallery::copy_user(const Gallery& other, const std::string& user) {
                 std::to_string(other.dimension_) + "-value templates, this one " +
                 std::to_string(dimension_));
   }
+  if (!embedder_.empty() && !other.embedder_.empty() && embedder_ != other.embedder_) {
+    require_embedder(other.embedder_, other.dimension_, embedder_,
+                     "copy user (" + display_name(user) + ")");
+  }
   dimension_ = other.dimension_;
+  if (embedder_.empty()) embedder_ = other.embedder_;
   users_[user] = it->second;
 }
 
@@ -221,6 +240,7 @@ Identification Gallery::identify(const std::vector<float>& embedding, float thre
 
 std::vector<std::uint8_t> Gallery::serialize() const {
   ByteWriter body;
+  body.str(embedder_);
   body.u32(static_cast<std::uint32_t>(dimension_));
   body.u32(static_cast<std::uint32_t>(users_.size()));
   for (const auto& [name, templates] : users_) {
@@ -237,6 +257,15 @@ Gallery Gallery::parse(const std::uint8_t* data, std::size_t size, const std::st
   const std::string what = "gallery file (" + label + ")";
   const EnvelopeBody body = open_envelope(kFormat, data, size, label);
   ByteReader r(body.data, body.size, what);
+  std::string embedder;
+  if (body.version >= kFirstVersionWithEmbedder) {
+    embedder = r.str("embedder");
+    // Empty: not recorded, as in version 1 (a version 1 gallery saved again keeps saying so).
+    if (const std::string problem = embedder_identity_problem(embedder);
+        !embedder.empty() && !problem.empty()) {
+      r.fail("embedder identity " + problem);
+    }
+  }
   const std::uint32_t dimension = r.u32("dimension");
   if (dimension > kMaxEmbeddingDimension) {
     r.fail("dimension " + std::to_string(dimension) + " is above " +
@@ -249,6 +278,7 @@ Gallery Gallery::parse(const std::uint8_t* data, std::size_t size, const std::st
 
   Gallery gallery;
   gallery.dimension_ = dimension;
+  gallery.embedder_ = std::move(embedder);
   for (std::uint32_t u = 0; u < user_count; ++u) {
     std::string name = r.str("user name");
     const std::string problem = user_name_problem(name);

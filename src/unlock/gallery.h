@@ -3,8 +3,8 @@
 //
 // A template is an L2-normalised embedding. All templates of a gallery share one dimension, set
 // by the constructor or by the first enrollment, and kept by remove() and clear(): a gallery
-// belongs to one embedder. Probes and enrolled embeddings are normalised on the way in, so a
-// caller may pass raw embedder output.
+// belongs to one embedder, which it names (embedder_identity.h; empty when not recorded). Probes
+// and enrolled embeddings are normalised on the way in, so a caller may pass raw embedder output.
 #pragma once
 
 #include <cstddef>
@@ -23,7 +23,8 @@ constexpr std::size_t kMaxUserNameBytes = 128;
 // template, so repeated re-enrollment keeps the templates current instead of failing.
 constexpr std::size_t kMaxTemplatesPerUser = 32;
 constexpr std::size_t kMaxEmbeddingDimension = 4096;
-constexpr std::uint32_t kGalleryFormatVersion = 1;
+// Version 2 added the embedder's identity; version 1 files are still read (as not recording it).
+constexpr std::uint32_t kGalleryFormatVersion = 2;
 
 // Why `name` cannot be a user name, or an empty string when it can: it must be 1 to
 // kMaxUserNameBytes bytes of valid UTF-8 without control characters (U+0000-U+001F,
@@ -36,6 +37,8 @@ class Gallery {
   Gallery() = default;
   // A gallery for embeddings of `dimension` values (1..kMaxEmbeddingDimension).
   explicit Gallery(std::size_t dimension);
+  // A gallery of `embedder`'s templates (embedder_identity.h).
+  Gallery(std::size_t dimension, const std::string& embedder);
 
   // Adds one template for `user`, creating the user if new. Returns the user's template count
   // afterwards (at most kMaxTemplatesPerUser: the oldest template makes room). Throws fu::Error
@@ -53,11 +56,20 @@ class Gallery {
   std::size_t template_count(const std::string& user) const;
   // 0 until the dimension is set.
   std::size_t dimension() const { return dimension_; }
+  // The identity of the embedder that made the templates (embedder_identity.h), or an empty
+  // string when the gallery does not record it (a version 1 file): templates_embedder() says
+  // what such a gallery is read as.
+  const std::string& embedder() const { return embedder_; }
+  // Records `identity` as the templates' embedder. The caller has checked that it made them
+  // (require_embedder). Throws fu::Error for an identity a file cannot hold.
+  void set_embedder(const std::string& identity);
 
   // Copies `user`'s templates from `other` as they are (no re-normalisation, so a user's bytes
   // survive export and import unchanged), replacing any this gallery holds for that user. A
   // gallery without a dimension takes `other`'s. Throws fu::Error when `other` lacks the user or
-  // the dimensions differ; this gallery is then unchanged.
+  // the dimensions differ, and EmbedderMismatch when both galleries record their embedder and the
+  // two differ; this gallery is then unchanged. (A gallery that records none is the caller's to
+  // check with require_embedder first.)
   void copy_user(const Gallery& other, const std::string& user);
 
   // 1:1: is `embedding` the claimed `user`? The score is the best over the user's templates.
@@ -91,6 +103,7 @@ class Gallery {
                    const std::vector<float>& probe) const;
 
   std::size_t dimension_ = 0;
+  std::string embedder_;
   // Templates per user, oldest first. std::map keeps users in the canonical file order.
   std::map<std::string, std::vector<std::vector<float>>> users_;
 };

@@ -170,7 +170,7 @@ std::vector<float> pattern_embedding(std::size_t dimension, int variant) {
 }
 
 std::vector<Seed> gallery_seeds() {
-  unlock::Gallery two(4);
+  unlock::Gallery two(4, "seed-embedder@12345678");
   two.enroll("alice", pattern_embedding(4, 1));
   two.enroll("alice", pattern_embedding(4, 2));
   two.enroll("\xC3\xA9lodie", pattern_embedding(4, 3));  // a name beyond ASCII
@@ -187,7 +187,7 @@ std::vector<Seed> record_seeds() {
   std::vector<Seed> seeds;
   // A new user, and a user the engine's gallery already holds (the import replaces them).
   for (const char* user : {"carol", "alice"}) {
-    unlock::Gallery one(kRecordDimension);
+    unlock::Gallery one(kRecordDimension, kRecordEmbedder);
     one.enroll(user, pattern_embedding(kRecordDimension, 1));
     one.enroll(user, pattern_embedding(kRecordDimension, 4));
     const std::vector<std::uint8_t> file = one.serialize();

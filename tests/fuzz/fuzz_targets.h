@@ -17,6 +17,8 @@ namespace fu::fuzz {
 // The template size of the gallery that import_user_record imports into (the shipped embedder has
 // 128; a small one keeps the seeds small and says the same).
 constexpr std::size_t kRecordDimension = 16;
+// The identity of the embedder the engine of import_user_record runs.
+constexpr char kRecordEmbedder[] = "fuzz-embedder@0000f00d";
 
 using Entry = bool (*)(const std::uint8_t* data, std::size_t size);
 
@@ -38,7 +40,8 @@ bool parse_model_bytes(const std::uint8_t* data, std::size_t size);
 bool parse_gallery_bytes(const std::uint8_t* data, std::size_t size);
 // The stored per-user record (a one-user gallery file, docs/store-format.md) going into an
 // engine's gallery the way wasm/js_engine.cc's import_user takes it: Gallery::parse, one user,
-// Gallery::copy_user into a gallery that already holds users of kRecordDimension values.
+// unlock::require_embedder against kRecordEmbedder, Gallery::copy_user into a gallery of that
+// embedder that already holds users of kRecordDimension values.
 bool import_user_record(const std::uint8_t* data, std::size_t size);
 
 // Files carry a CRC-32 that a mutation almost always breaks, so a fuzzer would rarely get past

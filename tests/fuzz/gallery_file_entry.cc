@@ -20,8 +20,17 @@ bool parse_gallery_bytes(const std::uint8_t* data, std::size_t size) {
   } catch (const Error&) {
     return false;
   }
-  // docs/gallery-format.md: serialize(parse(bytes)) == bytes for every file the reader accepts.
-  require(gallery.serialize() == file, "an accepted gallery file is canonical");
+  // docs/gallery-format.md: serialize(parse(bytes)) == bytes for every file of the current version
+  // the reader accepts (an older one is written back in the current version).
+  const std::uint32_t version =
+      file[8] | file[9] << 8 | file[10] << 16 | std::uint32_t{file[11]} << 24;
+  if (version == unlock::kGalleryFormatVersion) {
+    require(gallery.serialize() == file, "an accepted gallery file is canonical");
+  } else {
+    const std::vector<std::uint8_t> again = gallery.serialize();
+    require(unlock::Gallery::parse(again.data(), again.size(), "again").serialize() == again,
+            "an older gallery file is written back as a canonical current one");
+  }
   if (gallery.dimension() == 0) {
     require(gallery.user_count() == 0, "a gallery without a dimension has no users");
     return true;

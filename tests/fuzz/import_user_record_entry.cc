@@ -2,6 +2,7 @@
 
 #include "base/error.h"
 #include "fuzz/fuzz_targets.h"
+#include "unlock/embedder_identity.h"
 #include "unlock/gallery.h"
 
 namespace fu::fuzz {
@@ -11,7 +12,7 @@ constexpr char kMagic[8] = {'F', 'U', 'G', 'A', 'L', 'L', 'R', 'Y'};
 
 // The engine's gallery before the import: two enrolled users of the fuzz seeds' dimension.
 unlock::Gallery enrolled_gallery() {
-  unlock::Gallery gallery(kRecordDimension);
+  unlock::Gallery gallery(kRecordDimension, kRecordEmbedder);
   std::vector<float> e(kRecordDimension);
   for (int t = 0; t < 3; ++t) {
     for (std::size_t i = 0; i < e.size(); ++i) e[i] = static_cast<float>((i * 7 + t * 5) % 11) - 5;
@@ -22,7 +23,7 @@ unlock::Gallery enrolled_gallery() {
 
 // What export_user hands to the store for `user`: a one-user gallery file.
 std::vector<std::uint8_t> export_user(const unlock::Gallery& gallery, const std::string& user) {
-  unlock::Gallery one(gallery.dimension());
+  unlock::Gallery one(gallery.dimension(), gallery.embedder());
   one.copy_user(gallery, user);
   return one.serialize();
 }
@@ -39,6 +40,7 @@ bool import_user_record(const std::uint8_t* data, std::size_t size) {
     const unlock::Gallery one = unlock::Gallery::parse(record.data(), record.size(), "fuzz");
     if (one.user_count() != 1) return false;  // import_user refuses these with fu::Error
     name = one.users().front();
+    unlock::require_embedder(one.embedder(), one.dimension(), engine.embedder(), "import user");
     engine.copy_user(one, name);
   } catch (const Error&) {
     require(engine.serialize() == before.serialize(), "a refused record changes no user");

@@ -17,6 +17,7 @@
 
 #include "base/crc32.h"
 #include "base/error.h"
+#include "unlock/embedder_identity.h"
 #include "unlock/similarity.h"
 
 // Records the largest single allocation while a test asks for it, to show that the reader never
@@ -326,7 +327,7 @@ TEST(GalleryFile, RoundTripIsByteExact) {
   Population p = enrolled_population(rng, 5, 4);
   p.gallery.enroll("Zo\xC3\xAB", random_unit(rng));
   const std::vector<std::uint8_t> bytes = p.gallery.serialize();
-  EXPECT_EQ(bytes.size(), kHeaderSize + 8 + 6 * 8 + 5 * 5 + 4 + 21 * kDim * 4);
+  EXPECT_EQ(bytes.size(), kHeaderSize + 12 + 6 * 8 + 5 * 5 + 4 + 21 * kDim * 4);
   const Gallery back = Gallery::parse(bytes.data(), bytes.size(), "memory");
   EXPECT_EQ(back.serialize(), bytes);
   EXPECT_EQ(back.users(), p.gallery.users());
@@ -339,7 +340,7 @@ TEST(GalleryFile, RoundTripIsByteExact) {
 TEST(GalleryFile, EmptyGalleriesRoundTrip) {
   for (const Gallery& g : {Gallery(), Gallery(256)}) {
     const std::vector<std::uint8_t> bytes = g.serialize();
-    EXPECT_EQ(bytes.size(), kHeaderSize + 8);
+    EXPECT_EQ(bytes.size(), kHeaderSize + 12);
     const Gallery back = Gallery::parse(bytes.data(), bytes.size(), "memory");
     EXPECT_EQ(back.dimension(), g.dimension());
     EXPECT_EQ(back.user_count(), 0u);
@@ -387,9 +388,10 @@ TEST(GalleryFile, WrongMagicVersionFlagsAndTrailingBytes) {
   EXPECT_EQ(parse_error(bad),
             "cannot read gallery file (test.fug): bad magic: not a faceunlock gallery file");
   bad = bytes;
-  put_u32(bad, 8, 2);
+  put_u32(bad, 8, 3);
   EXPECT_EQ(parse_error(bad),
-            "cannot read gallery file (test.fug): unknown version 2 (this build reads version 1)");
+            "cannot read gallery file (test.fug): unknown version 3 (this build " +
+                std::string("reads version 1 to 2)"));
   bad = bytes;
   put_u32(bad, 12, 1);
   EXPECT_EQ(parse_error(bad), "cannot read gallery file (test.fug): unknown flags 1");
@@ -403,8 +405,9 @@ TEST(GalleryFile, WrongMagicVersionFlagsAndTrailingBytes) {
             "cannot read gallery file (test.fug): corrupt: 1 unread bytes after the last user");
 }
 
-// Body layout of small_gallery_bytes() (dimension 8): dimension @32, user count @36,
-// "ann" length @40, name @44, template count @47, 2 templates @51, "bob" length @115.
+// Body layout of small_gallery_bytes() (dimension 8, no embedder recorded): embedder length @32,
+// dimension @36, user count @40, "ann" length @44, name @48, template count @51, 2 templates @55,
+// "bob" length @119.
 TEST(GalleryFile, HostileContentBehindAValidChecksumIsRejected) {
   const std::vector<std::uint8_t> bytes = small_gallery_bytes();
   auto patched = [&](std::size_t offset, std::uint32_t value) {
@@ -424,30 +427,30 @@ TEST(GalleryFile, HostileContentBehindAValidChecksumIsRejected) {
   Gallery::parse(bytes.data(), bytes.size(), "valid");
   g_track_allocations = false;
   EXPECT_GT(g_largest_allocation, 0u);
-  EXPECT_NE(patched(36, 0xFFFFFFFFu).find("corrupt: user count says 4294967295"),
+  EXPECT_NE(patched(40, 0xFFFFFFFFu).find("corrupt: user count says 4294967295"),
             std::string::npos);
-  EXPECT_NE(patched(40, 0xFFFFFFF0u).find("truncated: user name"), std::string::npos);
-  EXPECT_NE(patched(47, 0x7FFFFFFFu).find("corrupt: template count"), std::string::npos);
-  EXPECT_NE(patched(47, 0).find("has 0 templates, expected 1 to 32"), std::string::npos);
-  EXPECT_NE(patched(32, 0x40000000u).find("dimension 1073741824 is above 4096"), std::string::npos);
-  EXPECT_NE(patched(32, 1000).find("corrupt: user count"), std::string::npos);
-  EXPECT_NE(patched(32, 4), "");  // templates misread at half their length
-  EXPECT_NE(patched(51, 0x7FC00000u).find("non-finite template value"), std::string::npos);
-  EXPECT_NE(patched(51, 0x40000000u).find("expected an L2-normalised one"), std::string::npos);
+  EXPECT_NE(patched(44, 0xFFFFFFF0u).find("truncated: user name"), std::string::npos);
+  EXPECT_NE(patched(51, 0x7FFFFFFFu).find("corrupt: template count"), std::string::npos);
+  EXPECT_NE(patched(51, 0).find("has 0 templates, expected 1 to 32"), std::string::npos);
+  EXPECT_NE(patched(36, 0x40000000u).find("dimension 1073741824 is above 4096"), std::string::npos);
+  EXPECT_NE(patched(36, 1000).find("corrupt: user count"), std::string::npos);
+  EXPECT_NE(patched(36, 4), "");  // templates misread at half their length
+  EXPECT_NE(patched(55, 0x7FC00000u).find("non-finite template value"), std::string::npos);
+  EXPECT_NE(patched(55, 0x40000000u).find("expected an L2-normalised one"), std::string::npos);
 }
 
 TEST(GalleryFile, BadNamesBehindAValidChecksumAreRejected) {
   std::vector<std::uint8_t> bytes = small_gallery_bytes();
   std::vector<std::uint8_t> bad = bytes;
-  bad[45] = '\n';
+  bad[49] = '\n';
   fix_checksum(bad);
   EXPECT_EQ(parse_error(bad),
             "cannot read gallery file (test.fug): user 0: name holds a control character at byte "
             "1");
   // Rename "bob" to "ann": the names are no longer strictly ascending.
-  bytes[119] = 'a';
-  bytes[120] = 'n';
-  bytes[121] = 'n';
+  bytes[123] = 'a';
+  bytes[124] = 'n';
+  bytes[125] = 'n';
   fix_checksum(bytes);
   EXPECT_EQ(parse_error(bytes),
             "cannot read gallery file (test.fug): user 1 (ann) is out of name order or appears "
@@ -474,6 +477,82 @@ TEST(GalleryFile, RandomCorruptionNeverCrashes) {
     }
   }
   EXPECT_LT(accepted, 20000);
+}
+
+// A version 1 file of `g` (which records no embedder): the same body without the identity.
+std::vector<std::uint8_t> version1_bytes(const Gallery& g) {
+  std::vector<std::uint8_t> bytes = g.serialize();
+  bytes.erase(bytes.begin() + kHeaderSize, bytes.begin() + kHeaderSize + 4);  // empty identity
+  put_u32(bytes, 8, 1);
+  fix_body_size(bytes);
+  fix_checksum(bytes);
+  return bytes;
+}
+
+TEST(GalleryFile, RecordsTheEmbedderThatMadeTheTemplates) {
+  std::mt19937 rng(11);
+  Gallery g(8, "model-a@0123abcd");
+  g.enroll("ann", random_unit(rng, 8));
+  const std::vector<std::uint8_t> bytes = g.serialize();
+  const Gallery back = Gallery::parse(bytes.data(), bytes.size(), "memory");
+  EXPECT_EQ(back.embedder(), "model-a@0123abcd");
+  EXPECT_EQ(back.serialize(), bytes);
+  EXPECT_THROW(Gallery(8, "bad\x01identity"), Error);
+  EXPECT_THROW(g.set_embedder(""), Error);
+  EXPECT_EQ(g.embedder(), "model-a@0123abcd");
+}
+
+TEST(GalleryFile, Version1FilesStillLoadAsNotRecordingTheirEmbedder) {
+  std::mt19937 rng(12);
+  Gallery g;
+  g.enroll("ann", random_unit(rng, kDim));
+  g.enroll("bob", random_unit(rng, kDim));
+  const std::vector<std::uint8_t> old = version1_bytes(g);
+  const Gallery back = Gallery::parse(old.data(), old.size(), "old.fug");
+  EXPECT_EQ(back.users(), g.users());
+  EXPECT_EQ(back.embedder(), "");
+  EXPECT_EQ(templates_embedder(back.embedder(), back.dimension()), kUnrecordedEmbedder);
+  const std::vector<float> probe = random_unit(rng, kDim);
+  EXPECT_EQ(back.verify("bob", probe, 0.5f).score, g.verify("bob", probe, 0.5f).score);
+  // Written again, it is a current file that still says "not recorded".
+  const std::vector<std::uint8_t> again = back.serialize();
+  EXPECT_EQ(again, g.serialize());
+  EXPECT_EQ(again[8], kGalleryFormatVersion);
+}
+
+TEST(GalleryFile, ABadEmbedderIdentityIsRejected) {
+  std::mt19937 rng(13);
+  Gallery g(8, "model-a@0123abcd");
+  g.enroll("ann", random_unit(rng, 8));
+  std::vector<std::uint8_t> bad = g.serialize();
+  bad[kHeaderSize + 4 + 3] = '\n';  // inside "model-a..."
+  fix_checksum(bad);
+  EXPECT_EQ(parse_error(bad),
+            "cannot read gallery file (test.fug): embedder identity holds a byte outside "
+            "printable ASCII at byte 3");
+  bad = g.serialize();
+  put_u32(bad, kHeaderSize, 0xFFFFFF00u);
+  fix_checksum(bad);
+  EXPECT_NE(parse_error(bad).find("truncated: embedder"), std::string::npos);
+}
+
+TEST(Gallery, CopyUserRefusesTemplatesOfAnotherEmbedder) {
+  std::mt19937 rng(14);
+  Gallery source(8, "model-b@00000002");
+  source.enroll("ann", random_unit(rng, 8));
+  Gallery target(8, "model-a@00000001");
+  target.enroll("bob", random_unit(rng, 8));
+  const std::vector<std::uint8_t> before = target.serialize();
+  EXPECT_THROW(target.copy_user(source, "ann"), EmbedderMismatch);
+  EXPECT_EQ(target.serialize(), before);
+  // A gallery that records none is the caller's to check; the copy keeps the target's.
+  Gallery unrecorded(8);
+  unrecorded.enroll("cid", random_unit(rng, 8));
+  target.copy_user(unrecorded, "cid");
+  EXPECT_EQ(target.embedder(), "model-a@00000001");
+  Gallery fresh;
+  fresh.copy_user(source, "ann");
+  EXPECT_EQ(fresh.embedder(), "model-b@00000002");
 }
 
 class GallerySave : public ::testing::Test {

@@ -58,6 +58,11 @@ function call(what, fn) {
     return fn();
   } catch (e) {
     if (e instanceof FaceUnlockError) throw e;
+    const x = /** @type {{code?: unknown, stored?: unknown, running?: unknown}} */ (e);
+    if (x?.code === 'embedder-mismatch') {
+      throw new FaceUnlockError('embedder-mismatch', `${what}: ${messageOf(e)}`,
+          { cause: e, embedders: { stored: String(x.stored), running: String(x.running) } });
+    }
     throw new FaceUnlockError('engine', `${what}: ${messageOf(e)}`, { cause: e });
   }
 }
@@ -161,6 +166,14 @@ export class LocalEngine {
   /** @param {Uint8Array} bytes */
   async importGallery(bytes) {
     call('cannot import the gallery', () => this._live().importGallery(bytes));
+  }
+
+  /**
+   * The embedder this engine runs; its identity is what galleries record (docs/gallery-format.md).
+   * @returns {Promise<{name: string, identity: string, dimension: number}>}
+   */
+  async embedder() {
+    return call('cannot read the embedder', () => ({ ...this._live().embedder() }));
   }
 
   /** @returns {Promise<Record<string, number>>} */

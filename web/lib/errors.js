@@ -15,18 +15,21 @@
  * - `quota-exceeded`    the browser refused to store more data
  * - `store`             the template store failed for another reason
  * - `corrupt-record`    a stored user could not be decrypted or was rejected by the engine
+ * - `embedder-mismatch` templates (a stored user, a backup) were made by another embedder than
+ *                       the one this instance runs; `embedders` says which two
  * - `backup`            a backup could not be read (wrong passphrase, damaged, not a backup)
  * - `disposed`          the instance was disposed
  * - `worker`            the Web Worker failed to start or died
  * @typedef {'invalid-argument'|'unsupported-source'|'load-failed'|'engine'|'busy'|'timeout'|
- *   'aborted'|'quota-exceeded'|'store'|'corrupt-record'|'backup'|'disposed'|'worker'} ErrorCode
+ *   'aborted'|'quota-exceeded'|'store'|'corrupt-record'|'embedder-mismatch'|'backup'|'disposed'|
+ *   'worker'} ErrorCode
  */
 
 export class FaceUnlockError extends Error {
   /**
    * @param {ErrorCode} code
    * @param {string} message
-   * @param {{cause?: unknown, userId?: string}} [extra]
+   * @param {{cause?: unknown, userId?: string, embedders?: {stored: string, running: string}}} [extra]
    */
   constructor(code, message, extra = {}) {
     super(message, extra.cause === undefined ? undefined : { cause: extra.cause });
@@ -35,6 +38,12 @@ export class FaceUnlockError extends Error {
     this.code = code;
     /** @type {string | undefined} the user a store error concerns */
     this.userId = extra.userId;
+    /**
+     * For `embedder-mismatch`: the identities ("<model name>@<weights CRC>") of the embedder that
+     * made the templates ('' when unknown) and of the one this instance runs.
+     * @type {{stored: string, running: string} | undefined}
+     */
+    this.embedders = extra.embedders;
   }
 }
 

@@ -24,6 +24,13 @@ const MAX_ID_BYTES = 128; // the gallery format's limit on names
 const MAX_TEMPLATES = 32; // the gallery keeps at most this many per user
 const LOCKOUT_META = 'lockout'; // the store meta entry holding the engine's lockout state
 
+/**
+ * The shipped embedders' model names (their `name` metadata) and the `embedder` option that
+ * loads each, to tell a user whose templates another one made how to load it.
+ * tests/web/embedder-mismatch.test.mjs checks these against models/.
+ */
+const SHIPPED_EMBEDDERS = Object.freeze({ 'dlib-resnet': 'accurate', 'mobilefacenet-w0.5-112': 'fast' });
+
 /** Lets only create() call the constructor, which cannot be async. */
 const CREATE_TOKEN = Symbol('FaceUnlock.create');
 
@@ -115,6 +122,44 @@ function livenessOptions(option) {
 }
 
 /**
+ * The model name of an embedder identity ("<name>@<weights CRC>").
+ * @param {string} identity
+ */
+function modelName(identity) {
+  const at = identity.lastIndexOf('@');
+  return at < 0 ? identity : identity.slice(0, at);
+}
+
+/**
+ * The engine's refusal of templates another embedder made, said in terms of this library's
+ * options; other errors pass through.
+ * @param {unknown} e
+ * @param {string} what e.g. "cannot load stored user 'alice'"
+ * @param {string} redo what re-enrolling means there, e.g. "remove the user and enroll again"
+ * @param {string} [userId]
+ */
+function asMismatchError(e, what, redo, userId) {
+  if (!(e instanceof FaceUnlockError) || e.code !== 'embedder-mismatch' || !e.embedders) return e;
+  const { stored, running } = e.embedders;
+  const made = stored ? `model '${modelName(stored)}' (${stored})` :
+    'an embedder the templates do not name (saved before templates recorded it)';
+  const choice = /** @type {Record<string, string>} */ (SHIPPED_EMBEDDERS)[modelName(stored)];
+  let advice;
+  if (stored && modelName(stored) === modelName(running)) {
+    advice = `${redo}: they come from another version of the same model, whose embeddings differ`;
+  } else if (choice) {
+    advice = `create it with { embedder: '${choice}' }, or ${redo}`;
+  } else if (stored) {
+    advice = `create it with models: { embedder } set to model '${modelName(stored)}', or ${redo}`;
+  } else {
+    advice = redo;
+  }
+  return new FaceUnlockError('embedder-mismatch', `${what}: these templates were made by ` +
+      `${made}; this instance runs '${modelName(running)}' (${running}): ${advice}`,
+  { cause: e, userId, embedders: e.embedders });
+}
+
+/**
  * An engine error about an option the caller gave, as invalid-argument.
  * @param {unknown} e
  */
@@ -134,6 +179,42 @@ function unlockResult(u) {
     score: u.score, reason: u.reason, hint: u.hint };
   if (u.reason === 'locked-out') result.retryAfterMs = u.retryAfterMs;
   return result;
+}
+
+/**
+ * Checks the options object of `call` and its callbacks, so that a typo fails at once rather
+ * than with a TypeError in the middle of a camera loop.
+ * @param {unknown} options
+ * @param {string} call
+ * @param {string[]} callbacks option names that must be functions when given
+ */
+function checkCallOptions(options, call, callbacks) {
+  if (options === null || typeof options !== 'object') {
+    throw new FaceUnlockError('invalid-argument', `${call}(): options must be an object, got ` +
+        `${options === null ? 'null' : typeof options}`);
+  }
+  const o = /** @type {Record<string, unknown>} */ (options);
+  for (const name of callbacks) {
+    if (o[name] !== undefined && typeof o[name] !== 'function') {
+      throw new FaceUnlockError('invalid-argument', `${call}(): ${name} must be a function`);
+    }
+  }
+  const signal = /** @type {any} */ (o.signal);
+  if (signal !== undefined && typeof signal?.aborted !== 'boolean') {
+    throw new FaceUnlockError('invalid-argument', `${call}(): signal must be an AbortSignal`);
+  }
+}
+
+/**
+ * Checks a backup passphrase option before any work.
+ * @param {unknown} passphrase
+ * @param {string} call
+ */
+function checkPassphrase(passphrase, call) {
+  if (passphrase !== undefined && (typeof passphrase !== 'string' || passphrase.length === 0)) {
+    throw new FaceUnlockError('invalid-argument',
+        `${call}(): the backup passphrase must be a non-empty string`);
+  }
 }
 
 /**
@@ -186,11 +267,16 @@ export class FaceUnlock {
     const engine = options.worker ?
       await WorkerEngine.create(engineOptions) : await LocalEngine.create(engineOptions, importCore);
     try {
-      if (options.fusion) await engine.setFusion(options.fusion.required, options.fusion.window);
+      if (options.fusion) {
+        await engine.setFusion(options.fusion.required, options.fusion.window)
+            .catch((e) => { throw asArgumentError(e); });
+      }
       await engine.setLockout(lockout);
       await engine.setLiveness(liveness).catch((e) => { throw asArgumentError(e); });
       const thresholds = await engine.thresholds();
-      const fu = new FaceUnlock(CREATE_TOKEN, { engine, store, reader, thresholds, lockout, options });
+      const embedder = await engine.embedder();
+      const fu = new FaceUnlock(CREATE_TOKEN,
+          { engine, store, reader, thresholds, embedder, lockout, options });
       await fu.setSecurityLevel(level);
       await fu._loadUsers();
       await fu._syncLockout();
@@ -205,6 +291,7 @@ export class FaceUnlock {
   /**
    * @param {symbol} token
    * @param {{engine: any, store: any, reader: FrameReader, thresholds: Record<string, number>,
+   *   embedder: {name: string, identity: string, dimension: number},
    *   lockout: {maxAttempts: number, lockMs: number, maxLockMs: number} | null, options: any}} parts
    */
   constructor(token, parts) {
@@ -217,6 +304,7 @@ export class FaceUnlock {
     this._reader = parts.reader;
     /** @type {Record<string, number>} */
     this._thresholds = parts.thresholds;
+    this._embedder = parts.embedder;
     /** @type {((error: FaceUnlockError) => void) | undefined} */
     this._onStoreError = parts.options.onStoreError;
     /** @type {CryptoKey | null} */
@@ -250,6 +338,13 @@ export class FaceUnlock {
   get threshold() { return this._threshold; }
 
   /**
+   * The embedder this instance runs: its model name, its identity ("<name>@<weights CRC>", which
+   * every stored user and backup records) and its embedding size.
+   * @returns {{name: string, identity: string, dimension: number}}
+   */
+  get embedder() { return { ...this._embedder }; }
+
+  /**
    * The model's calibrated thresholds (engine.thresholds()).
    * @returns {Record<string, number>}
    */
@@ -265,6 +360,9 @@ export class FaceUnlock {
         try {
           name = await this._engine.importUser(bytes);
         } catch (e) {
+          const mismatch = asMismatchError(e, `cannot load stored user '${record.id}'`,
+              'remove the user and enroll again', record.id);
+          if (mismatch !== e) throw mismatch;
           throw new FaceUnlockError('corrupt-record', `cannot load stored user '${record.id}': ` +
               `the engine rejected its templates (${messageOf(e)}). Remove the user and enroll again`,
           { cause: e, userId: record.id });
@@ -413,6 +511,7 @@ export class FaceUnlock {
    */
   async enroll(id, source, options = {}) {
     checkUserId(id, 'enroll');
+    checkCallOptions(options, 'enroll', ['onProgress']);
     const needed = options.frames ?? 5;
     if (!Number.isInteger(needed) || needed < 1 || needed > MAX_TEMPLATES) {
       throw new FaceUnlockError('invalid-argument',
@@ -509,6 +608,7 @@ export class FaceUnlock {
    * @returns {Promise<import('../index.js').UnlockResult>}
    */
   async unlock(source, options = {}) {
+    checkCallOptions(options, 'unlock', ['onFrame']);
     const deadline = new Deadline(options.timeoutMs ?? 5000, options.signal, 'unlock');
     const release = this._begin('unlock');
     try {
@@ -581,6 +681,8 @@ export class FaceUnlock {
    */
   async exportBackup(options = {}) {
     this._checkAlive();
+    checkCallOptions(options, 'exportBackup', []);
+    checkPassphrase(options.passphrase, 'exportBackup');
     const gallery = await this._engine.exportGallery();
     if (options.passphrase === undefined) return gallery;
     return encryptBackup(gallery, options.passphrase);
@@ -594,6 +696,8 @@ export class FaceUnlock {
    * @returns {Promise<{users: string[]}>}
    */
   async importBackup(backup, options = {}) {
+    checkCallOptions(options, 'importBackup', []);
+    checkPassphrase(options.passphrase, 'importBackup');
     let bytes = asBytes(backup);
     if (!bytes) {
       throw new FaceUnlockError('invalid-argument', 'importBackup(): expected a Uint8Array or ArrayBuffer');
@@ -610,6 +714,8 @@ export class FaceUnlock {
       try {
         await this._engine.importGallery(bytes);
       } catch (e) {
+        const mismatch = asMismatchError(e, 'cannot import the backup', 'enroll the users again');
+        if (mismatch !== e) throw mismatch;
         throw new FaceUnlockError('backup', `cannot import the backup: ${messageOf(e)}`, { cause: e });
       }
       try {

@@ -166,10 +166,18 @@ export class FrameReader {
       throw new FaceUnlockError('invalid-argument',
           `cannot read a frame of ${width}x${height}: width and height must be positive integers`);
     }
+    if (!ArrayBuffer.isView(data) && !Array.isArray(data)) {
+      throw new FaceUnlockError('invalid-argument', `cannot read a ${width}x${height} frame: ` +
+          `data must be a Uint8Array, Uint8ClampedArray or array of RGBA bytes, got ${typeof data}`);
+    }
     if (data.length !== width * height * 4) {
+      // A view whose buffer was transferred (postMessage) reads as empty; say so, as that is
+      // not what the caller thinks they passed.
+      const detached = data.length === 0 && ArrayBuffer.isView(data) && data.buffer.byteLength === 0 ?
+        ' (its ArrayBuffer is empty: was it transferred to a worker or otherwise detached?)' : '';
       throw new FaceUnlockError('invalid-argument',
-          `cannot read a ${width}x${height} frame from ${data.length} bytes: RGBA needs ` +
-          `width * height * 4 = ${width * height * 4}`);
+          `cannot read a ${width}x${height} frame from ${data.length} bytes${detached}: RGBA ` +
+          `needs width * height * 4 = ${width * height * 4}`);
     }
     const fit = fitted(width, height, this.maxSide);
     if (fit.scale === 1) {

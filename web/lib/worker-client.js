@@ -66,7 +66,10 @@ export class WorkerEngine {
     if (!pending) return;
     this._pending.delete(data.id);
     if (data.ok) pending.resolve(data.value);
-    else pending.reject(new FaceUnlockError(data.error.code, data.error.message));
+    else {
+      pending.reject(new FaceUnlockError(data.error.code, data.error.message,
+          { embedders: data.error.embedders }));
+    }
   }
 
   /** @param {Error} error */
@@ -115,6 +118,7 @@ export class WorkerEngine {
   exportGallery() { return this._call('exportGallery', []); }
   /** @param {Uint8Array} bytes */
   importGallery(bytes) { return this._call('importGallery', [bytes]); }
+  embedder() { return this._call('embedder', []); }
   thresholds() { return this._call('thresholds', []); }
   resetFusion() { return this._call('resetFusion', []); }
   beginUnlock() { return this._call('beginUnlock', []); }

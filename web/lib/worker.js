@@ -17,7 +17,7 @@ import { FaceUnlockError, messageOf } from './errors.js';
 
 /** Methods the page may call; anything else is refused rather than looked up on the object. */
 const OPS = new Set(['process', 'addTemplate', 'users', 'removeUser', 'exportUser', 'importUser',
-  'exportGallery', 'importGallery', 'thresholds', 'resetFusion', 'setFusion', 'dispose',
+  'exportGallery', 'importGallery', 'embedder', 'thresholds', 'resetFusion', 'setFusion', 'dispose',
   'beginUnlock', 'unlockFrame', 'endUnlock', 'securityLevels', 'setSecurityLevel', 'setLiveness',
   'nextTurns', 'setLockout', 'lockoutStatus', 'lockoutState', 'restoreLockout']);
 
@@ -63,7 +63,8 @@ export function serveEngine(port) {
         port.postMessage({ id, ok: true, value }, transferablesOf(value));
       } catch (e) {
         const code = e instanceof FaceUnlockError ? e.code : 'engine';
-        port.postMessage({ id, ok: false, error: { message: messageOf(e), code } });
+        const embedders = e instanceof FaceUnlockError ? e.embedders : undefined;
+        port.postMessage({ id, ok: false, error: { message: messageOf(e), code, embedders } });
       }
     });
   });
