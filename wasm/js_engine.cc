@@ -351,7 +351,8 @@ val JsEngine::unlock_frame(double width, double height) {
       throw Error(object + ": no unlock attempt is running; call beginUnlock() first");
     }
     const Clock::time_point frame_start = Clock::now();
-    const face::FaceAnalysis analysis = pipeline_.analyze(frame, true, true);
+    const face::FaceAnalysis analysis =
+        pipeline_.analyze(frame, true, session_->requires_quality());
     val timings = timings_to_js(analysis.timings);
     const Clock::time_point start = Clock::now();
     const unlock::SessionUpdate update = session_->add_frame(analysis);

@@ -207,6 +207,15 @@ SessionUpdate UnlockSession::unlocked(const std::string& user) {
   return update;
 }
 
+bool UnlockSession::usable_for_identity(const face::FaceAnalysis& analysis) const {
+  const face::Quality& q = analysis.quality;
+  if (q.ok()) return true;
+  if (phase_ != Phase::kChallenge || q.issue != face::QualityIssue::kTurned) return false;
+  // The checks run in order and report the first failure, so a turned face passed the frame,
+  // size, light and roll checks; only sharpness, checked after yaw, is left to check here.
+  return q.sharpness >= options_.quality.min_sharpness;
+}
+
 SessionUpdate UnlockSession::add_frame(const face::FaceAnalysis& analysis) {
   require_attempt("add frame");
   const double now = clock_();
@@ -219,7 +228,7 @@ SessionUpdate UnlockSession::add_frame(const face::FaceAnalysis& analysis) {
   } else {
     last_hint_ = "look at the camera";
   }
-  if (has_face && !analysis.embedding.empty()) {
+  if (has_face && !analysis.embedding.empty() && usable_for_identity(analysis)) {
     saw_embedding_ = true;
     match = gallery_.identify(analysis.embedding, threshold_, 1).best;
     if (!match->user.empty()) {

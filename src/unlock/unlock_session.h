@@ -46,6 +46,9 @@ struct SessionOptions {
   int fusion_required = 3;
   int fusion_window = 5;
   LivenessOptions liveness;
+  // The quality checks the caller's pipeline runs (face::PipelineOptions::quality): the
+  // challenge re-applies the ones after yaw to turned faces (UnlockSession::requires_quality).
+  face::QualityOptions quality;
   // nullopt: no lockout.
   std::optional<LockoutPolicy> lockout = LockoutPolicy{};
 };
@@ -105,9 +108,15 @@ class UnlockSession {
   // Starts an attempt (ending any running one). Returns a rejection with kLockedOut or
   // kNotEnrolled, or a running update.
   SessionUpdate begin();
-  // One analysed frame (FacePipeline::analyze with quality required). Throws fu::Error when no
-  // attempt is running.
+  // One analysed frame (FacePipeline::analyze), with quality required as requires_quality()
+  // says. Throws fu::Error when no attempt is running.
   SessionUpdate add_frame(const face::FaceAnalysis& analysis);
+  // Whether the next frame should be analysed with quality required (no embedding for a face
+  // that fails a check). False while the challenge runs: the turn it asks for is the signal, so
+  // a turned face must still be embedded for its identity check; the session then judges the
+  // other checks itself (usable_for_identity). Callers that always require quality still work,
+  // but lose the identity of every frame turned past face::QualityOptions::max_yaw.
+  bool requires_quality() const { return phase_ != Phase::kChallenge; }
   // The caller stops the attempt (timeout): the final decision. Throws fu::Error when no attempt
   // is running.
   SessionUpdate end();
@@ -143,6 +152,9 @@ class UnlockSession {
   void count_failure(SessionUpdate& update);
   std::optional<float> best_of(const std::string& user) const;
   std::optional<float> best_overall() const;
+  // Whether this frame's embedding may be matched: its face passed every quality check or, while
+  // the challenge asks for a turn, failed only the yaw check and was sharp enough.
+  bool usable_for_identity(const face::FaceAnalysis& analysis) const;
 
   const Gallery& gallery_;
   CalibratedLevels levels_;

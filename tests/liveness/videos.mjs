@@ -12,13 +12,14 @@
  * written as 8-bit 4:2:0 Y4M (BT.601 limited range, what ffmpeg writes for yuv420p).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const dataDir = path.resolve(repoRoot, '..', 'shared', 'data');
 export const lfwDir = path.join(dataDir, 'lfw');
+export const attDir = path.join(dataDir, 'att-faces');
 
 export const WIDTH = 640;
 export const HEIGHT = 480;
@@ -139,6 +140,7 @@ export function pickPeople(bin, count, exclude = new Set()) {
  * @returns {{width: number, height: number, rgb: Uint8Array}}
  */
 export function decodeRgb(file) {
+  if (file.endsWith('.pgm')) return decodePgm(file);
   const probe = spawnSync('ffmpeg', ['-loglevel', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt',
     'rgb24', '-'], { maxBuffer: 1 << 26 });
   if (probe.status !== 0) throw new Error(`ffmpeg cannot decode ${file}: ${probe.stderr}`);
@@ -146,6 +148,41 @@ export function decodeRgb(file) {
   const side = Math.round(Math.sqrt(rgb.length / 3));
   if (side * side * 3 !== rgb.length) throw new Error(`${file}: expected a square photo (LFW is 250x250)`);
   return { width: side, height: side, rgb };
+}
+
+/**
+ * A binary greyscale PGM (the AT&T photos, 92x112) as RGB.
+ * @param {string} file
+ * @returns {{width: number, height: number, rgb: Uint8Array}}
+ */
+function decodePgm(file) {
+  const bytes = readFileSync(file);
+  // "P5", width, height, maxval, each followed by whitespace; comments do not occur in AT&T.
+  const fields = [];
+  let i = 0;
+  while (fields.length < 4) {
+    while (/\s/.test(String.fromCharCode(bytes[i]))) i++;
+    let field = '';
+    while (!/\s/.test(String.fromCharCode(bytes[i]))) field += String.fromCharCode(bytes[i++]);
+    fields.push(field);
+  }
+  i++; // the single whitespace byte before the pixels
+  const [magic, width, height, maxval] = [fields[0], Number(fields[1]), Number(fields[2]), Number(fields[3])];
+  if (magic !== 'P5' || maxval !== 255 || bytes.length - i !== width * height) {
+    throw new Error(`${file}: expected an 8-bit binary PGM`);
+  }
+  const rgb = new Uint8Array(width * height * 3);
+  for (let k = 0; k < width * height; k++) rgb.fill(bytes[i + k], 3 * k, 3 * k + 3);
+  return { width, height, rgb };
+}
+
+/**
+ * Writes a 640x480 RGB frame as a binary PPM, which `faceunlock enroll` reads (stb_image).
+ * @param {string} file
+ * @param {Uint8Array} rgb
+ */
+export function writePpm(file, rgb) {
+  writeFileSync(file, Buffer.concat([Buffer.from(`P6\n${WIDTH} ${HEIGHT}\n255\n`, 'ascii'), rgb]));
 }
 
 /**
@@ -161,7 +198,8 @@ export function decodeRgb(file) {
  */
 export function render(photo, hold = {}) {
   const out = new Uint8Array(WIDTH * HEIGHT * 3).fill(BACKGROUND);
-  const size = 360; // the photo's side on the canvas before the hold
+  const size = 360; // the photo's height on the canvas before the hold (its side, for LFW)
+  const sizeX = (size * photo.width) / photo.height;
   const cx = WIDTH / 2 + (hold.dx ?? 0);
   const cy = HEIGHT / 2 + (hold.dy ?? 0);
   const zoom = hold.zoom ?? 1;
@@ -169,7 +207,7 @@ export function render(photo, hold = {}) {
   const tilt = ((hold.tilt ?? 0) * Math.PI) / 180;
   const cosR = Math.cos(roll); const sinR = Math.sin(roll);
   const cosT = Math.cos(tilt); const sinT = Math.sin(tilt);
-  const toPhoto = photo.width / size;
+  const toPhoto = photo.height / size;
   for (let y = 0; y < HEIGHT; y++) {
     for (let x = 0; x < WIDTH; x++) {
       // Undo, in reverse order: the move, the roll, the perspective tilt, the zoom.
@@ -180,7 +218,7 @@ export function render(photo, hold = {}) {
       if (denom <= 1e-6) continue;
       const px = (rx * FOCAL) / denom;
       const py = (ry * (FOCAL + px * sinT)) / FOCAL;
-      const sx = (px / zoom + size / 2) * toPhoto - 0.5;
+      const sx = (px / zoom + sizeX / 2) * toPhoto - 0.5;
       const sy = (py / zoom + size / 2) * toPhoto - 0.5;
       if (sx < 0 || sy < 0 || sx > photo.width - 1 || sy > photo.height - 1) continue;
       const x0 = Math.floor(sx); const y0 = Math.floor(sy);
@@ -306,4 +344,70 @@ export function swapFrames(victimPhoto, other, turns) {
 
 export function haveData() {
   return existsSync(lfwDir);
+}
+
+/**
+ * People of the AT&T set whose ten photos include the head turned both ways: each person turned
+ * their head across their photos in the lab, so their photos ordered by how far the nose sits
+ * across the face (noseLateral) are a real head turning, photographed a frame at a time. For each
+ * person: the most frontal photo starts the challenge, the photos turned to the subject's left
+ * (lateral > 0.1) and right (< -0.1) in order of increasing turn make the turns, and the next
+ * three most frontal photos are enrolled. A person needs at least one photo turned each way with
+ * |lateral| >= 0.2 (the challenge's threshold) to be a fair test; the others are reported apart.
+ * @param {string} bin
+ * @returns {{name: string, frontal: string, enroll: string[], left: string[], right: string[],
+ *   heights: Map<string, number>, laterals: Map<string, number>, turnedEnough: boolean}[]}
+ */
+export function pickAttPeople(bin) {
+  const names = readdirSync(attDir).filter((n) => /^s\d+$/.test(n))
+      .sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
+  const files = names.flatMap((n) => Array.from({ length: 10 }, (_, i) => path.join(attDir, n, `${i + 1}.pgm`)));
+  const faces = detectAll(bin, files);
+  const people = [];
+  for (const name of names) {
+    const seen = files.filter((f) => path.basename(path.dirname(f)) === name && faces.get(f))
+        .map((f) => ({ f, lat: noseLateral(faces.get(f).keypoints), height: faceHeight(faces.get(f).keypoints) }));
+    if (seen.length < 6) continue;
+    const byFrontal = [...seen].sort((a, b) => Math.abs(a.lat) - Math.abs(b.lat));
+    const frontal = byFrontal[0];
+    const enroll = byFrontal.slice(1, 4);
+    const used = new Set([frontal.f, ...enroll.map((g) => g.f)]);
+    const rest = seen.filter((g) => !used.has(g.f));
+    const left = rest.filter((g) => g.lat > 0.1).sort((a, b) => a.lat - b.lat);
+    const right = rest.filter((g) => g.lat < -0.1).sort((a, b) => b.lat - a.lat);
+    if (!left.length || !right.length) continue;
+    people.push({
+      name, frontal: frontal.f, enroll: enroll.map((g) => g.f),
+      left: left.map((g) => g.f), right: right.map((g) => g.f),
+      heights: new Map(seen.map((g) => [g.f, g.height])),
+      laterals: new Map(seen.map((g) => [g.f, g.lat])),
+      turnedEnough: left.at(-1).lat >= 0.2 && right.at(-1).lat <= -0.2,
+    });
+  }
+  return people;
+}
+
+/**
+ * A genuine run from an AT&T person's photos (pickAttPeople): the frontal photo, then for each
+ * asked turn the photos turned that way in order of increasing turn (2 frames each, the last
+ * held for 3), back through them to frontal; each photo zoomed to the frontal face's height.
+ * @param {ReturnType<typeof pickAttPeople>[number]} person
+ * @param {string[]} turns
+ */
+export function attGenuineFrames(person, turns) {
+  const base = person.heights.get(person.frontal);
+  const frame = (f) => render(decodeRgb(f), { zoom: base / person.heights.get(f) });
+  const frontal = frame(person.frontal);
+  const frames = Array(START_FRAMES).fill(frontal);
+  for (const t of turns) {
+    const way = person[t].map(frame);
+    for (const [k, rgb] of way.entries()) frames.push(...Array(k === way.length - 1 ? 3 : 2).fill(rgb));
+    for (const rgb of [...way].reverse().slice(1)) frames.push(rgb);
+    frames.push(...Array(3).fill(frontal));
+  }
+  return frames;
+}
+
+export function haveAtt() {
+  return existsSync(attDir);
 }

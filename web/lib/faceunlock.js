@@ -698,7 +698,14 @@ export class FaceUnlock {
   async importBackup(backup, options = {}) {
     checkCallOptions(options, 'importBackup', []);
     checkPassphrase(options.passphrase, 'importBackup');
-    let bytes = asBytes(backup);
+    let bytes;
+    try {
+      // Our own copy: the caller's buffer may change, or be transferred, while this awaits.
+      bytes = asBytes(backup)?.slice() ?? null;
+    } catch (e) {
+      throw new FaceUnlockError('invalid-argument', 'importBackup(): the backup\'s ArrayBuffer is ' +
+          'detached (transferred to a worker?); pass bytes this page still owns', { cause: e });
+    }
     if (!bytes) {
       throw new FaceUnlockError('invalid-argument', 'importBackup(): expected a Uint8Array or ArrayBuffer');
     }
