@@ -106,6 +106,7 @@ void write_update_frame(JsonWriter& out, int index, double time_ms, const face::
   if (u.measure && u.measure->valid) {
     out.key("lateral").value(u.measure->lateral).key("parallax").value(u.measure->parallax);
     out.key("residual").value(u.measure->residual).key("scale").value(u.measure->scale);
+    out.key("aspect").value(u.measure->aspect);
   }
   out.key("hint").value(u.hint).end_object();
 }

@@ -142,6 +142,7 @@ export interface LivenessOptions {
   minParallax?: number;
   minScale?: number;
   maxScale?: number;
+  minAspect?: number;
   framesNeeded?: number;
   maxStartYaw?: number;
   identityMissesAllowed?: number;

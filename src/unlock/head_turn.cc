@@ -126,7 +126,13 @@ TurnMeasure measure_turn(const HeadPoints& reference, const HeadPoints& frame) {
   m.residual = std::sqrt(squares / 6.0) / eye_distance;
   m.lateral = nose_lateral(frame) - nose_lateral(reference);
   const double reference_height = face_height(reference);
-  if (reference_height > 0) m.scale = face_height(frame) / reference_height;
+  const double frame_height = face_height(frame);
+  if (reference_height > 0) m.scale = frame_height / reference_height;
+  const Point reference_eyes = minus(reference.left_eye, reference.right_eye);
+  const double reference_width = std::hypot(reference_eyes.x, reference_eyes.y);
+  if (reference_height > 0 && frame_height > 0 && reference_width > 0) {
+    m.aspect = (eye_distance / frame_height) / (reference_width / reference_height);
+  }
   m.valid = true;
   return m;
 }

@@ -59,6 +59,14 @@ struct TurnMeasure {
   // (tests/cli/unlock.test.mjs measures it on LFW photos). A real head turning by the 15 to 30
   // degrees the challenge asks keeps this near 1.
   double scale = 1.0;
+  // The face's width against its height (eye distance over the mouth's distance from the eye
+  // line), over the same in the reference. A picture tilted about a vertical axis is squeezed
+  // across by cos(tilt), all of it; a head turning by the 15 to 30 degrees the challenge asks
+  // narrows only by about cos(yaw) (0.87 to 0.97). BlazeFace's keypoints on a picture tilted
+  // 40 to 60 degrees can show a turn in lateral and parallax (its learned face shape makes the
+  // narrow face look turned), but not this: the squeeze stays (measured by
+  // tests/cli/unlock.test.mjs).
+  double aspect = 1.0;
   bool valid = false;  // false when a frame is degenerate (eyes on top of each other)
 };
 

@@ -28,6 +28,9 @@ void check_liveness_options(const LivenessOptions& o) {
     fail("min_scale " + std::to_string(o.min_scale) + ", max_scale " + std::to_string(o.max_scale) +
          "): expected 0 < min_scale <= 1 <= max_scale <= 4");
   }
+  if (!(o.min_aspect >= 0 && o.min_aspect <= 1)) {
+    fail("min_aspect " + std::to_string(o.min_aspect) + "): it must be in [0, 1]");
+  }
   if (o.frames_needed < 1 || o.frames_needed > 30) {
     fail("frames_needed " + std::to_string(o.frames_needed) + "): it must be 1 to 30");
   }
@@ -66,7 +69,8 @@ HeadTurnChallenge::Status HeadTurnChallenge::add(const HeadPoints* points, bool 
     const double sign = current() == TurnDirection::kLeft ? 1.0 : -1.0;
     shows_turn = identity_ok && last_.valid && sign * last_.lateral >= options_.min_lateral &&
                  sign * last_.parallax >= options_.min_parallax &&
-                 last_.scale >= options_.min_scale && last_.scale <= options_.max_scale;
+                 last_.scale >= options_.min_scale && last_.scale <= options_.max_scale &&
+                 last_.aspect >= options_.min_aspect;
   }
   streak_ = shows_turn ? streak_ + 1 : 0;
   if (streak_ >= options_.frames_needed) {

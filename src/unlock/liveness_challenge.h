@@ -39,6 +39,10 @@ struct LivenessOptions {
   // shrink to 0.85 and below. A user does not move much nearer or farther within a turn.
   double min_scale = 0.87;
   double max_scale = 1.15;
+  // Lower bound on head_turn.h's aspect for a frame to count: a flat picture tilted far enough
+  // for BlazeFace to see a turn is squeezed across to about cos(tilt), 0.77 at 40 degrees and
+  // less beyond; a real head turned as asked keeps 0.87 and more (see the test's figures).
+  double min_aspect = 0.8;
   // Frames in a row that must show the asked turn (one frame may be a detector glitch).
   int frames_needed = 2;
   // The challenge starts from a frame at most this far from frontal (face::Quality::yaw), so a

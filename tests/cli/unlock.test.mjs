@@ -14,7 +14,8 @@ import path from 'node:path';
 
 import {
   PHOTO_ATTACKS, attGenuineFrames, attackFrames, decodeRgb, genuineFrames, haveAtt, haveData,
-  pickAttPeople, pickPeople, render, repoRoot, swapFrames, writePpm, writeY4m,
+  pickAttPeople, pickPeople, render, repoRoot, spread, swapFrames, turnFrameAspects, writePpm,
+  writeY4m,
 } from '../liveness/videos.mjs';
 
 const bin = process.env.FACEUNLOCK_BIN || path.join(repoRoot, 'build', 'faceunlock');
@@ -104,6 +105,8 @@ describe('faceunlock unlock', { skip }, () => {
   it('measures genuine challenge runs and photo attacks', () => {
     const rows = [];
     let genuinePassed = 0;
+    const genuineAspects = [];
+    const attackAspects = [];
     people.forEach((p, i) => {
       const seed = i + 1;
       const turns = plan(gallery, seed);
@@ -112,6 +115,7 @@ describe('faceunlock unlock', { skip }, () => {
       const r = unlock(gallery, video, '--seed', String(seed));
       const ok = r.unlocked && r.user === p.name;
       genuinePassed += ok ? 1 : 0;
+      genuineAspects.push(...turnFrameAspects(r));
       if (!ok) rows.push(`genuine ${p.name} ${turns.join(',')}: ${r.reason} (${r.hint})`);
       fs.rmSync(video);
     });
@@ -127,6 +131,7 @@ describe('faceunlock unlock', { skip }, () => {
           attackFrames(victim.frontal, kind, ATTACK_FRAMES);
         writeY4m(video, frames, FPS);
         const r = unlock(gallery, video, '--seed', String(seed));
+        attackAspects.push(...turnFrameAspects(r));
         attacks[kind].tried++;
         if (r.unlocked) {
           attacks[kind].passed++;
@@ -140,6 +145,9 @@ describe('faceunlock unlock', { skip }, () => {
     console.log(`genuine challenge runs: ${genuinePassed} of ${people.length} unlocked`);
     for (const [kind, a] of Object.entries(attacks)) console.log(`photo attack ${kind}: ${a.passed} of ${a.tried} unlocked`);
     console.log(`photo attacks: ${passed} of ${tried} unlocked`);
+    // What the aspect check decides on: frames showing the asked turn by every other measure.
+    console.log(`aspect of genuine turn frames: ${spread(genuineAspects)}`);
+    console.log(`aspect of attack frames that showed a turn otherwise: ${spread(attackAspects)}`);
     for (const row of rows) console.log(`  ${row}`);
     assert.ok(tried >= 30);
     assert.equal(passed, 0, 'no photo attack may unlock');
@@ -185,6 +193,8 @@ describe('liveness on real head turns (AT&T)', { skip: skip || (!haveAtt() && 'A
     const fair = people.filter((p) => p.turnedEnough);
     let passed = 0;
     let fairPassed = 0;
+    const genuineAspects = [];
+    const attackAspects = [];
     people.forEach((p, i) => {
       const seed = 200 + i;
       const turns = plan(gallery, seed);
@@ -192,6 +202,7 @@ describe('liveness on real head turns (AT&T)', { skip: skip || (!haveAtt() && 'A
       writeY4m(video, attGenuineFrames(p, turns), FPS);
       const r = unlock(gallery, video, '--seed', String(seed));
       const ok = r.unlocked && r.user === p.name;
+      genuineAspects.push(...turnFrameAspects(r));
       passed += ok ? 1 : 0;
       fairPassed += ok && p.turnedEnough ? 1 : 0;
       if (!ok) {
@@ -211,6 +222,7 @@ describe('liveness on real head turns (AT&T)', { skip: skip || (!haveAtt() && 'A
         const video = path.join(dir, 'attack.y4m');
         writeY4m(video, attackFrames(victim.frontal, kind, ATTACK_FRAMES), FPS);
         const r = unlock(gallery, video, '--seed', '7');
+        attackAspects.push(...turnFrameAspects(r));
         attacksTried++;
         if (r.unlocked) {
           attacksPassed++;
@@ -222,6 +234,8 @@ describe('liveness on real head turns (AT&T)', { skip: skip || (!haveAtt() && 'A
     console.log(`AT&T genuine turns: ${passed} of ${people.length} unlocked ` +
         `(${fairPassed} of ${fair.length} whose photos turn at least 0.2 each way)`);
     console.log(`AT&T photo attacks: ${attacksPassed} of ${attacksTried} unlocked`);
+    console.log(`AT&T aspect of genuine turn frames: ${spread(genuineAspects)}`);
+    console.log(`AT&T aspect of attack frames that showed a turn otherwise: ${spread(attackAspects)}`);
     for (const row of rows) console.log(`  ${row}`);
     assert.equal(attacksPassed, 0, 'no photo attack may unlock');
     assert.ok(fairPassed >= AT_T_FLOOR * fair.length, `${fairPassed} of ${fair.length} fair genuine runs`);

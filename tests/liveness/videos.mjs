@@ -157,11 +157,15 @@ export function decodeRgb(file) {
  */
 function decodePgm(file) {
   const bytes = readFileSync(file);
-  // "P5", width, height, maxval, each followed by whitespace; comments do not occur in AT&T.
+  // "P5", width, height, maxval, separated by whitespace and "#" comments to the line's end.
   const fields = [];
   let i = 0;
   while (fields.length < 4) {
     while (/\s/.test(String.fromCharCode(bytes[i]))) i++;
+    if (bytes[i] === 0x23) {
+      while (bytes[i] !== 0x0a) i++;
+      continue;
+    }
     let field = '';
     while (!/\s/.test(String.fromCharCode(bytes[i]))) field += String.fromCharCode(bytes[i++]);
     fields.push(field);
@@ -410,4 +414,34 @@ export function attGenuineFrames(person, turns) {
 
 export function haveAtt() {
   return existsSync(attDir);
+}
+
+/**
+ * The aspects (src/unlock/head_turn.h) of the frames of a `faceunlock unlock --json` run that show
+ * the turn being asked for by every other measure (lateral, parallax, scale at the session's
+ * defaults, and the identity): what the aspect check alone decides on.
+ * @param {{frames?: any[]}} result
+ * @returns {number[]}
+ */
+export function turnFrameAspects(result) {
+  const out = [];
+  for (const f of result.frames ?? []) {
+    if (f.aspect === undefined || !f.accepted) continue;
+    const sign = f.turn === 'left' ? 1 : -1;
+    if (sign * f.lateral >= 0.2 && sign * f.parallax >= 0.25 && f.scale >= 0.87 && f.scale <= 1.15) {
+      out.push(f.aspect);
+    }
+  }
+  return out;
+}
+
+/**
+ * "min 0.81, 10% 0.86, median 0.93, max 0.99 (n 120)" of some numbers.
+ * @param {number[]} values
+ */
+export function spread(values) {
+  if (!values.length) return 'none';
+  const v = [...values].sort((a, b) => a - b);
+  const at = (q) => v[Math.min(v.length - 1, Math.floor(q * v.length))].toFixed(3);
+  return `min ${v[0].toFixed(3)}, 10% ${at(0.1)}, median ${at(0.5)}, 90% ${at(0.9)}, max ${v.at(-1).toFixed(3)} (n ${v.length})`;
 }

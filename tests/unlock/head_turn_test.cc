@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,34 @@ TEST(HeadTurn, RealTurnsPassInTheirDirectionOnly) {
       EXPECT_FALSE(passes(r, +1));
     }
   }
+}
+
+TEST(HeadTurn, AspectSeparatesATurnedHeadFromATiltedPicture) {
+  // A head turned as asked narrows by about cos(yaw); a picture tilted enough to fool the
+  // detector (40 degrees and more, tests/cli/unlock.test.mjs) is squeezed by cos(tilt), all of
+  // it. Both zoomed and moved, which aspect ignores.
+  for (double distance : {3.0, 5.0, 8.0}) {
+    Pose front;
+    front.distance = distance;
+    const HeadPoints head = project(real_head(), front);
+    const HeadPoints picture = project(flat_picture(), front);
+    for (double angle : {15.0, 20.0, 30.0, 40.0, 50.0, 60.0}) {
+      for (double sign : {-1.0, 1.0}) {
+        Pose p = front;
+        p.yaw_degrees = sign * angle;
+        p.scale *= 1.3;
+        p.x -= 50;
+        SCOPED_TRACE("distance " + std::to_string(distance) + " angle " + std::to_string(angle));
+        const TurnMeasure turned = measure_turn(head, project(real_head(), p));
+        const TurnMeasure tilted = measure_turn(picture, project(flat_picture(), p));
+        if (angle <= 30) EXPECT_GE(turned.aspect, kDefaults.min_aspect);
+        if (angle >= 40) EXPECT_LT(tilted.aspect, kDefaults.min_aspect);
+        EXPECT_NEAR(tilted.aspect, std::cos(angle * M_PI / 180), 0.08);
+      }
+    }
+  }
+  const HeadPoints still = project(real_head(), Pose{});
+  EXPECT_NEAR(measure_turn(still, still).aspect, 1.0, 1e-12);
 }
 
 TEST(HeadTurn, SmallTurnsAndNoddingDoNotPass) {
