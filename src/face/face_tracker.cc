@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace fu::face {
@@ -17,8 +19,46 @@ std::vector<image::Point> landmarks_of(const Face& face) {
 
 }  // namespace
 
-std::optional<Face> FaceTracker::reuse(const Face& coarse, int frame_width, int frame_height) {
-  if (!anchored_ || frame_width != width_ || frame_height != height_ ||
+std::vector<float> face_thumbnail(const image::ImageView& frame, const FaceBox& box, int side) {
+  constexpr int kSamples = 4;  // per cell and axis
+  std::vector<float> cells(static_cast<std::size_t>(side) * side, 0.0f);
+  const int channels = frame.channels();
+  auto grey = [&](double x, double y) {
+    const int px = std::clamp(static_cast<int>(std::lround(x)), 0, frame.width() - 1);
+    const int py = std::clamp(static_cast<int>(std::lround(y)), 0, frame.height() - 1);
+    const std::uint8_t* p = frame.row(py) + static_cast<std::size_t>(px) * channels;
+    return channels < 3 ? p[0] : (p[0] + p[1] + p[2]) / 3.0;
+  };
+  const double step_x = box.width / (side * kSamples);
+  const double step_y = box.height / (side * kSamples);
+  double total = 0.0;
+  for (int cy = 0; cy < side; ++cy) {
+    for (int cx = 0; cx < side; ++cx) {
+      double sum = 0.0;
+      for (int sy = 0; sy < kSamples; ++sy) {
+        for (int sx = 0; sx < kSamples; ++sx) {
+          sum += grey(box.x + ((cx * kSamples + sx) + 0.5) * step_x,
+                      box.y + ((cy * kSamples + sy) + 0.5) * step_y);
+        }
+      }
+      cells[cy * side + cx] = static_cast<float>(sum / (kSamples * kSamples));
+      total += cells[cy * side + cx];
+    }
+  }
+  const float mean = static_cast<float>(total / cells.size());
+  for (float& c : cells) c -= mean;
+  return cells;
+}
+
+double thumbnail_difference(const std::vector<float>& a, const std::vector<float>& b) {
+  if (a.empty() || a.size() != b.size()) return std::numeric_limits<double>::infinity();
+  double sum = 0.0;
+  for (std::size_t i = 0; i < a.size(); ++i) sum += std::fabs(a[i] - b[i]);
+  return sum / a.size();
+}
+
+std::optional<Face> FaceTracker::reuse(const image::ImageView& frame, const Face& coarse) {
+  if (!anchored_ || frame.width() != width_ || frame.height() != height_ ||
       coarse.keypoints.size() != coarse_.keypoints.size() || reuses_ >= options_.max_reuses) {
     return std::nullopt;
   }
@@ -40,6 +80,10 @@ std::optional<Face> FaceTracker::reuse(const Face& coarse, int frame_width, int 
     const double ry = now[i].y - then[i].y - dy;
     if (std::hypot(rx, ry) > options_.max_residual * side) return std::nullopt;
   }
+  if (thumbnail_difference(face_thumbnail(frame, coarse.box, kThumbnailSide), thumbnail_) >
+      options_.max_appearance_change) {
+    return std::nullopt;
+  }
   ++reuses_;
   Face moved = refined_;
   moved.box.x += static_cast<float>(dx);
@@ -53,14 +97,14 @@ std::optional<Face> FaceTracker::reuse(const Face& coarse, int frame_width, int 
   return moved;
 }
 
-void FaceTracker::remember(const Face& coarse, const Face& refined, int frame_width,
-                           int frame_height) {
+void FaceTracker::remember(const image::ImageView& frame, const Face& coarse, const Face& refined) {
   anchored_ = true;
   coarse_ = coarse;
   refined_ = refined;
-  width_ = frame_width;
-  height_ = frame_height;
+  width_ = frame.width();
+  height_ = frame.height();
   reuses_ = 0;
+  thumbnail_ = face_thumbnail(frame, coarse.box, kThumbnailSide);
 }
 
 }  // namespace fu::face

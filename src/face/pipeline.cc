@@ -75,7 +75,7 @@ FaceAnalysis FacePipeline::analyze(const image::ImageView& image, bool embed, bo
   Face& chosen = analysis.faces[analysis.chosen];
   const bool refines = options_.refine_keypoints || landmarker_;
   std::optional<Face> tracked;
-  if (refines && options_.track) tracked = tracker_.reuse(chosen, image.width(), image.height());
+  if (refines && options_.track) tracked = tracker_.reuse(image, chosen);
   if (tracked) {
     chosen = *tracked;
     analysis.refine_reused = true;
@@ -86,7 +86,7 @@ FaceAnalysis FacePipeline::analyze(const image::ImageView& image, bool embed, bo
       chosen = with_landmark_keypoints(chosen, landmarker_->locate(image, chosen),
                                        detector_.keypoint_names());
     }
-    if (options_.track) tracker_.remember(coarse, chosen, image.width(), image.height());
+    if (options_.track) tracker_.remember(image, coarse, chosen);
   }
   analysis.timings.refine = ms_since(start);
 

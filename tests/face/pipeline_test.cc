@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <utility>
@@ -199,12 +201,19 @@ TEST(RealPipelineTest, TrackedKeypointsStayCloseToRefinedOnes) {
   }
   // 250x250 scaled to 430x430: a face of about 180 pixels, as at arm's length from a webcam.
   const image::Image photo = image::resize_bilinear(image::read_image(photo_path), 430, 430);
+  // Each frame with its own sensor noise of up to +-4 levels.
+  std::uint32_t noise = 2024;
   auto frame_at = [&](int dx, int dy) {
     image::Image frame(640, 480, 3, 128);
     for (int y = 0; y < photo.height(); ++y) {
       for (int x = 0; x < photo.width(); ++x) {
         for (int c = 0; c < 3; ++c) frame.at(105 + dx + x, 25 + dy + y, c) = photo.at(x, y, c);
       }
+    }
+    for (std::size_t i = 0; i < frame.size_bytes(); ++i) {
+      noise = noise * 1664525u + 1013904223u;
+      const int v = frame.data()[i] + static_cast<int>(noise >> 29) - 4;
+      frame.data()[i] = static_cast<std::uint8_t>(std::clamp(v, 0, 255));
     }
     return frame;
   };
@@ -249,6 +258,19 @@ TEST(RealPipelineTest, TrackedKeypointsStayCloseToRefinedOnes) {
   EXPECT_LT(worst_error, 0.02);
   EXPECT_GT(worst_cosine, 0.98f);
   EXPECT_FALSE(tracked.analyze(frame_at(40, -20)).refine_reused) << "a jump of 45 pixels";
+  // Another person's photo in the same place: the same size of face, keypoints nearly where
+  // Colin Powell's were, but not the same face.
+  const std::string other_path =
+      testing::shared_data_dir() + "/lfw/George_W_Bush/George_W_Bush_0001.jpg";
+  tracked.analyze(frame_at(0, 0));
+  const image::Image other = image::resize_bilinear(image::read_image(other_path), 430, 430);
+  image::Image other_frame(640, 480, 3, 128);
+  for (int y = 0; y < other.height(); ++y) {
+    for (int x = 0; x < other.width(); ++x) {
+      for (int c = 0; c < 3; ++c) other_frame.at(105 + x, 25 + y, c) = other.at(x, y, c);
+    }
+  }
+  EXPECT_FALSE(tracked.analyze(other_frame).refine_reused) << "another person";
 }
 
 }  // namespace

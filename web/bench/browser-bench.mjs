@@ -6,8 +6,8 @@
  * downloads. It serves the repository root itself, so it counts every byte served.
  *
  * Usage: node web/bench/browser-bench.mjs [--frames 1000] [--faceapi-frames 100] [--warmup 20]
- *            [--users 100] [--embedder models/dlib-resnet.fum]... [--hold 1] [--require-quality]
- *            [--json] [--verbose]
+ *            [--users 100] [--embedder models/dlib-resnet.fum]... [--hold 1] [--core DIR]
+ *            [--require-quality] [--json] [--verbose]
  *
  * Each --embedder is one configuration, measured from its own cold start in the same browser
  * before face-api, so every ratio compares figures of one run. --hold N shows each photo for N
@@ -17,8 +17,8 @@
  *
  * Needs /usr/bin/chromium (apt-get install chromium) and playwright-core in node_modules, and the
  * wasm core: web/dist/faceunlock_core.mjs from `bash scripts/build.sh`, else
- * build-wasm/wasm/faceunlock_core.mjs. Frames come from ../shared/data/lfw when present, else from
- * face-api's demo photos.
+ * build-wasm/wasm/faceunlock_core.mjs, or the folder --core names (another build to compare).
+ * Frames come from ../shared/data/lfw when present, else from face-api's demo photos.
  */
 import { createReadStream } from 'node:fs';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
@@ -29,8 +29,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const USAGE = 'usage: node web/bench/browser-bench.mjs [--frames N] [--faceapi-frames N] ' +
-    '[--warmup N] [--users N] [--embedder MODEL]... [--hold N] [--require-quality] [--json] ' +
-    '[--verbose]';
+    '[--warmup N] [--users N] [--embedder MODEL]... [--hold N] [--core DIR] ' +
+    '[--require-quality] [--json] [--verbose]';
 
 const repoRoot = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 // Research photos live beside the project, never inside it (../shared/data/README.md).
@@ -140,8 +140,21 @@ async function isFile(file) {
   }
 }
 
-/** @return {!Promise<string>} URL path of the core module the page should load */
-async function findCore() {
+/**
+ * @param {?string} chosen --core: a folder inside the repository, or null for the default ones
+ * @return {!Promise<string>} URL path of the core module the page should load
+ */
+async function findCore(chosen) {
+  if (chosen) {
+    const dir = path.relative(repoRoot, path.resolve(chosen));
+    if (dir.startsWith('..') || path.isAbsolute(dir) ||
+        !(await isFile(path.join(repoRoot, dir, 'faceunlock_core.mjs'))) ||
+        !(await isFile(path.join(repoRoot, dir, 'faceunlock_core.wasm')))) {
+      throw new Error(`--core ${chosen}: expected a folder inside the repository holding ` +
+          'faceunlock_core.mjs and faceunlock_core.wasm');
+    }
+    return `/${dir.split(path.sep).join('/')}/faceunlock_core.mjs`;
+  }
   for (const dir of ['web/dist', 'build-wasm/wasm']) {
     const mjs = path.join(repoRoot, dir, 'faceunlock_core.mjs');
     const wasm = path.join(repoRoot, dir, 'faceunlock_core.wasm');
@@ -401,7 +414,7 @@ async function run(options) {
     throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
   }
   const loadBefore = os.loadavg();
-  const coreUrl = await findCore();
+  const coreUrl = await findCore(options.core);
   const photos = await findFramePhotos();
   const server = await startServer();
   // A fresh profile: nothing cached from an earlier run, so the cold start is a first visit.
@@ -672,6 +685,7 @@ async function main() {
         'users': { type: 'string', default: '100' },
         'embedder': { type: 'string', multiple: true },
         'hold': { type: 'string', default: '1' },
+        'core': { type: 'string' },
         'faceapi-frames': { type: 'string', default: '100' },
         'faceapi-warmup': { type: 'string', default: '5' },
         'require-quality': { type: 'boolean', default: false },
@@ -696,6 +710,7 @@ async function main() {
     faceapiWarmup: wholeNumber(values['faceapi-warmup'], '--faceapi-warmup', 1),
     embedders: (values.embedder ?? ['models/dlib-resnet.fum']).map(embedderPath),
     hold: wholeNumber(values.hold, '--hold', 1),
+    core: values.core ?? null,
     requireQuality: values['require-quality'],
     json: values.json,
     verbose: values.verbose,
