@@ -250,9 +250,11 @@ async function measureMemory(page, cdp) {
  * Sorts the server log by who needs each file.
  * @param {!Array<!Object>} log
  * @param {!Set<string>} framePaths
+ * @param {string} coreUrl the core module's URL path (its folder may be --core's)
  * @return {!Object} bytes and files per group
  */
-function downloads(log, framePaths) {
+function downloads(log, framePaths, coreUrl) {
+  const coreDir = coreUrl.slice(0, coreUrl.lastIndexOf('/') + 1);
   const groups = {};
   const add = (group, entry) => {
     const g = (groups[group] ??= { bytes: 0, files: {} });
@@ -263,7 +265,8 @@ function downloads(log, framePaths) {
     if (entry.status !== 200) continue;
     if (framePaths.has(entry.path)) {
       add('frames', entry);
-    } else if (/^\/(web\/dist|build-wasm\/wasm|web\/lib|models)\//.test(entry.path)) {
+    } else if (entry.path.startsWith(coreDir) ||
+        /^\/(web\/dist|build-wasm\/wasm|web\/lib|models)\//.test(entry.path)) {
       add('faceunlock', entry);
     } else if (entry.path.startsWith('/node_modules/')) {
       add('faceapi', entry);
@@ -361,7 +364,7 @@ async function measureConfiguration({ page, cdp, server, coreUrl, photos, embedd
     stages[key.slice('stage.'.length)] = summarize(columns[key]);
   }
   const framePaths = new Set(photos.urls);
-  const coldStartDownloads = downloads(coldStartLog, framePaths);
+  const coldStartDownloads = downloads(coldStartLog, framePaths, coreUrl);
   return {
     embedder,
     frameSources: frames,
@@ -481,7 +484,7 @@ async function run(options) {
     faceapi.memoryAfter = await measureMemory(page, cdp);
 
     const framePaths = new Set(photos.urls);
-    const allDownloads = downloads(server.log, framePaths);
+    const allDownloads = downloads(server.log, framePaths, coreUrl);
     const faceapiFiles = allDownloads.faceapi?.files ?? {};
     const libraryJs = await libraryJsOnDisk();
     for (const c of configurations) c.libraryJsOnDisk = libraryJs;
