@@ -8,6 +8,7 @@
 #include "base/error.h"
 #include "face/alignment.h"
 #include "face/pipeline.h"
+#include "face/quality.h"
 #include "image/decode.h"
 
 namespace fu::tools {
@@ -91,6 +92,12 @@ void register_stage_benchmarks(const std::string& photo, std::shared_ptr<const n
       benchmark::DoNotOptimize(f->pipeline->detector().refine(f->photo, f->face));
     });
   });
+  add("quality", [f](benchmark::State& s) {
+    time_stage(s, *f, [f] {
+      benchmark::DoNotOptimize(
+          face::assess_quality(f->photo, f->face, f->pipeline->options().quality));
+    });
+  });
   add("align", [f](benchmark::State& s) {
     time_stage(s, *f, [f] {
       benchmark::DoNotOptimize(
@@ -100,6 +107,13 @@ void register_stage_benchmarks(const std::string& photo, std::shared_ptr<const n
   add("embed", [f](benchmark::State& s) {
     time_stage(s, *f,
                [f] { benchmark::DoNotOptimize(f->pipeline->embedder().embed(f->photo, f->face)); });
+  });
+  // A probe (a camera frame to compare) is embedded once under the default mirror policy.
+  add("embed-probe", [f](benchmark::State& s) {
+    time_stage(s, *f, [f] {
+      benchmark::DoNotOptimize(f->pipeline->embedder().embed_after_alignment(
+          f->aligned, face::mirrors(f->pipeline->options().mirror, face::EmbedPurpose::kProbe)));
+    });
   });
   add("analyze", [f](benchmark::State& s) {
     time_stage(s, *f, [f] { benchmark::DoNotOptimize(f->pipeline->analyze(f->photo)); });

@@ -1,5 +1,6 @@
 // Benchmark rows for the face pipeline's stages with the shipped models: decode, detect, refine
-// (the second detector run on the face's crop), align, embed (the face and its mirror image), and
+// (the second detector run on the face's crop), quality, align, embed (a template: the face and
+// its mirror image), embed-probe (a camera frame's, as the default mirror policy embeds it), and
 // the whole analysis. Registered into `faceunlock bench` next to the network rows.
 #pragma once
 

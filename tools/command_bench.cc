@@ -78,8 +78,8 @@ CommandSpec bench_spec() {
            "the photo the pipeline stage rows analyse (default: face-api's "
            "demo/sample1.jpg from node_modules)"},
           {"--no-stages", "",
-           "skip the pipeline stage rows (decode, detect, refine, align, "
-           "embed, analyze)"},
+           "skip the pipeline stage rows (decode, detect, refine, quality, "
+           "align, embed, embed-probe, analyze)"},
       }};
 }
 

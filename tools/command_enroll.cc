@@ -45,7 +45,7 @@ int run_enroll(const std::vector<std::string>& args) {
   const auto pipeline = make_photo_pipeline(parsed, embedder);
   std::vector<PhotoEmbedding> photos;
   for (const std::string& path : parsed.positionals()) {
-    photos.push_back(embed_photo(*pipeline, path));
+    photos.push_back(embed_photo(*pipeline, path, face::EmbedPurpose::kTemplate));
   }
   std::size_t templates = 0;
   for (const PhotoEmbedding& p : photos) templates = gallery.enroll(user, p.embedding);

@@ -7,11 +7,13 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 
 #include "base/error.h"
 #include "cli.h"
 #include "commands.h"
 #include "evaluation_report.h"
+#include "face/pipeline.h"
 #include "face_cli.h"
 #include "train/lfw_pairs.h"
 #include "train/metrics.h"
@@ -35,6 +37,13 @@ CommandSpec eval_spec() {
        {"--pairs", "FILE", "the pairs to score (required)"},
        {"--plot", "FILE", "write the ROC curves as SVG"},
        {"--errors", "FILE", "write the pairs decided wrongly at the best threshold, as TSV"},
+       {"--mirror", "POLICY",
+        "which photos are averaged with their mirror image: both, templates (the first photo of "
+        "each pair, as enrolled; the second is the probe, as a camera frame) or none (default: "
+        "the library's, " +
+            std::string(face::mirror_policy_name(face::PipelineOptions{}.mirror)) + ")"},
+       {"--compare-mirror", "",
+        "also report every mirror policy, from the photos embedded with and without their mirror"},
        {"--json", "", "print JSON"},
        jobs_flag()}};
   for (FlagSpec& f : face_model_flags()) spec.flags.push_back(f);
@@ -79,16 +88,50 @@ int run_eval(const std::vector<std::string>& args) {
     add(p.path_a, p.name_a);
     add(p.path_b, p.name_b);
   }
-  const EmbeddedSet set =
-      embed_set(paths, labels, detector, embedder, selected_backend(parsed), jobs, landmarks);
-
-  std::vector<train::ScoredPair> scored;
-  for (const train::LfwPair& p : pairs) {
-    scored.push_back(
-        {dot(set.photos[index[p.path_a]].embedding, set.photos[index[p.path_b]].embedding), p.same,
-         p.fold});
+  face::MirrorPolicy mirror = face::PipelineOptions{}.mirror;
+  if (parsed.has("--mirror")) {
+    try {
+      mirror = face::parse_mirror_policy(parsed.get("--mirror", ""));
+    } catch (const Error& e) {
+      throw UsageError(std::string("--mirror: ") + e.what());
+    }
   }
+  const bool mirror_templates = face::mirrors(mirror, face::EmbedPurpose::kTemplate);
+  const bool mirror_probes = face::mirrors(mirror, face::EmbedPurpose::kProbe);
+  const bool compare = parsed.has("--compare-mirror");
+  // Each photo embedded with its mirror, without, or both ways, as the policies need.
+  std::optional<EmbeddedSet> mirrored;
+  std::optional<EmbeddedSet> plain;
+  if (compare || mirror_templates || mirror_probes) {
+    mirrored = embed_set(paths, labels, detector, embedder, selected_backend(parsed), jobs,
+                         landmarks, true);
+  }
+  if (compare || !mirror_templates || !mirror_probes) {
+    plain = embed_set(paths, labels, detector, embedder, selected_backend(parsed), jobs, landmarks,
+                      false);
+  }
+  auto set_for = [&](face::MirrorPolicy policy, face::EmbedPurpose purpose) -> const EmbeddedSet& {
+    return face::mirrors(policy, purpose) ? *mirrored : *plain;
+  };
+  const EmbeddedSet& set = set_for(mirror, face::EmbedPurpose::kTemplate);
+  const EmbeddedSet& probes = set_for(mirror, face::EmbedPurpose::kProbe);
+
   const bool folds = std::any_of(pairs.begin(), pairs.end(), [](auto& p) { return p.fold > 0; });
+  // The first photo of a pair is the template, the second the probe.
+  auto score_pairs = [&](const EmbeddedSet& templates, const EmbeddedSet& probe_photos) {
+    std::vector<train::ScoredPair> result;
+    for (const train::LfwPair& p : pairs) {
+      result.push_back({dot(templates.photos[index[p.path_a]].embedding,
+                            probe_photos.photos[index[p.path_b]].embedding),
+                        p.same, p.fold});
+    }
+    return result;
+  };
+  auto score_all = [&](const EmbeddedSet& templates, const EmbeddedSet& probe_photos) {
+    return &templates == &probe_photos ? score_set(templates, jobs)
+                                       : score_set(templates, probe_photos, jobs);
+  };
+  const std::vector<train::ScoredPair> scored = score_pairs(set, probes);
   std::optional<train::KFoldAccuracy> kfold;
   if (folds) kfold = train::k_fold_accuracy(scored);
   const train::ThresholdChoice best = train::best_accuracy_threshold(scored);
@@ -106,7 +149,7 @@ int run_eval(const std::vector<std::string>& args) {
     if (!errors) throw Error("cannot write errors file (" + parsed.get("--errors", "") + ")");
   }
   const train::RocCurve pair_roc = train::roc_curve(scored);
-  const train::ScoreHistogram histogram = score_set(set, jobs);
+  const train::ScoreHistogram histogram = score_all(set, probes);
   const train::RocCurve all_roc = histogram.roc();
   std::vector<train::TarAtFar> tars;
   for (double far : kTargetFars) tars.push_back(train::tar_at_far(all_roc, far));
@@ -121,12 +164,39 @@ int run_eval(const std::vector<std::string>& args) {
                          plot);
   }
 
-  const double ms_per_photo = 1000.0 * set.seconds / std::max<std::size_t>(1, paths.size());
+  // Per photo and pass when the photos were embedded twice (with and without the mirror).
+  const double seconds = (mirrored ? mirrored->seconds : 0.0) + (plain ? plain->seconds : 0.0);
+  const double ms_per_photo =
+      1000.0 * seconds / std::max<std::size_t>(1, paths.size()) / ((mirrored && plain) ? 2.0 : 1.0);
+
+  // --compare-mirror: the same figures under every policy, from the same two embeddings.
+  struct PolicyFigures {
+    face::MirrorPolicy policy;
+    std::optional<train::KFoldAccuracy> kfold;
+    train::ThresholdChoice best;
+    std::vector<train::TarAtFar> tars;
+  };
+  std::vector<PolicyFigures> comparison;
+  if (compare) {
+    for (face::MirrorPolicy policy : {face::MirrorPolicy::kBoth, face::MirrorPolicy::kTemplatesOnly,
+                                      face::MirrorPolicy::kNeither}) {
+      const EmbeddedSet& t = set_for(policy, face::EmbedPurpose::kTemplate);
+      const EmbeddedSet& p = set_for(policy, face::EmbedPurpose::kProbe);
+      PolicyFigures f{policy, std::nullopt, {}, {}};
+      const std::vector<train::ScoredPair> policy_scores = score_pairs(t, p);
+      if (folds) f.kfold = train::k_fold_accuracy(policy_scores);
+      f.best = train::best_accuracy_threshold(policy_scores);
+      const train::RocCurve roc = score_all(t, p).roc();
+      for (double far : kTargetFars) f.tars.push_back(train::tar_at_far(roc, far));
+      comparison.push_back(std::move(f));
+    }
+  }
   if (parsed.has("--json")) {
     JsonWriter out(std::cout);
     out.begin_object().key("model").value(embedder->metadata.name);
     out.key("detector").value(detector->metadata.name);
     out.key("pairs_file").value(pairs_file);
+    out.key("mirror").value(face::mirror_policy_name(mirror));
     out.key("pairs").value(static_cast<std::uint64_t>(pairs.size()));
     out.key("photos").value(static_cast<std::uint64_t>(paths.size()));
     out.key("photos_without_face").value(static_cast<std::uint64_t>(set.no_face));
@@ -155,13 +225,28 @@ int run_eval(const std::vector<std::string>& args) {
       out.key("tar").value(t.tar).key("threshold").value(t.threshold).end_object();
     }
     out.end_array().end_object();
-    out.key("seconds").value(set.seconds).key("ms_per_photo").value(ms_per_photo);
+    out.key("seconds").value(seconds).key("ms_per_photo").value(ms_per_photo);
+    if (compare) {
+      out.key("mirror_policies").begin_array();
+      for (const PolicyFigures& f : comparison) {
+        out.begin_object().key("mirror").value(face::mirror_policy_name(f.policy));
+        if (f.kfold) out.key("kfold_mean").value(f.kfold->mean);
+        out.key("best_accuracy").value(f.best.accuracy).key("tar_at_far").begin_array();
+        for (const train::TarAtFar& t : f.tars) {
+          out.begin_object().key("far").value(t.target_far).key("measurable").value(t.measurable);
+          out.key("tar").value(t.tar).key("threshold").value(t.threshold).end_object();
+        }
+        out.end_array().end_object();
+      }
+      out.end_array();
+    }
     out.end_object();
     return kExitOk;
   }
 
   std::cout << embedder->metadata.name << " with " << detector->metadata.name << " on "
-            << pairs_file << ": " << pairs.size() << " pairs, " << paths.size() << " photos\n";
+            << pairs_file << ": " << pairs.size() << " pairs, " << paths.size()
+            << " photos, mirror averaging of " << face::mirror_policy_name(mirror) << "\n";
   std::cout << "  no face found: " << set.no_face << " photos ("
             << percent(static_cast<double>(set.no_face) / paths.size()) << ", embedded from the "
             << "average face position); several faces: " << set.several_faces << "\n";
@@ -189,8 +274,22 @@ int run_eval(const std::vector<std::string>& args) {
     }
     std::cout << line;
   }
+  if (compare) {
+    std::cout << "  mirror averaging compared (10-fold accuracy where the pairs have folds, best "
+                 "accuracy on these pairs, TAR at FAR 1e-3 / 1e-4 / 2e-5 over all pairs):\n";
+    for (const PolicyFigures& f : comparison) {
+      std::cout << "    " << face::mirror_policy_name(f.policy) << ": "
+                << (f.kfold ? percent(f.kfold->mean) + ", " : std::string())
+                << percent(f.best.accuracy);
+      for (const train::TarAtFar& t : f.tars) {
+        std::cout << (&t == &f.tars.front() ? ", " : " / ")
+                  << (t.measurable ? percent(t.tar) : std::string("-"));
+      }
+      std::cout << "\n";
+    }
+  }
   char line[128];
-  std::snprintf(line, sizeof line, "  time: %.1f s (%.1f ms per photo with %d jobs)\n", set.seconds,
+  std::snprintf(line, sizeof line, "  time: %.1f s (%.1f ms per photo with %d jobs)\n", seconds,
                 ms_per_photo, jobs);
   std::cout << line;
   return kExitOk;

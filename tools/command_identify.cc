@@ -37,8 +37,8 @@ int run_identify(const std::vector<std::string>& args) {
   require_gallery_embedder(parsed, gallery, *embedder);
   std::string source;
   const float threshold = decision_threshold(parsed, *embedder, &source);
-  const PhotoEmbedding photo =
-      embed_photo(*make_photo_pipeline(parsed, embedder), parsed.positional(0));
+  const PhotoEmbedding photo = embed_photo(*make_photo_pipeline(parsed, embedder),
+                                           parsed.positional(0), face::EmbedPurpose::kProbe);
   const unlock::Identification id = gallery.identify(photo.embedding, threshold, top);
   if (parsed.has("--json")) {
     JsonWriter out(std::cout);

@@ -182,8 +182,8 @@ int run_unlock(const std::vector<std::string>& args) {
   image::Image frame;
   while (update.running() && frames.next(frame)) {
     now_ms = 1000.0 * index / fps;
-    const face::FaceAnalysis analysis =
-        pipeline->analyze(frame.view(), true, session.requires_quality());
+    const face::FaceAnalysis analysis = pipeline->analyze(
+        frame.view(), true, session.requires_quality(), face::EmbedPurpose::kProbe);
     update = session.add_frame(analysis);
     if (out) write_update_frame(*out, index, now_ms, analysis, update);
     ++index;

@@ -42,8 +42,8 @@ int run_verify(const std::vector<std::string>& args) {
     throw Error("cannot verify user (" + user + "): not enrolled in " +
                 parsed.get("--gallery", ""));
   }
-  const PhotoEmbedding photo =
-      embed_photo(*make_photo_pipeline(parsed, embedder), parsed.positional(0));
+  const PhotoEmbedding photo = embed_photo(*make_photo_pipeline(parsed, embedder),
+                                           parsed.positional(0), face::EmbedPurpose::kProbe);
   const unlock::Decision d = gallery.verify(user, photo.embedding, threshold);
   if (parsed.has("--json")) {
     JsonWriter out(std::cout);

@@ -1,7 +1,9 @@
 #include "evaluation_report.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <thread>
 
 #include "base/error.h"
 #include "face_cli.h"
@@ -34,7 +36,7 @@ LandmarkStage load_landmark_stage(const ParsedArgs& parsed) {
 EmbeddedSet embed_set(std::vector<std::string> paths, std::vector<int> labels,
                       std::shared_ptr<const nn::Model> detector,
                       std::shared_ptr<const nn::Model> embedder, nn::Backend backend, int jobs,
-                      const LandmarkStage& landmarks) {
+                      const LandmarkStage& landmarks, bool mirror_average) {
   EmbeddedSet set;
   set.paths = std::move(paths);
   set.labels = std::move(labels);
@@ -46,6 +48,7 @@ EmbeddedSet embed_set(std::vector<std::string> paths, std::vector<int> labels,
   options.choice = face::FaceChoice::kNearestCentre;
   options.landmarks = landmarks.model;
   options.landmark_box_scale = landmarks.box_scale;
+  options.mirror_average = mirror_average;
   options.progress = [&](std::size_t done, std::size_t total) { progress.update(done, total); };
   const auto start = std::chrono::steady_clock::now();
   set.photos = train::embed_images(set.paths, std::move(detector), std::move(embedder), options);
@@ -81,6 +84,33 @@ train::ScoreHistogram score_set(const EmbeddedSet& set, int jobs) {
   embeddings.dimension = dimension;
   embeddings.labels = &set.labels;
   return train::score_all_pairs_histogram(embeddings, jobs);
+}
+
+train::ScoreHistogram score_set(const EmbeddedSet& templates, const EmbeddedSet& probes, int jobs) {
+  if (templates.paths != probes.paths || templates.photos.size() != probes.photos.size()) {
+    throw Error("cannot score templates against probes (" +
+                std::to_string(templates.photos.size()) + " and " +
+                std::to_string(probes.photos.size()) + " photos): they must be the same photos");
+  }
+  const std::size_t count = templates.photos.size();
+  const int threads = std::max(1, std::min<int>(jobs, static_cast<int>(count)));
+  std::vector<train::ScoreHistogram> partial(threads);
+  std::vector<std::thread> workers;
+  // Rows interleaved across threads: row i has count - i - 1 pairs, so blocks would be uneven.
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      for (std::size_t i = t; i < count; i += threads) {
+        const std::vector<float>& a = templates.photos[i].embedding;
+        for (std::size_t j = i + 1; j < count; ++j) {
+          partial[t].add(dot(a, probes.photos[j].embedding),
+                         templates.labels[i] == templates.labels[j]);
+        }
+      }
+    });
+  }
+  for (std::thread& w : workers) w.join();
+  for (int t = 1; t < threads; ++t) partial[0].merge(partial[t]);
+  return std::move(partial[0]);
 }
 
 float dot(const std::vector<float>& a, const std::vector<float>& b) {

@@ -33,15 +33,21 @@ std::vector<FlagSpec> landmark_flags();
 // Throws UsageError for a malformed scale, fu::Error for an unreadable model.
 LandmarkStage load_landmark_stage(const ParsedArgs& parsed);
 
-// Embeds `paths` (identity `labels`) with `jobs` threads and a progress bar. Throws fu::Error
-// listing the first unreadable photos if any photo could not be embedded at all.
+// Embeds `paths` (identity `labels`) with `jobs` threads and a progress bar, each photo averaged
+// with its mirror image unless `mirror_average` is false. Throws fu::Error listing the first
+// unreadable photos if any photo could not be embedded at all.
 EmbeddedSet embed_set(std::vector<std::string> paths, std::vector<int> labels,
                       std::shared_ptr<const nn::Model> detector,
                       std::shared_ptr<const nn::Model> embedder, nn::Backend backend, int jobs,
-                      const LandmarkStage& landmarks = {});
+                      const LandmarkStage& landmarks = {}, bool mirror_average = true);
 
 // Every pair of the set's photos scored into a histogram (train::score_all_pairs_histogram).
 train::ScoreHistogram score_set(const EmbeddedSet& set, int jobs);
+// The same pairs when each photo has a template embedding and a probe embedding (the same photos
+// in the same order, embedded differently): pair i < j scores templates[i] against probes[j], as
+// the unlock path compares a stored template with a camera frame. Throws fu::Error when the sets
+// do not hold the same photos.
+train::ScoreHistogram score_set(const EmbeddedSet& templates, const EmbeddedSet& probes, int jobs);
 
 // The score of a pair: the gallery's own similarity (unlock::cosine_similarity), so evaluation and
 // calibration measure exactly what unlocking compares.

@@ -61,8 +61,10 @@ std::unique_ptr<face::FacePipeline> make_photo_pipeline(const ParsedArgs& parsed
   return std::make_unique<face::FacePipeline>(load_detector(parsed), std::move(embedder), options);
 }
 
-PhotoEmbedding embed_photo(face::FacePipeline& pipeline, const std::string& path) {
-  const face::FaceAnalysis analysis = pipeline.analyze(image::read_image(path));
+PhotoEmbedding embed_photo(face::FacePipeline& pipeline, const std::string& path,
+                           face::EmbedPurpose purpose) {
+  const face::FaceAnalysis analysis =
+      pipeline.analyze(image::read_image(path), true, pipeline.options().require_quality, purpose);
   if (!analysis.has_face()) {
     throw Error("cannot find a face in image (" + path +
                 "): use a photo where the face is visible, frontal and well lit");

@@ -37,8 +37,10 @@ struct PhotoEmbedding {
 std::unique_ptr<face::FacePipeline> make_photo_pipeline(const ParsedArgs& parsed,
                                                         std::shared_ptr<const nn::Model> embedder);
 
-// Decode, detect, align, embed one photo. Throws fu::Error "cannot find a face in image
+// Decode, detect, align, embed one photo, as a template to enroll or a probe to compare (which
+// decides its mirror averaging, face::MirrorPolicy). Throws fu::Error "cannot find a face in image
 // (<path>)" when there is none.
-PhotoEmbedding embed_photo(face::FacePipeline& pipeline, const std::string& path);
+PhotoEmbedding embed_photo(face::FacePipeline& pipeline, const std::string& path,
+                           face::EmbedPurpose purpose);
 
 }  // namespace fu::tools

@@ -40,9 +40,11 @@ std::shared_ptr<const nn::Model> load(const val& bytes, const char* what) {
 
 face::PipelineOptions pipeline_options() {
   face::PipelineOptions options;
-  // The rest stays at FacePipeline's defaults (refined keypoints, mirror averaging), which the
-  // native CLI uses too: templates enrolled in either place must match in the other.
+  // The rest stays at FacePipeline's defaults (refined keypoints, mirror averaging of templates),
+  // which the native CLI uses too: templates enrolled in either place must match in the other.
   options.choice = face::FaceChoice::kMostProminent;
+  // Frames come from a camera: a still face keeps an earlier frame's refined keypoints.
+  options.track = true;
   options.network.threads = 1;  // the module is built without -pthread
   options.network.batch = 1;
   return options;
@@ -313,8 +315,10 @@ val JsEngine::process_frame(double width, double height, const val& js_options) 
     const image::ImageView frame = checked_frame(width, height, object);
     const FrameOptions options = frame_options(js_options, object);
     const Clock::time_point frame_start = Clock::now();
-    const face::FaceAnalysis analysis =
-        pipeline_.analyze(frame, options.embed, options.require_quality);
+    // A frame that is not matched is being enrolled (web/lib/faceunlock.js enroll()).
+    const face::FaceAnalysis analysis = pipeline_.analyze(
+        frame, options.embed, options.require_quality,
+        options.match ? face::EmbedPurpose::kProbe : face::EmbedPurpose::kTemplate);
     val timings = timings_to_js(analysis.timings);
     val match = val::null();
     val fused = val::null();
@@ -332,6 +336,7 @@ val JsEngine::process_frame(double width, double height, const val& js_options) 
     result.set("quality", analysis.has_face() ? quality_to_js(analysis.quality) : val::null());
     result.set("embedding",
                analysis.embedding.empty() ? val::null() : float32_array_of(analysis.embedding));
+    result.set("refineReused", analysis.refine_reused);
     result.set("match", match);
     result.set("fused", fused);
     timings.set("total", ms_since(frame_start));
@@ -353,7 +358,7 @@ val JsEngine::unlock_frame(double width, double height) {
     }
     const Clock::time_point frame_start = Clock::now();
     const face::FaceAnalysis analysis =
-        pipeline_.analyze(frame, true, session_->requires_quality());
+        pipeline_.analyze(frame, true, session_->requires_quality(), face::EmbedPurpose::kProbe);
     val timings = timings_to_js(analysis.timings);
     const Clock::time_point start = Clock::now();
     const unlock::SessionUpdate update = session_->add_frame(analysis);

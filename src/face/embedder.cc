@@ -95,7 +95,12 @@ image::Image FaceEmbedder::align(const image::ImageView& image, const Face& face
 }
 
 std::vector<float> FaceEmbedder::embed_after_alignment(const image::ImageView& aligned) {
-  if (!mirror_average_) return embed_aligned(aligned);
+  return embed_after_alignment(aligned, mirror_average_);
+}
+
+std::vector<float> FaceEmbedder::embed_after_alignment(const image::ImageView& aligned,
+                                                       bool mirror_average) {
+  if (!mirror_average) return embed_aligned(aligned);
   // The mirror image is the same face seen with left and right swapped; averaging the two
   // embeddings cancels part of the network's response to pose and to alignment error.
   image::Image mirrored(aligned.width(), aligned.height(), aligned.channels());

@@ -49,6 +49,9 @@ class FaceEmbedder {
   // aligned face exactly as embed() computes it (mirror-averaged when that is on).
   image::Image align(const image::ImageView& image, const Face& face) const;
   std::vector<float> embed_after_alignment(const image::ImageView& aligned);
+  // The same with the mirror averaging chosen by the caller instead of set_mirror_average (the
+  // pipeline mirrors templates and probes by its MirrorPolicy).
+  std::vector<float> embed_after_alignment(const image::ImageView& aligned, bool mirror_average);
   // embed_aligned for each, running options.batch faces per network call.
   std::vector<std::vector<float>> embed_batch(const std::vector<image::ImageView>& aligned);
 

@@ -24,9 +24,46 @@ int required_keypoint(const QualityOptions& options, std::string_view name) {
   return index;
 }
 
+// The part of the image the face region's resampling reads: the box with a margin for the
+// prefilter's halvings and the bilinear taps, clipped to the image. Its corner sits on a multiple
+// of kCropAlignment so that the prefilter's 2x2 averages of the crop are those of the whole image
+// (one 640x480 frame halved costs far more than the measurements themselves).
+constexpr int kCropAlignment = 16;
+
+image::Rect region_crop(const image::ImageView& image, const FaceBox& box) {
+  const double margin = 2.0 + 4.0 * std::max(box.width, box.height) / kAnalysisSide;
+  auto within = [](double v, int limit) {
+    return std::isfinite(v) ? static_cast<int>(std::clamp(v, 0.0, static_cast<double>(limit))) : 0;
+  };
+  int left = within(std::floor(box.x - margin), image.width());
+  int top = within(std::floor(box.y - margin), image.height());
+  left -= left % kCropAlignment;
+  top -= top % kCropAlignment;
+  // Sides that are multiples of the alignment too, where the image allows, so that every halving
+  // is an exact 2x2 average.
+  auto aligned_end = [](int start, int end, int limit) {
+    return std::min(limit,
+                    start + (end - start + kCropAlignment - 1) / kCropAlignment * kCropAlignment);
+  };
+  const int right = aligned_end(left, within(std::ceil(box.x + box.width + margin), image.width()),
+                                image.width());
+  const int bottom = aligned_end(
+      top, within(std::ceil(box.y + box.height + margin), image.height()), image.height());
+  return image::Rect{left, top, right - left, bottom - top};
+}
+
 // The face box resampled to kAnalysisSide squared, grey. Replicated edges keep a box that grazes
 // the border from reading as a dark, sharp-edged face.
-image::Image face_region_grey(const image::ImageView& image, const FaceBox& box) {
+image::Image face_region_grey(const image::ImageView& full_image, const FaceBox& full_box) {
+  const image::Rect crop = region_crop(full_image, full_box);
+  // A box wholly outside the image still measures the replicated border, as before the crop.
+  const bool cropped = crop.width >= 4 && crop.height >= 4;
+  const image::ImageView image = cropped ? full_image.crop(crop) : full_image;
+  FaceBox box = full_box;
+  if (cropped) {
+    box.x -= crop.x;
+    box.y -= crop.y;
+  }
   const double sx = kAnalysisSide / std::max(box.width, 1.0f);
   const double sy = kAnalysisSide / std::max(box.height, 1.0f);
   // Box edges go to the region's edges: q = (p - box.x) * s - 0.5.

@@ -67,7 +67,7 @@ face::PipelineOptions pipeline_options(const EmbedImagesOptions& o) {
   options.network.threads = 1;
   options.detect = o.detect;
   options.choice = o.choice;
-  options.mirror_average = o.mirror_average;
+  options.mirror = o.mirror_average ? face::MirrorPolicy::kBoth : face::MirrorPolicy::kNeither;
   options.landmarks = o.landmarks;
   options.landmark_box_scale = o.landmark_box_scale;
   return options;

@@ -163,6 +163,37 @@ describe('face commands', { skip }, () => {
     assert.match(info.stdout, /embedder\.threshold\.source/);
   });
 
+  it('eval scores pairs as template and probe under each mirror policy', () => {
+    const pairs = path.join(dir, 'mirror-pairs.txt');
+    fs.writeFileSync(pairs, [
+      '2 2',
+      'George_W_Bush 1 2', 'Colin_Powell 1 2',
+      'George_W_Bush 1 Colin_Powell 1', 'Tony_Blair 1 Colin_Powell 2',
+      'Tony_Blair 1 2', 'Donald_Rumsfeld 1 2',
+      'Tony_Blair 3 George_W_Bush 3', 'Donald_Rumsfeld 1 Tony_Blair 2', ''].join('\n'));
+    const r = cli('eval', '--data', lfw, '--pairs', pairs, '--json', '--compare-mirror');
+    assertExit(r, 0);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.mirror, 'templates', 'the library default');
+    assert.deepEqual(report.mirror_policies.map((p) => p.mirror), ['both', 'templates', 'none']);
+    const same = report.mirror_policies.find((p) => p.mirror === report.mirror);
+    assert.equal(same.best_accuracy, report.best_accuracy);
+    assert.equal(same.kfold_mean, report.kfold.mean);
+    assert.deepEqual(same.tar_at_far, report.all_pairs.tar_at_far);
+
+    const both = cli('eval', '--data', lfw, '--pairs', pairs, '--json', '--mirror', 'both');
+    assertExit(both, 0);
+    const bothReport = JSON.parse(both.stdout);
+    assert.equal(bothReport.mirror, 'both');
+    assert.equal(bothReport.mirror_policies, undefined);
+    assert.deepEqual(bothReport.all_pairs.tar_at_far,
+        report.mirror_policies.find((p) => p.mirror === 'both').tar_at_far);
+
+    const wrong = cli('eval', '--data', lfw, '--pairs', pairs, '--mirror', 'probes');
+    assertExit(wrong, 2);
+    assert.match(wrong.stderr, /--mirror: cannot read mirror policy \(probes\): expected both, templates or none/);
+  });
+
   it('calibrate over two populations and far measure the levels', { skip: !fs.existsSync(att) &&
     `AT&T faces not found under ${att}` }, () => {
     const pairs = path.join(dir, 'few-pairs.txt');

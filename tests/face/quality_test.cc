@@ -3,9 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <utility>
 
 #include "base/error.h"
+#include "face/resample.h"
 #include "image/convert.h"
+#include "image/warp.h"
 
 namespace fu::face {
 namespace {
@@ -62,6 +66,60 @@ TEST(QualityTest, SharpFrontalWellLitFaceIsOk) {
   EXPECT_NEAR(q.yaw, 0.0, 1e-6);
   EXPECT_NEAR(q.brightness, 128, 3);
   EXPECT_GT(q.sharpness, 1000);
+}
+
+// What assess_quality measured before it cropped the frame first: the box resampled from the
+// whole frame. The crop only saves time, so both must agree.
+std::pair<double, double> whole_frame_light_and_sharpness(const image::Image& img,
+                                                          const FaceBox& box) {
+  const double sx = 96.0 / box.width;
+  const double sy = 96.0 / box.height;
+  const image::AffineTransform to_region(sx, 0.0, -box.x * sx - 0.5, 0.0, sy, -box.y * sy - 0.5);
+  image::WarpOptions options;
+  options.border = image::BorderMode::kReplicate;
+  const image::Image grey =
+      image::convert_channels(warp_affine_antialiased(img, to_region, 96, 96, options), 1);
+  double sum = 0.0;
+  for (std::size_t i = 0; i < grey.size_bytes(); ++i) sum += grey.data()[i];
+  double lap_sum = 0.0;
+  double lap_squares = 0.0;
+  int count = 0;
+  for (int y = 1; y < 95; ++y) {
+    for (int x = 1; x < 95; ++x) {
+      const double v = grey.at(x - 1, y, 0) + grey.at(x + 1, y, 0) + grey.at(x, y - 1, 0) +
+                       grey.at(x, y + 1, 0) - 4.0 * grey.at(x, y, 0);
+      lap_sum += v;
+      lap_squares += v * v;
+      ++count;
+    }
+  }
+  const double mean = lap_sum / count;
+  return {sum / grey.size_bytes(), lap_squares / count - mean * mean};
+}
+
+TEST(QualityTest, CroppingTheFrameChangesNoMeasurement) {
+  // Noise everywhere, so that any shift of the sampling grid would show in the sharpness.
+  image::Image noisy(640, 480, 3);
+  std::uint32_t state = 12345;
+  for (std::size_t i = 0; i < noisy.size_bytes(); ++i) {
+    state = state * 1664525u + 1013904223u;
+    noisy.data()[i] = static_cast<std::uint8_t>(state >> 24);
+  }
+  const FaceBox boxes[] = {
+      {219.5f, 139.5f, 200.0f, 200.0f},  // the usual face
+      {221.3f, 141.7f, 187.2f, 203.9f},  // off the pixel grid
+      {-10.0f, 300.0f, 200.0f, 200.0f},  // out of the frame on the left and bottom
+      {100.0f, 40.0f, 420.0f, 420.0f},   // close: two halvings
+      {500.0f, 10.0f, 60.0f, 70.0f},     // small: no halving
+  };
+  for (const FaceBox& box : boxes) {
+    Face f = frontal();
+    f.box = box;
+    const Quality q = assess_quality(noisy, f);
+    const auto [brightness, sharpness] = whole_frame_light_and_sharpness(noisy, box);
+    EXPECT_NEAR(q.brightness, brightness, 1e-3 * brightness) << box.x << "," << box.y;
+    EXPECT_NEAR(q.sharpness, sharpness, 1e-3 * sharpness) << box.x << "," << box.y;
+  }
 }
 
 TEST(QualityTest, BlurIsDetected) {

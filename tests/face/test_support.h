@@ -137,4 +137,26 @@ inline std::shared_ptr<nn::Model> fake_embedder(const std::string& name = "fake-
   return model;
 }
 
+// fake_embedder's metadata with a network that tells left from right: outputs 0 and 1 are the
+// mean red of the input's left and right halves, output 2 the mean green, output 3 zero. An
+// embedding of a face averaged with its mirror image therefore has outputs 0 and 1 equal.
+inline std::shared_ptr<nn::Model> mirror_sensitive_embedder() {
+  auto model = fake_embedder("mirror-sensitive-embedder");
+  constexpr int kSide = 32;
+  std::vector<float> filter(4 * kSide * kSide * 3, 0.0f);
+  const float share = 1.0f / (kSide * kSide / 2);
+  for (int y = 0; y < kSide; ++y) {
+    for (int x = 0; x < kSide; ++x) {
+      const int pixel = (y * kSide + x) * 3;
+      filter[(x < kSide / 2 ? 0 : 1) * kSide * kSide * 3 + pixel] = share;
+      filter[2 * kSide * kSide * 3 + pixel + 1] = share / 2;
+    }
+  }
+  nn::GraphBuilder b(nn::Shape{1, kSide, kSide, 3});
+  b.mark_output(b.add(nn::OpType::kFullyConnected, {b.input()}, {},
+                      {{"filter", weight({4, kSide * kSide * 3}, std::move(filter))}}));
+  model->graph = b.finish();
+  return model;
+}
+
 }  // namespace fu::face::testing

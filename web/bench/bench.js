@@ -87,30 +87,59 @@ const ready = coldStart();
 // The harness awaits `ready` itself; this only keeps a failure from being reported twice.
 ready.catch(() => {});
 
+// A user holding still in front of a webcam: the head drifts by up to this many pixels from
+// where it started, a step of at most DRIFT_STEP per frame, and the sensor adds noise.
+const DRIFT_MAX = 3;
+const DRIFT_STEP = 1;
+const SENSOR_NOISE = 4;
+
 /**
  * Draws each photo centred and scaled to fit a grey 640x480 canvas, like a face in front of a
- * laptop camera.
+ * laptop camera. With `hold` > 1 each photo becomes `hold` consecutive frames, as a camera sees a
+ * user holding still: the photo drifts by a random walk of sub-pixel steps and every frame gets
+ * its own sensor noise, so no two frames are the same image (a still image repeated would make
+ * every frame-to-frame reuse look free). hold 1: one frame per photo, the next frame another
+ * person.
  * @param {!Array<string>} urls
+ * @param {number=} hold consecutive frames per photo
  * @return {!Promise<!Array<!Object>>} the frames' sources and sizes
  */
-async function loadFrames(urls) {
+async function loadFrames(urls, hold = 1) {
+  const random = seededRandom(7);
   for (const url of urls) {
     const image = new Image();
     image.src = url;
     await image.decode();
-    const canvas = document.createElement('canvas');
-    canvas.width = FRAME_WIDTH;
-    canvas.height = FRAME_HEIGHT;
-    // Camera pipelines read pixels back every frame; this keeps the canvas in CPU memory.
-    const context = canvas.getContext('2d', { willReadFrequently: true });
-    context.fillStyle = '#808080';
-    context.fillRect(0, 0, FRAME_WIDTH, FRAME_HEIGHT);
     const scale = Math.min(FRAME_WIDTH / image.naturalWidth, FRAME_HEIGHT / image.naturalHeight);
     const width = Math.round(image.naturalWidth * scale);
     const height = Math.round(image.naturalHeight * scale);
-    context.drawImage(image, (FRAME_WIDTH - width) >> 1, (FRAME_HEIGHT - height) >> 1, width,
-        height);
-    state.frames.push({ url, canvas, context });
+    let dx = 0;
+    let dy = 0;
+    for (let h = 0; h < hold; h++) {
+      const canvas = document.createElement('canvas');
+      canvas.width = FRAME_WIDTH;
+      canvas.height = FRAME_HEIGHT;
+      // Camera pipelines read pixels back every frame; this keeps the canvas in CPU memory.
+      const context = canvas.getContext('2d', { willReadFrequently: true });
+      context.fillStyle = '#808080';
+      context.fillRect(0, 0, FRAME_WIDTH, FRAME_HEIGHT);
+      context.drawImage(image, ((FRAME_WIDTH - width) >> 1) + dx,
+          ((FRAME_HEIGHT - height) >> 1) + dy, width, height);
+      if (hold > 1) {
+        const pixels = context.getImageData(0, 0, FRAME_WIDTH, FRAME_HEIGHT);
+        const data = pixels.data;
+        for (let i = 0; i < data.length; i += 4) {
+          for (let c = 0; c < 3; c++) {
+            data[i + c] += Math.round((random() * 2 - 1) * SENSOR_NOISE);
+          }
+        }
+        context.putImageData(pixels, 0, 0);
+        const clamp = (v) => Math.max(-DRIFT_MAX, Math.min(DRIFT_MAX, v));
+        dx = clamp(dx + (random() * 2 - 1) * DRIFT_STEP);
+        dy = clamp(dy + (random() * 2 - 1) * DRIFT_STEP);
+      }
+      state.frames.push({ url, canvas, context });
+    }
   }
   return state.frames.map(({ url }) => ({ url, width: FRAME_WIDTH, height: FRAME_HEIGHT }));
 }
@@ -196,6 +225,8 @@ function engineFrame(frame, options) {
     faces: result.faces.length,
     qualityOk: Boolean(result.quality && result.quality.ok),
     embedded: result.embedding !== null,
+    // Keypoints taken over from an earlier frame instead of refined (src/face/face_tracker.h).
+    refineReused: result.refineReused === true,
     embeddingLength: result.embedding ? result.embedding.length : 0,
     matchedUser: result.match ? result.match.user : null,
     accepted: result.match ? result.match.accepted : false,
@@ -259,6 +290,7 @@ function networkFrame(frame) {
     faces: 0,
     qualityOk: false,
     embedded: true,
+    refineReused: false,
     embeddingLength,
     matchedUser: null,
     accepted: false,
