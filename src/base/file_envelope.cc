@@ -38,8 +38,10 @@ EnvelopeBody open_envelope(const EnvelopeFormat& format, const std::uint8_t* dat
     header.fail(std::string("bad magic: not a faceunlock ") + format.kind);
   }
   const std::uint32_t version = header.u32("version");
-  if (version != format.version) {
+  const std::uint32_t oldest = format.oldest_version == 0 ? format.version : format.oldest_version;
+  if (version < oldest || version > format.version) {
     header.fail("unknown version " + std::to_string(version) + " (this build reads version " +
+                (oldest == format.version ? "" : std::to_string(oldest) + " to ") +
                 std::to_string(format.version) + ")");
   }
   const std::uint32_t flags = header.u32("flags");
@@ -58,7 +60,7 @@ EnvelopeBody open_envelope(const EnvelopeFormat& format, const std::uint8_t* dat
   if (crc32(body, available) != checksum) {
     header.fail("checksum mismatch: the file is corrupt or was modified");
   }
-  return {body, available};
+  return {body, available, version};
 }
 
 void write_file_atomically(const std::string& path, const std::vector<std::uint8_t>& bytes,

@@ -16,9 +16,11 @@ namespace fu {
 constexpr std::size_t kEnvelopeHeaderSize = 32;
 
 struct EnvelopeFormat {
-  const char* magic;  // exactly 8 bytes
-  std::uint32_t version;
-  const char* kind;  // "model file", "gallery file": names the format in messages
+  const char* magic;      // exactly 8 bytes
+  std::uint32_t version;  // the version written, and the newest one read
+  const char* kind;       // "model file", "gallery file": names the format in messages
+  // The oldest version still read (0: only `version`); the caller parses by EnvelopeBody::version.
+  std::uint32_t oldest_version = 0;
 };
 
 std::vector<std::uint8_t> seal_envelope(const EnvelopeFormat& format,
@@ -27,6 +29,7 @@ std::vector<std::uint8_t> seal_envelope(const EnvelopeFormat& format,
 struct EnvelopeBody {
   const std::uint8_t* data;
   std::size_t size;
+  std::uint32_t version;  // the file's version, between oldest_version and version
 };
 
 // Checks the header and the checksum; throws fu::Error "cannot read <kind> (<label>): <reason>".

@@ -26,6 +26,7 @@ class SimdExecutor : public NodeInterpreter {
     concat_channels_.resize(count);
     for (std::size_t i = 0; i < count; ++i) {
       const PlannedNode& n = plan.nodes[i];
+      if (n.quantized) continue;  // int8 nodes: see run_node
       if (n.op == OpType::kConv2d) {
         convs_[i] = std::make_unique<Conv2dOperator>(n.conv, n.weight_data("filter"),
                                                      n.weight_data("bias"), n.activation);
@@ -42,9 +43,19 @@ class SimdExecutor : public NodeInterpreter {
   }
 
  protected:
-  void run_node(std::size_t index, const std::vector<const float*>& in, float* out) override {
+  void run_node(std::size_t index, const std::vector<const void*>& raw_in, void* raw_out) override {
     const PlannedNode& n = plan().nodes[index];
     const Shape& is = plan().shapes[n.inputs[0]];
+    if (n.quantized) {
+      std::vector<Shape> shapes;
+      for (int id : n.inputs) shapes.push_back(plan().shapes[id]);
+      op_def(n.op).forward_qs8({n, raw_in, shapes, plan().shapes[n.output], raw_out});
+      return;
+    }
+    std::vector<const float*>& in = float_inputs_;
+    in.clear();
+    for (const void* p : raw_in) in.push_back(static_cast<const float*>(p));
+    float* out = static_cast<float*>(raw_out);
     const int pixels = is.n * is.h * is.w;
     switch (n.op) {
       case OpType::kConv2d:
@@ -92,6 +103,9 @@ class SimdExecutor : public NodeInterpreter {
       case OpType::kL2Normalize:
         l2_normalize(n.epsilon, in[0], pixels, is.c, out);
         break;
+      case OpType::kQuantize:
+      case OpType::kDequantize:
+        break;  // quantized nodes, run above
       case OpType::kBatchNorm:
       case OpType::kDropout: {
         // Training ops, folded away before shipping (nn/graph_passes.h); their reference forward
@@ -109,6 +123,7 @@ class SimdExecutor : public NodeInterpreter {
   std::vector<std::unique_ptr<DepthwiseConv2dOperator>> depthwise_;
   std::vector<std::unique_ptr<FullyConnectedOperator>> fully_connected_;
   std::vector<std::vector<int>> concat_channels_;  // per concat node: its inputs' channels
+  std::vector<const float*> float_inputs_;
 };
 
 }  // namespace

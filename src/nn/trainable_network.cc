@@ -210,10 +210,9 @@ void TrainableNetwork::backward(const float* output_grad) {
       inputs.push_back(values_[id].data());
       input_grads.push_back(value_grads_[id].empty() ? nullptr : value_grads_[id].data());
     }
-    op_def(n.op).backward({n, inputs, input_shapes_[k],
-                           values_[n.output].data(), plan_.shapes[n.output],
-                           value_grads_[n.output].data(), input_grads, weight_grads_[k],
-                           saved_[k]});
+    op_def(n.op).backward({n, inputs, input_shapes_[k], values_[n.output].data(),
+                           plan_.shapes[n.output], value_grads_[n.output].data(), input_grads,
+                           weight_grads_[k], saved_[k]});
   }
 }
 
