@@ -32,6 +32,11 @@ TrainableNetwork::TrainableNetwork(Graph graph, const Shape& input_shape, Traini
       kernels_(kernels),
       operators_(std::make_unique<Operators>()),
       frozen_(graph_.nodes.size(), false) {
+  if (!graph_.quantized_values.empty()) {
+    throw Error("cannot train network (" + std::to_string(graph_.quantized_values.size()) +
+                " int8 values): int8 graphs are for inference; train the float model and "
+                "quantize it again");
+  }
   // Weights that arrived quantised stop being so once they learn.
   for (Node& node : graph_.nodes) {
     for (const char* role : op_def(node.op).trainable) {
