@@ -148,4 +148,40 @@ inline i32x4 i32x4_requantize_fp32(i32x4 acc, f32x4 scale, f32x4 lo, f32x4 hi, i
   return (i32x4)f32x4_add(x, magic) - magic_less_zp;
 }
 
+inline i8x16 i8x16_load(const int8_t* p) {
+  i8x16 v;
+  __builtin_memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+inline i8x16 i8x16_splat(int8_t x) { return i8x16{x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x}; }
+
+// Lane-wise signed max / min.
+inline i8x16 i8x16_max(i8x16 a, i8x16 b) {
+#if defined(__wasm_simd128__)
+  return (i8x16)wasm_i8x16_max((v128_t)a, (v128_t)b);
+#elif defined(__SSE2__)
+  // SSE2 has only the unsigned byte max: flipping the sign bit maps signed order onto it.
+  const __m128i flip = _mm_set1_epi8(static_cast<char>(0x80));
+  return (i8x16)_mm_xor_si128(
+      _mm_max_epu8(_mm_xor_si128((__m128i)a, flip), _mm_xor_si128((__m128i)b, flip)), flip);
+#else
+  const i8x16 mask = a > b;
+  return (a & mask) | (b & ~mask);
+#endif
+}
+
+inline i8x16 i8x16_min(i8x16 a, i8x16 b) {
+#if defined(__wasm_simd128__)
+  return (i8x16)wasm_i8x16_min((v128_t)a, (v128_t)b);
+#elif defined(__SSE2__)
+  const __m128i flip = _mm_set1_epi8(static_cast<char>(0x80));
+  return (i8x16)_mm_xor_si128(
+      _mm_min_epu8(_mm_xor_si128((__m128i)a, flip), _mm_xor_si128((__m128i)b, flip)), flip);
+#else
+  const i8x16 mask = a < b;
+  return (a & mask) | (b & ~mask);
+#endif
+}
+
 }  // namespace fu::nn::simd

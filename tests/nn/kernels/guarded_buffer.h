@@ -38,6 +38,7 @@ class GuardedBuffer {
   T* data() { return data_; }
   const T* data() const { return data_; }
   size_t size() const { return count_; }
+  std::vector<T> values() const { return std::vector<T>(data_, data_ + count_); }
   T& operator[](size_t i) { return data_[i]; }
   const T& operator[](size_t i) const { return data_[i]; }
 
