@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "nn/kernels/qs8-gemm/qs8-gemm.h"
 #include "nn/kernels/qs8-igemm/qs8-igemm.h"
 #include "nn/kernels/qs8_packing.h"
 #include "nn/operators/qs8_gemm.h"
@@ -22,6 +23,7 @@ Qs8Conv2dOperator::Qs8Conv2dOperator(const Conv2dParams& params, const int8_t* f
                                      QuantParams input, QuantParams output, int8_t output_min,
                                      int8_t output_max)
     : params_(params),
+      input_zero_point_(static_cast<int8_t>(input.zero_point)),
       output_zero_point_(output.zero_point),
       output_min_(output_min),
       output_max_(output_max) {
@@ -39,11 +41,15 @@ Qs8Conv2dOperator::Qs8Conv2dOperator(const Conv2dParams& params, const int8_t* f
              w.padding.top == 0 && w.padding.bottom == 0 && w.padding.left == 0 &&
              w.padding.right == 0;
   const size_t ks = static_cast<size_t>(w.kernel_h) * w.kernel_w;
-  packed_weights_ = kernels::pack_qs8_gemm_weights(detail::kQs8GemmNr, params.out_channels, ks,
-                                                   params.in_channels, filter, bias, scales.data(),
-                                                   input.zero_point);
+  is_im2col_ = !is_gemm_ && ks > 1 && params.in_channels % kernels::kQs8GemmKr != 0;
+  // OHWI is [out][kh * kw * in]: for im2col the whole window is one depth of ks * in values.
+  packed_weights_ =
+      kernels::pack_qs8_gemm_weights(detail::kQs8GemmNr, params.out_channels, is_im2col_ ? 1 : ks,
+                                     is_im2col_ ? ks * params.in_channels : params.in_channels,
+                                     filter, bias, scales.data(), input.zero_point);
   // Padded taps read the input zero point: real zeros, cancelled by the folded bias.
-  if (!is_gemm_) zero_.assign(params.in_channels, static_cast<int8_t>(input.zero_point));
+  if (!is_gemm_ && !is_im2col_)
+    zero_.assign(params.in_channels, static_cast<int8_t>(input.zero_point));
 }
 
 int Qs8Conv2dOperator::output_height(int in_h) const {
@@ -87,6 +93,41 @@ void Qs8Conv2dOperator::build_indirection(int in_h, int in_w, int out_h, int out
   indirection_w_ = in_w;
 }
 
+void Qs8Conv2dOperator::gather_rows(const int8_t* image, int in_h, int in_w, int out_h, int out_w) {
+  const Window2d& w = params_.window;
+  const size_t ic = params_.in_channels;
+  const size_t run = static_cast<size_t>(w.kernel_w) * ic;
+  rows_.resize(static_cast<size_t>(out_h) * out_w * w.kernel_h * run);
+  int8_t* dst = rows_.data();
+  for (int oy = 0; oy < out_h; ++oy) {
+    for (int ox = 0; ox < out_w; ++ox) {
+      const int ix0 = ox * w.stride_w - w.padding.left;
+      const int ix_last = ix0 + (w.kernel_w - 1) * w.dilation_w;
+      // A kernel row inside the input and undilated is one contiguous run of the input row.
+      const bool row_inside = ix0 >= 0 && ix_last < in_w && w.dilation_w == 1;
+      for (int ky = 0; ky < w.kernel_h; ++ky) {
+        const int iy = oy * w.stride_h - w.padding.top + ky * w.dilation_h;
+        if (iy < 0 || iy >= in_h) {
+          std::fill(dst, dst + run, input_zero_point_);
+        } else if (row_inside) {
+          std::copy_n(image + (static_cast<size_t>(iy) * in_w + ix0) * ic, run, dst);
+        } else {
+          for (int kx = 0; kx < w.kernel_w; ++kx) {
+            const int ix = ix0 + kx * w.dilation_w;
+            int8_t* tap = dst + static_cast<size_t>(kx) * ic;
+            if (ix < 0 || ix >= in_w) {
+              std::fill(tap, tap + ic, input_zero_point_);
+            } else {
+              std::copy_n(image + (static_cast<size_t>(iy) * in_w + ix) * ic, ic, tap);
+            }
+          }
+        }
+        dst += run;
+      }
+    }
+  }
+}
+
 void Qs8Conv2dOperator::run(const int8_t* input, int batch, int in_h, int in_w, int8_t* output) {
   const detail::OutputSize out = detail::window_output(kRun, params_.window, batch, in_h, in_w);
   const size_t ic = params_.in_channels;
@@ -103,10 +144,18 @@ void Qs8Conv2dOperator::run(const int8_t* input, int batch, int in_h, int in_w, 
     detail::fail(kRun, "input " + std::to_string(in_h) + "x" + std::to_string(in_w),
                  "one image must have fewer than 2^31 elements");
   }
-  if (in_h != indirection_h_ || in_w != indirection_w_) build_indirection(in_h, in_w, out.h, out.w);
-  const size_t mr = detail::kQs8GemmMr;
   const size_t ks = static_cast<size_t>(params_.window.kernel_h) * params_.window.kernel_w;
   const size_t pixels = static_cast<size_t>(out.h) * out.w;
+  if (is_im2col_) {
+    for (int n = 0; n < batch; ++n) {
+      gather_rows(input + n * image_in, in_h, in_w, out.h, out.w);
+      detail::run_qs8_gemm(pixels, oc, ks * ic, rows_.data(), ks * ic, packed_weights_.data(),
+                           output + n * pixels * oc, oc, rq);
+    }
+    return;
+  }
+  if (in_h != indirection_h_ || in_w != indirection_w_) build_indirection(in_h, in_w, out.h, out.w);
+  const size_t mr = detail::kQs8GemmMr;
   for (int n = 0; n < batch; ++n) {
     const int8_t* image = input + n * image_in;
     int8_t* out_image = output + n * pixels * oc;

@@ -12,9 +12,12 @@
 namespace fu::nn {
 
 // Packs the weights once at construction (folding the input zero point into the biases). 1x1
-// stride-1 unpadded convolutions run as one GEMM over all pixels; every other convolution runs
-// the indirect GEMM over an indirection buffer built on the first run of each input size.
-// run() is not thread-safe (it updates that cache): use one operator per thread.
+// stride-1 unpadded convolutions run as one GEMM over all pixels. Windows over a number of input
+// channels that is not a multiple of 8 (an RGB stem) gather each output pixel's receptive field
+// into one contiguous row first (im2col) and run one GEMM over those rows, since the kernels'
+// 8-value depth blocks would otherwise be mostly padding at every tap. Every other convolution
+// runs the indirect GEMM over an indirection buffer built on the first run of each input size.
+// run() is not thread-safe (it updates those buffers): use one operator per thread.
 // Reads and writes no byte outside the input, output and weight buffers.
 class Qs8Conv2dOperator {
  public:
@@ -35,9 +38,13 @@ class Qs8Conv2dOperator {
 
  private:
   void build_indirection(int in_h, int in_w, int out_h, int out_w);
+  void gather_rows(const int8_t* image, int in_h, int in_w, int out_h, int out_w);
 
   Conv2dParams params_;
   bool is_gemm_;
+  bool is_im2col_;
+  int8_t input_zero_point_;
+  std::vector<int8_t> rows_;  // im2col: one receptive field of kh * kw * in_channels per pixel
   std::vector<int8_t> packed_weights_;  // see pack_qs8_gemm_weights()
   std::vector<int8_t> zero_;            // in_channels copies of the input zero point
   std::vector<int32_t> indirection_;

@@ -16,6 +16,11 @@
 #include <emmintrin.h>
 #endif
 
+// For the kernels' template helpers: the register tile only stays in registers when every helper
+// is inlined into the kernel, which clang does not always choose to do for the larger ones (a
+// call would keep the accumulators in memory).
+#define FU_SIMD_INLINE inline __attribute__((always_inline))
+
 namespace fu::nn::simd {
 
 typedef int16_t i16x8 __attribute__((vector_size(16)));
@@ -48,11 +53,32 @@ inline i16x8 i16x8_load_i8x8(const int8_t* p) {
 #endif
 }
 
+// The first n (0..7) bytes at p in the low bytes of a 64-bit integer (little-endian, as x86 and
+// WebAssembly are), the rest 0, using fixed-size loads only: a variable-length memcpy would be a
+// call, and bytes stored one by one and reloaded as a whole stall store forwarding.
+inline uint64_t u64_load_partial(const int8_t* p, size_t n) {
+  uint64_t v = 0;
+  size_t offset = 0;
+  if (n & 4) {
+    uint32_t x;
+    __builtin_memcpy(&x, p, 4);
+    v = x;
+    offset = 4;
+  }
+  if (n & 2) {
+    uint16_t x;
+    __builtin_memcpy(&x, p + offset, 2);
+    v |= uint64_t{x} << (8 * offset);
+    offset += 2;
+  }
+  if (n & 1) v |= uint64_t{static_cast<uint8_t>(p[offset])} << (8 * offset);
+  return v;
+}
+
 // As i16x8_load_i8x8 for the first n (0..7) values; the other lanes are 0. Never reads past n.
 inline i16x8 i16x8_load_i8x8_partial(const int8_t* p, size_t n) {
-  int8_t bytes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  __builtin_memcpy(bytes, p, n);
-  return i16x8_load_i8x8(bytes);
+  const uint64_t bytes = u64_load_partial(p, n);
+  return i16x8_load_i8x8(reinterpret_cast<const int8_t*>(&bytes));
 }
 
 // {a0*b0 + a1*b1, a2*b2 + a3*b3, a4*b4 + a5*b5, a6*b6 + a7*b7} in int32.

@@ -99,7 +99,12 @@ INSTANTIATE_TEST_SUITE_P(
         ConvCase{16, 12, 5, 5, 2, 1, 1, 11, 10, Padding2d{1, 2, 2, 1}, kIn0, {{9.0f, 10}}, true},
         ConvCase{32, 32, 3, 3, 1, 1, 1, 9, 9, kPad1, QuantParams{0.5f, -7}, {{6.0f, -20}}, true},
         ConvCase{7, 5, 1, 1, 2, 1, 1, 7, 7, kNoPad, kIn0, {{2.0f, 1}}, true},
-        ConvCase{4, 4, 2, 3, 1, 1, 1, 1, 1, Padding2d{1, 0, 1, 1}, kInLow, {{3.0f, 0}}, true}));
+        ConvCase{4, 4, 2, 3, 1, 1, 1, 1, 1, Padding2d{1, 0, 1, 1}, kInLow, {{3.0f, 0}}, true},
+        // Channels not a multiple of 8 under a window: the im2col path (an RGB stem, a dilated
+        // window with rows partly outside, a window that only fits with padding).
+        ConvCase{3, 32, 7, 7, 2, 1, 1, 20, 18, kNoPad, kInLow, {{6.0f, -2}}, true},
+        ConvCase{5, 9, 3, 3, 1, 2, 2, 7, 6, Padding2d{2, 1, 2, 2}, kInHigh, {{5.0f, 4}}, true},
+        ConvCase{12, 10, 5, 5, 1, 1, 1, 3, 4, Padding2d{2, 2, 2, 2}, kIn0, {{4.0f, 0}}, false}));
 
 TEST(Qs8Conv2dOperatorErrorTest, RejectsBadQuantisationWithActionableMessages) {
   Conv2dParams p;

@@ -17,7 +17,7 @@ using namespace simd;
 
 constexpr size_t kGroup = kQs8DwconvChannelGroup;
 
-inline size_t group_bytes(size_t ks) {
+FU_SIMD_INLINE size_t group_bytes(size_t ks) {
   return kGroup * sizeof(int32_t) + ks * kGroup + kGroup * sizeof(float);
 }
 
@@ -31,7 +31,7 @@ struct Requantizer {
         magic_less_zp(i32x4_splat(p.magic_less_zero_point)) {}
 
   // 8 channels' accumulators and the group's scales to 8 int8 values (in the low 8 lanes).
-  i16x8 operator()(i32x4 acc_lo, i32x4 acc_hi, const int8_t* scales) const {
+  FU_SIMD_INLINE i16x8 operator()(i32x4 acc_lo, i32x4 acc_hi, const int8_t* scales) const {
     f32x4 s_lo, s_hi;
     __builtin_memcpy(&s_lo, scales, sizeof(s_lo));
     __builtin_memcpy(&s_hi, scales + sizeof(s_lo), sizeof(s_hi));
@@ -42,8 +42,8 @@ struct Requantizer {
 
 // Channels [c, c + 8 * G) of one output pixel from G consecutive full groups at wg.
 template <size_t G, size_t KS>
-inline void full_groups(const int8_t* const* taps, size_t ks, size_t c, const int8_t* wg,
-                        int8_t* out, const Requantizer& rq) {
+FU_SIMD_INLINE void full_groups(const int8_t* const* taps, size_t ks, size_t c, const int8_t* wg,
+                                int8_t* out, const Requantizer& rq) {
   const size_t taps_count = KS != 0 ? KS : ks;
   const size_t stride = group_bytes(taps_count);
   i32x4 lo[G], hi[G];
@@ -75,8 +75,8 @@ inline void full_groups(const int8_t* const* taps, size_t ks, size_t c, const in
 
 // The last n (1..7) channels starting at c, from the partial group at wg.
 template <size_t KS>
-inline void partial_group(const int8_t* const* taps, size_t ks, size_t c, size_t n,
-                          const int8_t* wg, int8_t* out, const Requantizer& rq) {
+FU_SIMD_INLINE void partial_group(const int8_t* const* taps, size_t ks, size_t c, size_t n,
+                                  const int8_t* wg, int8_t* out, const Requantizer& rq) {
   const size_t taps_count = KS != 0 ? KS : ks;
   i32x4 lo = i32x4_load(wg);
   i32x4 hi = i32x4_load(wg + 16);
@@ -92,8 +92,9 @@ inline void partial_group(const int8_t* const* taps, size_t ks, size_t c, size_t
 }
 
 template <size_t G, size_t KS>
-inline void dwconv(size_t channels, size_t output_width, size_t ks, const int8_t* const* input,
-                   const int8_t* w, int8_t* output, const Qs8Fp32Params& params) {
+FU_SIMD_INLINE void dwconv(size_t channels, size_t output_width, size_t ks,
+                           const int8_t* const* input, const int8_t* w, int8_t* output,
+                           const Qs8Fp32Params& params) {
   assert(channels >= 1);
   assert(ks >= 1);
   assert(KS == 0 || ks == KS);

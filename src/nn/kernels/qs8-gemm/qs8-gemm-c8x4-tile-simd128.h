@@ -26,13 +26,13 @@ struct Accumulators {
 };
 
 template <size_t MR>
-inline void clear(Accumulators<MR>& acc) {
+FU_SIMD_INLINE void clear(Accumulators<MR>& acc) {
   for (size_t r = 0; r < MR; ++r)
     for (size_t j = 0; j < kNr; ++j) acc.v[r][j] = i32x4_zero();
 }
 
 template <size_t MR>
-inline void multiply_block(const i16x8 (&va)[MR], const int8_t* w, Accumulators<MR>& acc) {
+FU_SIMD_INLINE void multiply_block(const i16x8 (&va)[MR], const int8_t* w, Accumulators<MR>& acc) {
   for (size_t j = 0; j < kNr; ++j) {
     const i16x8 vb = i16x8_load_i8x8(w + j * kQs8GemmKr);
     for (size_t r = 0; r < MR; ++r) acc.v[r][j] += i32x4_dot_i16x8(va[r], vb);
@@ -42,8 +42,8 @@ inline void multiply_block(const i16x8 (&va)[MR], const int8_t* w, Accumulators<
 // Adds a[r][0..kc) . W to the accumulators and returns w advanced past the kc depth values'
 // blocks. The last partial block loads only the bytes that exist (its weights are zero padded).
 template <size_t MR>
-inline const int8_t* accumulate(const int8_t* const (&a)[MR], size_t kc, const int8_t* w,
-                                Accumulators<MR>& acc) {
+FU_SIMD_INLINE const int8_t* accumulate(const int8_t* const (&a)[MR], size_t kc, const int8_t* w,
+                                        Accumulators<MR>& acc) {
   size_t k = 0;
   for (; k + kQs8GemmKr <= kc; k += kQs8GemmKr) {
     i16x8 va[MR];
@@ -63,8 +63,8 @@ inline const int8_t* accumulate(const int8_t* const (&a)[MR], size_t kc, const i
 // Folds the accumulators, adds the panel's biases, requantises with its scales (read from
 // `bias` and `scale`, 4 values each) and stores the first min(nc, 4) channels of each row.
 template <size_t MR>
-inline void store(const Accumulators<MR>& acc, const int8_t* bias, const int8_t* scale,
-                  int8_t* const (&c)[MR], size_t nc, const Qs8Fp32Params& params) {
+FU_SIMD_INLINE void store(const Accumulators<MR>& acc, const int8_t* bias, const int8_t* scale,
+                          int8_t* const (&c)[MR], size_t nc, const Qs8Fp32Params& params) {
   const i32x4 vbias = i32x4_load(bias);
   f32x4 vscale;
   __builtin_memcpy(&vscale, scale, sizeof(vscale));
@@ -81,18 +81,26 @@ inline void store(const Accumulators<MR>& acc, const int8_t* bias, const int8_t*
   // Values are already within [qmin, qmax], so the saturating narrowing is exact.
   const i8x16 bytes =
       i8x16_narrow_i16x8(i16x8_narrow_i32x4(q[0], q[1]), i16x8_narrow_i32x4(q[2], q[3]));
-  const size_t n = nc < kNr ? nc : kNr;
   // Last row first: rows past mr alias row mr - 1, whose own values must be the ones that stay.
-  for (size_t r = MR; r-- > 0;) {
-    const int8_t* row = reinterpret_cast<const int8_t*>(&bytes) + r * kNr;
-    __builtin_memcpy(c[r], row, n);
+  // Fixed-size copies only: a variable-length one is a library call per tile.
+  if (nc >= kNr) {
+    for (size_t r = MR; r-- > 0;) {
+      const int8_t* row = reinterpret_cast<const int8_t*>(&bytes) + r * kNr;
+      __builtin_memcpy(c[r], row, kNr);
+    }
+  } else {
+    for (size_t r = MR; r-- > 0;) {
+      const int8_t* row = reinterpret_cast<const int8_t*>(&bytes) + r * kNr;
+      if (nc & 2) __builtin_memcpy(c[r], row, 2);
+      if (nc & 1) c[r][nc & 2] = row[nc & 2];
+    }
   }
 }
 
 // C[mr x nc] = requantize(A[mr x kc] * W): the body of every qs8_gemm MRx4c8 kernel.
 template <size_t MR>
-inline void gemm(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride, const int8_t* w,
-                 int8_t* c, size_t c_stride, const Qs8Fp32Params& params) {
+FU_SIMD_INLINE void gemm(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride,
+                         const int8_t* w, int8_t* c, size_t c_stride, const Qs8Fp32Params& params) {
   const int8_t* arow[MR];
   int8_t* crow[MR];
   for (size_t r = 0; r < MR; ++r) {
@@ -116,9 +124,9 @@ inline void gemm(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stri
 
 // The indirect variant: the A rows of each tap come from the indirection buffer.
 template <size_t MR>
-inline void igemm(size_t mr, size_t nc, size_t kc, size_t ks, const int32_t* indirection,
-                  const int8_t* input, const int8_t* zero, const int8_t* w, int8_t* c,
-                  size_t c_stride, const Qs8Fp32Params& params) {
+FU_SIMD_INLINE void igemm(size_t mr, size_t nc, size_t kc, size_t ks, const int32_t* indirection,
+                          const int8_t* input, const int8_t* zero, const int8_t* w, int8_t* c,
+                          size_t c_stride, const Qs8Fp32Params& params) {
   int8_t* crow[MR];
   for (size_t r = 0; r < MR; ++r) crow[r] = c + (r < mr ? r : mr - 1) * c_stride;
   do {
