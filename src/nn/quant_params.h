@@ -1,5 +1,5 @@
-// The quantisation of one int8 activation tensor (asymmetric, per tensor):
-// real = scale * (q - zero_point), q in [-128, 127].
+// Quantisation of an int8 activation tensor: real = scale * (q - zero_point), per tensor
+// (asymmetric). Weights are symmetric per output channel and carry their scales separately.
 #pragma once
 
 #include <cstdint>
@@ -8,7 +8,7 @@ namespace fu::nn {
 
 struct QuantParams {
   float scale;
-  int32_t zero_point;
+  int32_t zero_point;  // in [-128, 127]
 };
 
 }  // namespace fu::nn

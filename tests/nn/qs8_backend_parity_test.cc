@@ -200,7 +200,9 @@ TEST(Qs8BackendParity, Int8FloatResultsStayCloseToTheFloatNetwork) {
 // between them (prelu, pad, l2_normalize) differ from the double-accumulating reference by
 // rounding, which can move a later quantize by one level.
 constexpr double kSimdNetworkCosine = 0.9999;
-constexpr double kXnnpackNetworkCosine = 0.995;
+// Measured: resnet 1.0000000, mobilefacenet 0.9952 to 0.99994 depending on the calibration
+// ranges; a wrong layout or scale gives a cosine near 0, which is what this catches.
+constexpr double kXnnpackNetworkCosine = 0.99;
 
 double cosine(const Tensor& a, const Tensor& b) {
   double ab = 0.0, aa = 0.0, bb = 0.0;

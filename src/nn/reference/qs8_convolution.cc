@@ -13,8 +13,8 @@ namespace {
 std::vector<float> requantization_scales(const char* what, const float* filter_scales, int channels,
                                          QuantParams input, QuantParams output) {
   detail::check_not_null(what, "filter scales", filter_scales);
-  detail::check_quant(what, "input", input);
-  detail::check_quant(what, "output", output);
+  detail::check_quant_params(what, "input", input);
+  detail::check_quant_params(what, "output", output);
   std::vector<float> scales(channels);
   for (int c = 0; c < channels; ++c) {
     if (!(filter_scales[c] > 0.0f) || !std::isfinite(filter_scales[c])) {

@@ -10,9 +10,9 @@ namespace fu::nn::reference {
 void qs8_add(QuantParams a_quant, QuantParams b_quant, QuantParams output_quant, int8_t qmin,
              int8_t qmax, const int8_t* a, const int8_t* b, size_t count, int8_t* output) {
   const char* what = "run reference qs8 add";
-  detail::check_quant(what, "first input", a_quant);
-  detail::check_quant(what, "second input", b_quant);
-  detail::check_quant(what, "output", output_quant);
+  detail::check_quant_params(what, "first input", a_quant);
+  detail::check_quant_params(what, "second input", b_quant);
+  detail::check_quant_params(what, "output", output_quant);
   detail::check_qs8_clamp(what, qmin, qmax);
   const float a_ratio = a_quant.scale / output_quant.scale;
   const float b_ratio = b_quant.scale / output_quant.scale;
@@ -26,7 +26,7 @@ void qs8_add(QuantParams a_quant, QuantParams b_quant, QuantParams output_quant,
 }
 
 void quantize(QuantParams output_quant, const float* input, size_t count, int8_t* output) {
-  detail::check_quant("run reference quantize", "output", output_quant);
+  detail::check_quant_params("run reference quantize", "output", output_quant);
   const float inverse = 1.0f / output_quant.scale;
   for (size_t i = 0; i < count; ++i) {
     float q = std::nearbyint(input[i] * inverse);
@@ -37,7 +37,7 @@ void quantize(QuantParams output_quant, const float* input, size_t count, int8_t
 }
 
 void dequantize(QuantParams input_quant, const int8_t* input, size_t count, float* output) {
-  detail::check_quant("run reference dequantize", "input", input_quant);
+  detail::check_quant_params("run reference dequantize", "input", input_quant);
   for (size_t i = 0; i < count; ++i) {
     output[i] = input_quant.scale * static_cast<float>(int32_t{input[i]} - input_quant.zero_point);
   }

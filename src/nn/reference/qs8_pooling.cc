@@ -35,7 +35,7 @@ void qs8_max_pool2d(const Pool2dParams& params, QuantParams quant, const int8_t*
   const char* what = "run reference qs8 max_pool2d";
   const Window2d& w = params.window;
   detail::check_window(what, w);
-  detail::check_quant(what, "input", quant);
+  detail::check_quant_params(what, "input", quant);
   detail::check_positive(what, "channels", channels);
   const detail::OutputSize out = detail::window_output(what, w, batch, in_h, in_w);
   for (int n = 0; n < batch; ++n) {
@@ -59,8 +59,8 @@ void qs8_avg_pool2d(const Pool2dParams& params, QuantParams input_quant, QuantPa
   const Window2d& w = params.window;
   detail::check_window(what, w);
   detail::check_positive(what, "channels", channels);
-  detail::check_quant(what, "input", input_quant);
-  detail::check_quant(what, "output", output_quant);
+  detail::check_quant_params(what, "input", input_quant);
+  detail::check_quant_params(what, "output", output_quant);
   detail::check_qs8_clamp(what, qmin, qmax);
   const detail::OutputSize out = detail::window_output(what, w, batch, in_h, in_w);
   std::vector<int32_t> acc(channels);

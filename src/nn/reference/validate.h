@@ -50,7 +50,7 @@ inline void check_activation(const char* verb_object, Activation a) {
          "min must not exceed max");
 }
 
-inline void check_quant(const char* verb_object, const char* name, QuantParams q) {
+inline void check_quant_params(const char* verb_object, const char* name, QuantParams q) {
   if (!(q.scale > 0.0f) || !std::isfinite(q.scale) || q.zero_point < -128 || q.zero_point > 127)
     fail(verb_object,
          std::string(name) + " scale " + std::to_string(q.scale) + ", zero point " +
