@@ -44,6 +44,7 @@ CommandSpec quantize_spec() {
        {"--lfw", "DIR", "LFW photos, for accuracy before and after (needs --pairs)"},
        {"--pairs", "FILE", "LFW pairs file for --lfw (View 2 is pairs.txt)"},
        {"--runs", "N", "timed runs per backend and model (default 10)"},
+       {"--float-last-layer", "", "keep the last weighted layer (the embedding) in float"},
        {"--json", "", "print JSON"},
        jobs_flag()}};
   for (FlagSpec& f : face_model_flags()) {
@@ -126,6 +127,7 @@ int run_quantize(const std::vector<std::string>& args) {
   options.source_name = std::filesystem::path(in_path).filename().string();
   options.calibration_roots = roots;
   options.samples = samples;
+  options.graph.float_last_layer = parsed.has("--float-last-layer");
   options.dataset.mode =
       parsed.has("--aligned") ? train::DatasetMode::kAligned : train::DatasetMode::kPhotos;
   options.dataset.backend = backend;

@@ -60,6 +60,7 @@ bool runs_in_xnnpack(const LoweredNode& node) {
       case OpType::kFullyConnected:
       case OpType::kAdd:
       case OpType::kGlobalAvgPool:
+      case OpType::kPRelu:  // as convert, float prelu, convert (XNNPACK has no int8 prelu)
         return true;
       case OpType::kMaxPool2d:
         return node.planned->pool.window.kernel_h * node.planned->pool.window.kernel_w > 1;
@@ -462,6 +463,25 @@ void XnnpackExecutor::build_runtime(Segment& segment) {
                         node->op() == OpType::kFullyConnected)) {
       status = define_qs8_convolution(subgraph.get(), *node, define_qs8_weights, x, y,
                                       plan_.shapes[node->inputs[0]]);
+      xnnpack_check(status, "define XNNPACK " + node_label(*node), op_type_name(node->op()));
+      continue;
+    }
+    if (p.quantized && node->op() == OpType::kPRelu) {
+      // Within one step of the int8 reference (one rounding either way).
+      const std::vector<std::size_t> dims = dims_of(out);
+      uint32_t wide_in = XNN_INVALID_VALUE_ID;
+      uint32_t wide_out = XNN_INVALID_VALUE_ID;
+      for (uint32_t* id : {&wide_in, &wide_out}) {
+        xnnpack_check(xnn_define_tensor_value(subgraph.get(), xnn_datatype_fp32, dims.size(),
+                                              dims.data(), nullptr, XNN_INVALID_VALUE_ID, 0, id),
+                      "define XNNPACK value", node_label(*node));
+      }
+      const uint32_t slope = define_static(*node, {channels}, p.weight_data("slope"));
+      status = xnn_define_convert(subgraph.get(), x, wide_in, 0);
+      if (status == xnn_status_success) {
+        status = xnn_define_prelu(subgraph.get(), wide_in, slope, wide_out, 0);
+      }
+      if (status == xnn_status_success) status = xnn_define_convert(subgraph.get(), wide_out, y, 0);
       xnnpack_check(status, "define XNNPACK " + node_label(*node), op_type_name(node->op()));
       continue;
     }

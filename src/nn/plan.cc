@@ -27,6 +27,7 @@ bool runs_in_qs8(OpType op) {
     case OpType::kAvgPool2d:
     case OpType::kGlobalAvgPool:
     case OpType::kReshape:
+    case OpType::kPRelu:
       return true;
     default:
       return false;
@@ -103,6 +104,7 @@ void plan_dtypes(const Node& node, const Plan& plan, PlannedNode& p) {
     check_weight_type(node, "filter", WeightType::kQs8, axis);
     check_weight_type(node, "bias", WeightType::kI32, 0);
   }
+  if (node.op == OpType::kPRelu) check_weight_type(node, "slope", WeightType::kF32, 0);
   if (node.op == OpType::kMaxPool2d || node.op == OpType::kReshape) {
     const QuantParams& a = p.input_quant[0];
     if (a.scale != p.output_quant.scale || a.zero_point != p.output_quant.zero_point) {

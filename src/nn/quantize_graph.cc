@@ -23,6 +23,7 @@ bool has_int8_form(OpType op) {
     case OpType::kMaxPool2d:
     case OpType::kAvgPool2d:
     case OpType::kGlobalAvgPool:
+    case OpType::kPRelu:
       return true;
     default:
       return false;
@@ -142,6 +143,24 @@ Graph quantize_graph(const Graph& graph, const std::vector<ValueRange>& ranges,
       throw Error("cannot quantize graph (value " + std::to_string(id) + "): no such value");
     }
   };
+  // The last weighted layer before each graph output (through weightless float ops such as
+  // l2_normalize and reshape), kept float on request: its output is the embedding itself.
+  std::vector<bool> keep_float(graph.nodes.size(), false);
+  if (options.float_last_layer) {
+    std::vector<int> producer(value_count, -1);
+    for (std::size_t i = 0; i < graph.nodes.size(); ++i) {
+      const int out = graph.nodes[i].output;
+      if (out >= 0 && out < value_count) producer[out] = static_cast<int>(i);
+    }
+    for (int id : graph.outputs) {
+      check_id(id);
+      int at = producer[id];
+      while (at >= 0 && graph.nodes[at].weights.empty() && graph.nodes[at].inputs.size() == 1) {
+        at = producer[graph.nodes[at].inputs[0]];
+      }
+      if (at >= 0) keep_float[at] = true;
+    }
+  }
   // Pass 1: which nodes run in int8. Reshape only continues an int8 chain.
   std::vector<bool> int8_value(value_count, false);
   std::vector<bool> int8_node(graph.nodes.size(), false);
@@ -152,7 +171,7 @@ Graph quantize_graph(const Graph& graph, const std::vector<ValueRange>& ranges,
     bool int8 = has_int8_form(n.op) ||
                 (n.op == OpType::kReshape && !n.inputs.empty() && int8_value[n.inputs[0]]);
     for (int id : n.inputs) int8 = int8 && ranges[id].observed();
-    int8 = int8 && ranges[n.output].observed();
+    int8 = int8 && ranges[n.output].observed() && !keep_float[i];
     int8_node[i] = int8;
     int8_value[n.output] = int8;
   }
@@ -214,6 +233,9 @@ Graph quantize_graph(const Graph& graph, const std::vector<ValueRange>& ranges,
                                   ? in_q
                                   : quant_params_for_range(ranges[n.output]);
     q.output = new_twin(n.output, out_q);
+    if (n.op == OpType::kPRelu && options.float16_storage) {
+      for (float& v : q.weights["slope"].data) v = half_to_float(float_to_half(v));
+    }
     if (const Weight* f = n.weight("filter")) {
       const int axis = n.op == OpType::kDepthwiseConv2d ? 3 : 0;
       q.weights["filter"] = quantize_filter(n, *f, axis);

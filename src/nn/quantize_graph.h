@@ -48,6 +48,10 @@ struct QuantizeGraphOptions {
   // Round the weights that stay float (PReLU slopes, unfolded scale_bias, ...) to float16, so the
   // model file stores them in two bytes.
   bool float16_storage = true;
+  // Keep the last weighted layer before each output in float (its weights in float16): the
+  // embedding is then not rounded to 256 levels. Off by default; `faceunlock quantize
+  // --float-last-layer` turns it on.
+  bool float_last_layer = false;
 };
 
 // `graph` is an inference graph (nn/graph_passes.h: fold_training_ops and

@@ -7,7 +7,10 @@
 //   xnnpack:  quantize, dequantize, max_pool2d: exact; conv2d, depthwise_conv2d, fully_connected
 //             (qc8, "fp32" requantisation like ours, but its own float rounding trick), add
 //             (fixed-point multipliers), global_avg_pool: within one step of the output grid.
-//             avg_pool2d and reshape are not XNNPACK nodes for int8 here (the reference runs).
+//             prelu (XNNPACK has none in int8: convert, float prelu, convert): within one step.
+//             avg_pool2d and reshape are not XNNPACK nodes for int8 here (the reference runs:
+//             exact). prelu in int8 is this project's own (nn/reference/qs8.h), outside the
+//             shared contract: the simd backend runs the reference loop.
 // Whole networks: the float nodes between the int8 parts round differently on each backend, and
 // xnnpack's one-step differences compound over tens of layers, so outputs must agree with the
 // reference in direction (cosine; the test prints the figures).

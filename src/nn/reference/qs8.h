@@ -56,6 +56,12 @@ void qs8_global_avg_pool(QuantParams input_quant, QuantParams output_quant, int8
                          int8_t qmax, const int8_t* input, int batch, int height, int width,
                          int channels, int8_t* output);
 
+// PReLU on the int8 grid: out = requantize_fp32(q - zi, ratio, zo, qmin, qmax) with ratio
+// si / so where q >= zi and (si * slope[c]) / so elsewhere, each computed once in float32.
+// Not part of the shared int8 contract: only this reference computes it (every backend calls it).
+void qs8_prelu(const float* slope, QuantParams input_quant, QuantParams output_quant, int8_t qmin,
+               int8_t qmax, const int8_t* input, int pixels, int channels, int8_t* output);
+
 // q = clamp(round_half_to_even(x * (1 / scale)) + zero_point, -128, 127), the reciprocal taken
 // once in float32 (as XNNPACK's float-to-int8 conversion does). NaN becomes the zero point.
 void quantize(QuantParams output_quant, const float* input, size_t count, int8_t* output);

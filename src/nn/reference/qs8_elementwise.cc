@@ -1,7 +1,9 @@
 // int8 add and the float32 <-> int8 conversions at the boundaries of an int8 graph.
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
+#include "nn/kernels/requantization.h"
 #include "nn/reference/qs8.h"
 #include "nn/reference/validate.h"
 
@@ -25,14 +27,42 @@ void qs8_add(QuantParams a_quant, QuantParams b_quant, QuantParams output_quant,
   }
 }
 
+void qs8_prelu(const float* slope, QuantParams input_quant, QuantParams output_quant, int8_t qmin,
+               int8_t qmax, const int8_t* input, int pixels, int channels, int8_t* output) {
+  const char* what = "run reference qs8 prelu";
+  detail::check_not_null(what, "slope", slope);
+  detail::check_positive(what, "channels", channels);
+  detail::check_quant_params(what, "input", input_quant);
+  detail::check_quant_params(what, "output", output_quant);
+  detail::check_qs8_clamp(what, qmin, qmax);
+  const float positive = input_quant.scale / output_quant.scale;
+  std::vector<float> negative(channels);
+  for (int c = 0; c < channels; ++c)
+    negative[c] = (input_quant.scale * slope[c]) / output_quant.scale;
+  for (size_t p = 0; p < static_cast<size_t>(pixels); ++p) {
+    const int8_t* x = input + p * channels;
+    int8_t* y = output + p * channels;
+    for (int c = 0; c < channels; ++c) {
+      const int32_t centred = int32_t{x[c]} - input_quant.zero_point;
+      y[c] = kernels::requantize_fp32(centred, centred >= 0 ? positive : negative[c],
+                                      output_quant.zero_point, qmin, qmax);
+    }
+  }
+}
+
 void quantize(QuantParams output_quant, const float* input, size_t count, int8_t* output) {
   detail::check_quant_params("run reference quantize", "output", output_quant);
   const float inverse = 1.0f / output_quant.scale;
+  // Clamping before rounding equals clamping after (the bounds are whole numbers), and keeps the
+  // branch-free rounding of nn/kernels/requantization.h in range, so the loop vectorises.
+  const float lo = static_cast<float>(-128 - output_quant.zero_point);
+  const float hi = static_cast<float>(127 - output_quant.zero_point);
   for (size_t i = 0; i < count; ++i) {
-    float q = std::nearbyint(input[i] * inverse);
-    if (std::isnan(q)) q = 0.0f;
-    q = std::min(127.0f, std::max(-128.0f, q + static_cast<float>(output_quant.zero_point)));
-    output[i] = static_cast<int8_t>(q);
+    float x = input[i] * inverse;
+    x = x == x ? x : 0.0f;  // NaN: the zero point
+    x = x > lo ? x : lo;
+    x = x < hi ? x : hi;
+    output[i] = static_cast<int8_t>(kernels::round_half_to_even_small(x) + output_quant.zero_point);
   }
 }
 

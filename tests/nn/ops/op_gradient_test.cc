@@ -296,7 +296,7 @@ TEST(OpRegistry, TableIsInOpTypeOrderWithUniqueNames) {
   }
   for (OpType op : {OpType::kConv2d, OpType::kDepthwiseConv2d, OpType::kFullyConnected,
                     OpType::kAdd, OpType::kMaxPool2d, OpType::kAvgPool2d, OpType::kGlobalAvgPool,
-                    OpType::kReshape, OpType::kQuantize, OpType::kDequantize}) {
+                    OpType::kReshape, OpType::kPRelu, OpType::kQuantize, OpType::kDequantize}) {
     EXPECT_NE(op_def(op).forward_qs8, nullptr) << op_type_name(op) << " has no int8 forward";
   }
   EXPECT_EQ(op_def(OpType::kDropout).op, OpType::kDropout);

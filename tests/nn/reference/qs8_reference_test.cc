@@ -241,6 +241,19 @@ TEST(Qs8Reference, PoolingMatchesFloatWithinOneStep) {
   expect_within_one_step(g, greal, out);
 }
 
+TEST(Qs8Reference, PReluMatchesFloatWithinOneStep) {
+  const int pixels = 30, channels = 5;
+  const Qs8Tensor in = random_qs8(pixels * channels, 13, {0.04f, 6});
+  const std::vector<float> slope = {0.25f, -0.1f, 0.0f, 1.5f, 0.01f};
+  const QuantParams out{0.03f, -40};
+  std::vector<int8_t> q(pixels * channels);
+  reference::qs8_prelu(slope.data(), in.quant, out, -128, 127, in.q.data(), pixels, channels,
+                       q.data());
+  std::vector<float> real(q.size());
+  reference::prelu(slope.data(), in.real().data(), pixels, channels, real.data());
+  expect_within_one_step(q, real, out);
+}
+
 TEST(Qs8Reference, BadQuantisationIsAClearError) {
   const std::vector<int8_t> x(4, 0);
   std::vector<int8_t> y(4);
