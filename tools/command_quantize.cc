@@ -45,6 +45,7 @@ CommandSpec quantize_spec() {
        {"--pairs", "FILE", "LFW pairs file for --lfw (View 2 is pairs.txt)"},
        {"--runs", "N", "timed runs per backend and model (default 10)"},
        {"--float-last-layer", "", "keep the last weighted layer (the embedding) in float"},
+       {"--ranges", "RULE", "minmax (default) or mean: each value's range from the samples"},
        {"--json", "", "print JSON"},
        jobs_flag()}};
   for (FlagSpec& f : face_model_flags()) {
@@ -128,6 +129,11 @@ int run_quantize(const std::vector<std::string>& args) {
   options.calibration_roots = roots;
   options.samples = samples;
   options.graph.float_last_layer = parsed.has("--float-last-layer");
+  const std::string rule = parsed.get("--ranges", "minmax");
+  if (rule != "minmax" && rule != "mean") {
+    throw UsageError("--ranges is '" + rule + "': expected minmax or mean");
+  }
+  options.range_rule = rule == "mean" ? nn::RangeRule::kMeanOfExtremes : nn::RangeRule::kMinMax;
   options.dataset.mode =
       parsed.has("--aligned") ? train::DatasetMode::kAligned : train::DatasetMode::kPhotos;
   options.dataset.backend = backend;

@@ -105,26 +105,42 @@ ValueRangeRecorder::ValueRangeRecorder(const Graph& graph, const Shape& input_sh
   options.fuse_activations = false;
   plan_ = make_plan(observed_, input_shape, options);
   executor_ = create_executor(backend, plan_);
-  ranges_.assign(graph.values.size(), ValueRange{});
+  min_max_.assign(graph.values.size(), ValueRange{});
+  sum_of_min_.assign(graph.values.size(), 0.0);
+  sum_of_max_.assign(graph.values.size(), 0.0);
+}
+
+void ValueRangeRecorder::add(int value, const float* data, std::size_t count) {
+  ValueRange sample;
+  for (std::size_t i = 0; i < count; ++i) {
+    sample.min = std::min(sample.min, data[i]);
+    sample.max = std::max(sample.max, data[i]);
+  }
+  ValueRange& r = min_max_[value];
+  r.min = std::min(r.min, sample.min);
+  r.max = std::max(r.max, sample.max);
+  sum_of_min_[value] += sample.min;
+  sum_of_max_[value] += sample.max;
+}
+
+std::vector<ValueRange> ValueRangeRecorder::ranges(RangeRule rule) const {
+  if (rule == RangeRule::kMinMax || samples_ == 0) return min_max_;
+  std::vector<ValueRange> mean(min_max_.size());
+  for (std::size_t v = 0; v < mean.size(); ++v) {
+    if (!min_max_[v].observed()) continue;
+    mean[v].min = static_cast<float>(sum_of_min_[v] / samples_);
+    mean[v].max = static_cast<float>(sum_of_max_[v] / samples_);
+  }
+  return mean;
 }
 
 void ValueRangeRecorder::observe(const Tensor& input) {
   executor_->run(input);
   const std::vector<Tensor>& outs = executor_->outputs();
   for (std::size_t k = 0; k < outs.size(); ++k) {
-    ValueRange& r = ranges_[observed_.outputs[k]];
-    const float* v = outs[k].data();
-    for (std::size_t i = 0; i < outs[k].size(); ++i) {
-      r.min = std::min(r.min, v[i]);
-      r.max = std::max(r.max, v[i]);
-    }
+    add(observed_.outputs[k], outs[k].data(), outs[k].size());
   }
-  const float* x = input.data();
-  ValueRange& r = ranges_[observed_.input];
-  for (std::size_t i = 0; i < input.size(); ++i) {
-    r.min = std::min(r.min, x[i]);
-    r.max = std::max(r.max, x[i]);
-  }
+  add(observed_.input, input.data(), input.size());
   ++samples_;
 }
 

@@ -27,20 +27,31 @@ struct ValueRange {
 // gets a tiny positive scale (every value then quantises to the zero point).
 QuantParams quant_params_for_range(const ValueRange& range);
 
-// Runs a float graph (no int8 values) on sample inputs and records each value's min and max.
+// How a value's range is chosen from the samples.
+enum class RangeRule {
+  kMinMax,          // the smallest and largest value seen in any sample
+  kMeanOfExtremes,  // the mean over samples of each sample's smallest and largest value: an
+                    // outlier of one sample widens the grid of every sample less
+};
+
+// Runs a float graph (no int8 values) on sample inputs and records each value's range.
 class ValueRangeRecorder {
  public:
   ValueRangeRecorder(const Graph& graph, const Shape& input_shape, Backend backend);
   void observe(const Tensor& input);
   // value id -> range; unobserved (never computed) values have observed() == false.
-  const std::vector<ValueRange>& ranges() const { return ranges_; }
+  std::vector<ValueRange> ranges(RangeRule rule = RangeRule::kMinMax) const;
   int samples() const { return samples_; }
 
  private:
+  void add(int value, const float* data, std::size_t count);
+
   Graph observed_;  // the graph with every computed value as an output
   Plan plan_;
   std::unique_ptr<Executor> executor_;
-  std::vector<ValueRange> ranges_;
+  std::vector<ValueRange> min_max_;
+  std::vector<double> sum_of_min_;  // per value, over samples
+  std::vector<double> sum_of_max_;
   int samples_ = 0;
 };
 

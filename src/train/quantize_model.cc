@@ -86,15 +86,17 @@ QuantizedModel quantize_model(const nn::Model& model, const QuantizeModelOptions
   out.model.metadata.provenance =
       model.metadata.provenance + " | quantised to int8 by `faceunlock quantize` from " +
       (options.source_name.empty() ? model.metadata.name : options.source_name) +
-      ": per-channel int8 weights, activation ranges (min/max) from " + std::to_string(used) +
-      " face chips" + (options.mirror ? " and their mirror images" : "") + " of " + roots + " (" +
+      ": per-channel int8 weights, activation ranges (" +
+      (options.range_rule == nn::RangeRule::kMinMax ? "min/max" : "mean of per-chip min/max") +
+      ") from " + std::to_string(used) + " face chips" +
+      (options.mirror ? " and their mirror images" : "") + " of " + roots + " (" +
       dataset_mode_name(data_options.mode) + " mode)";
   out.model.metadata.properties["quantization.source"] =
       options.source_name.empty() ? model.metadata.name : options.source_name;
   out.model.metadata.properties["quantization.calibration"] =
       roots + " (" + std::to_string(used) + " chips, " + dataset_mode_name(data_options.mode) +
       " mode)";
-  out.model.graph = nn::quantize_graph(folded, recorder.ranges(), options.graph);
+  out.model.graph = nn::quantize_graph(folded, recorder.ranges(options.range_rule), options.graph);
   return out;
 }
 

@@ -27,6 +27,7 @@ struct QuantizeModelOptions {
   int samples = 300;
   // Each chip and its mirror image are observed, as the embedder averages the two.
   bool mirror = true;
+  nn::RangeRule range_rule = nn::RangeRule::kMinMax;
   nn::QuantizeGraphOptions graph;
 };
 
