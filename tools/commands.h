@@ -35,5 +35,6 @@ extern const Command kInfoCommand;
 extern const Command kRunCommand;
 extern const Command kSampleCommand;
 extern const Command kTrainCommand;
+extern const Command kQuantizeCommand;
 
 }  // namespace fu::tools

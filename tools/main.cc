@@ -22,10 +22,10 @@ namespace {
 
 // The order here is the order of `faceunlock --help`.
 const Command* const kCommands[] = {
-    &kDetectCommand,     &kEmbedCommand,   &kEnrollCommand, &kVerifyCommand,    &kIdentifyCommand,
-    &kUsersCommand,      &kRemoveCommand,  &kEvalCommand,   &kCalibrateCommand, &kFarCommand,
-    &kTrainCommand,      &kInfoCommand,    &kRunCommand,    &kSampleCommand,    &kBenchCommand,
-    &kBenchTrainCommand, &kConvertCommand, &kUnlockCommand,
+    &kDetectCommand, &kEmbedCommand,      &kEnrollCommand,  &kVerifyCommand,    &kIdentifyCommand,
+    &kUsersCommand,  &kRemoveCommand,     &kEvalCommand,    &kCalibrateCommand, &kFarCommand,
+    &kTrainCommand,  &kQuantizeCommand,   &kInfoCommand,    &kRunCommand,       &kSampleCommand,
+    &kBenchCommand,  &kBenchTrainCommand, &kConvertCommand, &kUnlockCommand,
 };
 
 const Command* find_command(const std::string& name) {
@@ -53,7 +53,8 @@ void print_usage(std::ostream& out) {
          "folder above the current directory; --detector and --model name other files.\n\n"
          "exit status:\n"
          "  "
-      << kExitOk << "  success (verify, identify, unlock: the face was accepted)\n  " << kExitFailure
+      << kExitOk << "  success (verify, identify, unlock: the face was accepted)\n  "
+      << kExitFailure
       << "  the work failed (unreadable file, bad model, no face where one is needed, ...)\n  "
       << kExitUsage << "  the command line is wrong (unknown command or option, missing value)\n  "
       << kExitRejected << "  verify, identify, unlock: ran fine, but the face did not match\n";

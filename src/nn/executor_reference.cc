@@ -18,13 +18,21 @@ class ReferenceExecutor : public NodeInterpreter {
   }
 
  protected:
-  void run_node(std::size_t index, const std::vector<const float*>& in, float* out) override {
+  void run_node(std::size_t index, const std::vector<const void*>& in, void* out) override {
     const PlannedNode& n = plan().nodes[index];
-    op_def(n.op).forward({n, in, input_shapes_[index], plan().shapes[n.output], out});
+    if (n.quantized) {
+      op_def(n.op).forward_qs8({n, in, input_shapes_[index], plan().shapes[n.output], out});
+      return;
+    }
+    float_inputs_.clear();
+    for (const void* p : in) float_inputs_.push_back(static_cast<const float*>(p));
+    op_def(n.op).forward({n, float_inputs_, input_shapes_[index], plan().shapes[n.output],
+                          static_cast<float*>(out)});
   }
 
  private:
   std::vector<std::vector<Shape>> input_shapes_;
+  std::vector<const float*> float_inputs_;
 };
 
 }  // namespace

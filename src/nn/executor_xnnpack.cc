@@ -11,6 +11,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,26 @@ bool is_unbounded(const Activation& a) { return std::isinf(a.min) && std::isinf(
 // stride exceeds the window. Its average pooling with padding divides by the count of
 // non-padded pixels, as ours does (tested).
 bool runs_in_xnnpack(const LoweredNode& node) {
+  if (node.planned->quantized) {
+    // XNNPACK 2022-02 has int8 convolution with per-channel filters (qc8), add, max pooling,
+    // global average pooling and the float conversions; its int8 average pooling is uint8 only,
+    // and a lone reshape is a memcpy either way.
+    switch (node.op()) {
+      case OpType::kQuantize:
+      case OpType::kDequantize:
+      case OpType::kConv2d:
+      case OpType::kDepthwiseConv2d:
+      case OpType::kFullyConnected:
+      case OpType::kAdd:
+      case OpType::kGlobalAvgPool:
+      case OpType::kPRelu:  // as convert, float prelu, convert (XNNPACK has no int8 prelu)
+        return true;
+      case OpType::kMaxPool2d:
+        return node.planned->pool.window.kernel_h * node.planned->pool.window.kernel_w > 1;
+      default:
+        return false;
+    }
+  }
   switch (node.op()) {
     case OpType::kConcat:
     case OpType::kL2Normalize:
@@ -70,6 +91,51 @@ bool runs_in_xnnpack(const LoweredNode& node) {
 std::vector<std::size_t> dims_of(const Shape& s) {
   return {static_cast<std::size_t>(s.n), static_cast<std::size_t>(s.h),
           static_cast<std::size_t>(s.w), static_cast<std::size_t>(s.c)};
+}
+
+// An int8 conv2d, depthwise_conv2d or fully_connected node. XNNPACK 2022-02 has per-channel int8
+// filters (qc8) only for convolutions, so a fully connected node over an [N, h, w, c] input is
+// the VALID h x w convolution it equals (its [out, h * w * c] filter is the [out, h, w, c] one).
+template <typename DefineWeights>
+xnn_status define_qs8_convolution(xnn_subgraph_t subgraph, const LoweredNode& node,
+                                  DefineWeights& define_weights, uint32_t x, uint32_t y,
+                                  const Shape& in) {
+  const PlannedNode& p = *node.planned;
+  const float lo = node.activation.min;
+  const float hi = node.activation.max;
+  uint32_t filter = XNN_INVALID_VALUE_ID;
+  uint32_t bias = XNN_INVALID_VALUE_ID;
+  auto z = [](int v) { return static_cast<std::size_t>(v); };
+  switch (node.op()) {
+    case OpType::kConv2d: {
+      const Window2d& w = p.conv.window;
+      define_weights(node,
+                     {z(p.conv.out_channels), z(w.kernel_h), z(w.kernel_w), z(p.conv.in_channels)},
+                     0, &filter, &bias);
+      return xnn_define_convolution_2d(
+          subgraph, w.padding.top, w.padding.right, w.padding.bottom, w.padding.left, w.kernel_h,
+          w.kernel_w, w.stride_h, w.stride_w, w.dilation_h, w.dilation_w, 1, p.conv.in_channels,
+          p.conv.out_channels, lo, hi, x, filter, bias, y, 0);
+    }
+    case OpType::kDepthwiseConv2d: {
+      const Window2d& w = p.depthwise.window;
+      define_weights(node, {1, z(w.kernel_h), z(w.kernel_w), z(p.depthwise.channels)}, 3, &filter,
+                     &bias);
+      return xnn_define_depthwise_convolution_2d(
+          subgraph, w.padding.top, w.padding.right, w.padding.bottom, w.padding.left, w.kernel_h,
+          w.kernel_w, w.stride_h, w.stride_w, w.dilation_h, w.dilation_w, 1, p.depthwise.channels,
+          lo, hi, x, filter, bias, y, 0);
+    }
+    case OpType::kFullyConnected: {
+      define_weights(node, {z(p.fully_connected.out_features), z(in.h), z(in.w), z(in.c)}, 0,
+                     &filter, &bias);
+      return xnn_define_convolution_2d(subgraph, 0, 0, 0, 0, in.h, in.w, 1, 1, 1, 1, 1, in.c,
+                                       p.fully_connected.out_features, lo, hi, x, filter, bias, y,
+                                       0);
+    }
+    default:
+      return xnn_status_unsupported_parameter;
+  }
 }
 
 class XnnpackExecutor : public Executor {
@@ -108,6 +174,7 @@ class XnnpackExecutor : public Executor {
   const Plan& plan_;
   // Folded weights and zero biases the runtimes were built from; a deque keeps them in place.
   std::deque<std::vector<float>> owned_weights_;
+  std::deque<std::vector<int32_t>> owned_i32_;  // int8 nodes: zero biases
   std::vector<LoweredNode> lowered_;
   // Members are destroyed in reverse order: the pool outlives the runtimes (in segments_).
   ThreadpoolPtr threadpool_;
@@ -326,9 +393,39 @@ void XnnpackExecutor::build_runtime(Segment& segment) {
   std::vector<uint32_t> ids(plan_.shapes.size(), XNN_INVALID_VALUE_ID);
   auto define_value = [&](int value, uint32_t external_id, uint32_t flags) {
     const std::vector<std::size_t> dims = dims_of(plan_.shapes[value]);
-    xnnpack_check(xnn_define_tensor_value(subgraph.get(), xnn_datatype_fp32, dims.size(),
-                                          dims.data(), nullptr, external_id, flags, &ids[value]),
-                  "define XNNPACK value", "value " + std::to_string(value) + " in " + where);
+    const std::optional<QuantParams>& q = plan_.quantization[value];
+    const xnn_status status =
+        q ? xnn_define_quantized_tensor_value(subgraph.get(), xnn_datatype_qint8, q->zero_point,
+                                              q->scale, dims.size(), dims.data(), nullptr,
+                                              external_id, flags, &ids[value])
+          : xnn_define_tensor_value(subgraph.get(), xnn_datatype_fp32, dims.size(), dims.data(),
+                                    nullptr, external_id, flags, &ids[value]);
+    xnnpack_check(status, "define XNNPACK value",
+                  "value " + std::to_string(value) + " in " + where);
+  };
+  // int8 filter with per-channel scales along `axis`, and its int32 bias (scale input * filter).
+  auto define_qs8_weights = [&](const LoweredNode& node, std::vector<std::size_t> dims,
+                                std::size_t axis, uint32_t* filter, uint32_t* bias) {
+    const PlannedNode& p = *node.planned;
+    const float* scales = p.weight_channel_scales("filter");
+    const std::size_t channels = dims[axis];
+    xnnpack_check(xnn_define_channelwise_quantized_tensor_value(
+                      subgraph.get(), xnn_datatype_qcint8, scales, dims.size(), axis, dims.data(),
+                      p.weight_qs8("filter"), XNN_INVALID_VALUE_ID, 0, filter),
+                  "define XNNPACK weights of " + node_label(node), op_type_name(node.op()));
+    owned_weights_.emplace_back(channels);
+    std::vector<float>& bias_scales = owned_weights_.back();
+    for (std::size_t c = 0; c < channels; ++c) bias_scales[c] = p.input_quant[0].scale * scales[c];
+    const int32_t* bias_data = p.weight_i32("bias");
+    if (bias_data == nullptr) {
+      owned_i32_.emplace_back(channels, 0);
+      bias_data = owned_i32_.back().data();
+    }
+    const std::size_t bias_dims[1] = {channels};
+    xnnpack_check(xnn_define_channelwise_quantized_tensor_value(
+                      subgraph.get(), xnn_datatype_qcint32, bias_scales.data(), 1, 0, bias_dims,
+                      bias_data, XNN_INVALID_VALUE_ID, 0, bias),
+                  "define XNNPACK bias of " + node_label(node), op_type_name(node.op()));
   };
   auto define_static = [&](const LoweredNode& node, std::vector<std::size_t> dims,
                            const float* data) {
@@ -362,6 +459,32 @@ void XnnpackExecutor::build_runtime(Segment& segment) {
     const float hi = node->activation.max;
     const std::size_t channels = static_cast<std::size_t>(out.c);
     xnn_status status = xnn_status_success;
+    if (p.quantized && (node->op() == OpType::kConv2d || node->op() == OpType::kDepthwiseConv2d ||
+                        node->op() == OpType::kFullyConnected)) {
+      status = define_qs8_convolution(subgraph.get(), *node, define_qs8_weights, x, y,
+                                      plan_.shapes[node->inputs[0]]);
+      xnnpack_check(status, "define XNNPACK " + node_label(*node), op_type_name(node->op()));
+      continue;
+    }
+    if (p.quantized && node->op() == OpType::kPRelu) {
+      // Within one step of the int8 reference (one rounding either way).
+      const std::vector<std::size_t> dims = dims_of(out);
+      uint32_t wide_in = XNN_INVALID_VALUE_ID;
+      uint32_t wide_out = XNN_INVALID_VALUE_ID;
+      for (uint32_t* id : {&wide_in, &wide_out}) {
+        xnnpack_check(xnn_define_tensor_value(subgraph.get(), xnn_datatype_fp32, dims.size(),
+                                              dims.data(), nullptr, XNN_INVALID_VALUE_ID, 0, id),
+                      "define XNNPACK value", node_label(*node));
+      }
+      const uint32_t slope = define_static(*node, {channels}, p.weight_data("slope"));
+      status = xnn_define_convert(subgraph.get(), x, wide_in, 0);
+      if (status == xnn_status_success) {
+        status = xnn_define_prelu(subgraph.get(), wide_in, slope, wide_out, 0);
+      }
+      if (status == xnn_status_success) status = xnn_define_convert(subgraph.get(), wide_out, y, 0);
+      xnnpack_check(status, "define XNNPACK " + node_label(*node), op_type_name(node->op()));
+      continue;
+    }
     switch (node->op()) {
       case OpType::kConv2d: {
         const Window2d& w = p.conv.window;
@@ -455,6 +578,10 @@ void XnnpackExecutor::build_runtime(Segment& segment) {
       case OpType::kDropout:
         status = xnn_status_unsupported_parameter;  // runs_in_xnnpack keeps these out
         break;
+      case OpType::kQuantize:
+      case OpType::kDequantize:
+        status = xnn_define_convert(subgraph.get(), x, y, 0);
+        break;
     }
     xnnpack_check(status, "define XNNPACK " + node_label(*node), op_type_name(node->op()));
   }
@@ -508,6 +635,13 @@ void XnnpackExecutor::run_fallback(const LoweredNode& node) {
   for (int id : node.inputs) {
     inputs.push_back(data_[id]);
     shapes.push_back(plan_.shapes[id]);
+  }
+  if (node.planned->quantized) {
+    // Value buffers hold size() floats, room for the same count of int8 values.
+    const std::vector<const void*> raw(inputs.begin(), inputs.end());
+    op_def(node.op()).forward_qs8(
+        {*node.planned, raw, shapes, plan_.shapes[node.output], data_[node.output]});
+    return;
   }
   op_def(node.op()).forward(
       {*node.planned, inputs, shapes, plan_.shapes[node.output], data_[node.output]});

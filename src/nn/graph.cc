@@ -57,6 +57,30 @@ std::size_t Weight::element_count() const {
   return count;
 }
 
+std::size_t Weight::stored_count() const {
+  switch (type) {
+    case WeightType::kF32:
+      return data.size();
+    case WeightType::kQs8:
+      return qs8.size();
+    case WeightType::kI32:
+      return i32.size();
+  }
+  return 0;
+}
+
+const char* weight_type_name(WeightType type) {
+  switch (type) {
+    case WeightType::kF32:
+      return "float32";
+    case WeightType::kQs8:
+      return "int8";
+    case WeightType::kI32:
+      return "int32";
+  }
+  return "unknown";
+}
+
 const Weight* Node::weight(const std::string& role) const {
   auto it = weights.find(role);
   return it == weights.end() ? nullptr : &it->second;

@@ -3,11 +3,15 @@
 // so the model file stays readable and extensible without positional fields.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
+
+#include "nn/quant_params.h"
 
 namespace fu::nn {
 
@@ -30,6 +34,10 @@ enum class OpType {
   // Training ops: nn/graph_passes.h folds them away before a graph runs for inference.
   kBatchNorm,  // weights: scale, bias, mean, variance [C]; attributes epsilon, momentum
   kDropout,    // attribute rate; the identity at inference
+  // int8 boundaries: a float32 value to its int8 form and back, with the int8 value's
+  // quantisation from the graph's value table.
+  kQuantize,
+  kDequantize,
 };
 
 const char* op_type_name(OpType op);
@@ -65,12 +73,32 @@ struct Uint8Quantization {
   float min = 0.0f;
 };
 
+// How a weight's values are held in memory. Float weights live in `data` (whatever their storage
+// in the file: float32, float16 or uint8 affine, all widened on load); int8 weights in `qs8`
+// with one scale per channel along `channel_axis` (real = channel_scales[c] * q, q in
+// [-127, 127]); int32 biases in `i32`, in units of input scale times the channel's weight scale.
+enum class WeightType { kF32, kQs8, kI32 };
+
+const char* weight_type_name(WeightType type);
+
 struct Weight {
+  Weight() = default;
+  // A float32 weight (the common case, and how converters and tests build them).
+  Weight(std::vector<int> dims_, std::vector<float> data_,
+         std::optional<Uint8Quantization> quantization_ = std::nullopt)
+      : dims(std::move(dims_)), data(std::move(data_)), quantization(quantization_) {}
+
   std::vector<int> dims;
   std::vector<float> data;
   std::optional<Uint8Quantization> quantization;
+  WeightType type = WeightType::kF32;
+  std::vector<std::int8_t> qs8;
+  std::vector<float> channel_scales;
+  int channel_axis = 0;
+  std::vector<std::int32_t> i32;
 
   std::size_t element_count() const;  // product of dims (1 for rank 0)
+  std::size_t stored_count() const;   // values held for the weight's type
 };
 
 struct Node {
@@ -86,6 +114,9 @@ struct Node {
 
 struct Graph {
   std::vector<std::string> values;  // value id -> name
+  // Value id -> its int8 quantisation; a value absent here is float32. The graph's input and
+  // outputs are always float32: quantize/dequantize nodes mark where int8 starts and ends.
+  std::map<int, QuantParams> quantized_values;
   int input = -1;
   std::vector<int> outputs;
   std::vector<Node> nodes;  // in execution order: every input is produced before it is used

@@ -55,6 +55,13 @@ void GraphBuilder::mark_output(int value) {
   graph_.outputs.push_back(value);
 }
 
+void GraphBuilder::quantize_value(int value, QuantParams quant) {
+  if (value < 0 || value >= static_cast<int>(shapes_.size())) {
+    throw Error("cannot quantize value (" + std::to_string(value) + "): no such value");
+  }
+  graph_.quantized_values[value] = quant;
+}
+
 Graph GraphBuilder::finish() const { return graph_; }
 
 }  // namespace fu::nn

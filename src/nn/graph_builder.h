@@ -29,6 +29,8 @@ class GraphBuilder {
           std::map<std::string, Weight> weights = {}, std::string name = "");
 
   void mark_output(int value);
+  // Makes `value` an int8 value with this quantisation (the planner checks the dtype rules).
+  void quantize_value(int value, QuantParams quant);
   Graph finish() const;
 
  private:

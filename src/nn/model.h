@@ -35,7 +35,9 @@ struct Model {
   Graph graph;
 };
 
-constexpr std::uint32_t kModelFormatVersion = 1;
+// The version written. Version 2 added float16, int8 and int32 weights and int8 values; the
+// reader still loads version 1.
+constexpr std::uint32_t kModelFormatVersion = 2;
 
 std::vector<std::uint8_t> serialize_model(const Model& model);
 // `label` names the source in error messages (a path, or "model bytes").

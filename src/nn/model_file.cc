@@ -10,6 +10,7 @@
 #include "base/byte_stream.h"
 #include "base/error.h"
 #include "base/file_envelope.h"
+#include "nn/float16.h"
 #include "nn/model.h"
 #include "nn/plan.h"
 
@@ -18,9 +19,14 @@ namespace fu::nn {
 namespace {
 
 constexpr char kMagic[8] = {'F', 'U', 'M', 'O', 'D', 'E', 'L', '\0'};
-constexpr EnvelopeFormat kFormat = {kMagic, kModelFormatVersion, "model file"};
+// Version 1 files (float32 and uint8-affine weights, no int8 values) still load.
+constexpr EnvelopeFormat kFormat = {kMagic, kModelFormatVersion, "model file", 1};
 constexpr std::uint8_t kDtypeF32 = 1;
 constexpr std::uint8_t kDtypeU8Affine = 2;  // f32 scale, f32 min, then one byte per value
+// Version 2 and later:
+constexpr std::uint8_t kDtypeF16 = 3;  // two bytes per value, widened to float32 on load
+constexpr std::uint8_t kDtypeQs8 = 4;  // u32 channel axis, f32 scale per channel, int8 values
+constexpr std::uint8_t kDtypeI32 = 5;  // four bytes per value
 constexpr std::uint8_t kAttrNumber = 1;
 constexpr std::uint8_t kAttrString = 2;
 constexpr int kMaxInputSide = 4096;
@@ -120,29 +126,101 @@ std::vector<std::uint8_t> exact_uint8_levels(const Weight& weight) {
   return levels;
 }
 
+bool all_exact_half(const std::vector<float>& values) {
+  for (float v : values) {
+    if (!is_exact_half(v)) return false;
+  }
+  return true;
+}
+
+// The smallest lossless storage: int8 and int32 weights as they are; a float weight as uint8
+// levels, else float16, else float32, whichever reproduces every value exactly.
 void write_weight(ByteWriter& w, const std::string& role, const Weight& weight) {
   w.str(role);
-  const std::vector<std::uint8_t> levels = exact_uint8_levels(weight);
-  w.u8(levels.empty() ? kDtypeF32 : kDtypeU8Affine);
+  const std::vector<std::uint8_t> levels =
+      weight.type == WeightType::kF32 ? exact_uint8_levels(weight) : std::vector<std::uint8_t>{};
+  std::uint8_t dtype = kDtypeF32;
+  if (weight.type == WeightType::kQs8) {
+    dtype = kDtypeQs8;
+  } else if (weight.type == WeightType::kI32) {
+    dtype = kDtypeI32;
+  } else if (!levels.empty()) {
+    dtype = kDtypeU8Affine;
+  } else if (all_exact_half(weight.data)) {
+    dtype = kDtypeF16;
+  }
+  w.u8(dtype);
   w.u32(static_cast<std::uint32_t>(weight.dims.size()));
   for (int d : weight.dims) w.u32(static_cast<std::uint32_t>(d));
-  if (levels.empty()) {
-    for (float v : weight.data) w.f32(v);
-  } else {
-    w.f32(weight.quantization->scale);
-    w.f32(weight.quantization->min);
-    w.raw(levels.data(), levels.size());
+  switch (dtype) {
+    case kDtypeF32:
+      for (float v : weight.data) w.f32(v);
+      break;
+    case kDtypeU8Affine:
+      w.f32(weight.quantization->scale);
+      w.f32(weight.quantization->min);
+      w.raw(levels.data(), levels.size());
+      break;
+    case kDtypeF16:
+      for (float v : weight.data) {
+        const std::uint16_t h = float_to_half(v);
+        w.u8(static_cast<std::uint8_t>(h & 0xff));
+        w.u8(static_cast<std::uint8_t>(h >> 8));
+      }
+      break;
+    case kDtypeQs8:
+      w.u32(static_cast<std::uint32_t>(weight.channel_axis));
+      for (float scale : weight.channel_scales) w.f32(scale);
+      w.raw(weight.qs8.data(), weight.qs8.size());
+      break;
+    case kDtypeI32:
+      for (std::int32_t v : weight.i32) w.u32(static_cast<std::uint32_t>(v));
+      break;
   }
 }
 
-Weight read_weight(ByteReader& r) {
+// The rest of an int8 weight after its dims: channel axis, one scale per channel, the values.
+void read_qs8_values(ByteReader& r, std::size_t count, Weight& weight) {
+  const std::uint32_t axis = r.u32("weight channel axis");
+  if (axis >= weight.dims.size()) {
+    r.fail("int8 weight channel axis " + std::to_string(axis) + " is not below its rank " +
+           std::to_string(weight.dims.size()));
+  }
+  const std::size_t channels = static_cast<std::size_t>(weight.dims[axis]);
+  if (channels > r.remaining() / sizeof(float)) {
+    r.fail("int8 weight needs " + std::to_string(channels) + " channel scales, more than the " +
+           std::to_string(r.remaining()) + " bytes left (truncated or corrupt)");
+  }
+  weight.channel_axis = static_cast<int>(axis);
+  weight.channel_scales.resize(channels);
+  for (float& scale : weight.channel_scales) {
+    scale = r.f32("weight channel scale");
+    if (!std::isfinite(scale) || !(scale > 0.0f)) {
+      r.fail("int8 weight channel scale " + std::to_string(scale) + " is not a finite number > 0");
+    }
+  }
+  weight.qs8.resize(count);
+  r.raw(weight.qs8.data(), count, "weight data");
+  for (std::int8_t q : weight.qs8) {
+    // -128 has no symmetric partner: the contract keeps weights in -127..127.
+    if (q == -128) r.fail("int8 weight holds -128, outside the symmetric range -127..127");
+  }
+  weight.type = WeightType::kQs8;
+}
+
+Weight read_weight(ByteReader& r, std::uint32_t version) {
   Weight weight;
   const std::uint8_t dtype = r.u8("weight dtype");
-  if (dtype != kDtypeF32 && dtype != kDtypeU8Affine) {
-    r.fail("unknown weight dtype " + std::to_string(dtype) +
-           " (this version reads 1 = float32, 2 = uint8 affine)");
+  const std::uint8_t newest = version >= 2 ? kDtypeI32 : kDtypeU8Affine;
+  if (dtype < kDtypeF32 || dtype > newest) {
+    r.fail("unknown weight dtype " + std::to_string(dtype) + " in a version " +
+           std::to_string(version) +
+           " file (version 1 reads 1 = float32, 2 = uint8 affine; version 2 adds 3 = float16, "
+           "4 = int8 per channel, 5 = int32)");
   }
-  const std::size_t value_bytes = dtype == kDtypeF32 ? sizeof(float) : 1;
+  std::size_t value_bytes = 1;
+  if (dtype == kDtypeF32 || dtype == kDtypeI32) value_bytes = 4;
+  if (dtype == kDtypeF16) value_bytes = 2;
   const std::uint32_t rank = r.u32("weight rank");
   if (rank > kMaxRank) {
     r.fail("weight rank " + std::to_string(rank) + " is above " + std::to_string(kMaxRank));
@@ -160,7 +238,26 @@ Weight read_weight(ByteReader& r) {
              std::to_string(r.remaining()) + " bytes left (truncated or corrupt)");
     }
   }
+  if (dtype == kDtypeQs8) {
+    read_qs8_values(r, count, weight);
+    return weight;
+  }
+  if (dtype == kDtypeI32) {
+    weight.type = WeightType::kI32;
+    weight.i32.resize(count);
+    for (std::int32_t& v : weight.i32) v = static_cast<std::int32_t>(r.u32("weight data"));
+    return weight;
+  }
   weight.data.resize(count);
+  if (dtype == kDtypeF16) {
+    for (float& v : weight.data) {
+      const std::uint16_t low = r.u8("weight data");
+      const std::uint16_t high = r.u8("weight data");
+      v = half_to_float(static_cast<std::uint16_t>(low | (high << 8)));
+      if (!std::isfinite(v)) r.fail("float16 weight data holds a non-finite value");
+    }
+    return weight;
+  }
   if (dtype == kDtypeF32) {
     for (float& v : weight.data) {
       v = r.f32("weight data");
@@ -201,6 +298,12 @@ std::vector<std::uint8_t> serialize_model(const Model& model) {
   const Graph& g = model.graph;
   body.u32(static_cast<std::uint32_t>(g.values.size()));
   for (const std::string& name : g.values) body.str(name);
+  body.u32(static_cast<std::uint32_t>(g.quantized_values.size()));
+  for (const auto& [id, q] : g.quantized_values) {
+    body.u32(static_cast<std::uint32_t>(id));
+    body.f32(q.scale);
+    body.u32(static_cast<std::uint32_t>(q.zero_point));
+  }
   body.u32(static_cast<std::uint32_t>(g.input));
   body.u32(static_cast<std::uint32_t>(g.outputs.size()));
   for (int id : g.outputs) body.u32(static_cast<std::uint32_t>(id));
@@ -254,6 +357,28 @@ Model parse_model(const std::uint8_t* data, std::size_t size, const std::string&
       r.fail("value name '" + g.values.back() + "' appears twice");
     }
   }
+  if (body.version >= 2) {
+    const std::uint32_t quantized_count = r.count("quantised value count", 12);
+    for (std::uint32_t i = 0; i < quantized_count; ++i) {
+      const std::uint32_t id = r.u32("quantised value");
+      QuantParams q;
+      q.scale = r.f32("quantised value scale");
+      q.zero_point = static_cast<std::int32_t>(r.u32("quantised value zero point"));
+      if (id >= value_count) {
+        r.fail("quantised value " + std::to_string(id) + " is not one of the " +
+               std::to_string(value_count) + " values");
+      }
+      if (!std::isfinite(q.scale) || !(q.scale > 0.0f) || q.zero_point < -128 ||
+          q.zero_point > 127) {
+        r.fail("value '" + g.values[id] + "' has int8 scale " + std::to_string(q.scale) +
+               " and zero point " + std::to_string(q.zero_point) +
+               ", expected a finite scale > 0 and a zero point in -128..127");
+      }
+      if (!g.quantized_values.emplace(static_cast<int>(id), q).second) {
+        r.fail("quantised value '" + g.values[id] + "' appears twice");
+      }
+    }
+  }
   auto value_id = [&](const char* field) {
     const std::uint32_t id = r.u32(field);
     if (id >= value_count) {
@@ -293,7 +418,7 @@ Model parse_model(const std::uint8_t* data, std::size_t size, const std::string&
     for (std::uint32_t k = 0; k < weight_count; ++k) {
       std::string role = r.str("weight role");
       if (node.weights.count(role)) r.fail("weight '" + role + "' appears twice");
-      node.weights.emplace(std::move(role), read_weight(r));
+      node.weights.emplace(std::move(role), read_weight(r, body.version));
     }
     g.nodes.push_back(std::move(node));
   }

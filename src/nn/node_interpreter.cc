@@ -21,7 +21,11 @@ NodeInterpreter::NodeInterpreter(const Plan& plan) : plan_(plan) {
   buffer_of_value_.assign(value_count, -1);
   for (int i = 0; i < node_count; ++i) {
     const PlannedNode& node = plan.nodes[i];
-    const std::size_t need = plan.shapes[node.output].size() + kTensorPaddingBytes / sizeof(float);
+    // Buffers count floats (which keeps them float-aligned); an int8 value needs a quarter.
+    const std::size_t bytes =
+        plan.shapes[node.output].size() * (plan.is_qs8(node.output) ? 1 : sizeof(float)) +
+        kTensorPaddingBytes;
+    const std::size_t need = (bytes + sizeof(float) - 1) / sizeof(float);
     int best = -1;
     for (int b : free_buffers) {
       if (capacity[b] >= need && (best < 0 || capacity[b] < capacity[best])) best = b;
@@ -51,6 +55,7 @@ NodeInterpreter::NodeInterpreter(const Plan& plan) : plan_(plan) {
 
 void NodeInterpreter::run(const Tensor& input) {
   auto data = [&](int id) -> const float* {
+    // The graph input and outputs are float32 (make_plan checks).
     return id == plan_.input ? input.data() : buffers_[buffer_of_value_[id]].data();
   };
   for (std::size_t i = 0; i < plan_.nodes.size(); ++i) {

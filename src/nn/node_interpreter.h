@@ -1,7 +1,7 @@
 // The shared shell of the backends that run a plan node by node on their own operators
 // (reference and SIMD). Values share buffers once nothing reads them any more, so peak memory is
-// that of the widest point of the network, not the sum of all its layers. A backend only says
-// how to compute one node.
+// that of the widest point of the network, not the sum of all its layers (int8 values take a
+// quarter of the bytes of float ones). A backend only says how to compute one node.
 #pragma once
 
 #include <vector>
@@ -19,8 +19,9 @@ class NodeInterpreter : public Executor {
 
  protected:
   // Computes plan().nodes[index] from `inputs` (one pointer per node input) into `output`.
-  virtual void run_node(std::size_t index, const std::vector<const float*>& inputs,
-                        float* output) = 0;
+  // Each pointer is float or int8_t by the value's dtype in the plan.
+  virtual void run_node(std::size_t index, const std::vector<const void*>& inputs,
+                        void* output) = 0;
   const Plan& plan() const { return plan_; }
 
  private:
@@ -28,7 +29,7 @@ class NodeInterpreter : public Executor {
   std::vector<std::vector<float>> buffers_;
   std::vector<int> buffer_of_value_;  // value id -> index into buffers_ (-1: the graph input)
   std::vector<Tensor> outputs_;
-  std::vector<const float*> input_pointers_;
+  std::vector<const void*> input_pointers_;
 };
 
 }  // namespace fu::nn

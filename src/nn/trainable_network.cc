@@ -32,6 +32,11 @@ TrainableNetwork::TrainableNetwork(Graph graph, const Shape& input_shape, Traini
       kernels_(kernels),
       operators_(std::make_unique<Operators>()),
       frozen_(graph_.nodes.size(), false) {
+  if (!graph_.quantized_values.empty()) {
+    throw Error("cannot train network (" + std::to_string(graph_.quantized_values.size()) +
+                " int8 values): int8 graphs are for inference; train the float model and "
+                "quantize it again");
+  }
   // Weights that arrived quantised stop being so once they learn.
   for (Node& node : graph_.nodes) {
     for (const char* role : op_def(node.op).trainable) {
@@ -210,10 +215,9 @@ void TrainableNetwork::backward(const float* output_grad) {
       inputs.push_back(values_[id].data());
       input_grads.push_back(value_grads_[id].empty() ? nullptr : value_grads_[id].data());
     }
-    op_def(n.op).backward({n, inputs, input_shapes_[k],
-                           values_[n.output].data(), plan_.shapes[n.output],
-                           value_grads_[n.output].data(), input_grads, weight_grads_[k],
-                           saved_[k]});
+    op_def(n.op).backward({n, inputs, input_shapes_[k], values_[n.output].data(),
+                           plan_.shapes[n.output], value_grads_[n.output].data(), input_grads,
+                           weight_grads_[k], saved_[k]});
   }
 }
 

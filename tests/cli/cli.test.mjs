@@ -59,13 +59,13 @@ describe('faceunlock CLI', { skip }, () => {
   it('lists the subcommands in --help', () => {
     const r = cli('--help');
     assertExit(r, 0);
-    for (const name of ['bench', 'info', 'run', 'sample']) {
+    for (const name of ['bench', 'info', 'run', 'sample', 'quantize']) {
       assert.match(r.stdout, new RegExp(`^\\s+${name}\\s`, 'm'), `--help lacks ${name}`);
     }
   });
 
   it('prints help for each subcommand', () => {
-    for (const name of ['bench', 'info', 'run', 'sample']) {
+    for (const name of ['bench', 'info', 'run', 'sample', 'quantize']) {
       const r = cli(name, '--help');
       assertExit(r, 0);
       assert.match(r.stdout, new RegExp(`^usage: faceunlock ${name}`), name);
@@ -85,6 +85,9 @@ describe('faceunlock CLI', { skip }, () => {
       ['info', model, '--bogus'],
       ['run', model, '--input', input, '--output', path.join(dir, 'o.f32'), '--threads', '0'],
       ['bench', '--network', 'nope'],
+      ['quantize', model, path.join(dir, 'q.fum')],  // no --calibrate
+      ['quantize', model, path.join(dir, 'q.fum'), '--calibrate', dir, '--ranges', 'median'],
+      ['quantize', model, path.join(dir, 'q.fum'), '--calibrate', dir, '--lfw', dir],
     ]) {
       const r = cli(...args);
       assertExit(r, 2);

@@ -29,6 +29,10 @@ void DepthwiseConv2dOperator::run(const float* input, int batch, int in_h, int i
   const size_t ks = static_cast<size_t>(w.kernel_h) * w.kernel_w;
   // Pointers are rebuilt per row: it costs ks pointer writes per pixel against ks x channels
   // multiply-adds, and keeps the operator independent of the input's address.
+  // 3x3 windows (and any other 9-tap one) take the kernel with the taps unrolled.
+  const kernels::F32DwconvMinMaxUkernel kernel =
+      ks == 9 ? kernels::f32_dwconv_minmax_ukernel_9p8c__simd128
+              : kernels::f32_dwconv_minmax_ukernel_c8__simd128;
   row_taps_.resize(out.w * ks);
   for (int n = 0; n < batch; ++n) {
     const float* image = input + static_cast<size_t>(n) * in_h * in_w * ch;
@@ -45,8 +49,7 @@ void DepthwiseConv2dOperator::run(const float* input, int batch, int in_h, int i
         }
       }
       float* out_row = output + ((static_cast<size_t>(n) * out.h + oy) * out.w) * ch;
-      kernels::f32_dwconv_minmax_ukernel_c8__simd128(ch, out.w, ks, row_taps_.data(),
-                                                     packed_weights_.data(), out_row, minmax_);
+      kernel(ch, out.w, ks, row_taps_.data(), packed_weights_.data(), out_row, minmax_);
     }
   }
 }

@@ -1,5 +1,6 @@
 // add: output = clamp(a + b) for two inputs of equal shape (residual connections).
 #include "nn/ops/op_support.h"
+#include "nn/reference/qs8.h"
 #include "nn/reference/reference.h"
 
 namespace fu::nn::ops {
@@ -20,6 +21,14 @@ void forward(const OpForwardArgs& a) {
   reference::add(a.node.activation, a.inputs[0], a.inputs[1], a.output_shape.size(), a.output);
 }
 
+void forward_qs8(const OpQs8ForwardArgs& a) {
+  const PlannedNode& n = a.node;
+  reference::qs8_add(n.input_quant[0], n.input_quant[1], n.output_quant, n.output_qmin,
+                     n.output_qmax, static_cast<const int8_t*>(a.inputs[0]),
+                     static_cast<const int8_t*>(a.inputs[1]), a.output_shape.size(),
+                     static_cast<int8_t*>(a.output));
+}
+
 void backward(const OpBackwardArgs& a) {
   std::vector<float> masked;
   const float* dy = unclamped_grad(a, masked);
@@ -32,6 +41,7 @@ void backward(const OpBackwardArgs& a) {
 
 }  // namespace
 
-extern const OpDef kAddOp = {OpType::kAdd, "add", plan, forward, nullptr, backward, {}};
+extern const OpDef kAddOp = {OpType::kAdd, "add",    plan, forward,
+                             nullptr,      backward, {},   forward_qs8};
 
 }  // namespace fu::nn::ops

@@ -112,7 +112,8 @@ void forward_training(const OpForwardArgs& a, const OpTrainingState& state) {
   for (std::size_t p = 0; p < pixels; ++p) {
     const float* xp = x + p * ch;
     float* yp = a.output + p * ch;
-    for (int c = 0; c < ch; ++c) yp[c] = std::min(std::max(xp[c] * scale[c] + shift[c], act.min), act.max);
+    for (int c = 0; c < ch; ++c)
+      yp[c] = std::min(std::max(xp[c] * scale[c] + shift[c], act.min), act.max);
   }
   std::vector<float>& running_mean = state.weights->at("mean").data;
   std::vector<float>& running_var = state.weights->at("variance").data;

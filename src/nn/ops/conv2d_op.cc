@@ -6,6 +6,7 @@
 
 #include "nn/ops/op_support.h"
 #include "nn/ops/sgemm.h"
+#include "nn/reference/qs8.h"
 #include "nn/reference/reference.h"
 
 namespace fu::nn::ops {
@@ -33,6 +34,15 @@ void forward(const OpForwardArgs& a) {
   const Shape& is = a.input_shapes[0];
   reference::conv2d(a.node.conv, a.node.weight_data("filter"), a.node.weight_data("bias"),
                     a.node.activation, a.inputs[0], is.n, is.h, is.w, a.output);
+}
+
+void forward_qs8(const OpQs8ForwardArgs& a) {
+  const Shape& is = a.input_shapes[0];
+  const PlannedNode& n = a.node;
+  reference::qs8_conv2d(n.conv, n.weight_qs8("filter"), n.weight_channel_scales("filter"),
+                        n.weight_i32("bias"), n.input_quant[0], n.output_quant, n.output_qmin,
+                        n.output_qmax, static_cast<const int8_t*>(a.inputs[0]), is.n, is.h, is.w,
+                        static_cast<int8_t*>(a.output));
 }
 
 bool is_pointwise(const Window2d& w) {
@@ -136,7 +146,7 @@ void backward(const OpBackwardArgs& a) {
 
 }  // namespace
 
-extern const OpDef kConv2dOp = {OpType::kConv2d, "conv2d",          plan, forward, nullptr,
-                                backward,        {"filter", "bias"}};
+extern const OpDef kConv2dOp = {OpType::kConv2d, "conv2d",           plan,       forward, nullptr,
+                                backward,        {"filter", "bias"}, forward_qs8};
 
 }  // namespace fu::nn::ops

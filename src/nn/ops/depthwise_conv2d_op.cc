@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "nn/ops/op_support.h"
+#include "nn/reference/qs8.h"
 #include "nn/reference/reference.h"
 
 namespace fu::nn::ops {
@@ -31,6 +32,15 @@ void forward(const OpForwardArgs& a) {
   reference::depthwise_conv2d(a.node.depthwise, a.node.weight_data("filter"),
                               a.node.weight_data("bias"), a.node.activation, a.inputs[0], is.n,
                               is.h, is.w, a.output);
+}
+
+void forward_qs8(const OpQs8ForwardArgs& a) {
+  const Shape& is = a.input_shapes[0];
+  const PlannedNode& n = a.node;
+  reference::qs8_depthwise_conv2d(
+      n.depthwise, n.weight_qs8("filter"), n.weight_channel_scales("filter"), n.weight_i32("bias"),
+      n.input_quant[0], n.output_quant, n.output_qmin, n.output_qmax,
+      static_cast<const int8_t*>(a.inputs[0]), is.n, is.h, is.w, static_cast<int8_t*>(a.output));
 }
 
 void backward(const OpBackwardArgs& a) {
@@ -84,6 +94,6 @@ void backward(const OpBackwardArgs& a) {
 
 extern const OpDef kDepthwiseConv2dOp = {
     OpType::kDepthwiseConv2d, "depthwise_conv2d", plan, forward, nullptr, backward,
-    {"filter", "bias"}};
+    {"filter", "bias"},       forward_qs8};
 
 }  // namespace fu::nn::ops

@@ -4,6 +4,7 @@
 
 #include "nn/ops/op_support.h"
 #include "nn/ops/sgemm.h"
+#include "nn/reference/qs8.h"
 #include "nn/reference/reference.h"
 
 namespace fu::nn::ops {
@@ -34,6 +35,14 @@ void forward(const OpForwardArgs& a) {
                              a.input_shapes[0].n, a.output);
 }
 
+void forward_qs8(const OpQs8ForwardArgs& a) {
+  const PlannedNode& n = a.node;
+  reference::qs8_fully_connected(
+      n.fully_connected, n.weight_qs8("filter"), n.weight_channel_scales("filter"),
+      n.weight_i32("bias"), n.input_quant[0], n.output_quant, n.output_qmin, n.output_qmax,
+      static_cast<const int8_t*>(a.inputs[0]), a.input_shapes[0].n, static_cast<int8_t*>(a.output));
+}
+
 void backward(const OpBackwardArgs& a) {
   const int in = a.node.fully_connected.in_features;
   const int out = a.node.fully_connected.out_features;
@@ -59,6 +68,6 @@ void backward(const OpBackwardArgs& a) {
 
 extern const OpDef kFullyConnectedOp = {
     OpType::kFullyConnected, "fully_connected", plan, forward, nullptr, backward,
-    {"filter", "bias"}};
+    {"filter", "bias"},      forward_qs8};
 
 }  // namespace fu::nn::ops

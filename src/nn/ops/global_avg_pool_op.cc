@@ -1,5 +1,6 @@
 // global_avg_pool: [N, h, w, c] -> [N, 1, 1, c], the mean over each image's pixels.
 #include "nn/ops/op_support.h"
+#include "nn/reference/qs8.h"
 #include "nn/reference/reference.h"
 
 namespace fu::nn::ops {
@@ -15,6 +16,14 @@ PlannedNode plan(const Node& node, const std::vector<Shape>& ins, Shape* out) {
 void forward(const OpForwardArgs& a) {
   const Shape& is = a.input_shapes[0];
   reference::global_avg_pool(a.inputs[0], is.n, is.h, is.w, is.c, a.output);
+}
+
+void forward_qs8(const OpQs8ForwardArgs& a) {
+  const Shape& is = a.input_shapes[0];
+  const PlannedNode& n = a.node;
+  reference::qs8_global_avg_pool(n.input_quant[0], n.output_quant, n.output_qmin, n.output_qmax,
+                                 static_cast<const int8_t*>(a.inputs[0]), is.n, is.h, is.w, is.c,
+                                 static_cast<int8_t*>(a.output));
 }
 
 void backward(const OpBackwardArgs& a) {
@@ -35,6 +44,6 @@ void backward(const OpBackwardArgs& a) {
 }  // namespace
 
 extern const OpDef kGlobalAvgPoolOp = {
-    OpType::kGlobalAvgPool, "global_avg_pool", plan, forward, nullptr, backward, {}};
+    OpType::kGlobalAvgPool, "global_avg_pool", plan, forward, nullptr, backward, {}, forward_qs8};
 
 }  // namespace fu::nn::ops

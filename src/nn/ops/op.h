@@ -9,6 +9,8 @@
 //   forward   computes the output from the inputs with the plain reference operators
 //             (nn/reference/), in inference mode (batch norm uses its running statistics, dropout
 //             passes its input through).
+//   forward_qs8 computes an int8 node (quantize, dequantize and the ops with an int8 form) with the
+//             int8 reference operators, requantising as nn/kernels/requantization.h defines.
 //   forward_training (batch_norm and dropout only; nullptr elsewhere) computes the training-mode
 //             output and keeps what backward needs in `saved`.
 //   backward  given the gradient of the loss with respect to the output, ADDS into each input's
@@ -34,6 +36,16 @@ struct OpForwardArgs {
   const std::vector<Shape>& input_shapes;
   const Shape& output_shape;
   float* output;
+};
+
+// An int8 node (PlannedNode::quantized): each pointer is int8_t or float by its value's dtype
+// in the plan.
+struct OpQs8ForwardArgs {
+  const PlannedNode& node;
+  const std::vector<const void*>& inputs;
+  const std::vector<Shape>& input_shapes;
+  const Shape& output_shape;
+  void* output;
 };
 
 // Training-mode extras: the node's own weights, mutable (batch norm updates its running
@@ -69,6 +81,8 @@ struct OpDef {
   // Weight roles that training may change by gradient (batch norm's running statistics are
   // weights too, but not trainable).
   std::vector<const char*> trainable;
+  // The int8 reference forward (nn/reference/qs8.h), for ops with an int8 form; nullptr elsewhere.
+  void (*forward_qs8)(const OpQs8ForwardArgs& args) = nullptr;
 };
 
 // Every op, in OpType order. Throws nothing: the table is complete by construction (a test

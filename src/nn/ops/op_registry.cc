@@ -20,6 +20,8 @@ extern const OpDef kReshapeOp;
 extern const OpDef kL2NormalizeOp;
 extern const OpDef kBatchNormOp;
 extern const OpDef kDropoutOp;
+extern const OpDef kQuantizeOp;
+extern const OpDef kDequantizeOp;
 
 }  // namespace ops
 
@@ -31,7 +33,7 @@ const std::vector<const OpDef*>& all_ops() {
       &ops::kReluOp,      &ops::kRelu6Op,           &ops::kPReluOp,          &ops::kAddOp,
       &ops::kMaxPool2dOp, &ops::kAvgPool2dOp,       &ops::kGlobalAvgPoolOp,  &ops::kPadOp,
       &ops::kConcatOp,    &ops::kReshapeOp,         &ops::kL2NormalizeOp,    &ops::kBatchNormOp,
-      &ops::kDropoutOp,
+      &ops::kDropoutOp,   &ops::kQuantizeOp,        &ops::kDequantizeOp,
   };
   return table;
 }

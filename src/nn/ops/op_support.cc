@@ -40,8 +40,8 @@ const Weight& require_weight(const Node& node, const char* role, const std::vect
     fail(node, std::string("weight '") + role + "' has shape " + dims_str(w->dims) + ", expected " +
                    dims_str(dims));
   }
-  if (w->data.size() != w->element_count()) {
-    fail(node, std::string("weight '") + role + "' holds " + std::to_string(w->data.size()) +
+  if (w->stored_count() != w->element_count()) {
+    fail(node, std::string("weight '") + role + "' holds " + std::to_string(w->stored_count()) +
                    " values for shape " + dims_str(w->dims));
   }
   return *w;

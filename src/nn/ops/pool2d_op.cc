@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "nn/ops/op_support.h"
+#include "nn/reference/qs8.h"
 #include "nn/reference/reference.h"
 
 namespace fu::nn::ops {
@@ -34,6 +35,19 @@ void forward(const OpForwardArgs& a) {
     reference::max_pool2d(a.node.pool, a.inputs[0], is.n, is.h, is.w, is.c, a.output);
   } else {
     reference::avg_pool2d(a.node.pool, a.inputs[0], is.n, is.h, is.w, is.c, a.output);
+  }
+}
+
+void forward_qs8(const OpQs8ForwardArgs& a) {
+  const Shape& is = a.input_shapes[0];
+  const PlannedNode& n = a.node;
+  const auto* in = static_cast<const int8_t*>(a.inputs[0]);
+  auto* out = static_cast<int8_t*>(a.output);
+  if (n.op == OpType::kMaxPool2d) {
+    reference::qs8_max_pool2d(n.pool, n.input_quant[0], in, is.n, is.h, is.w, is.c, out);
+  } else {
+    reference::qs8_avg_pool2d(n.pool, n.input_quant[0], n.output_quant, n.output_qmin,
+                              n.output_qmax, in, is.n, is.h, is.w, is.c, out);
   }
 }
 
@@ -93,9 +107,9 @@ void backward(const OpBackwardArgs& a) {
 
 }  // namespace
 
-extern const OpDef kMaxPool2dOp = {
-    OpType::kMaxPool2d, "max_pool2d", plan, forward, nullptr, backward, {}};
-extern const OpDef kAvgPool2dOp = {
-    OpType::kAvgPool2d, "avg_pool2d", plan, forward, nullptr, backward, {}};
+extern const OpDef kMaxPool2dOp = {OpType::kMaxPool2d, "max_pool2d", plan,       forward, nullptr,
+                                   backward,           {},           forward_qs8};
+extern const OpDef kAvgPool2dOp = {OpType::kAvgPool2d, "avg_pool2d", plan,       forward, nullptr,
+                                   backward,           {},           forward_qs8};
 
 }  // namespace fu::nn::ops

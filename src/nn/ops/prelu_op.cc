@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "nn/ops/op_support.h"
+#include "nn/reference/qs8.h"
 #include "nn/reference/reference.h"
 
 namespace fu::nn::ops {
@@ -19,6 +20,14 @@ void forward(const OpForwardArgs& a) {
   const Shape& is = a.input_shapes[0];
   reference::prelu(a.node.weight_data("slope"), a.inputs[0], static_cast<int>(pixels_of(is)), is.c,
                    a.output);
+}
+
+void forward_qs8(const OpQs8ForwardArgs& a) {
+  const Shape& is = a.input_shapes[0];
+  const PlannedNode& n = a.node;
+  reference::qs8_prelu(n.weight_data("slope"), n.input_quant[0], n.output_quant, n.output_qmin,
+                       n.output_qmax, static_cast<const int8_t*>(a.inputs[0]),
+                       static_cast<int>(pixels_of(is)), is.c, static_cast<int8_t*>(a.output));
 }
 
 void backward(const OpBackwardArgs& a) {
@@ -47,7 +56,7 @@ void backward(const OpBackwardArgs& a) {
 
 }  // namespace
 
-extern const OpDef kPReluOp = {OpType::kPRelu, "prelu",  plan,     forward,
-                               nullptr,        backward, {"slope"}};
+extern const OpDef kPReluOp = {OpType::kPRelu, "prelu",  plan,      forward,
+                               nullptr,        backward, {"slope"}, forward_qs8};
 
 }  // namespace fu::nn::ops

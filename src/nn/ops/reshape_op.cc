@@ -26,6 +26,12 @@ void forward(const OpForwardArgs& a) {
   std::copy(a.inputs[0], a.inputs[0] + a.output_shape.size(), a.output);
 }
 
+// int8 reshape keeps its input's quantisation (the plan checks): the bytes move unchanged.
+void forward_qs8(const OpQs8ForwardArgs& a) {
+  const auto* in = static_cast<const int8_t*>(a.inputs[0]);
+  std::copy(in, in + a.output_shape.size(), static_cast<int8_t*>(a.output));
+}
+
 void backward(const OpBackwardArgs& a) {
   float* dx = a.input_grads[0];
   if (dx == nullptr) return;
@@ -35,6 +41,7 @@ void backward(const OpBackwardArgs& a) {
 
 }  // namespace
 
-extern const OpDef kReshapeOp = {OpType::kReshape, "reshape", plan, forward, nullptr, backward, {}};
+extern const OpDef kReshapeOp = {OpType::kReshape, "reshape", plan, forward,
+                                 nullptr,          backward,  {},   forward_qs8};
 
 }  // namespace fu::nn::ops

@@ -2,10 +2,12 @@
 // same inputs with the same messages ("cannot <verb> <object> (<value>): <reason>").
 #pragma once
 
+#include <cmath>
 #include <string>
 
 #include "base/error.h"
 #include "nn/op_params.h"
+#include "nn/quant_params.h"
 
 namespace fu::nn::detail {
 
@@ -45,6 +47,20 @@ inline void check_window(const char* verb_object, const Window2d& w) {
 inline void check_activation(const char* verb_object, Activation a) {
   if (!(a.min <= a.max))
     fail(verb_object, "activation " + std::to_string(a.min) + ".." + std::to_string(a.max),
+         "min must not exceed max");
+}
+
+inline void check_quant_params(const char* verb_object, const char* name, QuantParams q) {
+  if (!(q.scale > 0.0f) || !std::isfinite(q.scale) || q.zero_point < -128 || q.zero_point > 127)
+    fail(verb_object,
+         std::string(name) + " scale " + std::to_string(q.scale) + ", zero point " +
+             std::to_string(q.zero_point),
+         "an int8 tensor needs a finite scale > 0 and a zero point in -128..127");
+}
+
+inline void check_qs8_clamp(const char* verb_object, int qmin, int qmax) {
+  if (qmin > qmax)
+    fail(verb_object, "output range " + std::to_string(qmin) + ".." + std::to_string(qmax),
          "min must not exceed max");
 }
 

@@ -1,5 +1,6 @@
 // Float depthwise convolution micro-kernels with a fused output clamp, vectorised across
-// channels (contiguous in NHWC), any number of taps.
+// channels (contiguous in NHWC): any number of taps, or exactly 9 (3x3 windows) for the
+// kernels whose list entry says so.
 //
 // For each of `output_width` output pixels, `input` holds ks pointers (pixel-major) to the
 // input pixel of each tap, or to a buffer of `channels` zeros for padded taps. Output pixels are
@@ -21,10 +22,12 @@ using F32DwconvMinMaxUkernel = void (*)(size_t channels, size_t output_width, si
                                         const float* const* input, const float* w, float* output,
                                         const MinMaxParams& params);
 
-// The one list of this family: X(name, channel tile).
-#define FU_F32_DWCONV_MINMAX_UKERNELS(X) X(f32_dwconv_minmax_ukernel_c8__simd128, 8)
+// The one list of this family: X(name, channel tile, taps or 0 for any).
+#define FU_F32_DWCONV_MINMAX_UKERNELS(X)         \
+  X(f32_dwconv_minmax_ukernel_c8__simd128, 8, 0) \
+  X(f32_dwconv_minmax_ukernel_9p8c__simd128, 8, 9)
 
-#define FU_DECLARE_F32_DWCONV_MINMAX_UKERNEL(name, ct)                                  \
+#define FU_DECLARE_F32_DWCONV_MINMAX_UKERNEL(name, ct, taps)                            \
   void name(size_t channels, size_t output_width, size_t ks, const float* const* input, \
             const float* w, float* output, const MinMaxParams& params);
 FU_F32_DWCONV_MINMAX_UKERNELS(FU_DECLARE_F32_DWCONV_MINMAX_UKERNEL)

@@ -1,0 +1,41 @@
+// int8 indirect GEMM micro-kernels with fp32 requantisation, for convolutions other than 1x1:
+//   C[mr x nc] = requantize_fp32(bias'[n] + sum over ks taps of A_tap[m] . W_tap[n], scale[n]).
+//
+// The rows of A_tap come from an indirection buffer of MR x ks int32 byte offsets laid out
+// [tap][row]: row r of tap t starts at input + indirection[t * MR + r], or at `zero` (kc bytes
+// equal to the input zero point, i.e. real zeros) when the offset is kQs8IgemmZeroOffset. All MR
+// entries of every tap must be filled even when mr < MR (the caller repeats the last row).
+// Weights are packed by pack_qs8_gemm_weights() with ks taps (the "c8" layout of
+// nn/kernels/qs8-gemm/qs8-gemm.h, each tap's depth padded to a whole block). No byte past any
+// buffer is read.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "nn/kernels/qs8_params.h"
+
+namespace fu::nn::kernels {
+
+constexpr int32_t kQs8IgemmZeroOffset = -1;
+
+using Qs8IgemmMinMaxFp32Ukernel = void (*)(size_t mr, size_t nc, size_t kc, size_t ks,
+                                           const int32_t* indirection, const int8_t* input,
+                                           const int8_t* zero, const int8_t* w, int8_t* c,
+                                           size_t c_stride, const Qs8Fp32Params& params);
+
+// The one list of this family: X(name, MR, NR).
+#define FU_QS8_IGEMM_MINMAX_FP32_UKERNELS(X)            \
+  X(qs8_igemm_minmax_fp32_ukernel_1x4c8__simd128, 1, 4) \
+  X(qs8_igemm_minmax_fp32_ukernel_2x4c8__simd128, 2, 4) \
+  X(qs8_igemm_minmax_fp32_ukernel_3x4c8__simd128, 3, 4) \
+  X(qs8_igemm_minmax_fp32_ukernel_4x4c8__simd128, 4, 4)
+
+#define FU_DECLARE_QS8_IGEMM_MINMAX_FP32_UKERNEL(name, mr, nr)                                    \
+  void name(size_t mr_, size_t nc, size_t kc, size_t ks, const int32_t* indirection,              \
+            const int8_t* input, const int8_t* zero, const int8_t* w, int8_t* c, size_t c_stride, \
+            const Qs8Fp32Params& params);
+FU_QS8_IGEMM_MINMAX_FP32_UKERNELS(FU_DECLARE_QS8_IGEMM_MINMAX_FP32_UKERNEL)
+#undef FU_DECLARE_QS8_IGEMM_MINMAX_FP32_UKERNEL
+
+}  // namespace fu::nn::kernels

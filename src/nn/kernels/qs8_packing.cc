@@ -1,0 +1,89 @@
+#include "nn/kernels/qs8_packing.h"
+
+#include <cstring>
+
+#include "nn/kernels/qs8-dwconv/qs8-dwconv.h"
+#include "nn/kernels/qs8-gemm/qs8-gemm.h"
+
+namespace fu::nn::kernels {
+
+namespace {
+
+// bias - zp * weight_sum in wrapping 32-bit arithmetic (unsigned, so that it is defined).
+int32_t fold_zero_point(int32_t bias, int32_t zero_point, uint32_t weight_sum) {
+  const uint32_t folded =
+      static_cast<uint32_t>(bias) - static_cast<uint32_t>(zero_point) * weight_sum;
+  int32_t out;
+  std::memcpy(&out, &folded, sizeof(out));
+  return out;
+}
+
+}  // namespace
+
+std::vector<int8_t> pack_qs8_gemm_weights(size_t nr, size_t nc, size_t ks, size_t kc,
+                                          const int8_t* filter, const int32_t* bias,
+                                          const float* scales, int32_t input_zero_point) {
+  const size_t kr = kQs8GemmKr;
+  const size_t blocks = (kc + kr - 1) / kr;
+  const size_t panels = (nc + nr - 1) / nr;
+  const size_t panel_bytes = nr * sizeof(int32_t) + ks * blocks * kr * nr + nr * sizeof(float);
+  std::vector<int8_t> packed(panels * panel_bytes, 0);
+  int8_t* out = packed.data();
+  for (size_t panel = 0; panel < panels; ++panel) {
+    const size_t n0 = panel * nr;
+    const size_t n = nc - n0 < nr ? nc - n0 : nr;
+    for (size_t j = 0; j < n; ++j) {
+      const int8_t* f = filter + (n0 + j) * ks * kc;
+      uint32_t sum = 0;
+      for (size_t i = 0; i < ks * kc; ++i) sum += static_cast<uint32_t>(int32_t{f[i]});
+      const int32_t b = fold_zero_point(bias != nullptr ? bias[n0 + j] : 0, input_zero_point, sum);
+      std::memcpy(out + j * sizeof(int32_t), &b, sizeof(b));
+    }
+    out += nr * sizeof(int32_t);
+    for (size_t t = 0; t < ks; ++t) {
+      for (size_t block = 0; block < blocks; ++block) {
+        for (size_t j = 0; j < n; ++j) {
+          for (size_t k = block * kr; k < (block + 1) * kr && k < kc; ++k)
+            out[j * kr + k - block * kr] = filter[((n0 + j) * ks + t) * kc + k];
+        }
+        out += nr * kr;
+      }
+    }
+    for (size_t j = 0; j < n; ++j)
+      std::memcpy(out + j * sizeof(float), &scales[n0 + j], sizeof(float));
+    out += nr * sizeof(float);
+  }
+  return packed;
+}
+
+std::vector<int8_t> pack_qs8_dwconv_weights(size_t channels, size_t ks, const int8_t* filter,
+                                            const int32_t* bias, const float* scales,
+                                            int32_t input_zero_point) {
+  const size_t g = kQs8DwconvChannelGroup;
+  const size_t groups = (channels + g - 1) / g;
+  const size_t group_bytes = g * sizeof(int32_t) + ks * g + g * sizeof(float);
+  std::vector<int8_t> packed(groups * group_bytes, 0);
+  int8_t* out = packed.data();
+  for (size_t group = 0; group < groups; ++group) {
+    const size_t c0 = group * g;
+    const size_t n = channels - c0 < g ? channels - c0 : g;
+    for (size_t j = 0; j < n; ++j) {
+      uint32_t sum = 0;
+      for (size_t t = 0; t < ks; ++t)
+        sum += static_cast<uint32_t>(int32_t{filter[t * channels + c0 + j]});
+      const int32_t b = fold_zero_point(bias != nullptr ? bias[c0 + j] : 0, input_zero_point, sum);
+      std::memcpy(out + j * sizeof(int32_t), &b, sizeof(b));
+    }
+    out += g * sizeof(int32_t);
+    for (size_t t = 0; t < ks; ++t) {
+      for (size_t j = 0; j < n; ++j) out[j] = filter[t * channels + c0 + j];
+      out += g;
+    }
+    for (size_t j = 0; j < n; ++j)
+      std::memcpy(out + j * sizeof(float), &scales[c0 + j], sizeof(float));
+    out += g * sizeof(float);
+  }
+  return packed;
+}
+
+}  // namespace fu::nn::kernels

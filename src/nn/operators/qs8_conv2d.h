@@ -1,0 +1,58 @@
+// Own SIMD int8 2-D convolution (NHWC, OHWI filter) under the int8 contract: asymmetric
+// per-tensor activations, symmetric per-output-channel weights, int32 bias in units of
+// input_scale * filter_scales[c], fp32 requantisation (nn/kernels/requantization.h).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "nn/op_params.h"
+#include "nn/quant_params.h"
+
+namespace fu::nn {
+
+// Packs the weights once at construction (folding the input zero point into the biases). 1x1
+// stride-1 unpadded convolutions run as one GEMM over all pixels. Windows over a number of input
+// channels that is not a multiple of 8 (an RGB stem) gather each output pixel's receptive field
+// into one contiguous row first (im2col) and run one GEMM over those rows, since the kernels'
+// 8-value depth blocks would otherwise be mostly padding at every tap. Every other convolution
+// runs the indirect GEMM over an indirection buffer built on the first run of each input size.
+// run() is not thread-safe (it updates those buffers): use one operator per thread.
+// Reads and writes no byte outside the input, output and weight buffers.
+class Qs8Conv2dOperator {
+ public:
+  // filter [out, kh, kw, in] int8 in [-127, 127]; filter_scales [out] (positive, finite);
+  // bias [out] int32 or nullptr (zeros); all are copied. output_min <= output_max carry a fused
+  // ReLU / clamp in the output's quantised units. Throws fu::Error for invalid parameters.
+  Qs8Conv2dOperator(const Conv2dParams& params, const int8_t* filter, const float* filter_scales,
+                    const int32_t* bias, QuantParams input, QuantParams output, int8_t output_min,
+                    int8_t output_max);
+
+  // input [batch, in_h, in_w, in_channels] -> output [batch, out_h, out_w, out_channels].
+  // Throws fu::Error when the shape is empty or the window does not fit.
+  void run(const int8_t* input, int batch, int in_h, int in_w, int8_t* output);
+
+  int output_height(int in_h) const;
+  int output_width(int in_w) const;
+  const Conv2dParams& params() const { return params_; }
+
+ private:
+  void build_indirection(int in_h, int in_w, int out_h, int out_w);
+  void gather_rows(const int8_t* image, int in_h, int in_w, int out_h, int out_w);
+
+  Conv2dParams params_;
+  bool is_gemm_;
+  bool is_im2col_;
+  int8_t input_zero_point_;
+  std::vector<int8_t> rows_;  // im2col: one receptive field of kh * kw * in_channels per pixel
+  std::vector<int8_t> packed_weights_;  // see pack_qs8_gemm_weights()
+  std::vector<int8_t> zero_;            // in_channels copies of the input zero point
+  std::vector<int32_t> indirection_;
+  int indirection_h_ = 0;
+  int indirection_w_ = 0;
+  int32_t output_zero_point_;
+  int8_t output_min_;
+  int8_t output_max_;
+};
+
+}  // namespace fu::nn

@@ -1,0 +1,121 @@
+#include "train/quantize_model.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "base/error.h"
+#include "nn/float16.h"
+#include "nn/graph_builder.h"
+#include "nn/network.h"
+#include "train/data_test_support.h"
+
+namespace fu::train {
+namespace {
+
+nn::Weight random_weight(std::vector<int> dims, float limit, unsigned seed) {
+  nn::Weight w;
+  w.dims = std::move(dims);
+  w.data.resize(w.element_count());
+  std::uint32_t state = seed;
+  for (float& v : w.data) {
+    state = state * 1664525u + 1013904223u;
+    v = (static_cast<float>(state >> 8) / 16777216.0f * 2.0f - 1.0f) * limit;
+  }
+  return w;
+}
+
+nn::Tensor ramp(const nn::Shape& shape, float phase) {
+  nn::Tensor t(shape);
+  for (std::size_t i = 0; i < t.size(); ++i) t[i] = std::sin(0.37f * i + phase);
+  return t;
+}
+
+TEST(QuantizeModel, FoldsScaleBiasAndReluAndStaysCloseToFloat) {
+  const nn::Shape shape{1, 12, 12, 3};
+  nn::GraphBuilder b(shape);
+  int x = b.add(nn::OpType::kConv2d, {0}, nn::window_attributes(3, 2, "same"),
+                {{"filter", random_weight({16, 3, 3, 3}, 0.4f, 1)}});
+  x = b.add(nn::OpType::kScaleBias, {x}, {},
+            {{"scale", random_weight({16}, 1.0f, 2)}, {"bias", random_weight({16}, 0.2f, 3)}});
+  x = b.add(nn::OpType::kRelu, {x});
+  const int y = b.add(nn::OpType::kConv2d, {x}, nn::window_attributes(1, 1, "valid"),
+                      {{"filter", random_weight({16, 1, 1, 16}, 0.3f, 4)}});
+  x = b.add(nn::OpType::kAdd, {x, y});
+  x = b.add(nn::OpType::kPRelu, {x}, {}, {{"slope", random_weight({16}, 0.3f, 5)}});
+  x = b.add(nn::OpType::kGlobalAvgPool, {x});
+  x = b.add(nn::OpType::kFullyConnected, {x}, {}, {{"filter", random_weight({8, 16}, 0.5f, 6)}});
+  b.mark_output(b.add(nn::OpType::kL2Normalize, {x}));
+  const nn::Graph graph = b.finish();
+
+  std::vector<nn::Tensor> inputs;
+  for (int i = 0; i < 8; ++i) inputs.push_back(ramp(shape, 0.5f * i));
+  const nn::Graph q = quantize_with_inputs(graph, shape, inputs, nn::Backend::kReference);
+  int int8_convs = 0;
+  for (const nn::Node& n : q.nodes) {
+    EXPECT_NE(n.op, nn::OpType::kScaleBias);
+    EXPECT_NE(n.op, nn::OpType::kRelu);
+    if (n.op == nn::OpType::kConv2d) {
+      ++int8_convs;
+      EXPECT_EQ(n.weight("filter")->type, nn::WeightType::kQs8);
+    }
+    // What stays float is stored as float16.
+    if (n.op == nn::OpType::kPRelu) {
+      for (float v : n.weight("slope")->data) EXPECT_TRUE(nn::is_exact_half(v));
+    }
+  }
+  EXPECT_EQ(int8_convs, 2);
+
+  nn::Model fm, qm;
+  fm.metadata.input_height = qm.metadata.input_height = 12;
+  fm.metadata.input_width = qm.metadata.input_width = 12;
+  fm.metadata.input_channels = qm.metadata.input_channels = 3;
+  fm.graph = graph;
+  qm.graph = q;
+  nn::Network f(std::make_shared<const nn::Model>(fm), {nn::Backend::kReference, 1, 1});
+  nn::Network n(std::make_shared<const nn::Model>(qm), {nn::Backend::kReference, 1, 1});
+  const nn::Tensor probe = ramp(shape, 0.77f);  // not a calibration input
+  const nn::Tensor a = f.run(probe)[0];
+  const nn::Tensor& c = n.run(probe)[0];
+  double dot = 0.0;
+  for (std::size_t i = 0; i < a.size(); ++i) dot += a[i] * c[i];  // both unit length
+  EXPECT_GT(dot, 0.99);
+}
+
+TEST(QuantizeModel, CalibratesOnAlignedFacesAndRecordsWhereFrom) {
+  testing::TempDir dir;
+  for (int person = 0; person < 3; ++person) {
+    for (int k = 0; k < 2; ++k) {
+      testing::write_png(dir / ("p" + std::to_string(person) + "/" + std::to_string(k) + ".png"),
+                         testing::uniform(40, 40, static_cast<std::uint8_t>(60 + 50 * person),
+                                          static_cast<std::uint8_t>(200 - 30 * k), 90));
+    }
+  }
+  const auto model = face::testing::fake_embedder("fake");
+  QuantizeModelOptions o;
+  o.source_name = "fake.fum";
+  o.calibration_roots = {dir.path()};
+  o.dataset.mode = DatasetMode::kAligned;
+  o.dataset.backend = nn::Backend::kReference;
+  o.samples = 4;
+  const QuantizedModel q = quantize_model(*model, o);
+  EXPECT_EQ(q.chips, 4);
+  EXPECT_EQ(q.model.metadata.name, "fake-int8");
+  EXPECT_NE(q.model.metadata.provenance.find("from fake.fum"), std::string::npos);
+  EXPECT_NE(q.model.metadata.provenance.find(dir.path()), std::string::npos);
+  EXPECT_EQ(q.model.metadata.properties.at("embedder.threshold"), "0.6");
+  EXPECT_FALSE(q.model.graph.quantized_values.empty());
+  // It saves and loads as any model does.
+  const std::vector<std::uint8_t> bytes = nn::serialize_model(q.model);
+  EXPECT_NO_THROW(nn::parse_model(bytes.data(), bytes.size(), "int8"));
+
+  try {
+    quantize_model(q.model, o);
+    FAIL() << "an int8 model was quantised again";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("int8 already"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace fu::train
