@@ -29,9 +29,9 @@ void DepthwiseConv2dOperator::run(const float* input, int batch, int in_h, int i
   const size_t ks = static_cast<size_t>(w.kernel_h) * w.kernel_w;
   // Pointers are rebuilt per row: it costs ks pointer writes per pixel against ks x channels
   // multiply-adds, and keeps the operator independent of the input's address.
-  // 3x3 windows (and any other 9-tap one) take the kernel with the taps unrolled.
+  // 3x3 windows (and any other 9-tap one) take the kernel that keeps the weights in registers.
   const kernels::F32DwconvMinMaxUkernel kernel =
-      ks == 9 ? kernels::f32_dwconv_minmax_ukernel_9p8c__simd128
+      ks == 9 ? kernels::f32_dwconv_minmax_ukernel_9p4c__simd128
               : kernels::f32_dwconv_minmax_ukernel_c8__simd128;
   row_taps_.resize(out.w * ks);
   for (int n = 0; n < batch; ++n) {

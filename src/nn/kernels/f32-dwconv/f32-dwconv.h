@@ -25,7 +25,7 @@ using F32DwconvMinMaxUkernel = void (*)(size_t channels, size_t output_width, si
 // The one list of this family: X(name, channel tile, taps or 0 for any).
 #define FU_F32_DWCONV_MINMAX_UKERNELS(X)         \
   X(f32_dwconv_minmax_ukernel_c8__simd128, 8, 0) \
-  X(f32_dwconv_minmax_ukernel_9p8c__simd128, 8, 9)
+  X(f32_dwconv_minmax_ukernel_9p4c__simd128, 4, 9)
 
 #define FU_DECLARE_F32_DWCONV_MINMAX_UKERNEL(name, ct, taps)                            \
   void name(size_t channels, size_t output_width, size_t ks, const float* const* input, \
