@@ -27,12 +27,11 @@ void DepthwiseConv2dOperator::run(const float* input, int batch, int in_h, int i
       detail::window_output("run depthwise_conv2d", w, batch, in_h, in_w);
   const size_t ch = params_.channels;
   const size_t ks = static_cast<size_t>(w.kernel_h) * w.kernel_w;
+  // 9-tap windows (3x3) take the kernel chosen for this instruction set.
+  const kernels::F32DwconvMinMaxUkernel kernel =
+      ks == 9 ? kernels::kF32Dwconv3x3Ukernel : kernels::f32_dwconv_minmax_ukernel_c8__simd128;
   // Pointers are rebuilt per row: it costs ks pointer writes per pixel against ks x channels
   // multiply-adds, and keeps the operator independent of the input's address.
-  // 3x3 windows (and any other 9-tap one) take the kernel with the taps unrolled.
-  const kernels::F32DwconvMinMaxUkernel kernel =
-      ks == 9 ? kernels::f32_dwconv_minmax_ukernel_9p8c__simd128
-              : kernels::f32_dwconv_minmax_ukernel_c8__simd128;
   row_taps_.resize(out.w * ks);
   for (int n = 0; n < batch; ++n) {
     const float* image = input + static_cast<size_t>(n) * in_h * in_w * ch;
