@@ -26,6 +26,12 @@ std::uint32_t crc_u32(std::uint32_t crc, std::uint32_t value) {
   return crc32(bytes, sizeof bytes, crc);
 }
 
+std::uint32_t crc_f32(std::uint32_t crc, float value) {
+  std::uint32_t bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  return crc_u32(crc, bits);
+}
+
 std::uint32_t weights_crc(const nn::Graph& graph) {
   std::uint32_t crc = 0;
   std::vector<std::uint8_t> chunk;
@@ -42,7 +48,24 @@ std::uint32_t weights_crc(const nn::Graph& graph) {
         for (int b = 0; b < 4; ++b) chunk[i * 4 + b] = static_cast<std::uint8_t>(bits >> (8 * b));
       }
       crc = crc32(chunk.data(), chunk.size(), crc);
+      // Float weights hash as they always have (the identities of float models recorded in
+      // stored galleries stay valid); int8 ones add what the float data does not hold.
+      if (weight.type != nn::WeightType::kF32) {
+        crc = crc_u32(crc, static_cast<std::uint32_t>(weight.type));
+        crc =
+            crc32(reinterpret_cast<const std::uint8_t*>(weight.qs8.data()), weight.qs8.size(), crc);
+        for (float scale : weight.channel_scales) crc = crc_f32(crc, scale);
+        crc = crc_u32(crc, static_cast<std::uint32_t>(weight.channel_axis));
+        for (std::int32_t v : weight.i32) crc = crc_u32(crc, static_cast<std::uint32_t>(v));
+      }
     }
+  }
+  // Activation ranges: two int8 files with the same weights but other calibrations embed
+  // differently.
+  for (const auto& [value, params] : graph.quantized_values) {
+    crc = crc_u32(crc, static_cast<std::uint32_t>(value));
+    crc = crc_f32(crc, params.scale);
+    crc = crc_u32(crc, static_cast<std::uint32_t>(params.zero_point));
   }
   return crc;
 }

@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "nn/graph_passes.h"
 #include "nn/model.h"
+#include "nn/quantize_graph.h"
 #include "nn/sample_networks.h"
 
 namespace fu::unlock {
@@ -57,6 +59,37 @@ TEST(EmbedderIdentity, NamesTheModelAndItsWeights) {
   // Survives the model file.
   const std::vector<std::uint8_t> bytes = nn::serialize_model(model);
   EXPECT_EQ(embedder_identity(nn::parse_model(bytes.data(), bytes.size(), "memory")), identity);
+}
+
+// An int8 model's float `data` is empty: its identity must come from the int8 weights and the
+// activation ranges, or two calibrations of one network would accept each other's templates.
+TEST(EmbedderIdentity, Int8ModelsAreIdentifiedByTheirInt8WeightsAndRanges) {
+  nn::Model model = nn::make_sample_network("conv1x1", 1);
+  const nn::Graph folded = nn::fold_scale_bias_and_clamps(model.graph);
+  const nn::Shape shape = model.metadata.input_shape(1);
+  nn::ValueRangeRecorder recorder(folded, shape, nn::Backend::kReference);
+  nn::Tensor input(shape);
+  for (std::size_t i = 0; i < input.size(); ++i) input[i] = std::sin(0.37f * i);
+  recorder.observe(input);
+  model.graph = nn::quantize_graph(folded, recorder.ranges());
+  const std::string identity = embedder_identity(model);
+
+  nn::Model nudged = model;
+  bool changed = false;
+  for (nn::Node& node : nudged.graph.nodes) {
+    for (auto& [role, weight] : node.weights) {
+      if (changed || weight.type != nn::WeightType::kQs8) continue;
+      weight.qs8[0] = static_cast<std::int8_t>(weight.qs8[0] == 0 ? 1 : 0);
+      changed = true;
+    }
+  }
+  ASSERT_TRUE(changed) << "the quantised sample has no int8 weight";
+  EXPECT_NE(embedder_identity(nudged), identity);
+
+  nn::Model recalibrated = model;
+  ASSERT_FALSE(recalibrated.graph.quantized_values.empty());
+  recalibrated.graph.quantized_values.begin()->second.scale *= 1.5f;
+  EXPECT_NE(embedder_identity(recalibrated), identity);
 }
 
 TEST(EmbedderIdentity, AModelMayDeclareItsSourcesIdentity) {
