@@ -135,6 +135,26 @@ describe('face commands', { skip }, () => {
     assert.match(refused.stderr, /checksum mismatch/);
   });
 
+  it('a gallery names its embedder; another embedder refuses it and leaves it alone', () => {
+    const gallery = path.join(dir, 'student.fug');
+    const student = path.join(repo, 'models', 'mobilefacenet-student.fum');
+    assertExit(cli('enroll', '--gallery', gallery, '--model', student, '--user', 'george',
+      photo('George_W_Bush', 1)), 0);
+    assert.match(fs.readFileSync(gallery).subarray(36, 80).toString('latin1'), /^mobilefacenet-w0\.5-112@[0-9a-f]{8}/);
+    const before = fs.readFileSync(gallery);
+    // dlib-resnet is 128-d too: without the identity these templates would match garbage.
+    for (const args of [['verify', '--user', 'george', photo('George_W_Bush', 2)],
+      ['identify', photo('George_W_Bush', 2)], ['enroll', '--user', 'colin', photo('Colin_Powell', 1)]]) {
+      const r = cli(args[0], '--gallery', gallery, ...args.slice(1));
+      assertExit(r, 1);
+      assert.match(r.stderr, /these templates were made by embedder mobilefacenet-w0\.5-112@[0-9a-f]{8}; this engine runs dlib-resnet@[0-9a-f]{8}: run the embedder that made them \(model 'mobilefacenet-w0\.5-112'\)/);
+    }
+    assert.deepEqual(fs.readFileSync(gallery), before);
+    const same = cli('verify', '--gallery', gallery, '--model', student, '--user', 'george',
+      photo('George_W_Bush', 2), '--threshold', '0.5', '--json');
+    assert.ok([0, 3].includes(same.code), same.stderr);
+  });
+
   it('eval and calibrate run the LFW protocol on a small pairs file', () => {
     // Two folds of two matched and two mismatched pairs each.
     const pairs = path.join(dir, 'pairs.txt');

@@ -24,9 +24,9 @@ const FPS = 5;
 const GENUINE_PEOPLE = 30;
 const ATTACKED_PEOPLE = 5; // x 7 kinds of attack = 35 attacks
 const ATTACK_FRAMES = 40; // 8 s: longer than fusion plus the first turn's time allowed
-// Share of AT&T genuine runs (of people whose photos turn far enough) that must pass: measured
-// minus a margin, see the test.
-const AT_T_FLOOR = 0.5;
+// Share of AT&T genuine runs (of people whose photos turn at least 0.2 each way) that must pass:
+// measured 7 of 9, minus a margin.
+const AT_T_FLOOR = 0.6;
 
 let skip = false;
 if (!fs.existsSync(bin)) skip = `faceunlock binary not found at ${bin}: build it first`;
@@ -131,7 +131,8 @@ describe('faceunlock unlock', { skip }, () => {
           attackFrames(victim.frontal, kind, ATTACK_FRAMES);
         writeY4m(video, frames, FPS);
         const r = unlock(gallery, video, '--seed', String(seed));
-        attackAspects.push(...turnFrameAspects(r));
+        // A face swap's turns are a real head's (another enrolled person's): identity stops it.
+        if (kind !== 'face swap') attackAspects.push(...turnFrameAspects(r));
         attacks[kind].tried++;
         if (r.unlocked) {
           attacks[kind].passed++;
@@ -151,12 +152,12 @@ describe('faceunlock unlock', { skip }, () => {
     for (const row of rows) console.log(`  ${row}`);
     assert.ok(tried >= 30);
     assert.equal(passed, 0, 'no photo attack may unlock');
-    // The target is 90% and is NOT met: measured 16 of 30 (issue 8's note). The photos chosen by
-    // their unrefined keypoints come out past the quality check's yaw limit (0.5) or short of
-    // the challenge's lateral threshold once the unlock path refines them, or change the face's
-    // height by more than the scale check allows. This floor only catches a regression below
-    // what is measured today; raise it as the challenge or the synthesis improves.
-    assert.ok(genuinePassed >= 0.4 * people.length, `${genuinePassed} of ${people.length} genuine runs`);
+    // The target is 90% and is NOT met: measured 24 of 30 once turned frames kept their identity
+    // check (16 of 30 before). Of the 6 failures, 2 turned photos do not match their owner at the
+    // 1e-3 threshold ("a different face appeared") and 4 stay short of the lateral threshold or
+    // outside the scale bounds once the unlock path refines their keypoints. The floor is the
+    // measurement minus a margin, to catch regressions.
+    assert.ok(genuinePassed >= 0.7 * people.length, `${genuinePassed} of ${people.length} genuine runs`);
   });
 });
 

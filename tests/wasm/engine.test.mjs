@@ -225,9 +225,19 @@ describe('Engine', { skip: coreSkip }, () => {
       assert.deepEqual(other.users(), []);
       assertJsError(() => other.addTemplate('x', new Float32Array(3).fill(1)), /3 values/);
 
-      // A gallery of another embedder (3-value templates): refused, nothing replaced.
-      const foreign = foreignGallery(whole);
-      assertJsError(() => engine.importGallery(foreign), /templates have 3 values/);
+      // A gallery of another embedder: refused with its code and both identities, nothing
+      // replaced; one that names this embedder but holds 3-value templates: refused too.
+      const running = engine.embedder().identity;
+      assert.match(running, /^dlib-resnet@[0-9a-f]{8}$/);
+      try {
+        engine.importGallery(foreignGallery(whole, 'other-model@00000001'));
+        assert.fail('a gallery of another embedder was imported');
+      } catch (e) {
+        assert.equal(e.code, 'embedder-mismatch');
+        assert.deepEqual([e.stored, e.running], ['other-model@00000001', running]);
+        assert.match(e.message, /these templates were made by embedder other-model@00000001; this engine runs dlib-resnet@/);
+      }
+      assertJsError(() => engine.importGallery(foreignGallery(whole, running)), /templates have 3 values/);
       assert.deepEqual(engine.exportGallery(), whole);
     } finally {
       engine.delete();
@@ -436,16 +446,22 @@ describe('Engine on LFW photos', { skip: photoSkip }, () => {
 });
 
 /**
- * A valid gallery file with one 3-value user, built from the header of `template` (a gallery
- * file of this build) so only the body and checksum are new: docs/gallery-format.md.
+ * A valid gallery file with one 3-value user made by the embedder `identity`, built from the
+ * header of `template` (a gallery file of this build) so only the body and checksum are new:
+ * docs/gallery-format.md.
  * @param {!Uint8Array} template
+ * @param {string} identity
  * @return {!Uint8Array}
  */
-function foreignGallery(template) {
+function foreignGallery(template, identity) {
   const name = new TextEncoder().encode('x');
-  const body = new DataView(new ArrayBuffer(4 + 4 + 4 + name.length + 4 + 3 * 4));
+  const embedder = new TextEncoder().encode(identity);
+  const body = new DataView(new ArrayBuffer(4 + embedder.length + 4 + 4 + 4 + name.length + 4 + 3 * 4));
   let at = 0;
   const u32 = (v) => { body.setUint32(at, v, true); at += 4; };
+  u32(embedder.length);
+  new Uint8Array(body.buffer, at, embedder.length).set(embedder);
+  at += embedder.length;
   u32(3);  // dimension
   u32(1);  // users
   u32(name.length);

@@ -34,19 +34,24 @@ function random(seed) {
 }
 
 /**
- * A gallery file (docs/gallery-format.md) with `users` ([name, templates] pairs, in name order)
+ * A gallery file (docs/gallery-format.md, version 2) of the embedder `identity` with `users`
+ * ([name, templates] pairs, in name order)
  * holding unit templates of `dimension` values.
  */
-function galleryFile(dimension, users, next) {
+function galleryFile(identity, dimension, users, next) {
   const names = users.map(([name]) => new TextEncoder().encode(name));
-  let size = 8;
+  const embedder = new TextEncoder().encode(identity);
+  let size = 4 + embedder.length + 8;
   users.forEach(([, count], i) => { size += 8 + names[i].length + 4 * dimension * count; });
   const file = new Uint8Array(32 + size);
   const view = new DataView(file.buffer);
   file.set(new TextEncoder().encode('FUGALLRY'), 0);
-  view.setUint32(8, 1, true);
+  view.setUint32(8, 2, true);
   view.setBigUint64(16, BigInt(size), true);
   let at = 32;
+  view.setUint32(at, embedder.length, true);
+  file.set(embedder, at + 4);
+  at += 4 + embedder.length;
   view.setUint32(at, dimension, true);
   view.setUint32(at + 4, users.length, true);
   at += 8;
@@ -152,7 +157,8 @@ async function importMutations(fu, store, valid, count, headerBytes, options, ne
     const error = await withWatchdog(fu.importBackup(bytes, options), label).then(
         () => assert.fail(`${label} was accepted`), (e) => e);
     if (!(error instanceof FaceUnlockError)) throw error;
-    assert.equal(error.code, 'backup', `${label}: ${error.message}`);
+    // A mutated embedder identity that still reads as one is refused as another embedder's.
+    assert.ok(['backup', 'embedder-mismatch'].includes(error.code), `${label}: ${error.code}: ${error.message}`);
     const kind = error.message.replace(/:.*$/s, '');
     refusals.set(kind, (refusals.get(kind) ?? 0) + 1);
     assert.deepEqual(await fu.users(), users, `${label} changed the engine's users`);
@@ -168,14 +174,12 @@ engineTest('fuzz: mutated backups are refused with a FaceUnlockError and change 
       const store = new MemoryStore();
       const fu = await FaceUnlock.create(await nodeOptions({ store }));
       t.after(() => fu.dispose());
-      // The embedder's template size, from the header of an empty export.
-      const empty = await fu.exportBackup();
-      const dimension = new DataView(empty.buffer, empty.byteOffset).getUint32(32, true);
-      await fu.importBackup(galleryFile(dimension, [['alice', 2], ['bob', 1]], next));
+      const { identity, dimension } = fu.embedder;
+      await fu.importBackup(galleryFile(identity, dimension, [['alice', 2], ['bob', 1]], next));
       assert.equal((await store.getAll()).length, 2);
 
       // Other users than the instance holds, so an import that slipped through would show.
-      const plain = galleryFile(dimension, [['carol', 3], ['dave', 1]], next);
+      const plain = galleryFile(identity, dimension, [['carol', 3], ['dave', 1]], next);
       const encrypted = await encryptBackup(plain, PASSPHRASE, ITERATIONS);
       const check = await FaceUnlock.create(await nodeOptions({ store: 'memory' }));
       t.after(() => check.dispose());

@@ -113,8 +113,10 @@ engineTest('users persist across instances; records hold ciphertext, never templ
           ['ciphertext', 'createdAt', 'id', 'iv', 'updatedAt', 'version']);
       assert.equal(record.version, 1);
       assert.equal(record.iv.length, 12);
-      // The one-user gallery (40 + 8 + 5 + 2 * 128 * 4 bytes) plus the 16-byte GCM tag.
-      assert.equal(record.ciphertext.length, 40 + 8 + 5 + 2 * 128 * 4 + 16);
+      // The one-user gallery (44 + the embedder identity + 8 + 5 + 2 * 128 * 4 bytes) plus the
+      // 16-byte GCM tag.
+      const identity = 'dlib-resnet@6c83f8d0'.length;
+      assert.equal(record.ciphertext.length, 44 + identity + 8 + 5 + 2 * 128 * 4 + 16);
       const head = Buffer.from(gallery.subarray(0, 8));
       assert.equal(Buffer.from(record.ciphertext).includes(head), false);
 
