@@ -29,11 +29,24 @@ struct QuantizeModelOptions {
   bool mirror = true;
   nn::RangeRule range_rule = nn::RangeRule::kMinMax;
   nn::QuantizeGraphOptions graph;
+  // Chips the calibration did not observe, embedded by both networks to measure how far the
+  // int8 embeddings move (0: not measured).
+  int agreement_samples = 100;
+};
+
+// How closely the int8 copy reproduces the float embeddings: cosines between the two networks'
+// embeddings of the same held-out chip. Templates enrolled with one can be probed with the
+// other only when even the worst chip agrees closely.
+struct EmbeddingAgreement {
+  int chips = 0;
+  double min_cosine = 0;
+  double mean_cosine = 0;
 };
 
 struct QuantizedModel {
   nn::Model model;
   int chips = 0;  // calibration chips observed (mirrors not counted)
+  EmbeddingAgreement agreement;
   DatasetSummary dataset_summary;
 };
 

@@ -15,8 +15,6 @@ const char kUnrecordedEmbedder[] = "dlib-resnet@6c83f8d0";
 
 namespace {
 
-constexpr char kIdentityKey[] = "embedder.identity";
-
 // Feeds `value` to the CRC as 4 little-endian bytes, whatever the host's byte order, so the
 // native build and WebAssembly agree.
 std::uint32_t crc_u32(std::uint32_t crc, std::uint32_t value) {
@@ -73,7 +71,7 @@ std::uint32_t weights_crc(const nn::Graph& graph) {
 }  // namespace
 
 std::string embedder_identity(const nn::Model& model) {
-  const auto declared = model.metadata.properties.find(kIdentityKey);
+  const auto declared = model.metadata.properties.find(kEmbedderIdentityKey);
   std::string identity;
   if (declared != model.metadata.properties.end()) {
     identity = declared->second;
@@ -85,7 +83,7 @@ std::string embedder_identity(const nn::Model& model) {
   if (const std::string problem = embedder_identity_problem(identity); !problem.empty()) {
     throw Error("cannot use model as a face embedder (" + model.metadata.name + "): its identity " +
                 (declared != model.metadata.properties.end()
-                     ? std::string("(metadata '") + kIdentityKey + "') "
+                     ? std::string("(metadata '") + kEmbedderIdentityKey + "') "
                      : std::string("(name and weights) ")) +
                 problem);
   }

@@ -24,6 +24,9 @@ constexpr std::size_t kMaxEmbedderIdentityBytes = 256;
 // float32 to int8) declares so that the templates of its source still match it.
 std::string embedder_identity(const nn::Model& model);
 
+// The metadata key by which a model declares another model's identity as its own.
+inline constexpr char kEmbedderIdentityKey[] = "embedder.identity";
+
 // The model name part of an identity ("dlib-resnet" of "dlib-resnet@0123abcd").
 std::string embedder_name(const std::string& identity);
 

@@ -105,6 +105,11 @@ TEST(QuantizeModel, CalibratesOnAlignedFacesAndRecordsWhereFrom) {
   EXPECT_NE(q.model.metadata.provenance.find(dir.path()), std::string::npos);
   EXPECT_EQ(q.model.metadata.properties.at("embedder.threshold"), "0.6");
   EXPECT_FALSE(q.model.graph.quantized_values.empty());
+  // Agreement is measured on every chip there is (6 < the default 100), float against int8.
+  EXPECT_EQ(q.agreement.chips, 6);
+  EXPECT_GT(q.agreement.min_cosine, 0.5);
+  EXPECT_LE(q.agreement.min_cosine, q.agreement.mean_cosine);
+  EXPECT_LE(q.agreement.mean_cosine, 1.0 + 1e-9);
   // It saves and loads as any model does.
   const std::vector<std::uint8_t> bytes = nn::serialize_model(q.model);
   EXPECT_NO_THROW(nn::parse_model(bytes.data(), bytes.size(), "int8"));
