@@ -39,8 +39,8 @@ std::shared_ptr<const nn::Model> load(const val& bytes, const char* what) {
 
 face::PipelineOptions pipeline_options() {
   face::PipelineOptions options;
-  // The rest stays at FacePipeline's defaults (refined keypoints, mirror averaging), which the
-  // native CLI uses too: templates enrolled in either place must match in the other.
+  // The rest stays at FacePipeline's defaults (refined keypoints, mirror averaging of templates),
+  // which the native CLI uses too: templates enrolled in either place must match in the other.
   options.choice = face::FaceChoice::kMostProminent;
   // Frames come from a camera: a still face keeps an earlier frame's refined keypoints.
   options.track = true;

@@ -174,7 +174,7 @@ describe('face commands', { skip }, () => {
     const r = cli('eval', '--data', lfw, '--pairs', pairs, '--json', '--compare-mirror');
     assertExit(r, 0);
     const report = JSON.parse(r.stdout);
-    assert.equal(report.mirror, 'both', 'the library default');
+    assert.equal(report.mirror, 'templates', 'the library default');
     assert.deepEqual(report.mirror_policies.map((p) => p.mirror), ['both', 'templates', 'none']);
     const same = report.mirror_policies.find((p) => p.mirror === report.mirror);
     assert.equal(same.best_accuracy, report.best_accuracy);
