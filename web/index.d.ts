@@ -41,7 +41,7 @@ export interface FaceUnlockOptions {
   store?: 'indexeddb' | 'memory' | TemplateStore;
   /**
    * The two model files (.fum). Default: the package's models/blazeface-short.fum and
-   * models/dlib-resnet.fum, located with `new URL(..., import.meta.url)` so bundlers copy them.
+   * models/dlib-resnet-int8.fum, located with `new URL(..., import.meta.url)` so bundlers copy them.
    * URLs are fetched (kept by the browser's HTTP cache like any download); in Node, file: URLs
    * (the defaults included) are read from disk. Each file's header and CRC-32 are checked
    * before use: a damaged or cut download rejects with code 'load-failed'.
@@ -49,9 +49,10 @@ export interface FaceUnlockOptions {
   models?: { detector?: BinaryInput; embedder?: BinaryInput };
   /**
    * Which shipped embedder to load; give this or models.embedder (your own file), not both.
-   * 'accurate' (default): dlib's ResNet, 6.5 MB. 'fast': the MobileFaceNet student distilled
-   * from it, about 1.2 MB and several times faster, less accurate (models/README.md has the
-   * figures of both). Templates enrolled with one embedder do not match under the other: each
+   * 'accurate' (default): dlib's ResNet in int8, 5.6 MB (its embeddings are the float
+   * network's: templates enrolled with models/dlib-resnet.fum stay valid). 'fast': the
+   * MobileFaceNet student distilled from it, 1.2 MB and several times faster, far less
+   * accurate (models/README.md has the figures of both). Templates enrolled with one embedder do not match under the other: each
    * records its embedder, and stored users of the other one are refused with code
    * 'embedder-mismatch' (in loadErrors, left in the store) until the right embedder loads them
    * or the users enroll again.

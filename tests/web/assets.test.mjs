@@ -113,7 +113,7 @@ test('the embedder option picks a shipped embedder by name', async () => {
   const [, fast] = await loadModels(undefined, undefined, 'fast');
   assert.deepEqual(fast, await read('mobilefacenet-student.fum'));
   const [, accurate] = await loadModels(undefined, undefined, 'accurate');
-  assert.deepEqual(accurate, await read('dlib-resnet.fum'));
+  assert.deepEqual(accurate, await read('dlib-resnet-int8.fum'));
   await assert.rejects(loadModels(undefined, undefined, 'fastest'),
       { code: 'invalid-argument', message: /embedder must be 'accurate' or 'fast', got "fastest"/ });
   await assert.rejects(loadModels({ embedder: await read('dlib-resnet.fum') }, undefined, 'fast'),

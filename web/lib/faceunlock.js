@@ -29,7 +29,9 @@ const LOCKOUT_META = 'lockout'; // the store meta entry holding the engine's loc
  * loads each, to tell a user whose templates another one made how to load it.
  * tests/web/embedder-mismatch.test.mjs checks these against models/.
  */
-const SHIPPED_EMBEDDERS = Object.freeze({ 'dlib-resnet': 'accurate', 'mobilefacenet-w0.5-112': 'fast' });
+const SHIPPED_EMBEDDERS = Object.freeze({
+  'dlib-resnet': 'accurate', 'dlib-resnet-int8': 'accurate', 'mobilefacenet-w0.5-112': 'fast',
+});
 
 /** Lets only create() call the constructor, which cannot be async. */
 const CREATE_TOKEN = Symbol('FaceUnlock.create');
