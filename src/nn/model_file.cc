@@ -134,8 +134,9 @@ bool all_exact_half(const std::vector<float>& values) {
 }
 
 // The smallest lossless storage: int8 and int32 weights as they are; a float weight as uint8
-// levels, else float16, else float32, whichever reproduces every value exactly.
-void write_weight(ByteWriter& w, const std::string& role, const Weight& weight) {
+// levels, else (in a version 2 file) float16, else float32, whichever reproduces every value
+// exactly.
+void write_weight(ByteWriter& w, const std::string& role, const Weight& weight, bool version2) {
   w.str(role);
   const std::vector<std::uint8_t> levels =
       weight.type == WeightType::kF32 ? exact_uint8_levels(weight) : std::vector<std::uint8_t>{};
@@ -146,7 +147,7 @@ void write_weight(ByteWriter& w, const std::string& role, const Weight& weight) 
     dtype = kDtypeI32;
   } else if (!levels.empty()) {
     dtype = kDtypeU8Affine;
-  } else if (all_exact_half(weight.data)) {
+  } else if (version2 && all_exact_half(weight.data)) {
     dtype = kDtypeF16;
   }
   w.u8(dtype);
@@ -285,9 +286,22 @@ Weight read_weight(ByteReader& r, std::uint32_t version) {
   return weight;
 }
 
+// Only int8 models need version 2: float models are written as version 1, byte for byte as
+// before, so converters keep reproducing the shipped files and older readers keep reading them.
+bool needs_version2(const Graph& graph) {
+  if (!graph.quantized_values.empty()) return true;
+  for (const Node& node : graph.nodes) {
+    for (const auto& [role, weight] : node.weights) {
+      if (weight.type != WeightType::kF32) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 std::vector<std::uint8_t> serialize_model(const Model& model) {
+  const bool version2 = needs_version2(model.graph);
   ByteWriter body;
   const auto pairs = metadata_to_pairs(model.metadata);
   body.u32(static_cast<std::uint32_t>(pairs.size()));
@@ -298,11 +312,13 @@ std::vector<std::uint8_t> serialize_model(const Model& model) {
   const Graph& g = model.graph;
   body.u32(static_cast<std::uint32_t>(g.values.size()));
   for (const std::string& name : g.values) body.str(name);
-  body.u32(static_cast<std::uint32_t>(g.quantized_values.size()));
-  for (const auto& [id, q] : g.quantized_values) {
-    body.u32(static_cast<std::uint32_t>(id));
-    body.f32(q.scale);
-    body.u32(static_cast<std::uint32_t>(q.zero_point));
+  if (version2) {
+    body.u32(static_cast<std::uint32_t>(g.quantized_values.size()));
+    for (const auto& [id, q] : g.quantized_values) {
+      body.u32(static_cast<std::uint32_t>(id));
+      body.f32(q.scale);
+      body.u32(static_cast<std::uint32_t>(q.zero_point));
+    }
   }
   body.u32(static_cast<std::uint32_t>(g.input));
   body.u32(static_cast<std::uint32_t>(g.outputs.size()));
@@ -327,10 +343,12 @@ std::vector<std::uint8_t> serialize_model(const Model& model) {
       body.str(value);
     }
     body.u32(static_cast<std::uint32_t>(node.weights.size()));
-    for (const auto& [role, weight] : node.weights) write_weight(body, role, weight);
+    for (const auto& [role, weight] : node.weights) write_weight(body, role, weight, version2);
   }
 
-  return seal_envelope(kFormat, body.bytes());
+  EnvelopeFormat format = kFormat;
+  if (!version2) format.version = 1;
+  return seal_envelope(format, body.bytes());
 }
 
 Model parse_model(const std::uint8_t* data, std::size_t size, const std::string& label) {

@@ -179,18 +179,17 @@ TEST(ModelFile, ExactlyQuantisedWeightsAreStoredInOneByteLosslessly) {
   for (std::size_t i = 0; i < filter.data.size(); ++i) {
     filter.data[i] = q.min + static_cast<float>((i * 37) % 256) * q.scale;
   }
-  // These values are also exact in float16, which takes two bytes each.
-  const std::size_t half_size = serialize_model(m).size();
+  const std::size_t float_size = serialize_model(m).size();
   filter.quantization = q;
   const std::vector<std::uint8_t> bytes = serialize_model(m);
-  EXPECT_EQ(bytes.size(), half_size - filter.data.size() + 8);
+  EXPECT_EQ(bytes.size(), float_size - filter.data.size() * 3 + 8);
   const Model back = parse_model(bytes.data(), bytes.size(), "quantised");
   EXPECT_EQ(back.graph.nodes[0].weight("filter")->data, filter.data);
   EXPECT_EQ(serialize_model(back), bytes);
 
-  // A value off both grids keeps the whole weight in float32.
+  // A value off the grid keeps the whole weight in float32.
   filter.data[5] += 0.01f;
-  EXPECT_EQ(serialize_model(m).size(), half_size + filter.data.size() * 2);
+  EXPECT_EQ(serialize_model(m).size(), float_size);
 }
 
 // Random corruption behind a valid checksum must end in fu::Error or a valid model, never a
@@ -295,14 +294,20 @@ TEST(ModelFileInt8, RoundTripKeepsInt8WeightsAndValueQuantisation) {
   for (std::size_t i = 0; i < y.size(); ++i) EXPECT_GE(y[i], 0.0f);  // the fused ReLU
 }
 
-TEST(ModelFileInt8, FloatWeightsExactInFloat16AreStoredInTwoBytes) {
+// Float models keep version 1 and float32 storage, even for values exact in float16: the
+// converters must reproduce the shipped files byte for byte (float16 is for int8 models' float
+// remainders, which quantize_model_test round-trips).
+TEST(ModelFileInt8, FloatModelsStayVersion1) {
   Model m = tiny_model();
   Weight& filter = m.graph.nodes[0].weights["filter"];
   for (std::size_t i = 0; i < filter.data.size(); ++i) filter.data[i] = 0.001f * i;  // not exact
   const std::size_t float_size = serialize_model(m).size();
   for (float& v : filter.data) v = half_to_float(float_to_half(v));
   const std::vector<std::uint8_t> bytes = serialize_model(m);
-  EXPECT_EQ(bytes.size(), float_size - filter.data.size() * 2);
+  EXPECT_EQ(bytes.size(), float_size);
+  ASSERT_GT(bytes.size(), 12u);
+  EXPECT_EQ(bytes[8], 1);  // the version, little-endian u32 at offset 8
+  EXPECT_EQ(bytes[9] | bytes[10] | bytes[11], 0);
   const Model back = parse_model(bytes.data(), bytes.size(), "half");
   EXPECT_EQ(back.graph.nodes[0].weight("filter")->data, filter.data);
 }
@@ -383,8 +388,8 @@ TEST(ModelFileInt8, Version1FilesStillLoad) {
   EXPECT_EQ(back.graph.nodes[0].weight("bias")->data, (std::vector<float>{1, 2, 3}));
   EXPECT_EQ(back.graph.nodes[0].weight("filter")->data[3], 0.5f);
   EXPECT_TRUE(back.graph.quantized_values.empty());
-  // Saving it again writes the current version.
-  EXPECT_EQ(serialize_model(back)[8], kModelFormatVersion);
+  // A float model is saved as version 1 again, byte for byte.
+  EXPECT_EQ(serialize_model(back), v1);
 
   // Version 1 never had int8 weights: a dtype 4 there is corruption.
   std::vector<std::uint8_t> bad = v1;
