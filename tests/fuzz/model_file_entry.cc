@@ -59,14 +59,18 @@ void run(const std::shared_ptr<const nn::Model>& model, nn::Backend backend) {
 }  // namespace
 
 bool parse_model_bytes(const std::uint8_t* data, std::size_t size) {
-  const std::vector<std::uint8_t> file =
-      as_file(kMagic, nn::kModelFormatVersion, "model file", data, size);
+  // The same body under both versions the reader knows: float models are written as version 1,
+  // int8 ones as version 2, so both layouts are live input.
   std::shared_ptr<const nn::Model> model;
-  try {
-    model = std::make_shared<const nn::Model>(nn::parse_model(file.data(), file.size(), "fuzz"));
-  } catch (const Error&) {
-    return false;
+  for (std::uint32_t version : {nn::kModelFormatVersion, std::uint32_t{1}}) {
+    const std::vector<std::uint8_t> file = as_file(kMagic, version, "model file", data, size);
+    try {
+      model = std::make_shared<const nn::Model>(nn::parse_model(file.data(), file.size(), "fuzz"));
+      break;
+    } catch (const Error&) {
+    }
   }
+  if (!model) return false;
   // What the reader accepts, the writer reproduces.
   const std::vector<std::uint8_t> again = nn::serialize_model(*model);
   try {
