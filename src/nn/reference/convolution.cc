@@ -29,20 +29,14 @@ void conv2d(const Conv2dParams& params, const float* filter, const float* bias,
       for (int ox = 0; ox < out.w; ++ox) {
         for (int o = 0; o < oc; ++o) {
           double sum = bias != nullptr ? bias[o] : 0.0;
-          for (int ky = 0; ky < w.kernel_h; ++ky) {
-            const int iy = oy * w.stride_h - w.padding.top + ky * w.dilation_h;
-            if (iy < 0 || iy >= in_h) continue;
-            for (int kx = 0; kx < w.kernel_w; ++kx) {
-              const int ix = ox * w.stride_w - w.padding.left + kx * w.dilation_w;
-              if (ix < 0 || ix >= in_w) continue;
-              for (int i = 0; i < ic; ++i) {
-                const float x = input[((static_cast<size_t>(n) * in_h + iy) * in_w + ix) * ic + i];
-                const float f =
-                    filter[((static_cast<size_t>(o) * w.kernel_h + ky) * w.kernel_w + kx) * ic + i];
-                sum += static_cast<double>(x) * f;
-              }
+          detail::for_each_tap(w, oy, ox, in_h, in_w, [&](int ky, int kx, int iy, int ix) {
+            for (int i = 0; i < ic; ++i) {
+              const float x = input[((static_cast<size_t>(n) * in_h + iy) * in_w + ix) * ic + i];
+              const float f =
+                  filter[((static_cast<size_t>(o) * w.kernel_h + ky) * w.kernel_w + kx) * ic + i];
+              sum += static_cast<double>(x) * f;
             }
-          }
+          });
           output[((static_cast<size_t>(n) * out.h + oy) * out.w + ox) * oc + o] =
               activate(activation, sum);
         }
@@ -66,17 +60,11 @@ void depthwise_conv2d(const DepthwiseConv2dParams& params, const float* filter, 
       for (int ox = 0; ox < out.w; ++ox) {
         for (int c = 0; c < ch; ++c) {
           double sum = bias != nullptr ? bias[c] : 0.0;
-          for (int ky = 0; ky < w.kernel_h; ++ky) {
-            const int iy = oy * w.stride_h - w.padding.top + ky * w.dilation_h;
-            if (iy < 0 || iy >= in_h) continue;
-            for (int kx = 0; kx < w.kernel_w; ++kx) {
-              const int ix = ox * w.stride_w - w.padding.left + kx * w.dilation_w;
-              if (ix < 0 || ix >= in_w) continue;
-              const float x = input[((static_cast<size_t>(n) * in_h + iy) * in_w + ix) * ch + c];
-              const float f = filter[(static_cast<size_t>(ky) * w.kernel_w + kx) * ch + c];
-              sum += static_cast<double>(x) * f;
-            }
-          }
+          detail::for_each_tap(w, oy, ox, in_h, in_w, [&](int ky, int kx, int iy, int ix) {
+            const float x = input[((static_cast<size_t>(n) * in_h + iy) * in_w + ix) * ch + c];
+            const float f = filter[(static_cast<size_t>(ky) * w.kernel_w + kx) * ch + c];
+            sum += static_cast<double>(x) * f;
+          });
           output[((static_cast<size_t>(n) * out.h + oy) * out.w + ox) * ch + c] =
               activate(activation, sum);
         }

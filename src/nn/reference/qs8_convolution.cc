@@ -48,18 +48,12 @@ void qs8_conv2d(const Conv2dParams& params, const int8_t* filter, const float* f
       for (int ox = 0; ox < out.w; ++ox) {
         for (int o = 0; o < oc; ++o) {
           int32_t acc = bias != nullptr ? bias[o] : 0;
-          for (int ky = 0; ky < w.kernel_h; ++ky) {
-            const int iy = oy * w.stride_h - w.padding.top + ky * w.dilation_h;
-            if (iy < 0 || iy >= in_h) continue;
-            for (int kx = 0; kx < w.kernel_w; ++kx) {
-              const int ix = ox * w.stride_w - w.padding.left + kx * w.dilation_w;
-              if (ix < 0 || ix >= in_w) continue;
-              const int8_t* x = input + ((static_cast<size_t>(n) * in_h + iy) * in_w + ix) * ic;
-              const int8_t* f =
-                  filter + ((static_cast<size_t>(o) * w.kernel_h + ky) * w.kernel_w + kx) * ic;
-              for (int i = 0; i < ic; ++i) acc += (int32_t{x[i]} - zi) * int32_t{f[i]};
-            }
-          }
+          detail::for_each_tap(w, oy, ox, in_h, in_w, [&](int ky, int kx, int iy, int ix) {
+            const int8_t* x = input + ((static_cast<size_t>(n) * in_h + iy) * in_w + ix) * ic;
+            const int8_t* f =
+                filter + ((static_cast<size_t>(o) * w.kernel_h + ky) * w.kernel_w + kx) * ic;
+            for (int i = 0; i < ic; ++i) acc += (int32_t{x[i]} - zi) * int32_t{f[i]};
+          });
           output[((static_cast<size_t>(n) * out.h + oy) * out.w + ox) * oc + o] =
               kernels::requantize_fp32(acc, scales[o], output_quant.zero_point, qmin, qmax);
         }
@@ -87,17 +81,11 @@ void qs8_depthwise_conv2d(const DepthwiseConv2dParams& params, const int8_t* fil
       for (int ox = 0; ox < out.w; ++ox) {
         for (int c = 0; c < ch; ++c) {
           int32_t acc = bias != nullptr ? bias[c] : 0;
-          for (int ky = 0; ky < w.kernel_h; ++ky) {
-            const int iy = oy * w.stride_h - w.padding.top + ky * w.dilation_h;
-            if (iy < 0 || iy >= in_h) continue;
-            for (int kx = 0; kx < w.kernel_w; ++kx) {
-              const int ix = ox * w.stride_w - w.padding.left + kx * w.dilation_w;
-              if (ix < 0 || ix >= in_w) continue;
-              const int32_t x = input[((static_cast<size_t>(n) * in_h + iy) * in_w + ix) * ch + c];
-              const int32_t f = filter[(static_cast<size_t>(ky) * w.kernel_w + kx) * ch + c];
-              acc += (x - zi) * f;
-            }
-          }
+          detail::for_each_tap(w, oy, ox, in_h, in_w, [&](int ky, int kx, int iy, int ix) {
+            const int32_t x = input[((static_cast<size_t>(n) * in_h + iy) * in_w + ix) * ch + c];
+            const int32_t f = filter[(static_cast<size_t>(ky) * w.kernel_w + kx) * ch + c];
+            acc += (x - zi) * f;
+          });
           output[((static_cast<size_t>(n) * out.h + oy) * out.w + ox) * ch + c] =
               kernels::requantize_fp32(acc, scales[c], output_quant.zero_point, qmin, qmax);
         }

@@ -86,4 +86,19 @@ inline OutputSize window_output(const char* verb_object, const Window2d& w, int 
   return out;
 }
 
+// Calls tap(ky, kx, iy, ix) for every tap of the window at output pixel (oy, ox) that lands
+// inside the input; padded taps are skipped (they read zero, or the zero point in int8).
+template <typename Tap>
+void for_each_tap(const Window2d& w, int oy, int ox, int in_h, int in_w, Tap&& tap) {
+  for (int ky = 0; ky < w.kernel_h; ++ky) {
+    const int iy = oy * w.stride_h - w.padding.top + ky * w.dilation_h;
+    if (iy < 0 || iy >= in_h) continue;
+    for (int kx = 0; kx < w.kernel_w; ++kx) {
+      const int ix = ox * w.stride_w - w.padding.left + kx * w.dilation_w;
+      if (ix < 0 || ix >= in_w) continue;
+      tap(ky, kx, iy, ix);
+    }
+  }
+}
+
 }  // namespace fu::nn::detail
