@@ -1,9 +1,10 @@
 // Whole-network milliseconds of model files (.fum) on each backend of the build, one thread,
 // batch 1: natively `build/bench/model_bench MODEL...`, in WebAssembly
 // `node --no-experimental-fetch --no-liftoff build-wasm/bench/model_bench.cjs MODEL...` (the
-// files are read from the real file system there too). Prints the fastest and the median of the
-// timed runs: on a shared machine preemption only ever adds time, so the fastest is the better
-// estimate of the cost and the median says how busy the machine was.
+// files are read from the real file system there too). The runs are interleaved, one of each
+// (model, backend) per round, and the fastest and the median of each are printed: on a shared
+// machine preemption only ever adds time, so the fastest is the better estimate of the cost, and
+// interleaving gives every row the same share of the machine's load.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -20,27 +21,18 @@
 
 namespace {
 
-struct Timing {
-  double fastest_ms, median_ms;
+struct Row {
+  std::string model;
+  const char* backend;
+  std::unique_ptr<fu::nn::Network> net;
+  fu::nn::Tensor input;
+  std::vector<double> ms;
 };
 
-Timing time_network(fu::nn::Network& net, int runs, double min_seconds) {
-  fu::nn::Tensor x(net.input_shape());
-  // Smooth values in [-1, 1], as a normalised face chip: no denormals, both signs.
-  for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::sin(static_cast<float>(i) * 0.1f);
-  for (int i = 0; i < 3; ++i) net.run(x);  // warm-up: caches, first-use allocations
-  std::vector<double> ms;
-  const auto start = std::chrono::steady_clock::now();
-  while (static_cast<int>(ms.size()) < runs ||
-         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() <
-             min_seconds) {
-    const auto t0 = std::chrono::steady_clock::now();
-    net.run(x);
-    ms.push_back(
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-  }
-  std::sort(ms.begin(), ms.end());
-  return {ms.front(), ms[ms.size() / 2]};
+double run_ms(Row& row) {
+  const auto t0 = std::chrono::steady_clock::now();
+  row.net->run(row.input);
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
 }  // namespace
@@ -70,7 +62,7 @@ int main(int argc, char** argv) {
                  "usage: model_bench [--runs N] [--min-time SECONDS] [--reference] MODEL...\n");
     return 2;
   }
-  std::printf("%-44s %-9s %12s %12s\n", "model", "backend", "fastest ms", "median ms");
+  std::vector<Row> rows;
   for (const std::string& path : paths) {
     std::shared_ptr<const fu::nn::Model> model;
     try {
@@ -83,11 +75,35 @@ int main(int argc, char** argv) {
       if (backend == fu::nn::Backend::kReference && !reference) continue;
       fu::nn::NetworkOptions options;
       options.backend = backend;
-      fu::nn::Network net(model, options);
-      const Timing t = time_network(net, runs, min_seconds);
-      std::printf("%-44s %-9s %12.3f %12.3f\n", path.c_str(), fu::nn::backend_name(backend),
-                  t.fastest_ms, t.median_ms);
+      Row row{path,
+              fu::nn::backend_name(backend),
+              std::make_unique<fu::nn::Network>(model, options),
+              fu::nn::Tensor(),
+              {}};
+      row.input = fu::nn::Tensor(row.net->input_shape());
+      // Smooth values in [-1, 1], as a normalised face chip: no denormals, both signs.
+      for (std::size_t i = 0; i < row.input.size(); ++i) {
+        row.input[i] = std::sin(static_cast<float>(i) * 0.1f);
+      }
+      for (int i = 0; i < 3; ++i) run_ms(row);  // warm-up: caches, first-use allocations
+      rows.push_back(std::move(row));
     }
+  }
+  // Rounds of one run of every row: the rows share whatever load the machine has, so their
+  // ratios hold even when the absolute figures do not.
+  const auto start = std::chrono::steady_clock::now();
+  for (int round = 0;
+       round < runs ||
+       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() <
+           min_seconds;
+       ++round) {
+    for (Row& row : rows) row.ms.push_back(run_ms(row));
+  }
+  std::printf("%-44s %-9s %12s %12s\n", "model", "backend", "fastest ms", "median ms");
+  for (Row& row : rows) {
+    std::sort(row.ms.begin(), row.ms.end());
+    std::printf("%-44s %-9s %12.3f %12.3f\n", row.model.c_str(), row.backend, row.ms.front(),
+                row.ms[row.ms.size() / 2]);
   }
   return 0;
 }
