@@ -52,7 +52,7 @@ export const DEFAULT_MODELS = Object.freeze(IN_VITE_DEPS ? {
  * The shipped embedders by the name FaceUnlock's `embedder` option gives them: 'accurate' is
  * dlib's ResNet in int8 (5.6 MB; it declares the float network's identity, whose embeddings it
  * reproduces, and embeds twice as fast in WebAssembly), 'fast' the distilled MobileFaceNet
- * student in int8 (0.34 MB; faster in WebAssembly than its float32 original, which the package
+ * student in int8 (0.33 MB; faster in WebAssembly than its float32 original, which the package
  * no longer ships, models/README.md).
  * Their embeddings live in different spaces: templates enrolled with one do not match the other.
  */
