@@ -30,7 +30,7 @@ const LOCKOUT_META = 'lockout'; // the store meta entry holding the engine's loc
  * tests/web/embedder-mismatch.test.mjs checks these against models/.
  */
 const SHIPPED_EMBEDDERS = Object.freeze({
-  'dlib-resnet': 'accurate', 'dlib-resnet-int8': 'accurate', 'mobilefacenet-w0.5-112': 'fast',
+  'dlib-resnet': 'accurate', 'dlib-resnet-int8': 'accurate', 'mobilefacenet-w0.5-112-int8': 'fast',
 });
 
 /** Lets only create() call the constructor, which cannot be async. */
