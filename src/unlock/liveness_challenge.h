@@ -50,6 +50,10 @@ struct LivenessOptions {
   // The challenge starts from a frame at most this far from frontal (face::Quality::yaw), so a
   // turn has room to show.
   double max_start_yaw = 0.25;
+  // How far below the level's threshold a challenge frame may score against this attempt's own
+  // frames that matched the user at the threshold, and still count as the same person
+  // (continuity). Calibrated below. 0: turned frames must match at the level's threshold.
+  double continuity_margin = 0.0;
   // Frames with a face whose identity did not match the user allowed during the challenge
   // (turned faces score lower; a swapped face fails every frame). A miss never counts as a turn.
   // 2 of 30 genuine LFW runs end here (tests/cli/unlock.test.mjs); allowing 3 misses saved
@@ -57,6 +61,39 @@ struct LivenessOptions {
   int identity_misses_allowed = 1;
   // Order of the turns; a session draws a new one per attempt from this seed.
   std::uint64_t seed = 0;
+};
+
+// The checks a frame must pass to count towards the asked turn, in the order they are judged.
+enum class TurnCheck {
+  kNone,      // passed every check: the frame shows the asked turn
+  kNoFace,    // no face in the frame
+  kIdentity,  // the face is not the challenged user's (or was not embedded)
+  kLateral,   // TurnMeasure::lateral short of min_lateral in the asked direction
+  kParallax,  // TurnMeasure::parallax short of min_parallax in the asked direction
+  kScale,     // TurnMeasure::scale outside min_scale..max_scale
+  kAspect,    // TurnMeasure::aspect under min_aspect
+};
+const char* turn_check_name(TurnCheck check);  // "none", "no-face", "identity", "lateral", ...
+
+// How one frame fared: the first check it failed, with the value that failed it and the bound it
+// missed (lateral and parallax signed towards the asked turn; identity: the frame's score).
+struct TurnVerdict {
+  TurnCheck failed = TurnCheck::kNoFace;
+  double value = 0.0;
+  double bound = 0.0;
+  // How many checks the frame passed before the one it failed (lateral, parallax, scale, aspect,
+  // identity in that order of progress), to find the frame that came closest.
+  int progress = 0;
+  // "lateral 0.171 < 0.2"; "" for kNone.
+  std::string text() const;
+};
+
+// Whether a frame's face is the challenged user's, and the score and threshold that decided it
+// (for the verdict; score and threshold 0 when the face had no embedding).
+struct FrameIdentity {
+  bool ok = false;
+  double score = 0.0;
+  double threshold = 0.0;
 };
 
 // Throws fu::Error "cannot set liveness options (...): ..." for values outside their ranges.
@@ -71,9 +108,9 @@ class HeadTurnChallenge {
 
   // Starts from `reference` (a frontal frame) at time `now_ms`.
   void start(const HeadPoints& reference, double now_ms);
-  // One frame: `points` null when no face was seen; `identity_ok` whether the frame's face
-  // matched the challenged user. Returns the status after this frame.
-  Status add(const HeadPoints* points, bool identity_ok, double now_ms);
+  // One frame: `points` null when no face was seen; `identity` whether its face is the
+  // challenged user's, as the session judged it. Returns the status after this frame.
+  Status add(const HeadPoints* points, const FrameIdentity& identity, double now_ms);
 
   Status status() const { return status_; }
   int step() const { return step_; }  // turns completed
@@ -85,6 +122,10 @@ class HeadTurnChallenge {
   const std::string& failure() const { return failure_; }
   // The last frame's measure against the reference (for diagnostics and the CLI's --json).
   const TurnMeasure& last_measure() const { return last_; }
+  // The last frame's verdict, and the verdict of the frame of the current turn that came closest
+  // to counting (the most checks passed, then the furthest turn): what stopped a failed turn.
+  const TurnVerdict& last_verdict() const { return verdict_; }
+  const TurnVerdict& closest() const { return closest_; }
 
  private:
   LivenessOptions options_;
@@ -96,6 +137,9 @@ class HeadTurnChallenge {
   double step_start_ms_ = 0;
   std::string failure_;
   TurnMeasure last_;
+  TurnVerdict verdict_;
+  TurnVerdict closest_;
+  double closest_lateral_ = 0.0;
 };
 
 }  // namespace fu::unlock

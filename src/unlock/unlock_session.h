@@ -75,6 +75,9 @@ struct SessionUpdate {
   int turns_done = 0;
   int turns_total = 0;
   std::optional<TurnMeasure> measure;  // this frame's, during the challenge
+  // During the challenge, this frame's verdict (which check it failed first, with the value);
+  // when the challenge failed, the verdict of the frame of the failed turn that came closest.
+  std::optional<TurnVerdict> verdict;
 
   double retry_after_ms = 0;     // with kLockedOut
   bool lockout_changed = false;  // the lockout state changed: persist it
@@ -155,6 +158,11 @@ class UnlockSession {
   // Whether this frame's embedding may be matched: its face passed every quality check or, while
   // the challenge asks for a turn, failed only the yaw check and was sharp enough.
   bool usable_for_identity(const face::FaceAnalysis& analysis) const;
+  // Whether a frame's face is `user`'s: matched to them at the level's threshold, or close
+  // enough to this attempt's frames that did (LivenessOptions::continuity_margin).
+  FrameIdentity identity_of(const std::vector<float>& embedding, const Decision& match,
+                            const std::string& user) const;
+  void remember_match(const std::string& user, const std::vector<float>& embedding);
 
   const Gallery& gallery_;
   CalibratedLevels levels_;
@@ -175,6 +183,9 @@ class UnlockSession {
   std::string last_hint_;
   bool counted_ = false;
   std::map<std::string, float> best_;  // best score per candidate user in this attempt
+  // The embeddings of this attempt's frames that matched each user at the level's threshold
+  // (the latest kMaxAnchors): what the challenge's frames must stay close to.
+  std::map<std::string, std::vector<std::vector<float>>> anchors_;
   std::optional<HeadTurnChallenge> challenge_;
   std::string challenge_user_;
   int identity_misses_ = 0;

@@ -1,0 +1,139 @@
+/**
+ * @file Calibrates the head-turn challenge's identity continuity (src/unlock/liveness_challenge.h
+ * `continuity_margin`): during the challenge a turned face is compared with the attempt's own
+ * frames that matched the user at the level's threshold, and counts as the same person when it
+ * scores at least threshold - margin. This measures, on populations nobody tuned the challenge on
+ * (CelebA and AT&T; never LFW View 2), how different-person pairs of one upright face (quality ok)
+ * and one turned face (|lateral| >= 0.2, as the challenge asks) score, and so the margin below
+ * each level's threshold at which such pairs are accepted no more often than the level's
+ * false-accept rate among ordinary pairs. A stranger who takes over mid-challenge then gets through
+ * the continuity check no more easily than through the gallery check itself.
+ *
+ *   node tests/liveness/continuity.mjs [--population DIR]... [--jobs N]
+ *
+ * Needs build/faceunlock (or FACEUNLOCK_BIN) and the photos; prints a table, writes nothing.
+ * Keypoints are the detector's on the photo as it is (the unlock path refines them on a crop, so
+ * its laterals differ by a few hundredths); embeddings are a camera frame's (no mirror average).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+import { attDir, dataDir, detectAll, noseLateral, repoRoot } from './videos.mjs';
+
+const bin = process.env.FACEUNLOCK_BIN || path.join(repoRoot, 'build', 'faceunlock');
+const args = process.argv.slice(2);
+const jobs = args.includes('--jobs') ? args[args.indexOf('--jobs') + 1] : '2';
+const populations = args.flatMap((a, i) => (a === '--population' ? [args[i + 1]] : []));
+if (!populations.length) populations.push(path.join(dataDir, 'celeba-align-10k'), attDir);
+// The challenge's own bound (LivenessOptions::min_lateral): a turned frame counts from there.
+const MIN_LATERAL = 0.2;
+const TARGETS = [['1e-3', 1e-3], ['1e-4', 1e-4], ['2e-5', 2e-5]];
+
+/** @param {string} dir identity folders of photos */
+function photosOf(dir) {
+  const out = [];
+  for (const id of readdirSync(dir).sort()) {
+    const folder = path.join(dir, id);
+    if (!statSync(folder).isDirectory()) continue;
+    for (const e of readdirSync(folder, { withFileTypes: true })) {
+      if (e.isFile() && /\.(jpe?g|png|pgm|ppm)$/i.test(e.name)) out.push({ id, file: path.join(folder, e.name) });
+    }
+  }
+  return out;
+}
+
+/** Camera-frame embeddings (`faceunlock embed --mirror off`), by file. */
+function embedAll(files) {
+  const out = new Map();
+  for (let i = 0; i < files.length; i += 500) {
+    const run = spawnSync(bin, ['embed', ...files.slice(i, i + 500), '--json', '--mirror', 'off',
+      '--jobs', jobs], { encoding: 'utf8', cwd: repoRoot, maxBuffer: 1 << 28 });
+    if (run.status !== 0 && !run.stdout) throw new Error(`faceunlock embed failed: ${run.stderr}`);
+    for (const image of JSON.parse(run.stdout).images) {
+      if (image.embedding) out.set(image.file, Float64Array.from(image.embedding));
+    }
+  }
+  return out;
+}
+
+function thresholdsOf() {
+  const run = spawnSync(bin, ['info', path.join(repoRoot, 'models', 'dlib-resnet.fum'), '--json'],
+    { encoding: 'utf8', cwd: repoRoot });
+  const text = run.stdout;
+  const level = (name) => Number(new RegExp(`"embedder\\.threshold\\.far_${name}": "([0-9.]+)"`).exec(text)[1]);
+  return Object.fromEntries(TARGETS.map(([name]) => [name, level(name)]));
+}
+
+const dot = (a, b) => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+};
+
+/** The lowest threshold t (a score seen) with count(scores >= t) <= rate * n. */
+function thresholdAt(sortedDesc, rate) {
+  const allowed = Math.floor(rate * sortedDesc.length);
+  // Accepting the top `allowed` scores; the next one down must be refused.
+  return allowed < sortedDesc.length ? sortedDesc[allowed] + 1e-6 : -1;
+}
+
+const share = (sorted, t) => {
+  let n = 0;
+  for (const s of sorted) n += s >= t ? 1 : 0;
+  return n / sorted.length;
+};
+
+if (!existsSync(bin)) {
+  console.log(`skipped: ${bin} not found (bash scripts/build.sh)`);
+  process.exit(0);
+}
+const levels = thresholdsOf();
+console.log(`level thresholds (models/dlib-resnet.fum): ${JSON.stringify(levels)}`);
+const margins = {};
+for (const dir of populations) {
+  if (!existsSync(dir)) {
+    console.log(`${dir}: not found, skipped`);
+    continue;
+  }
+  const photos = photosOf(dir);
+  const faces = detectAll(bin, photos.map((p) => p.file));
+  const usable = photos.filter((p) => faces.get(p.file) && ['ok', 'turned'].includes(faces.get(p.file).quality));
+  const embeddings = embedAll(usable.map((p) => p.file));
+  const anchors = [];
+  const turned = [];
+  for (const p of usable) {
+    const e = embeddings.get(p.file);
+    if (!e) continue;
+    const face = faces.get(p.file);
+    const lateral = noseLateral(face.keypoints);
+    if (face.quality === 'ok') anchors.push({ ...p, e });
+    if (Math.abs(lateral) >= MIN_LATERAL) turned.push({ ...p, e });
+  }
+  const same = [];
+  const different = [];
+  for (const t of turned) {
+    for (const a of anchors) {
+      if (a.file === t.file) continue;
+      (a.id === t.id ? same : different).push(dot(a.e, t.e));
+    }
+  }
+  same.sort((x, y) => y - x);
+  different.sort((x, y) => y - x);
+  const name = path.basename(dir);
+  console.log(`\n${name}: ${photos.length} photos, ${anchors.length} upright (quality ok), ` +
+      `${turned.length} turned |lateral| >= ${MIN_LATERAL}; pairs upright x turned: ` +
+      `${same.length} same, ${different.length} different person`);
+  console.log('level | threshold | turned-pair FAR at it | TAR at it | threshold for the same FAR on turned pairs | margin | TAR there');
+  for (const [level, rate] of TARGETS) {
+    const t = levels[level];
+    const tc = thresholdAt(different, rate);
+    const margin = t - tc;
+    (margins[level] ??= []).push(margin);
+    console.log(`${level} | ${t.toFixed(6)} | ${share(different, t).toExponential(2)} | ` +
+        `${(100 * share(same, t)).toFixed(1)}% | ${tc.toFixed(6)} | ${margin.toFixed(4)} | ` +
+        `${(100 * share(same, tc)).toFixed(1)}%`);
+  }
+}
+console.log('\nmargin per level, smallest over the populations (the one that keeps every rate):');
+for (const [level, m] of Object.entries(margins)) console.log(`${level}: ${Math.min(...m).toFixed(4)}`);
