@@ -538,7 +538,6 @@ void JsEngine::set_liveness(const val& js) {
     o.max_scale = number_option(js, "maxScale", o.max_scale, object);
     o.min_aspect = number_option(js, "minAspect", o.min_aspect, object);
     o.max_start_yaw = number_option(js, "maxStartYaw", o.max_start_yaw, object);
-    o.continuity_margin = number_option(js, "continuityMargin", o.continuity_margin, object);
     o.frames_needed = whole_option(js, "framesNeeded", o.frames_needed, object);
     o.identity_misses_allowed =
         whole_option(js, "identityMissesAllowed", o.identity_misses_allowed, object);
@@ -565,7 +564,6 @@ val JsEngine::liveness() const {
   out.set("maxScale", o.max_scale);
   out.set("minAspect", o.min_aspect);
   out.set("maxStartYaw", o.max_start_yaw);
-  out.set("continuityMargin", o.continuity_margin);
   out.set("framesNeeded", o.frames_needed);
   out.set("identityMissesAllowed", o.identity_misses_allowed);
   out.set("seed", static_cast<double>(o.seed));

@@ -146,12 +146,6 @@ export interface LivenessOptions {
   minAspect?: number;
   framesNeeded?: number;
   maxStartYaw?: number;
-  /**
-   * How far below the security level's threshold a frame during the challenge may score against
-   * this attempt's own frames that matched the user, and still count as the same person (turned
-   * faces score lower against frontal templates). 0..0.2.
-   */
-  continuityMargin?: number;
   identityMissesAllowed?: number;
 }
 

@@ -68,10 +68,6 @@ void check_liveness_options(const LivenessOptions& o) {
   if (!(o.max_start_yaw > 0 && o.max_start_yaw <= 1)) {
     fail("max_start_yaw " + std::to_string(o.max_start_yaw) + "): it must be in (0, 1]");
   }
-  if (!(o.continuity_margin >= 0 && o.continuity_margin <= 0.2)) {
-    fail("continuity_margin " + std::to_string(o.continuity_margin) +
-         "): it must be 0 to 0.2 (a cosine similarity below the level's threshold)");
-  }
   if (o.identity_misses_allowed < 0 || o.identity_misses_allowed > 30) {
     fail("identity_misses_allowed " + std::to_string(o.identity_misses_allowed) +
          "): it must be 0 to 30");

@@ -50,19 +50,6 @@ struct LivenessOptions {
   // The challenge starts from a frame at most this far from frontal (face::Quality::yaw), so a
   // turn has room to show.
   double max_start_yaw = 0.25;
-  // How far below the level's threshold a challenge frame may score against this attempt's own
-  // frames that matched the user at the threshold (continuity: the frames the gallery accepted
-  // act as extra templates for this attempt only) and still count as the same person. 0: at the
-  // level's threshold, like the gallery. Why 0: a margin is only safe if strangers' turned faces
-  // score lower than upright ones, and they do not. On CelebA (node tests/liveness/continuity.mjs:
-  // 7,776 upright x 4,237 turned photos, |lateral| >= 0.2, 32.9 M different-person pairs) the
-  // 1e-3 level's threshold accepts 1.43e-4 of upright-turned stranger pairs against 1.22e-4 of
-  // upright-upright ones (1e-4: 1.44e-5 vs 1.27e-5; 2e-5: 2.06e-6 vs 1.85e-6), so the margin
-  // that keeps the gallery's own rate is negative at every level (-0.0008 to -0.0003). Turned
-  // faces of the same person do score lower (CelebA: 45% of same-person upright-turned pairs
-  // clear 1e-3): the cost falls on genuine users, and a frame of this very attempt (same light,
-  // same seconds) is the template most likely to clear it.
-  double continuity_margin = 0.0;
   // Frames with a face whose identity did not match the user allowed during the challenge
   // (turned faces of the user score lower; a swapped face fails every frame). A miss never
   // counts as a turn.

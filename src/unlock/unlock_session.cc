@@ -7,7 +7,6 @@
 
 #include "base/error.h"
 #include "face/quality.h"
-#include "unlock/similarity.h"
 
 namespace fu::unlock {
 namespace {
@@ -16,10 +15,6 @@ std::string wait_text(double ms) {
   const long s = static_cast<long>(std::ceil(ms / 1000));
   return s < 120 ? std::to_string(s) + " s" : std::to_string((s + 59) / 60) + " min";
 }
-
-// Enough to cover the fusion window and the frontal frames between the turns; each anchor costs
-// one dot product per challenge frame.
-constexpr std::size_t kMaxAnchors = 8;
 
 std::string turn_prompt(TurnDirection direction, int done) {
   return std::string(done == 0 ? "turn your head to the " : "now turn your head to the ") +
@@ -106,7 +101,6 @@ std::vector<TurnDirection> UnlockSession::next_turns() const {
 void UnlockSession::reset_fusion() {
   fusion_.reset();
   challenge_.reset();
-  anchors_.clear();
   if (phase_ == Phase::kChallenge) phase_ = Phase::kMatching;
 }
 
@@ -151,7 +145,6 @@ SessionUpdate UnlockSession::begin() {
   last_hint_ = "look at the camera";
   counted_ = false;
   best_.clear();
-  anchors_.clear();
   identity_misses_ = 0;
   challenge_user_.clear();
   return running_update();
@@ -230,27 +223,8 @@ bool UnlockSession::usable_for_identity(const face::FaceAnalysis& analysis) cons
   return q.sharpness >= options_.quality.min_sharpness;
 }
 
-void UnlockSession::remember_match(const std::string& user, const std::vector<float>& embedding) {
-  std::vector<std::vector<float>>& anchors = anchors_[user];
-  if (anchors.size() == kMaxAnchors) anchors.erase(anchors.begin());
-  anchors.push_back(embedding);
-}
-
-FrameIdentity UnlockSession::identity_of(const std::vector<float>& embedding, const Decision& match,
-                                         const std::string& user) const {
-  if (match.accepted) {
-    // Another enrolled user at the level is never the challenged one, however close.
-    return {match.user == user, match.score, threshold_};
-  }
-  FrameIdentity identity{false, match.score, threshold_};
-  auto it = anchors_.find(user);
-  if (it == anchors_.end()) return identity;
-  float best = -1.0f;
-  for (const std::vector<float>& anchor : it->second) {
-    best = std::max(best, cosine_similarity(anchor, embedding));
-  }
-  const double continuity = threshold_ - options_.liveness.continuity_margin;
-  return {best >= continuity, best, continuity};
+FrameIdentity UnlockSession::identity_of(const Decision& match, const std::string& user) const {
+  return {match.accepted && match.user == user, match.score, threshold_};
 }
 
 SessionUpdate UnlockSession::add_frame(const face::FaceAnalysis& analysis) {
@@ -281,7 +255,6 @@ SessionUpdate UnlockSession::add_frame(const face::FaceAnalysis& analysis) {
       fusion_.add(frame_match(*match));
       fused = fusion_.fused();
       if (!match->accepted) count_failure(pending);
-      if (match->accepted) remember_match(match->user, analysis.embedding);
     }
     if (fused && fused->accepted) {
       if (!options_.liveness.enabled) {
@@ -293,7 +266,7 @@ SessionUpdate UnlockSession::add_frame(const face::FaceAnalysis& analysis) {
       }
       // The reference frame must itself be the user's: the fusion may have accepted on earlier
       // frames while this one shows someone else.
-      const bool start_is_user = match && identity_of(analysis.embedding, *match, fused->user).ok;
+      const bool start_is_user = match && identity_of(*match, fused->user).ok;
       if (std::fabs(analysis.quality.yaw) <= options_.liveness.max_start_yaw && start_is_user) {
         challenge_.emplace(options_.liveness, order_random_());
         challenge_->start(points_.of(analysis.faces[analysis.chosen]), now);
@@ -317,8 +290,7 @@ SessionUpdate UnlockSession::add_frame(const face::FaceAnalysis& analysis) {
   // Challenge: the same person on every frame, and the turns in order.
   FrameIdentity identity;
   if (match) {
-    identity = identity_of(analysis.embedding, *match, challenge_user_);
-    if (match->accepted && identity.ok) remember_match(challenge_user_, analysis.embedding);
+    identity = identity_of(*match, challenge_user_);
     if (!identity.ok && ++identity_misses_ > options_.liveness.identity_misses_allowed) {
       char detail[96];
       std::snprintf(detail, sizeof detail, " (score %.3f, needs %.3f)", identity.score,

@@ -158,11 +158,11 @@ class UnlockSession {
   // Whether this frame's embedding may be matched: its face passed every quality check or, while
   // the challenge asks for a turn, failed only the yaw check and was sharp enough.
   bool usable_for_identity(const face::FaceAnalysis& analysis) const;
-  // Whether a frame's face is `user`'s: matched to them at the level's threshold, or close
-  // enough to this attempt's frames that did (LivenessOptions::continuity_margin).
-  FrameIdentity identity_of(const std::vector<float>& embedding, const Decision& match,
-                            const std::string& user) const;
-  void remember_match(const std::string& user, const std::vector<float>& embedding);
+  // Whether a frame's face is `user`'s: matched to them in the gallery at the level's threshold.
+  // Not against this attempt's own earlier frames (continuity): a photo tilted to fake a turn
+  // is as close to its own frontal frames as a turning head, and the geometry alone then let 1 of
+  // 30 AT&T tilted-and-zoomed photos through (see LivenessOptions::min_aspect).
+  FrameIdentity identity_of(const Decision& match, const std::string& user) const;
 
   const Gallery& gallery_;
   CalibratedLevels levels_;
@@ -183,9 +183,6 @@ class UnlockSession {
   std::string last_hint_;
   bool counted_ = false;
   std::map<std::string, float> best_;  // best score per candidate user in this attempt
-  // The embeddings of this attempt's frames that matched each user at the level's threshold
-  // (the latest kMaxAnchors): what the challenge's frames must stay close to.
-  std::map<std::string, std::vector<std::vector<float>>> anchors_;
   std::optional<HeadTurnChallenge> challenge_;
   std::string challenge_user_;
   int identity_misses_ = 0;

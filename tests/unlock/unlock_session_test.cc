@@ -324,9 +324,10 @@ std::vector<float> towards_bob(double degrees) {
   return {static_cast<float>(std::cos(r)), static_cast<float>(std::sin(r)), 0, 0};
 }
 
-TEST_F(SessionTest, LivenessTurnedFramesNeedOnlyStayCloseToTheAttemptsOwnFrames) {
+TEST_F(SessionTest, LivenessJudgesTurnedFramesAgainstTheGalleryNotTheAttemptsOwnFrames) {
   // Ann's frontal frames score 0.906 against her template (accepted at 0.8); turned she scores
-  // 0.707 against the template but 0.940 against those frames: the same person, turned.
+  // 0.707 against it though 0.940 against those frames. Only the gallery counts: a photo tilted
+  // to fake a turn is as close to its own frontal frames as a turning head is.
   const std::vector<float> frontal = towards_bob(25), turned_ann = towards_bob(45);
   ASSERT_GE(cosine_similarity(frontal, kAnn), 0.8f);
   ASSERT_LT(cosine_similarity(turned_ann, kAnn), 0.8f);
@@ -336,33 +337,11 @@ TEST_F(SessionTest, LivenessTurnedFramesNeedOnlyStayCloseToTheAttemptsOwnFrames)
   SessionUpdate u = match_frontal(s, frontal);
   ASSERT_TRUE(u.challenge);
   u = turn_as_asked(s, u, turned_ann);
-  EXPECT_EQ(u.reason_name, "matched") << u.hint;
-
-  // A stranger off the plane: 0.766 against Ann's template, 0.694 against her frames.
-  const double r = 40 * M_PI / 180;
-  const std::vector<float> stranger = {static_cast<float>(std::cos(r)), 0,
-                                       static_cast<float>(std::sin(r)), 0};
-  ASSERT_LT(cosine_similarity(stranger, kAnn), 0.8f);
-  ASSERT_LT(cosine_similarity(stranger, frontal), 0.8f);
-  s.begin();
-  u = turn_as_asked(s, match_frontal(s, frontal), stranger);
   EXPECT_EQ(u.reason_name, "liveness-failed");
   ASSERT_TRUE(u.verdict);
   EXPECT_EQ(u.verdict->failed, TurnCheck::kIdentity);
-  EXPECT_NEAR(u.verdict->value, cosine_similarity(stranger, frontal), 1e-6);
+  EXPECT_NEAR(u.verdict->value, cosine_similarity(turned_ann, kAnn), 1e-6);
   EXPECT_FLOAT_EQ(u.verdict->bound, 0.8f);
-
-  // The margin lowers the continuity bound, never the gallery's: the same stranger passes with
-  // a margin that reaches it, and Bob matched at the level is never Ann however close.
-  SessionOptions loose = with_liveness();
-  loose.liveness.continuity_margin = 0.2;
-  UnlockSession l = make(loose);
-  l.begin();
-  u = turn_as_asked(l, match_frontal(l, frontal), stranger);
-  EXPECT_EQ(u.reason_name, "matched") << "0.694 >= 0.8 - 0.2: the margin is what decides";
-  l.begin();
-  u = turn_as_asked(l, match_frontal(l, frontal), kBob);
-  EXPECT_EQ(u.reason_name, "liveness-failed");
 }
 
 TEST_F(SessionTest, LivenessStartsOnlyFromAFrameOfTheUser) {
