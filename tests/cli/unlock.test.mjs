@@ -25,8 +25,10 @@ const GENUINE_PEOPLE = 30;
 const ATTACKED_PEOPLE = 5; // x 7 kinds of attack = 35 attacks
 const ATTACK_FRAMES = 40; // 8 s: longer than fusion plus the first turn's time allowed
 // Share of AT&T genuine runs (of people whose photos turn at least 0.2 each way) that must pass:
-// measured 7 of 9, minus a margin.
-const AT_T_FLOOR = 0.6;
+// measured 7 of 9, minus one run.
+const AT_T_FLOOR = 0.65;
+// Share of LFW genuine runs that must pass: measured 23 of 30, minus one run.
+const LFW_FLOOR = 0.73;
 
 let skip = false;
 if (!fs.existsSync(bin)) skip = `faceunlock binary not found at ${bin}: build it first`;
@@ -160,12 +162,11 @@ describe('faceunlock unlock', { skip }, () => {
     for (const row of rows) console.log(`  ${row}`);
     assert.ok(tried >= 30);
     assert.equal(passed, 0, 'no photo attack may unlock');
-    // The target is 90% and is NOT met: measured 24 of 30 once turned frames kept their identity
-    // check (16 of 30 before). Of the 6 failures, 2 turned photos do not match their owner at the
-    // 1e-3 threshold ("a different face appeared") and 4 stay short of the lateral threshold or
-    // outside the scale bounds once the unlock path refines their keypoints. The floor is the
-    // measurement minus a margin, to catch regressions.
-    assert.ok(genuinePassed >= 0.7 * people.length, `${genuinePassed} of ${people.length} genuine runs`);
+    // The target is 90% and is NOT met: measured 23 of 30. What stopped the 7 is printed above
+    // (src/unlock/README.md lists them: the embedder refusing a frontal or turned photo at 1e-3,
+    // lateral just short of 0.2, one scale jump between photos). The floor is the measurement
+    // minus one run, to catch regressions.
+    assert.ok(genuinePassed >= LFW_FLOOR * people.length, `${genuinePassed} of ${people.length} genuine runs`);
   });
 });
 
