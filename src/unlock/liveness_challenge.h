@@ -39,7 +39,8 @@ struct LivenessOptions {
   // a real head turning keeps it near 1 (0.98 to 1 in the head model at 15 to 30 degrees), while
   // BlazeFace's keypoints on a picture tilted far enough to fake a turn (50 degrees and more)
   // shrink to 0.85 and below. Measured on frames that pass lateral and parallax: genuine LFW
-  // 0.916 to 1.159, AT&T 0.873 to 1.067; photo attacks from 0.664 (the tilted ones, which the
+  // 0.916 to 1.159, AT&T 0.873 to 1.067; photo attacks (every frame of the first turn, with the
+  // continuity variant of unlock_session.h's identity_of) from 0.664 (the tilted ones, which the
   // lower bound stops) up to 1.149. No attack here needs the upper bound (a zoomed picture moves
   // no nose, a tilted one brought closer keeps its squeeze for aspect); it stands for "the user
   // does not lean in by more than 15% within a turn" and is the first check to stop 1 LFW run
@@ -50,7 +51,8 @@ struct LivenessOptions {
   // for BlazeFace to see a turn is squeezed across to about cos(tilt), 0.77 at 40 degrees and
   // less beyond; a real head turned as asked narrows only to about cos(yaw). Measured by
   // tests/cli/unlock.test.mjs on frames that pass lateral, parallax and scale: genuine LFW 0.811
-  // and up (10% 0.868), AT&T 0.890 and up; photo attacks up to 0.821 (LFW) and 0.878 (AT&T).
+  // and up (10% 0.868), AT&T 0.890 and up; photo attacks up to 0.821 (LFW) and 0.878 (AT&T)
+  // (every frame of the first turn, with the continuity variant of identity_of).
   // The ranges overlap: this bound stops most tilted frames, and the identity check (the gallery
   // refuses the squeezed face on enough of the others) the rest; see unlock_session.h.
   double min_aspect = 0.8;
