@@ -12,12 +12,16 @@ namespace {
 
 CommandSpec embed_spec() {
   CommandSpec spec{kEmbedCommand.name,
-                   "IMAGE... [--json] [--jobs N]",
+                   "IMAGE... [--json] [--jobs N] [--mirror on|off]",
                    kEmbedCommand.summary,
                    "A photo with several faces uses the most prominent (largest) and says how many "
                    "it found; a photo with none is an error and the others still run.\n",
                    {"IMAGE..."},
-                   {{"--json", "", "print JSON"}, jobs_flag()}};
+                   {{"--json", "", "print JSON"},
+                    jobs_flag(),
+                    {"--mirror", "on|off",
+                     "average each face with its mirror image, as templates are (default on); "
+                     "off embeds as the unlock path embeds camera frames"}}};
   for (FlagSpec& f : face_model_flags()) spec.flags.push_back(f);
   return spec;
 }
@@ -34,6 +38,11 @@ int run_embed(const std::vector<std::string>& args) {
   options.jobs = parse_jobs(parsed);
   options.backend = selected_backend(parsed);
   options.fallback = false;
+  const std::string mirror = parsed.get("--mirror", "on");
+  if (mirror != "on" && mirror != "off") {
+    throw UsageError("--mirror is '" + mirror + "', expected on or off");
+  }
+  options.mirror_average = mirror == "on";
   options.progress = [&](std::size_t done, std::size_t total) { progress.update(done, total); };
   const std::vector<train::EmbeddedImage> results = train::embed_images(
       parsed.positionals(), load_detector(parsed), load_embedder(parsed), options);

@@ -83,6 +83,15 @@ class FrameSource {
   std::size_t index_ = 0;
 };
 
+// The challenge's verdict on a frame: the first check it failed ("none" when it counted), with
+// the value and the bound it missed.
+void write_verdict(JsonWriter& out, const unlock::TurnVerdict& v) {
+  out.key("check").value(unlock::turn_check_name(v.failed));
+  if (v.failed != unlock::TurnCheck::kNone && v.failed != unlock::TurnCheck::kNoFace) {
+    out.key("check_value").value(v.value).key("check_bound").value(v.bound);
+  }
+}
+
 void write_update_frame(JsonWriter& out, int index, double time_ms, const face::FaceAnalysis& a,
                         const unlock::SessionUpdate& u) {
   out.begin_object().key("frame").value(index).key("ms").value(time_ms);
@@ -108,6 +117,7 @@ void write_update_frame(JsonWriter& out, int index, double time_ms, const face::
     out.key("residual").value(u.measure->residual).key("scale").value(u.measure->scale);
     out.key("aspect").value(u.measure->aspect);
   }
+  if (u.verdict) write_verdict(out, *u.verdict);
   out.key("hint").value(u.hint).end_object();
 }
 
@@ -203,6 +213,8 @@ int run_unlock(const std::vector<std::string>& args) {
     out->key("level").value(session.level()).key("threshold").value(session.threshold());
     out->key("liveness").value(options.liveness.enabled);
     out->key("turns_done").value(update.turns_done);
+    // Why the challenge failed: the closest frame's verdict (or the identity that ended it).
+    if (!unlocked && update.verdict) write_verdict(*out, *update.verdict);
     out->key("frames_read").value(index).key("decided_at_frame").value(decided_at);
     out->end_object();
   } else if (unlocked) {

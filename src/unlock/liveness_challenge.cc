@@ -1,6 +1,7 @@
 #include "unlock/liveness_challenge.h"
 
 #include <cmath>
+#include <cstdio>
 #include <random>
 
 #include "base/error.h"
@@ -9,6 +10,36 @@ namespace fu::unlock {
 
 const char* turn_direction_name(TurnDirection direction) {
   return direction == TurnDirection::kLeft ? "left" : "right";
+}
+
+const char* turn_check_name(TurnCheck check) {
+  switch (check) {
+    case TurnCheck::kNone:
+      return "none";
+    case TurnCheck::kNoFace:
+      return "no-face";
+    case TurnCheck::kIdentity:
+      return "identity";
+    case TurnCheck::kLateral:
+      return "lateral";
+    case TurnCheck::kParallax:
+      return "parallax";
+    case TurnCheck::kScale:
+      return "scale";
+    case TurnCheck::kAspect:
+      return "aspect";
+  }
+  return "unknown";
+}
+
+std::string TurnVerdict::text() const {
+  if (failed == TurnCheck::kNone) return "";
+  if (failed == TurnCheck::kNoFace) return "no face";
+  char out[96];
+  const bool above = failed == TurnCheck::kScale && value > bound;
+  std::snprintf(out, sizeof out, "%s %.3f %s %.3g", turn_check_name(failed), value,
+                above ? ">" : "<", bound);
+  return out;
 }
 
 void check_liveness_options(const LivenessOptions& o) {
@@ -58,25 +89,56 @@ void HeadTurnChallenge::start(const HeadPoints& reference, double now_ms) {
   step_start_ms_ = now_ms;
   failure_.clear();
   last_ = TurnMeasure{};
+  verdict_ = TurnVerdict{};
+  closest_ = TurnVerdict{};
+  closest_lateral_ = -1e9;
 }
 
-HeadTurnChallenge::Status HeadTurnChallenge::add(const HeadPoints* points, bool identity_ok,
-                                                 double now_ms) {
+HeadTurnChallenge::Status HeadTurnChallenge::add(const HeadPoints* points,
+                                                 const FrameIdentity& identity, double now_ms) {
   if (status_ != Status::kRunning) return status_;
-  bool shows_turn = false;
+  // The geometry first, then the identity: a frame's verdict names the first check it failed.
+  TurnVerdict v;
+  double lateral = -1e9;
   if (points) {
     last_ = measure_turn(reference_, *points);
     const double sign = current() == TurnDirection::kLeft ? 1.0 : -1.0;
-    shows_turn = identity_ok && last_.valid && sign * last_.lateral >= options_.min_lateral &&
-                 sign * last_.parallax >= options_.min_parallax &&
-                 last_.scale >= options_.min_scale && last_.scale <= options_.max_scale &&
-                 last_.aspect >= options_.min_aspect;
+    lateral = sign * last_.lateral;
+    const double parallax = sign * last_.parallax;
+    const auto fail = [&](TurnCheck check, double value, double bound, int progress) {
+      v = {check, value, bound, progress};
+    };
+    if (!last_.valid) {
+      fail(TurnCheck::kNoFace, 0, 0, 0);
+    } else if (lateral < options_.min_lateral) {
+      fail(TurnCheck::kLateral, lateral, options_.min_lateral, 1);
+    } else if (parallax < options_.min_parallax) {
+      fail(TurnCheck::kParallax, parallax, options_.min_parallax, 2);
+    } else if (last_.scale < options_.min_scale) {
+      fail(TurnCheck::kScale, last_.scale, options_.min_scale, 3);
+    } else if (last_.scale > options_.max_scale) {
+      fail(TurnCheck::kScale, last_.scale, options_.max_scale, 3);
+    } else if (last_.aspect < options_.min_aspect) {
+      fail(TurnCheck::kAspect, last_.aspect, options_.min_aspect, 4);
+    } else if (!identity.ok) {
+      fail(TurnCheck::kIdentity, identity.score, identity.threshold, 5);
+    } else {
+      fail(TurnCheck::kNone, 0, 0, 6);
+    }
   }
-  streak_ = shows_turn ? streak_ + 1 : 0;
+  verdict_ = v;
+  if (v.progress > closest_.progress ||
+      (v.progress == closest_.progress && lateral > closest_lateral_)) {
+    closest_ = v;
+    closest_lateral_ = lateral;
+  }
+  streak_ = v.failed == TurnCheck::kNone ? streak_ + 1 : 0;
   if (streak_ >= options_.frames_needed) {
     ++step_;
     streak_ = 0;
     step_start_ms_ = now_ms;
+    closest_ = TurnVerdict{};
+    closest_lateral_ = -1e9;
     if (step_ == steps()) status_ = Status::kPassed;
     return status_;
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <utility>
 
 #include "base/error.h"
@@ -18,6 +19,12 @@ std::string wait_text(double ms) {
 std::string turn_prompt(TurnDirection direction, int done) {
   return std::string(done == 0 ? "turn your head to the " : "now turn your head to the ") +
          turn_direction_name(direction);
+}
+
+// What stopped the turn, for the hint: "; closest frame: lateral 0.171 < 0.2".
+std::string closest_text(const TurnVerdict& closest) {
+  const std::string text = closest.text();
+  return text.empty() ? "" : "; closest frame: " + text;
 }
 
 }  // namespace
@@ -216,6 +223,10 @@ bool UnlockSession::usable_for_identity(const face::FaceAnalysis& analysis) cons
   return q.sharpness >= options_.quality.min_sharpness;
 }
 
+FrameIdentity UnlockSession::identity_of(const Decision& match, const std::string& user) const {
+  return {match.accepted && match.user == user, match.score, threshold_};
+}
+
 SessionUpdate UnlockSession::add_frame(const face::FaceAnalysis& analysis) {
   require_attempt("add frame");
   const double now = clock_();
@@ -253,7 +264,10 @@ SessionUpdate UnlockSession::add_frame(const face::FaceAnalysis& analysis) {
         update.lockout_changed = update.lockout_changed || pending.lockout_changed;
         return update;
       }
-      if (std::fabs(analysis.quality.yaw) <= options_.liveness.max_start_yaw) {
+      // The reference frame must itself be the user's: the fusion may have accepted on earlier
+      // frames while this one shows someone else.
+      const bool start_is_user = match && identity_of(*match, fused->user).ok;
+      if (std::fabs(analysis.quality.yaw) <= options_.liveness.max_start_yaw && start_is_user) {
         challenge_.emplace(options_.liveness, order_random_());
         challenge_->start(points_.of(analysis.faces[analysis.chosen]), now);
         challenge_user_ = fused->user;
@@ -274,13 +288,18 @@ SessionUpdate UnlockSession::add_frame(const face::FaceAnalysis& analysis) {
   }
 
   // Challenge: the same person on every frame, and the turns in order.
-  bool identity_ok = false;
+  FrameIdentity identity;
   if (match) {
-    identity_ok = match->accepted && match->user == challenge_user_;
-    if (!identity_ok && ++identity_misses_ > options_.liveness.identity_misses_allowed) {
+    identity = identity_of(*match, challenge_user_);
+    if (!identity.ok && ++identity_misses_ > options_.liveness.identity_misses_allowed) {
+      char detail[96];
+      std::snprintf(detail, sizeof detail, " (score %.3f, needs %.3f)", identity.score,
+                    identity.threshold);
       SessionUpdate update =
-          finish(UnlockReason::kLivenessFailed, "a different face appeared during the check");
+          finish(UnlockReason::kLivenessFailed,
+                 std::string("a different face appeared during the check") + detail);
       update.match = match;
+      update.verdict = TurnVerdict{TurnCheck::kIdentity, identity.score, identity.threshold, 5};
       update.lockout_changed = update.lockout_changed || pending.lockout_changed;
       return update;
     }
@@ -288,25 +307,30 @@ SessionUpdate UnlockSession::add_frame(const face::FaceAnalysis& analysis) {
   HeadPoints points{};
   if (has_face) points = points_.of(analysis.faces[analysis.chosen]);
   const HeadTurnChallenge::Status status =
-      challenge_->add(has_face ? &points : nullptr, identity_ok, now);
+      challenge_->add(has_face ? &points : nullptr, identity, now);
   const std::optional<TurnMeasure> measure =
       has_face ? std::optional<TurnMeasure>(challenge_->last_measure()) : std::nullopt;
   if (status == HeadTurnChallenge::Status::kPassed) {
     SessionUpdate update = unlocked(challenge_user_);
     update.match = match;
     update.measure = measure;
+    update.verdict = challenge_->last_verdict();
     return update;
   }
   if (status == HeadTurnChallenge::Status::kFailed) {
-    SessionUpdate update = finish(UnlockReason::kLivenessFailed, challenge_->failure());
+    const TurnVerdict closest = challenge_->closest();
+    SessionUpdate update =
+        finish(UnlockReason::kLivenessFailed, challenge_->failure() + closest_text(closest));
     update.match = match;
     update.measure = measure;
+    update.verdict = closest;
     return update;
   }
   last_hint_ = turn_prompt(challenge_->current(), challenge_->step());
   SessionUpdate update = running_update();
   update.match = match;
   update.measure = measure;
+  update.verdict = challenge_->last_verdict();
   return update;
 }
 
@@ -328,9 +352,13 @@ std::pair<Decision, FusedDecision> UnlockSession::match_frame(const std::vector<
 SessionUpdate UnlockSession::end() {
   require_attempt("end attempt");
   if (phase_ == Phase::kChallenge) {
-    return finish(UnlockReason::kLivenessFailed, std::string("the head did not turn to the ") +
-                                                     turn_direction_name(challenge_->current()) +
-                                                     " before the attempt ended");
+    const TurnVerdict closest = challenge_->closest();
+    SessionUpdate update = finish(UnlockReason::kLivenessFailed,
+                                  std::string("the head did not turn to the ") +
+                                      turn_direction_name(challenge_->current()) +
+                                      " before the attempt ended" + closest_text(closest));
+    update.verdict = closest;
+    return update;
   }
   if (!saw_face_) return finish(UnlockReason::kNoFace, "look at the camera");
   // Every face failed a quality check: the last one's issue says what to fix.

@@ -75,6 +75,9 @@ struct SessionUpdate {
   int turns_done = 0;
   int turns_total = 0;
   std::optional<TurnMeasure> measure;  // this frame's, during the challenge
+  // During the challenge, this frame's verdict (which check it failed first, with the value);
+  // when the challenge failed, the verdict of the frame of the failed turn that came closest.
+  std::optional<TurnVerdict> verdict;
 
   double retry_after_ms = 0;     // with kLockedOut
   bool lockout_changed = false;  // the lockout state changed: persist it
@@ -155,6 +158,14 @@ class UnlockSession {
   // Whether this frame's embedding may be matched: its face passed every quality check or, while
   // the challenge asks for a turn, failed only the yaw check and was sharp enough.
   bool usable_for_identity(const face::FaceAnalysis& analysis) const;
+  // Whether a frame's face is `user`'s: matched to them in the gallery at the level's threshold,
+  // turned or not. Not against this attempt's own earlier frames (continuity): a photo tilted to
+  // fake a turn is as close to its own frontal frames as a turning head, and the geometry alone
+  // then let 1 of 30 AT&T tilted-and-zoomed photos through (see LivenessOptions::min_aspect).
+  // Not at a lower threshold for turned faces either: strangers' turned faces score as high as
+  // upright ones (CelebA, node tests/liveness/turned-identity.mjs: at the 1e-3 threshold 1.43e-4
+  // of upright-turned stranger pairs pass against 1.22e-4 of upright-upright ones).
+  FrameIdentity identity_of(const Decision& match, const std::string& user) const;
 
   const Gallery& gallery_;
   CalibratedLevels levels_;

@@ -14,8 +14,8 @@ import path from 'node:path';
 
 import {
   PHOTO_ATTACKS, attGenuineFrames, attackFrames, decodeRgb, genuineFrames, haveAtt, haveData,
-  pickAttPeople, pickPeople, render, repoRoot, spread, swapFrames, turnFrameAspects, writePpm,
-  writeY4m,
+  pickAttPeople, pickPeople, render, repoRoot, spread, stoppedBy, swapFrames, turnFrameAspects,
+  turnFrameScales, writePpm, writeY4m,
 } from '../liveness/videos.mjs';
 
 const bin = process.env.FACEUNLOCK_BIN || path.join(repoRoot, 'build', 'faceunlock');
@@ -25,8 +25,10 @@ const GENUINE_PEOPLE = 30;
 const ATTACKED_PEOPLE = 5; // x 7 kinds of attack = 35 attacks
 const ATTACK_FRAMES = 40; // 8 s: longer than fusion plus the first turn's time allowed
 // Share of AT&T genuine runs (of people whose photos turn at least 0.2 each way) that must pass:
-// measured 7 of 9, minus a margin.
-const AT_T_FLOOR = 0.6;
+// measured 7 of 9, minus one run.
+const AT_T_FLOOR = 0.65;
+// Share of LFW genuine runs that must pass: measured 23 of 30, minus one run.
+const LFW_FLOOR = 0.73;
 
 let skip = false;
 if (!fs.existsSync(bin)) skip = `faceunlock binary not found at ${bin}: build it first`;
@@ -107,6 +109,8 @@ describe('faceunlock unlock', { skip }, () => {
     let genuinePassed = 0;
     const genuineAspects = [];
     const attackAspects = [];
+    const genuineScales = [];
+    const attackScales = [];
     people.forEach((p, i) => {
       const seed = i + 1;
       const turns = plan(gallery, seed);
@@ -116,7 +120,8 @@ describe('faceunlock unlock', { skip }, () => {
       const ok = r.unlocked && r.user === p.name;
       genuinePassed += ok ? 1 : 0;
       genuineAspects.push(...turnFrameAspects(r));
-      if (!ok) rows.push(`genuine ${p.name} ${turns.join(',')}: ${r.reason} (${r.hint})`);
+      genuineScales.push(...turnFrameScales(r));
+      if (!ok) rows.push(`genuine ${p.name} ${turns.join(',')}: ${r.reason}, stopped by ${stoppedBy(r)} (${r.hint})`);
       fs.rmSync(video);
     });
     const attacks = {};
@@ -132,7 +137,10 @@ describe('faceunlock unlock', { skip }, () => {
         writeY4m(video, frames, FPS);
         const r = unlock(gallery, video, '--seed', String(seed));
         // A face swap's turns are a real head's (another enrolled person's): identity stops it.
-        if (kind !== 'face swap') attackAspects.push(...turnFrameAspects(r));
+        if (kind !== 'face swap') {
+          attackAspects.push(...turnFrameAspects(r));
+          attackScales.push(...turnFrameScales(r));
+        }
         attacks[kind].tried++;
         if (r.unlocked) {
           attacks[kind].passed++;
@@ -149,15 +157,16 @@ describe('faceunlock unlock', { skip }, () => {
     // What the aspect check decides on: frames showing the asked turn by every other measure.
     console.log(`aspect of genuine turn frames: ${spread(genuineAspects)}`);
     console.log(`aspect of attack frames that showed a turn otherwise: ${spread(attackAspects)}`);
+    console.log(`scale of genuine frames turned as asked by lateral and parallax: ${spread(genuineScales)}`);
+    console.log(`scale of attack frames turned as asked by lateral and parallax: ${spread(attackScales)}`);
     for (const row of rows) console.log(`  ${row}`);
     assert.ok(tried >= 30);
     assert.equal(passed, 0, 'no photo attack may unlock');
-    // The target is 90% and is NOT met: measured 24 of 30 once turned frames kept their identity
-    // check (16 of 30 before). Of the 6 failures, 2 turned photos do not match their owner at the
-    // 1e-3 threshold ("a different face appeared") and 4 stay short of the lateral threshold or
-    // outside the scale bounds once the unlock path refines their keypoints. The floor is the
-    // measurement minus a margin, to catch regressions.
-    assert.ok(genuinePassed >= 0.7 * people.length, `${genuinePassed} of ${people.length} genuine runs`);
+    // The target is 90% and is NOT met: measured 23 of 30. What stopped the 7 is printed above
+    // (src/unlock/README.md lists them: the embedder refusing a frontal or turned photo at 1e-3,
+    // lateral just short of 0.2, one scale jump between photos). The floor is the measurement
+    // minus one run, to catch regressions.
+    assert.ok(genuinePassed >= LFW_FLOOR * people.length, `${genuinePassed} of ${people.length} genuine runs`);
   });
 });
 
@@ -196,6 +205,8 @@ describe('liveness on real head turns (AT&T)', { skip: skip || (!haveAtt() && 'A
     let fairPassed = 0;
     const genuineAspects = [];
     const attackAspects = [];
+    const genuineScales = [];
+    const attackScales = [];
     people.forEach((p, i) => {
       const seed = 200 + i;
       const turns = plan(gallery, seed);
@@ -204,6 +215,7 @@ describe('liveness on real head turns (AT&T)', { skip: skip || (!haveAtt() && 'A
       const r = unlock(gallery, video, '--seed', String(seed));
       const ok = r.unlocked && r.user === p.name;
       genuineAspects.push(...turnFrameAspects(r));
+      genuineScales.push(...turnFrameScales(r));
       passed += ok ? 1 : 0;
       fairPassed += ok && p.turnedEnough ? 1 : 0;
       if (!ok) {
@@ -212,7 +224,8 @@ describe('liveness on real head turns (AT&T)', { skip: skip || (!haveAtt() && 'A
           if (f.lateral !== undefined) peak[f.turn] = Math.max(peak[f.turn], (f.turn === 'left' ? 1 : -1) * f.lateral);
         }
         rows.push(`genuine ${p.name}${p.turnedEnough ? '' : ' (turns < 0.2)'} ${turns.join(',')}: ` +
-            `${r.reason} (${r.hint}); peak lateral left ${peak.left.toFixed(3)} right ${peak.right.toFixed(3)}`);
+            `${r.reason}, stopped by ${stoppedBy(r)} (${r.hint}); peak lateral left ${peak.left.toFixed(3)} ` +
+            `right ${peak.right.toFixed(3)}`);
       }
       fs.rmSync(video);
     });
@@ -224,6 +237,7 @@ describe('liveness on real head turns (AT&T)', { skip: skip || (!haveAtt() && 'A
         writeY4m(video, attackFrames(victim.frontal, kind, ATTACK_FRAMES), FPS);
         const r = unlock(gallery, video, '--seed', '7');
         attackAspects.push(...turnFrameAspects(r));
+        attackScales.push(...turnFrameScales(r));
         attacksTried++;
         if (r.unlocked) {
           attacksPassed++;
@@ -237,6 +251,8 @@ describe('liveness on real head turns (AT&T)', { skip: skip || (!haveAtt() && 'A
     console.log(`AT&T photo attacks: ${attacksPassed} of ${attacksTried} unlocked`);
     console.log(`AT&T aspect of genuine turn frames: ${spread(genuineAspects)}`);
     console.log(`AT&T aspect of attack frames that showed a turn otherwise: ${spread(attackAspects)}`);
+    console.log(`AT&T scale of genuine frames turned as asked by lateral and parallax: ${spread(genuineScales)}`);
+    console.log(`AT&T scale of attack frames turned as asked by lateral and parallax: ${spread(attackScales)}`);
     for (const row of rows) console.log(`  ${row}`);
     assert.equal(attacksPassed, 0, 'no photo attack may unlock');
     assert.ok(fairPassed >= AT_T_FLOOR * fair.length, `${fairPassed} of ${fair.length} fair genuine runs`);

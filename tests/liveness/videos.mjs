@@ -418,21 +418,37 @@ export function haveAtt() {
 
 /**
  * The aspects (src/unlock/head_turn.h) of the frames of a `faceunlock unlock --json` run that show
- * the turn being asked for by every other measure (lateral, parallax, scale at the session's
- * defaults, and the identity): what the aspect check alone decides on.
+ * the turn being asked for by lateral, parallax and scale (the checks judged before aspect, whose
+ * verdict the frame's `check` names): what the aspect check alone decides on.
  * @param {{frames?: any[]}} result
  * @returns {number[]}
  */
 export function turnFrameAspects(result) {
-  const out = [];
-  for (const f of result.frames ?? []) {
-    if (f.aspect === undefined || !f.accepted) continue;
-    const sign = f.turn === 'left' ? 1 : -1;
-    if (sign * f.lateral >= 0.2 && sign * f.parallax >= 0.25 && f.scale >= 0.87 && f.scale <= 1.15) {
-      out.push(f.aspect);
-    }
-  }
-  return out;
+  return (result.frames ?? [])
+      .filter((f) => f.aspect !== undefined && ['aspect', 'identity', 'none'].includes(f.check))
+      .map((f) => f.aspect);
+}
+
+/**
+ * The scales of the frames that show the asked turn by lateral and parallax (judged before scale).
+ * @param {{frames?: any[]}} result
+ * @returns {number[]}
+ */
+export function turnFrameScales(result) {
+  return (result.frames ?? [])
+      .filter((f) => f.scale !== undefined && ['scale', 'aspect', 'identity', 'none'].includes(f.check))
+      .map((f) => f.scale);
+}
+
+/**
+ * What stopped a run, from `faceunlock unlock --json`: "lateral 0.171 < 0.2 (closest frame)".
+ * @param {{check?: string, check_value?: number, check_bound?: number}} result
+ */
+export function stoppedBy(result) {
+  if (!result.check) return 'no challenge';
+  if (result.check_value === undefined) return result.check;
+  const above = result.check === 'scale' && result.check_value > result.check_bound;
+  return `${result.check} ${result.check_value.toFixed(3)} ${above ? '>' : '<'} ${result.check_bound.toFixed(3)}`;
 }
 
 /**

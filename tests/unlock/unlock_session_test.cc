@@ -2,12 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "base/error.h"
 #include "unlock/head_model.h"
+#include "unlock/similarity.h"
 
 namespace fu::unlock {
 namespace {
@@ -310,8 +312,66 @@ TEST_F(SessionTest, LivenessFaceSwapMidChallengeFails) {
     ASSERT_TRUE(u.challenge);
     u = turn_as_asked(s, u, *other);
     EXPECT_EQ(u.reason_name, "liveness-failed");
-    EXPECT_EQ(u.hint, "a different face appeared during the check");
+    EXPECT_EQ(u.hint.rfind("a different face appeared during the check (score ", 0), 0) << u.hint;
+    ASSERT_TRUE(u.verdict);
+    EXPECT_EQ(u.verdict->failed, TurnCheck::kIdentity);
   }
+}
+
+// Unit vectors in the plane of Ann's template: `degrees` away from it (cosine = cos(degrees)).
+std::vector<float> towards_bob(double degrees) {
+  const double r = degrees * M_PI / 180;
+  return {static_cast<float>(std::cos(r)), static_cast<float>(std::sin(r)), 0, 0};
+}
+
+TEST_F(SessionTest, LivenessJudgesTurnedFramesAgainstTheGalleryNotTheAttemptsOwnFrames) {
+  // Ann's frontal frames score 0.906 against her template (accepted at 0.8); turned she scores
+  // 0.707 against it though 0.940 against those frames. Only the gallery counts: a photo tilted
+  // to fake a turn is as close to its own frontal frames as a turning head is.
+  const std::vector<float> frontal = towards_bob(25), turned_ann = towards_bob(45);
+  ASSERT_GE(cosine_similarity(frontal, kAnn), 0.8f);
+  ASSERT_LT(cosine_similarity(turned_ann, kAnn), 0.8f);
+  ASSERT_GE(cosine_similarity(turned_ann, frontal), 0.8f);
+  UnlockSession s = make(with_liveness());
+  s.begin();
+  SessionUpdate u = match_frontal(s, frontal);
+  ASSERT_TRUE(u.challenge);
+  u = turn_as_asked(s, u, turned_ann);
+  EXPECT_EQ(u.reason_name, "liveness-failed");
+  ASSERT_TRUE(u.verdict);
+  EXPECT_EQ(u.verdict->failed, TurnCheck::kIdentity);
+  EXPECT_NEAR(u.verdict->value, cosine_similarity(turned_ann, kAnn), 1e-6);
+  EXPECT_FLOAT_EQ(u.verdict->bound, 0.8f);
+}
+
+TEST_F(SessionTest, LivenessStartsOnlyFromAFrameOfTheUser) {
+  // Fusion accepts Ann on 3 of 5 frames; a frontal frame of someone else right after must not
+  // become the reference the turns are measured against.
+  UnlockSession s = make(with_liveness());
+  s.begin();
+  SessionUpdate u;
+  for (int i = 0; i < 3; ++i) u = add(s, frame(real_head(), turned(25), kAnn));
+  EXPECT_FALSE(u.challenge);
+  u = add(s, frame(real_head(), Pose{}, kStranger));
+  EXPECT_FALSE(u.challenge);
+  u = add(s, frame(real_head(), Pose{}, kAnn));
+  EXPECT_TRUE(u.challenge);
+}
+
+TEST_F(SessionTest, LivenessFailureNamesTheCheckThatStoppedTheClosestFrame) {
+  // Turning 6 degrees: the nose moves, but not as far as min_lateral.
+  UnlockSession s = make(with_liveness());
+  s.begin();
+  SessionUpdate u = match_frontal(s, kAnn);
+  ASSERT_TRUE(u.challenge);
+  const double yaw = u.turn == TurnDirection::kLeft ? 6 : -6;
+  while (u.running()) u = add(s, frame(real_head(), turned(yaw), kAnn));
+  EXPECT_EQ(u.reason_name, "liveness-failed");
+  ASSERT_TRUE(u.verdict);
+  EXPECT_EQ(u.verdict->failed, TurnCheck::kLateral);
+  EXPECT_GT(u.verdict->value, 0.0);
+  EXPECT_LT(u.verdict->value, 0.2);
+  EXPECT_NE(u.hint.find("closest frame: lateral 0."), std::string::npos) << u.hint;
 }
 
 TEST_F(SessionTest, LivenessTurnedFramesWithoutEmbeddingAreNoEvidence) {
