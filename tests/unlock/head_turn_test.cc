@@ -80,8 +80,12 @@ TEST(HeadTurn, AspectSeparatesATurnedHeadFromATiltedPicture) {
         SCOPED_TRACE("distance " + std::to_string(distance) + " angle " + std::to_string(angle));
         const TurnMeasure turned = measure_turn(head, project(real_head(), p));
         const TurnMeasure tilted = measure_turn(picture, project(flat_picture(), p));
-        if (angle <= 30) EXPECT_GE(turned.aspect, kDefaults.min_aspect);
-        if (angle >= 40) EXPECT_LT(tilted.aspect, kDefaults.min_aspect);
+        if (angle <= 30) {
+          EXPECT_GE(turned.aspect, kDefaults.min_aspect);
+        }
+        if (angle >= 40) {
+          EXPECT_LT(tilted.aspect, kDefaults.min_aspect);
+        }
         EXPECT_NEAR(tilted.aspect, std::cos(angle * M_PI / 180), 0.08);
       }
     }
