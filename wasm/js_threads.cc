@@ -1,6 +1,7 @@
 #include "js_threads.h"
 
 #include <cmath>
+#include <cstdio>
 
 #include "base/error.h"
 #include "base/thread_pool.h"
@@ -21,11 +22,17 @@ int threads_from_js(const emscripten::val& value, const std::string& object) {
   const int most = max_threads();
   const bool number = value.typeOf().as<std::string>() == "number";
   const double d = number ? value.as<double>() : 0.0;
+  std::string shown = describe(value);
+  if (number) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", d);
+    shown = text;
+  }
   if (!number || !(d >= 1) || std::floor(d) != d) {
-    throw Error(object + ": threads is " + describe(value) + ", expected a whole number from 1");
+    throw Error(object + ": threads is " + shown + ", expected a whole number from 1");
   }
   if (d > most) {
-    throw Error(object + ": threads is " + describe(value) + ", but this core runs at most " +
+    throw Error(object + ": threads is " + shown + ", but this core runs at most " +
                 std::to_string(most) +
                 (kThreadsAvailable
                      ? ""
