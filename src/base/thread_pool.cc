@@ -1,6 +1,7 @@
 #include "base/thread_pool.h"
 
 #include <algorithm>
+#include <map>
 #include <string>
 #include <system_error>
 
@@ -57,6 +58,19 @@ ThreadPool::~ThreadPool() {
   }
   start_.notify_all();
   for (std::thread& t : workers_) t.join();
+}
+
+std::shared_ptr<ThreadPool> ThreadPool::shared(int threads) {
+  static std::mutex mutex;
+  static std::map<int, std::weak_ptr<ThreadPool>> pools;
+  std::lock_guard<std::mutex> lock(mutex);
+  std::weak_ptr<ThreadPool>& slot = pools[threads];
+  std::shared_ptr<ThreadPool> pool = slot.lock();
+  if (!pool) {
+    pool = std::make_shared<ThreadPool>(threads);
+    slot = pool;
+  }
+  return pool;
 }
 
 std::pair<std::size_t, std::size_t> ThreadPool::part_range(std::size_t n, int parts, int part) {

@@ -38,6 +38,13 @@ class ThreadPool {
 
   int threads() const { return threads_; }
 
+  // A pool of `threads` threads shared by every caller asking for that many while any of them
+  // still holds it. Networks that run one after another (an engine's detector and embedder)
+  // then share workers instead of each starting its own, which matters where threads are few
+  // and started in advance (the WebAssembly build's fixed set of workers). Callers on several
+  // threads at once take turns on it. Throws like the constructor.
+  static std::shared_ptr<ThreadPool> shared(int threads);
+
   // Calls fn(begin, end, part) on min(n, threads()) disjoint, contiguous ranges covering [0, n)
   // in order: part p < threads() gets the p-th range (part 0 on the calling thread), so `part`
   // can index per-thread scratch. The split depends only on n and threads(), never on timing.

@@ -35,7 +35,9 @@ class SimdExecutor : public NodeInterpreter {
       throw Error("cannot create simd executor (threads " + std::to_string(options.threads) +
                   "): threads must be at least 1");
     }
-    if (options.threads > 1) pool_ = std::make_unique<ThreadPool>(options.threads);
+    // Shared with the other networks of this thread count (ThreadPool::shared): an engine's
+    // networks run one after another, and WebAssembly has only its fixed set of workers.
+    if (options.threads > 1) pool_ = ThreadPool::shared(options.threads);
     const std::size_t count = plan.nodes.size();
     convs_.resize(count);
     depthwise_.resize(count);
@@ -211,7 +213,7 @@ class SimdExecutor : public NodeInterpreter {
   std::vector<std::unique_ptr<FullyConnectedOperator>> fully_connected_;
   std::vector<std::vector<int>> concat_channels_;  // per concat node: its inputs' channels
   std::vector<const float*> float_inputs_;
-  std::unique_ptr<ThreadPool> pool_;  // null with one thread
+  std::shared_ptr<ThreadPool> pool_;  // null with one thread
 };
 
 }  // namespace

@@ -113,6 +113,20 @@ TEST(ThreadPoolTest, CallersOnSeveralThreadsTakeTurns) {
   EXPECT_EQ(total.load(), 3L * 200 * 8);
 }
 
+TEST(ThreadPoolTest, SharedPoolsAreOnePerThreadCountWhileHeld) {
+  std::shared_ptr<ThreadPool> a = ThreadPool::shared(2);
+  std::shared_ptr<ThreadPool> b = ThreadPool::shared(2);
+  std::shared_ptr<ThreadPool> c = ThreadPool::shared(3);
+  EXPECT_EQ(a.get(), b.get());
+  EXPECT_NE(a.get(), c.get());
+  EXPECT_EQ(a->threads(), 2);
+  EXPECT_EQ(c->threads(), 3);
+  std::weak_ptr<ThreadPool> released = c;
+  c.reset();
+  EXPECT_TRUE(released.expired()) << "the last holder's release must stop its workers";
+  EXPECT_THROW(ThreadPool::shared(0), Error);
+}
+
 TEST(ThreadPoolTest, RejectsThreadCountsOutOfRange) {
   for (int threads : {0, -1, kMaxThreads + 1}) {
     try {
