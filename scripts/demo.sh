@@ -2,6 +2,8 @@
 # The demo command: set-up, build (which also puts the WebAssembly engine in web/dist/), then
 # serve the repository on localhost and print the webcam demo's URL. Browsers allow the camera on
 # http://localhost without HTTPS. PORT picks the port (default 8080, or the next free one).
+# ISOLATE=1 serves the page with COOP/COEP headers, so the demo's ?threads=N runs the
+# multi-threaded core.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,4 +17,4 @@ fi
 
 echo "demo: open the URL below in Chrome, Edge or Firefox on this machine and allow the camera;"
 echo "      Ctrl-C stops the server."
-exec node scripts/serve.mjs --port "${PORT:-8080}" --page web/demo/
+exec node scripts/serve.mjs --port "${PORT:-8080}" --page web/demo/ ${ISOLATE:+--isolate}

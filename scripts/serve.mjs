@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // A small static file server for the webcam demo and the browser tests.
 //
-//   node scripts/serve.mjs [--root DIR] [--port N] [--page PATH]
+//   node scripts/serve.mjs [--root DIR] [--port N] [--page PATH] [--isolate]
 //
 // Serves the repository root (or --root) on 127.0.0.1 only: the demo needs a secure context for
 // getUserMedia, and browsers treat localhost as one, so no TLS is needed. The port comes from
@@ -9,7 +9,12 @@
 // prints one line, `serving ROOT at http://localhost:PORT/`, then the full URL of --page if given
 // (the port is only known once listening, because the requested one may be taken).
 //
-// Also importable: `startServer({ root, port })` resolves to { server, port, url }.
+// --isolate sends Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy:
+// require-corp with every response, which makes the page cross-origin isolated: the
+// multi-threaded core (FaceUnlock.create({ threads })) runs only there. Off by default, since it
+// also stops the page from loading cross-origin resources that do not opt in.
+//
+// Also importable: `startServer({ root, port, isolate })` resolves to { server, port, url }.
 
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
@@ -68,7 +73,13 @@ async function resolveInside(root, urlPath) {
   return { file: real, missing: false };
 }
 
-function handler(root) {
+// The headers of --isolate (see above).
+export const ISOLATION_HEADERS = Object.freeze({
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+});
+
+function handler(root, isolate) {
   return async (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       send(res, 405, 'method not allowed', { Allow: 'GET, HEAD' });
@@ -108,6 +119,7 @@ function handler(root) {
       // Edits to the demo or a rebuilt engine should show on the next reload.
       'Cache-Control': 'no-cache',
       'X-Content-Type-Options': 'nosniff',
+      ...(isolate ? ISOLATION_HEADERS : {}),
     });
     if (req.method === 'HEAD') {
       res.end();
@@ -136,10 +148,10 @@ function listen(server, port) {
 }
 
 // port 0 asks the system for any free port (what the tests use); otherwise try port, port+1, ...
-export async function startServer({ root = defaultRoot, port = 8080, tries = 50 } = {}) {
+export async function startServer({ root = defaultRoot, port = 8080, tries = 50, isolate = false } = {}) {
   const realRoot = await realpath(path.resolve(root));
   const server = createServer((req, res) => {
-    handler(realRoot)(req, res).catch((err) => {
+    handler(realRoot, isolate)(req, res).catch((err) => {
       if (!res.headersSent) send(res, 500, 'server error: ' + err.message);
       else res.destroy();
     });
@@ -161,6 +173,7 @@ function parseArgs(argv) {
     if (arg === '--root') out.root = argv[++i];
     else if (arg === '--port') out.port = argv[++i];
     else if (arg === '--page') out.page = argv[++i];
+    else if (arg === '--isolate') out.isolate = true;
     else if (arg === '-h' || arg === '--help') out.help = true;
     else throw new Error(`unknown argument: ${arg}`);
   }
@@ -171,8 +184,9 @@ async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (args.help) {
     console.log(
-      'usage: node scripts/serve.mjs [--root DIR] [--port N] [--page PATH]\n' +
-        '  port default: $PORT, else 8080 (or the next free one)',
+      'usage: node scripts/serve.mjs [--root DIR] [--port N] [--page PATH] [--isolate]\n' +
+        '  port default: $PORT, else 8080 (or the next free one)\n' +
+        '  --isolate: send COOP/COEP headers (for the multi-threaded core)',
     );
     return;
   }
@@ -181,8 +195,9 @@ async function main() {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`invalid port: ${portText}`);
   }
-  const { port: bound, root } = await startServer({ root: args.root, port });
-  console.log(`serving ${root} at http://localhost:${bound}/`);
+  const { port: bound, root } = await startServer({ root: args.root, port, isolate: args.isolate });
+  console.log(`serving ${root} at http://localhost:${bound}/` +
+      (args.isolate ? ' (cross-origin isolated: COOP/COEP)' : ''));
   if (args.page) {
     const page = new URL(args.page.replace(/^\/+/, ''), `http://localhost:${bound}/`);
     console.log(`\n  open ${page.href}\n`);

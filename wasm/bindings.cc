@@ -13,6 +13,7 @@
 #include "js_engine.h"
 #include "js_error.h"
 #include "js_network.h"
+#include "js_threads.h"
 #include "nn/executor.h"
 #include "nn/model.h"
 #include "nn/sample_networks.h"
@@ -22,13 +23,18 @@ namespace {
 
 using emscripten::val;
 
-// Embind picks a constructor by argument count: new Network(bytes[, backend]).
+// Embind picks a constructor by argument count: new Network(bytes[, backend[, threads]]) and
+// new Engine(detectorBytes, embedderBytes[, options]).
 JsNetwork* create_network(const val& model_bytes) {
-  return JsNetwork::create(model_bytes, nn::backend_name(nn::default_backend()));
+  return JsNetwork::create(model_bytes, nn::backend_name(nn::default_backend()), val::undefined());
 }
 
 JsNetwork* create_network_on(const val& model_bytes, const std::string& backend) {
-  return JsNetwork::create(model_bytes, backend);
+  return JsNetwork::create(model_bytes, backend, val::undefined());
+}
+
+JsEngine* create_engine(const val& detector_bytes, const val& embedder_bytes) {
+  return JsEngine::create(detector_bytes, embedder_bytes, val::undefined());
 }
 
 val available_backends() {
@@ -85,6 +91,7 @@ EMSCRIPTEN_BINDINGS(faceunlock_core) {
   em::class_<JsNetwork>("Network")
       .constructor(&fu::wasm::create_network)
       .constructor(&fu::wasm::create_network_on)
+      .constructor(&JsNetwork::create)
       .function("inputShape", &JsNetwork::input_shape)
       .function("outputCount", &JsNetwork::output_count)
       .function("outputShape", &JsNetwork::output_shape)
@@ -95,7 +102,9 @@ EMSCRIPTEN_BINDINGS(faceunlock_core) {
       .function("outputView", &JsNetwork::output_view);
 
   em::class_<JsEngine>("Engine")
+      .constructor(&fu::wasm::create_engine)
       .constructor(&JsEngine::create)
+      .function("threads", &JsEngine::threads)
       .function("frameView", &JsEngine::frame_view)
       .function("processFrame", &JsEngine::process_frame)
       .function("addTemplate", &JsEngine::add_template)
@@ -127,6 +136,8 @@ EMSCRIPTEN_BINDINGS(faceunlock_core) {
 
   // Not overloaded: js_error.post.js wraps these by name (see the note there).
   em::function("availableBackends", &fu::wasm::available_backends);
+  // 1 in faceunlock_core, more in faceunlock_core_mt: what Engine and Network accept as threads.
+  em::function("maxThreads", &fu::wasm::max_threads);
   em::function("sampleNetworkNames", &fu::wasm::sample_network_names);
   em::function("makeSampleModel", &fu::wasm::make_sample_model);
   em::function("multiplyAdds", &fu::wasm::multiply_adds);

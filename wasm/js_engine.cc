@@ -17,6 +17,7 @@
 #include "image/image.h"
 #include "js_bytes.h"
 #include "js_error.h"
+#include "js_threads.h"
 #include "unlock/embedder_identity.h"
 #include "unlock/security_level.h"
 
@@ -38,14 +39,15 @@ std::shared_ptr<const nn::Model> load(const val& bytes, const char* what) {
   return std::make_shared<const nn::Model>(nn::parse_model(copy.data(), copy.size(), what));
 }
 
-face::PipelineOptions pipeline_options() {
+face::PipelineOptions pipeline_options(int threads) {
   face::PipelineOptions options;
   // The rest stays at FacePipeline's defaults (refined keypoints, mirror averaging of templates),
   // which the native CLI uses too: templates enrolled in either place must match in the other.
   options.choice = face::FaceChoice::kMostProminent;
   // Frames come from a camera: a still face keeps an earlier frame's refined keypoints.
   options.track = true;
-  options.network.threads = 1;  // the module is built without -pthread
+  // Above 1 only in faceunlock_core_mt (js_threads.h checked it).
+  options.network.threads = threads;
   options.network.batch = 1;
   return options;
 }
@@ -248,16 +250,26 @@ constexpr int kLockoutStateVersion = 1;
 
 }  // namespace
 
-JsEngine* JsEngine::create(const val& detector_bytes, const val& embedder_bytes) {
+JsEngine* JsEngine::create(const val& detector_bytes, const val& embedder_bytes,
+                           const val& options) {
   return with_js_errors([&] {
+    const std::string object = "cannot create engine";
+    int threads = 1;
+    if (!options.isUndefined() && !options.isNull()) {
+      if (options.typeOf().as<std::string>() != "object") {
+        throw Error(object + ": options is " + describe(options) + ", expected an object");
+      }
+      threads = threads_from_js(options["threads"], object);
+    }
     return new JsEngine(load(detector_bytes, "detector model bytes"),
-                        load(embedder_bytes, "embedder model bytes"));
+                        load(embedder_bytes, "embedder model bytes"), threads);
   });
 }
 
 JsEngine::JsEngine(std::shared_ptr<const nn::Model> detector,
-                   std::shared_ptr<const nn::Model> embedder)
-    : pipeline_(std::move(detector), std::move(embedder), pipeline_options()),
+                   std::shared_ptr<const nn::Model> embedder, int threads)
+    : threads_(threads),
+      pipeline_(std::move(detector), std::move(embedder), pipeline_options(threads)),
       embedder_identity_(unlock::embedder_identity(pipeline_.embedder().model())),
       gallery_(static_cast<std::size_t>(pipeline_.embedder().dimension()), embedder_identity_) {
   const nn::ModelMetadata& metadata = pipeline_.embedder().model().metadata;

@@ -27,9 +27,13 @@ constexpr int kMaxFrameSide = 4096;
 class JsEngine {
  public:
   // Returns null with a JS Error pending unless both are Uint8Arrays holding valid models, a
-  // face detector and a face embedder that fit together.
+  // face detector and a face embedder that fit together, and `options` is undefined or
+  // {threads}: the threads each network runs on, 1 (the default) up to maxThreads() of this
+  // core (more than 1 only in faceunlock_core_mt).
   static JsEngine* create(const emscripten::val& detector_bytes,
-                          const emscripten::val& embedder_bytes);
+                          const emscripten::val& embedder_bytes, const emscripten::val& options);
+
+  int threads() const { return threads_; }
 
   // A Uint8Array of width * height * 4 bytes over the C++-owned frame buffer, resized to that
   // size. Sides are 1..kMaxFrameSide; taken again before each frame since memory growth
@@ -91,13 +95,15 @@ class JsEngine {
   void set_clock(const emscripten::val& now);
 
  private:
-  JsEngine(std::shared_ptr<const nn::Model> detector, std::shared_ptr<const nn::Model> embedder);
+  JsEngine(std::shared_ptr<const nn::Model> detector, std::shared_ptr<const nn::Model> embedder,
+           int threads);
   // The gallery in `bytes`, checked to hold this embedder's templates.
   unlock::Gallery parse_gallery(const emscripten::val& bytes, const char* verb) const;
   const image::ImageView checked_frame(double width, double height,
                                        const std::string& object) const;
   double now() const;
 
+  int threads_;
   face::FacePipeline pipeline_;
   std::string embedder_identity_;
   unlock::Gallery gallery_;

@@ -6,6 +6,7 @@
 #include "base/error.h"
 #include "js_bytes.h"
 #include "js_error.h"
+#include "js_threads.h"
 #include "nn/model.h"
 
 namespace fu::wasm {
@@ -29,11 +30,11 @@ std::shared_ptr<const nn::Model> load(const std::vector<std::uint8_t>& bytes) {
       nn::parse_model(bytes.data(), bytes.size(), "model bytes"));
 }
 
-nn::NetworkOptions options_for(nn::Backend backend) {
+nn::NetworkOptions options_for(nn::Backend backend, int threads) {
   nn::NetworkOptions options;
   options.backend = backend;
   options.batch = 1;
-  options.threads = 1;  // the module is built without -pthread
+  options.threads = threads;
   return options;
 }
 
@@ -45,15 +46,17 @@ val floats_to_js(const std::vector<float>& values) {
 
 }  // namespace
 
-JsNetwork* JsNetwork::create(const val& model_bytes, const std::string& backend) {
+JsNetwork* JsNetwork::create(const val& model_bytes, const std::string& backend,
+                             const val& threads) {
   return with_js_errors([&] {
     const nn::Backend b = backend_named(backend);
-    return new JsNetwork(bytes_from_js(model_bytes, "model bytes"), b);
+    const int count = threads_from_js(threads, "cannot create network");
+    return new JsNetwork(bytes_from_js(model_bytes, "model bytes"), b, count);
   });
 }
 
-JsNetwork::JsNetwork(const std::vector<std::uint8_t>& model_bytes, nn::Backend backend)
-    : network_(load(model_bytes), options_for(backend)), input_(network_.input_shape()) {}
+JsNetwork::JsNetwork(const std::vector<std::uint8_t>& model_bytes, nn::Backend backend, int threads)
+    : network_(load(model_bytes), options_for(backend, threads)), input_(network_.input_shape()) {}
 
 val JsNetwork::input_shape() const {
   return with_js_errors([&] { return shape_to_js(network_.input_shape()); });

@@ -18,7 +18,9 @@ class JsNetwork {
  public:
   // Returns null with a JS Error pending when the bytes are not a Uint8Array holding a valid
   // model, or when the backend is not in this build.
-  static JsNetwork* create(const emscripten::val& model_bytes, const std::string& backend);
+  // `threads` is undefined (1) or a whole number up to maxThreads() of this core.
+  static JsNetwork* create(const emscripten::val& model_bytes, const std::string& backend,
+                           const emscripten::val& threads);
 
   emscripten::val input_shape() const;  // [n, h, w, c]
   unsigned output_count() const;
@@ -34,7 +36,7 @@ class JsNetwork {
   emscripten::val output_view(int index) const;
 
  private:
-  JsNetwork(const std::vector<std::uint8_t>& model_bytes, nn::Backend backend);
+  JsNetwork(const std::vector<std::uint8_t>& model_bytes, nn::Backend backend, int threads);
   std::size_t checked_output(int index, const char* verb) const;
 
   nn::Network network_;

@@ -33,6 +33,18 @@ export type BinaryInput = string | URL | ArrayBuffer | Uint8Array;
  */
 export type SecurityLevel = '1e-3' | '1e-4' | '2e-5' | 'balanced' | 'strict' | 'convenience';
 
+/** FaceUnlock.threading. */
+export interface Threading {
+  /** The `threads` option (1 when not given). */
+  requested: number;
+  /** Threads each network runs on. */
+  threads: number;
+  /** The WebAssembly core that runs: single-threaded or multi-threaded. */
+  core: 'faceunlock_core' | 'faceunlock_core_mt';
+  /** Why fewer threads run than were requested, or null. */
+  reason: string | null;
+}
+
 export interface FaceUnlockOptions {
   /**
    * Where templates live. 'indexeddb' (default): persistent, encrypted. 'memory': gone on
@@ -68,8 +80,24 @@ export interface FaceUnlockOptions {
    * The WebAssembly binary. Default: web/dist/faceunlock_core.wasm of the package (in Node read
    * from disk). `factory` (a createFaceUnlockCore function of a custom build) only works
    * without a worker; with it, `url` defaults to what that build's loader finds itself.
+   * `mtUrl`: where the multi-threaded core's loader (faceunlock_core_mt.mjs, with its .wasm and
+   * .worker.js beside it) is served; see `threads`. Default web/dist/faceunlock_core_mt.mjs
+   * beside the library (a checkout after scripts/build.sh; the npm package does not ship it yet).
    */
-  wasm?: { url?: string | URL; bytes?: ArrayBuffer | Uint8Array; factory?: (moduleOptions: object) => Promise<unknown> };
+  wasm?: {
+    url?: string | URL;
+    bytes?: ArrayBuffer | Uint8Array;
+    factory?: (moduleOptions: object) => Promise<unknown>;
+    mtUrl?: string | URL;
+  };
+  /**
+   * Threads each network runs on, 1 (default) to 64. Above 1 the multi-threaded core loads when
+   * the page is cross-origin isolated (served with `Cross-Origin-Opener-Policy: same-origin` and
+   * `Cross-Origin-Embedder-Policy: require-corp`) and it runs at most 4; otherwise the
+   * single-threaded core runs and `FaceUnlock.threading.reason` says why. Results are the same
+   * on any number of threads.
+   */
+  threads?: number;
   /** Default '1e-3'. */
   securityLevel?: SecurityLevel;
   /**
@@ -316,6 +344,8 @@ export declare class FaceUnlock {
    * are refused with code 'embedder-mismatch' (in `loadErrors` at create(), from importBackup).
    */
   readonly embedder: EmbedderInfo;
+  /** What runs the engine, after the `threads` option met the page. */
+  readonly threading: Threading;
 
   /** One frame: faces, boxes, keypoints and quality. Does not affect enroll or unlock. */
   analyze(source: FrameSource): Promise<Analysis>;

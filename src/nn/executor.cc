@@ -59,7 +59,7 @@ std::unique_ptr<Executor> create_executor(Backend backend, const Plan& plan,
     case Backend::kReference:
       return create_reference_executor(plan);
     case Backend::kSimd:
-      return create_simd_executor(plan);
+      return create_simd_executor(plan, options);
     case Backend::kXnnpack:
 #ifdef FACEUNLOCK_HAVE_XNNPACK
       return create_xnnpack_executor(plan, options);

@@ -35,7 +35,9 @@ class Executor {
 };
 
 struct ExecutorOptions {
-  int threads = 1;  // used by backends that can run in parallel (XNNPACK)
+  // Threads a run may use, the calling one included (XNNPACK and the own SIMD backend; the
+  // reference ignores it). Above 1 in a WebAssembly build without threads, creation throws.
+  int threads = 1;
 };
 
 // The plan (and the graph it points into) must outlive the executor.
@@ -44,7 +46,7 @@ std::unique_ptr<Executor> create_executor(Backend backend, const Plan& plan,
 
 // One factory per backend, defined in that backend's file.
 std::unique_ptr<Executor> create_reference_executor(const Plan& plan);
-std::unique_ptr<Executor> create_simd_executor(const Plan& plan);
+std::unique_ptr<Executor> create_simd_executor(const Plan& plan, const ExecutorOptions& options);
 std::unique_ptr<Executor> create_xnnpack_executor(const Plan& plan, const ExecutorOptions& options);
 
 }  // namespace fu::nn

@@ -1,9 +1,14 @@
 // The own-kernels backend: the one the WebAssembly build runs. Weight-carrying nodes become
 // operators once (packing their weights); the rest call the SIMD functions directly. int8 nodes
 // run on the qs8 operators, which are bit-exact with the int8 reference (the int8 contract).
+// With threads > 1 the executor owns one pool that the convolutions split their output over;
+// the split never changes a result, so every thread count computes the same bits.
 #include <algorithm>
 #include <memory>
+#include <string>
 
+#include "base/error.h"
+#include "base/thread_pool.h"
 #include "nn/node_interpreter.h"
 #include "nn/operators/conv2d.h"
 #include "nn/operators/depthwise_conv2d.h"
@@ -26,7 +31,14 @@ namespace {
 
 class SimdExecutor : public NodeInterpreter {
  public:
-  explicit SimdExecutor(const Plan& plan) : NodeInterpreter(plan) {
+  SimdExecutor(const Plan& plan, const ExecutorOptions& options) : NodeInterpreter(plan) {
+    if (options.threads < 1) {
+      throw Error("cannot create simd executor (threads " + std::to_string(options.threads) +
+                  "): threads must be at least 1");
+    }
+    // Shared with the other networks of this thread count (ThreadPool::shared): an engine's
+    // networks run one after another, and WebAssembly has only its fixed set of workers.
+    if (options.threads > 1) pool_ = ThreadPool::shared(options.threads);
     const std::size_t count = plan.nodes.size();
     convs_.resize(count);
     depthwise_.resize(count);
@@ -72,10 +84,10 @@ class SimdExecutor : public NodeInterpreter {
     const int pixels = is.n * is.h * is.w;
     switch (n.op) {
       case OpType::kConv2d:
-        convs_[index]->run(in[0], is.n, is.h, is.w, out);
+        convs_[index]->run(in[0], is.n, is.h, is.w, out, pool_.get());
         break;
       case OpType::kDepthwiseConv2d:
-        depthwise_[index]->run(in[0], is.n, is.h, is.w, out);
+        depthwise_[index]->run(in[0], is.n, is.h, is.w, out, pool_.get());
         break;
       case OpType::kFullyConnected:
         fully_connected_[index]->run(in[0], is.n, out);
@@ -166,10 +178,10 @@ class SimdExecutor : public NodeInterpreter {
         reference::dequantize(n.input_quant[0], in, is.size(), static_cast<float*>(raw_out));
         return;
       case OpType::kConv2d:
-        qs8_convs_[index]->run(in, is.n, is.h, is.w, out);
+        qs8_convs_[index]->run(in, is.n, is.h, is.w, out, pool_.get());
         return;
       case OpType::kDepthwiseConv2d:
-        qs8_depthwise_[index]->run(in, is.n, is.h, is.w, out);
+        qs8_depthwise_[index]->run(in, is.n, is.h, is.w, out, pool_.get());
         return;
       case OpType::kFullyConnected:
         qs8_fully_connected_[index]->run(in, is.n, out);
@@ -214,12 +226,13 @@ class SimdExecutor : public NodeInterpreter {
   std::vector<std::unique_ptr<FullyConnectedOperator>> fully_connected_;
   std::vector<std::vector<int>> concat_channels_;  // per concat node: its inputs' channels
   std::vector<const float*> float_inputs_;
+  std::shared_ptr<ThreadPool> pool_;  // null with one thread
 };
 
 }  // namespace
 
-std::unique_ptr<Executor> create_simd_executor(const Plan& plan) {
-  return std::make_unique<SimdExecutor>(plan);
+std::unique_ptr<Executor> create_simd_executor(const Plan& plan, const ExecutorOptions& options) {
+  return std::make_unique<SimdExecutor>(plan, options);
 }
 
 }  // namespace fu::nn

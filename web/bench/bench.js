@@ -5,7 +5,9 @@
  * from outside the page.
  *
  * Query parameters: `core`, the URL of faceunlock_core.mjs (web/dist when built, else
- * build-wasm/wasm); `embedder`, the URL of the embedder model (default dlib-resnet).
+ * build-wasm/wasm); `embedder`, the URL of the embedder model (default dlib-resnet); `threads`,
+ * the threads the engine and the networks run on (more than 1 needs the multi-threaded core,
+ * faceunlock_core_mt.mjs, and a cross-origin isolated page).
  */
 
 import { FrameReader } from '../lib/frame-source.js';
@@ -13,6 +15,7 @@ import { FrameReader } from '../lib/frame-source.js';
 const DETECTOR_URL = '/models/blazeface-short.fum';
 // Query parameter `embedder` (browser-bench.mjs --embedder) measures another embedder model.
 const EMBEDDER_URL = new URLSearchParams(location.search).get('embedder') ?? '/models/dlib-resnet.fum';
+const THREADS = Number(new URLSearchParams(location.search).get('threads') ?? 1);
 const FACEAPI_URL = '/node_modules/@vladmandic/face-api/dist/face-api.esm.js';
 const FACEAPI_MODEL_DIR = '/node_modules/@vladmandic/face-api/model';
 const TFJS_WASM_DIR = '/node_modules/@tensorflow/tfjs-backend-wasm/dist/';
@@ -67,7 +70,9 @@ async function coldStart() {
   marks.coreInstantiated = performance.now();
   const [detectorBytes, embedderBytes] = await models;
   if (typeof core.Engine === 'function') {
-    state.engine = new core.Engine(detectorBytes, embedderBytes);
+    // Older cores take no options: a third argument would be refused.
+    state.engine = THREADS > 1 ? new core.Engine(detectorBytes, embedderBytes, { threads: THREADS }) :
+      new core.Engine(detectorBytes, embedderBytes);
   } else {
     state.networks = {
       detector: new core.Network(detectorBytes),
@@ -83,6 +88,7 @@ async function coldStart() {
     marks,
     crossOriginIsolated: self.crossOriginIsolated,
     hardwareConcurrency: navigator.hardwareConcurrency,
+    threads: typeof state.engine?.threads === 'function' ? state.engine.threads() : 1,
   };
 }
 
@@ -472,7 +478,8 @@ async function faceapiDescriptorOnly(warmup, count) {
 function networkPasses(warmup, count) {
   const out = {};
   for (const [name, bytes] of Object.entries(state.modelBytes)) {
-    const network = new state.core.Network(bytes);
+    const network = THREADS > 1 ? new state.core.Network(bytes, 'simd', THREADS) :
+      new state.core.Network(bytes);
     try {
       const input = network.inputView();
       for (let i = 0; i < input.length; i++) input[i] = Math.sin(i * 0.1);

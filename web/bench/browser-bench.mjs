@@ -7,7 +7,12 @@
  *
  * Usage: node web/bench/browser-bench.mjs [--frames 1000] [--faceapi-frames 100] [--warmup 20]
  *            [--users 100] [--embedder models/dlib-resnet.fum]... [--hold 1] [--core DIR]
- *            [--require-quality] [--json] [--verbose]
+ *            [--threads N] [--require-quality] [--json] [--verbose]
+ *
+ * --threads N (above 1) serves every page with COOP/COEP headers (cross-origin isolated) and
+ * measures each embedder twice: on the single-threaded core, then on the multi-threaded one
+ * (faceunlock_core_mt.mjs from web/dist or build-wasm-mt/wasm) running N threads. face-api may
+ * then pick its own threaded wasm too; its init line says which it ran.
  *
  * Each --embedder is one configuration, measured from its own cold start in the same browser
  * before face-api, so every ratio compares figures of one run. --hold N shows each photo for N
@@ -30,7 +35,7 @@ import { parseArgs } from 'node:util';
 
 const USAGE = 'usage: node web/bench/browser-bench.mjs [--frames N] [--faceapi-frames N] ' +
     '[--warmup N] [--users N] [--embedder MODEL]... [--hold N] [--core DIR] ' +
-    '[--require-quality] [--json] [--verbose]';
+    '[--threads N] [--require-quality] [--json] [--verbose]';
 
 const repoRoot = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 // Research photos live beside the project, never inside it (../shared/data/README.md).
@@ -88,7 +93,7 @@ function wholeNumber(text, flag, min) {
  * free port, without caching, and logs the size of every response.
  * @return {!Promise<{origin: string, log: !Array<!Object>, close: function(): !Promise}>}
  */
-async function startServer() {
+async function startServer(isolate) {
   const log = [];
   const server = createServer(async (request, response) => {
     const urlPath = decodeURIComponent(new URL(request.url, 'http://localhost').pathname);
@@ -116,6 +121,10 @@ async function startServer() {
       'Content-Length': info.size,
       // Every load is a first visit: the cold start must include the download.
       'Cache-Control': 'no-store',
+      ...(isolate ? {
+        'Cross-Origin-Opener-Policy': 'same-origin',
+        'Cross-Origin-Embedder-Policy': 'require-corp',
+      } : {}),
     });
     createReadStream(file).pipe(response);
   });
@@ -162,6 +171,20 @@ async function findCore(chosen) {
   }
   throw new Error('no faceunlock_core.mjs + .wasm in web/dist or build-wasm/wasm: run ' +
       '`bash scripts/build.sh` first');
+}
+
+/**
+ * @return {!Promise<string>} URL path of the multi-threaded core's module
+ */
+async function findMtCore() {
+  for (const dir of ['web/dist', 'build-wasm-mt/wasm']) {
+    const files = ['faceunlock_core_mt.mjs', 'faceunlock_core_mt.wasm', 'faceunlock_core_mt.worker.js'];
+    let all = true;
+    for (const file of files) all &&= await isFile(path.join(repoRoot, dir, file));
+    if (all) return `/${dir}/faceunlock_core_mt.mjs`;
+  }
+  throw new Error('--threads needs faceunlock_core_mt.{mjs,wasm,worker.js} in web/dist or ' +
+      'build-wasm-mt/wasm: run `bash scripts/build.sh` first');
 }
 
 /**
@@ -304,12 +327,13 @@ function faceapiPipelineBytes(files, detectorModel) {
  * @param {!Object} c page, cdp, server, coreUrl, photos, embedder, options, say
  * @return {!Promise<!Object>} the configuration's figures
  */
-async function measureConfiguration({ page, cdp, server, coreUrl, photos, embedder, options, say }) {
+async function measureConfiguration(
+    { page, cdp, server, coreUrl, threads, photos, embedder, options, say }) {
   server.log.length = 0;
-  say(`${embedder}: loading ${coreUrl} and both models (cold start)`);
+  say(`${embedder}: loading ${coreUrl} (${threads} thread(s)) and both models (cold start)`);
   const embedderUrl = '/' + embedder.split(path.sep).join('/');
   await page.goto(`${server.origin}/web/bench/bench.html?core=${encodeURIComponent(coreUrl)}` +
-      `&embedder=${encodeURIComponent(embedderUrl)}`);
+      `&embedder=${encodeURIComponent(embedderUrl)}&threads=${threads}`);
   await page.waitForFunction(() => window.bench !== undefined);
   const coldStart = await page.evaluate(() => window.bench.ready);
   const coldStartLog = server.log.slice();
@@ -372,6 +396,7 @@ async function measureConfiguration({ page, cdp, server, coreUrl, photos, embedd
     frameSources: frames,
     mode: coldStart.mode,
     coreUrl,
+    threads: coldStart.threads,
     crossOriginIsolated: coldStart.crossOriginIsolated,
     hardwareConcurrency: coldStart.hardwareConcurrency,
     coldStartMs: coldStart.marks.ready,
@@ -422,8 +447,9 @@ async function run(options) {
   }
   const loadBefore = os.loadavg();
   const coreUrl = await findCore(options.core);
+  const mtCoreUrl = options.threads > 1 ? await findMtCore() : null;
   const photos = await findFramePhotos();
-  const server = await startServer();
+  const server = await startServer(options.threads > 1);
   // A fresh profile: nothing cached from an earlier run, so the cold start is a first visit.
   const profile = await mkdtemp(path.join(os.tmpdir(), 'faceunlock-bench-'));
   let context;
@@ -453,7 +479,11 @@ async function run(options) {
     const configurations = [];
     for (const embedder of options.embedders) {
       configurations.push(await measureConfiguration(
-          { page, cdp, server, coreUrl, photos, embedder, options, say }));
+          { page, cdp, server, coreUrl, threads: 1, photos, embedder, options, say }));
+      if (mtCoreUrl) {
+        configurations.push(await measureConfiguration({ page, cdp, server, coreUrl: mtCoreUrl,
+          threads: options.threads, photos, embedder, options, say }));
+      }
     }
     // face-api runs on the page of the last configuration, on the same frames.
 
@@ -548,8 +578,9 @@ function report(r) {
   const lines = [];
   const fa = r.faceapi;
   const first = r.configurations[0];
-  lines.push(`${r.browser}, ${r.cpus} x ${r.cpuModel}; one thread, wasm SIMD; ` +
-      `crossOriginIsolated=${first.crossOriginIsolated}`);
+  lines.push(`${r.browser}, ${r.cpus} x ${r.cpuModel}; wasm SIMD, ` +
+      (r.options.threads > 1 ? `each embedder on one thread, then on ${r.options.threads} ` +
+      '(faceunlock_core_mt)' : 'one thread') + `; crossOriginIsolated=${first.crossOriginIsolated}`);
   lines.push(`load average (1 min) before ${r.loadAverageBefore[0].toFixed(2)}, after ` +
       `${r.loadAverageAfter[0].toFixed(2)}`);
   lines.push(`frames: ${r.photos.length} photos from ${r.framesSource}, each in a 640x480 canvas` +
@@ -573,7 +604,8 @@ function report(r) {
 
   for (const fu of r.configurations) {
     lines.push('');
-    lines.push(`=== configuration: embedder ${fu.embedder} ===`);
+    lines.push(`=== configuration: embedder ${fu.embedder}, ${fu.coreUrl}, ${fu.threads} ` +
+        `thread(s) ===`);
     header();
     for (const [stage, s] of Object.entries(fu.ms.stages)) {
       const name = stage === 'match' ? `match (${fu.enrolledTemplates} templates)` :
@@ -670,11 +702,13 @@ function report(r) {
 
   lines.push('');
   lines.push('summary (end to end medians; speed-up = face-api Tiny full pipeline / faceunlock):');
-  lines.push(`  ${'embedder'.padEnd(40)} ${'ms'.padStart(8)} ${'vs Tiny'.padStart(8)} ` +
+  lines.push(`  ${'embedder'.padEnd(40)} ${'threads'.padStart(7)} ${'ms'.padStart(8)} ` +
+      `${'embed ms'.padStart(8)} ${'vs Tiny'.padStart(8)} ` +
       `${'vs SSD'.padStart(8)} ${'cold ms'.padStart(8)} ${'download B'.padStart(11)}`);
   for (const fu of r.configurations) {
     const e2e = fu.ms.endToEnd.median;
-    lines.push(`  ${fu.embedder.padEnd(40)} ${fmt(e2e).padStart(8)} ` +
+    lines.push(`  ${fu.embedder.padEnd(40)} ${String(fu.threads).padStart(7)} ` +
+        `${fmt(e2e).padStart(8)} ${fmt(fu.ms.stages.embed?.median).padStart(8)} ` +
         `${`${(tiny / e2e).toFixed(2)}x`.padStart(8)} ${`${(ssd / e2e).toFixed(2)}x`.padStart(8)} ` +
         `${fmt(fu.coldStartMs).padStart(8)} ` +
         `${String(fu.downloadBytes + fu.libraryJsOnDisk.bytes).padStart(11)}`);
@@ -693,6 +727,7 @@ async function main() {
         'users': { type: 'string', default: '100' },
         'embedder': { type: 'string', multiple: true },
         'hold': { type: 'string', default: '1' },
+        'threads': { type: 'string', default: '1' },
         'core': { type: 'string' },
         'faceapi-frames': { type: 'string', default: '100' },
         'faceapi-warmup': { type: 'string', default: '5' },
@@ -718,6 +753,7 @@ async function main() {
     faceapiWarmup: wholeNumber(values['faceapi-warmup'], '--faceapi-warmup', 1),
     embedders: (values.embedder ?? ['models/dlib-resnet.fum']).map(embedderPath),
     hold: wholeNumber(values.hold, '--hold', 1),
+    threads: wholeNumber(values.threads, '--threads', 1),
     core: values.core ?? null,
     requireQuality: values['require-quality'],
     json: values.json,

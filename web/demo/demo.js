@@ -592,12 +592,16 @@ async function startEngine() {
   const level = LEVELS.includes(saved) ? saved : '1e-3';
   // On unless the user turned it off here: the demo shows what the library can stop.
   ui.liveness.checked = localStorage.getItem(LIVENESS_KEY) !== 'off';
+  // ?threads=N asks for the multi-threaded core (serve with `node scripts/serve.mjs --isolate`).
+  const threads = Number(new URLSearchParams(location.search).get('threads') ?? 1);
   try {
     fu = await FaceUnlock.create({ store, embedder, securityLevel: level, onProgress: showLoad,
-      liveness: ui.liveness.checked });
+      liveness: ui.liveness.checked, threads });
   } finally {
     ui.load.hidden = true;
   }
+  const { threads: running, core, reason } = fu.threading;
+  console.info(`faceunlock: ${core} on ${running} thread(s)${reason ? ` (${reason})` : ''}`);
   ui.level.value = fu.securityLevel;
 }
 

@@ -64,6 +64,18 @@ export const EMBEDDER_CHOICES = Object.freeze({
 /** The engine's WebAssembly binary, beside its loader in web/dist/. */
 export const DEFAULT_WASM = IN_VITE_DEPS ? devServerFile('web/dist/faceunlock_core.wasm') : SHIPPED.wasm;
 
+/**
+ * The multi-threaded core's loader, beside the single-threaded core's .wasm; its own .wasm and
+ * .worker.js sit beside it, where it finds them itself. Not a `new URL(literal,
+ * import.meta.url)`, so bundlers neither copy it nor fail without it (a webpack app built with
+ * `new URL(['..', 'dist', name].join('/'), import.meta.url)` here never started: tests/bundlers):
+ * the npm package does not ship the multi-threaded core yet (its size budget, tests/package), so
+ * a bundled app copies the three web/dist/faceunlock_core_mt.* files itself and passes
+ * `wasm.mtUrl`.
+ */
+export const DEFAULT_MT_LOADER = IN_VITE_DEPS ? devServerFile('web/dist/faceunlock_core_mt.mjs') :
+  new URL('faceunlock_core_mt.mjs', SHIPPED.wasm);
+
 /** True in Node (and runtimes that copy its `process.versions.node`), false in browsers. */
 export function inNode() {
   return typeof process === 'object' && typeof process.versions?.node === 'string';

@@ -22,6 +22,24 @@ import { FaceUnlockError, messageOf } from './errors.js';
  */
 
 /**
+ * @typedef {object} Threading what runs the engine (FaceUnlock.threading)
+ * @property {number} threads the threads each network runs on
+ * @property {'faceunlock_core' | 'faceunlock_core_mt'} core
+ * @property {string | null} reason why fewer threads run than were asked for, or null
+ */
+
+/**
+ * Starts the multi-threaded core from its loader's URL. The import is left to the browser at run
+ * time (bundlers are told to ignore it: the package may not hold the file, see assets.js).
+ * @param {string} url
+ * @returns {Promise<any>} the Emscripten module
+ */
+async function loadMtCore(url) {
+  const loader = await import(/* @vite-ignore */ /* webpackIgnore: true */ url);
+  return loader.default({});
+}
+
+/**
  * @param {WasmOption} wasm
  * @param {CoreImport} importCore
  * @returns {Promise<any>} the Emscripten module
@@ -78,24 +96,53 @@ function copyBytes(x) {
 
 export class LocalEngine {
   /**
-   * @param {{wasm?: WasmOption, detector: Uint8Array, embedder: Uint8Array}} options
+   * With `threads` above 1 and `mtLoader` (the caller checked crossOriginIsolated), the
+   * multi-threaded core runs the engine; when it cannot start, the single-threaded one does, and
+   * `threading.reason` says why.
+   * @param {{wasm?: WasmOption, detector: Uint8Array, embedder: Uint8Array, threads?: number,
+   *   mtLoader?: string}} options
    * @param {CoreImport} importCore where the engine's loader comes from (unless wasm.factory)
    * @returns {Promise<LocalEngine>}
    */
   static async create(options, importCore) {
-    const core = await loadCore(options.wasm ?? {}, importCore);
-    const engine = call('cannot load the models', () =>
-      new core.Engine(options.detector, options.embedder));
-    return new LocalEngine(core, engine);
+    const requested = options.threads ?? 1;
+    /** @type {any} */
+    let core = null;
+    let reason = null;
+    if (requested > 1 && options.mtLoader) {
+      try {
+        core = await loadMtCore(options.mtLoader);
+      } catch (e) {
+        reason = `the multi-threaded core did not start from ${options.mtLoader}: ${messageOf(e)}`;
+      }
+    }
+    core ??= await loadCore(options.wasm ?? {}, importCore);
+    // A custom build from before threads (wasm.factory) has neither maxThreads nor the options.
+    const most = typeof core.maxThreads === 'function' ? core.maxThreads() : 1;
+    if (requested > most && !reason) {
+      reason = most === 1 ? 'the single-threaded core runs' :
+        `the multi-threaded core runs at most ${most} threads`;
+    }
+    const threads = Math.min(requested, most);
+    const engine = call('cannot load the models', () => (threads > 1 ?
+      new core.Engine(options.detector, options.embedder, { threads }) :
+      new core.Engine(options.detector, options.embedder)));
+    /** @type {Threading} */
+    const threading = { threads,
+      core: most > 1 ? 'faceunlock_core_mt' : 'faceunlock_core', reason };
+    return new LocalEngine(core, engine, threading);
   }
 
   /**
    * @param {any} core
    * @param {any} engine
+   * @param {Threading} [threading]
    */
-  constructor(core, engine) {
+  constructor(core, engine, threading = { threads: 1, core: 'faceunlock_core', reason: null }) {
     this._core = core;
     this._engine = engine;
+    /** @type {Threading} */
+    this.threading = threading;
   }
 
   /** @returns {any} */

@@ -5,7 +5,7 @@
  * reported as done, so what the page sees and what survives a reload stay the same.
  */
 
-import { asBytes, loadModels, resolveWasm } from './assets.js';
+import { DEFAULT_MT_LOADER, asBytes, isUrlLike, loadModels, resolveWasm } from './assets.js';
 import {
   decryptBackup, decryptRecord, encryptBackup, encryptRecord, isEncryptedBackup,
 } from './crypto.js';
@@ -183,6 +183,39 @@ function unlockResult(u) {
   return result;
 }
 
+/** Most threads the `threads` option accepts (the multi-threaded core runs at most 4 today). */
+const MAX_THREADS = 64;
+
+/**
+ * The `threads` option and which core may serve it: the multi-threaded one only where the page
+ * is cross-origin isolated (COOP/COEP headers) and no custom single core (wasm.bytes, factory)
+ * was given; otherwise one thread, with the reason.
+ * @param {unknown} threads
+ * @param {{bytes?: unknown, factory?: unknown, mtUrl?: unknown} | undefined} wasm
+ * @returns {{requested: number, mtLoader?: string, reason: string | null}}
+ */
+function threadChoice(threads, wasm) {
+  const requested = threads ?? 1;
+  if (typeof requested !== 'number' || !Number.isInteger(requested) || requested < 1 ||
+      requested > MAX_THREADS) {
+    throw new FaceUnlockError('invalid-argument', `threads must be a whole number from 1 to ` +
+        `${MAX_THREADS}, got ${String(threads)}`);
+  }
+  if (wasm?.mtUrl !== undefined && !isUrlLike(wasm.mtUrl)) {
+    throw new FaceUnlockError('invalid-argument', 'wasm.mtUrl must be a string or a URL');
+  }
+  if (requested === 1) return { requested, reason: null };
+  if (globalThis.crossOriginIsolated !== true) {
+    return { requested, reason: 'the page is not cross-origin isolated (serve it with ' +
+        'Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)' };
+  }
+  if (wasm?.mtUrl === undefined && (wasm?.bytes !== undefined || wasm?.factory !== undefined)) {
+    return { requested, reason: 'wasm.bytes or wasm.factory names a single-threaded core; pass ' +
+        'wasm.mtUrl for the multi-threaded one' };
+  }
+  return { requested, mtLoader: String(wasm?.mtUrl ?? DEFAULT_MT_LOADER), reason: null };
+}
+
 /**
  * Checks the options object of `call` and its callbacks, so that a typo fails at once rather
  * than with a TypeError in the middle of a camera loop.
@@ -260,12 +293,14 @@ export class FaceUnlock {
     const liveness = livenessOptions(options.liveness);
     const store = resolveStore(options.store);
     const reader = new FrameReader(options.maxFrameSide ?? DEFAULT_MAX_SIDE);
+    const choice = threadChoice(options.threads, options.wasm);
     const [[detector, embedder], wasmOption] = await Promise.all([
       loadModels(options.models, options.onProgress, options.embedder),
       resolveWasm(options.wasm),
       store.open(),
     ]);
-    const engineOptions = { wasm: wasmOption, detector, embedder };
+    const engineOptions = { wasm: wasmOption, detector, embedder, threads: choice.requested,
+      mtLoader: choice.mtLoader };
     const engine = options.worker ?
       await WorkerEngine.create(engineOptions) : await LocalEngine.create(engineOptions, importCore);
     try {
@@ -277,8 +312,10 @@ export class FaceUnlock {
       await engine.setLiveness(liveness).catch((e) => { throw asArgumentError(e); });
       const thresholds = await engine.thresholds();
       const embedder = await engine.embedder();
+      const threading = { requested: choice.requested, ...engine.threading };
+      threading.reason = choice.reason ?? engine.threading.reason;
       const fu = new FaceUnlock(CREATE_TOKEN,
-          { engine, store, reader, thresholds, embedder, lockout, options });
+          { engine, store, reader, thresholds, embedder, lockout, options, threading });
       await fu.setSecurityLevel(level);
       await fu._loadUsers();
       await fu._syncLockout();
@@ -294,7 +331,8 @@ export class FaceUnlock {
    * @param {symbol} token
    * @param {{engine: any, store: any, reader: FrameReader, thresholds: Record<string, number>,
    *   embedder: {name: string, identity: string, dimension: number},
-   *   lockout: {maxAttempts: number, lockMs: number, maxLockMs: number} | null, options: any}} parts
+   *   lockout: {maxAttempts: number, lockMs: number, maxLockMs: number} | null, options: any,
+   *   threading: {requested: number, threads: number, core: string, reason: string | null}}} parts
    */
   constructor(token, parts) {
     if (token !== CREATE_TOKEN) {
@@ -307,6 +345,7 @@ export class FaceUnlock {
     /** @type {Record<string, number>} */
     this._thresholds = parts.thresholds;
     this._embedder = parts.embedder;
+    this._threading = parts.threading;
     /** @type {((error: FaceUnlockError) => void) | undefined} */
     this._onStoreError = parts.options.onStoreError;
     /** @type {CryptoKey | null} */
@@ -345,6 +384,13 @@ export class FaceUnlock {
    * @returns {{name: string, identity: string, dimension: number}}
    */
   get embedder() { return { ...this._embedder }; }
+
+  /**
+   * What runs the engine: the threads asked for and running, the core, and why fewer run than
+   * asked (not isolated, no multi-threaded core, its limit), or null.
+   * @returns {import('../index.js').Threading}
+   */
+  get threading() { return { ...this._threading }; }
 
   /**
    * The model's calibrated thresholds (engine.thresholds()).

@@ -10,7 +10,7 @@ export class WorkerEngine {
   /**
    * Starts the worker and loads the engine in it.
    * @param {{wasm?: {bytes?: Uint8Array, url?: string | URL, factory?: unknown},
-   *   detector: Uint8Array, embedder: Uint8Array}} options
+   *   detector: Uint8Array, embedder: Uint8Array, threads?: number, mtLoader?: string}} options
    * @param {any} [port] a Worker or MessagePort already serving worker.js (tests); default: a
    *     new module worker
    * @returns {Promise<WorkerEngine>}
@@ -36,7 +36,8 @@ export class WorkerEngine {
     const client = new WorkerEngine(port);
     const wasm = options.wasm?.url ? { url: String(options.wasm.url) } : { bytes: options.wasm?.bytes };
     try {
-      await client._call('init', [{ wasm, detector: options.detector, embedder: options.embedder }]);
+      client.threading = await client._call('init', [{ wasm, detector: options.detector,
+        embedder: options.embedder, threads: options.threads, mtLoader: options.mtLoader }]);
     } catch (e) {
       client._terminate();
       throw e;
@@ -46,6 +47,8 @@ export class WorkerEngine {
 
   /** @param {any} port */
   constructor(port) {
+    /** @type {import('./engine-local.js').Threading} */
+    this.threading = { threads: 1, core: 'faceunlock_core', reason: null };
     this._port = port;
     this._nextId = 1;
     /** @type {Map<number, {resolve: Function, reject: Function}>} */

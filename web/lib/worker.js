@@ -6,7 +6,8 @@
  * Protocol (both directions are plain structured-clone messages):
  *   page -> worker  { id, op, args }          op: 'init' or a LocalEngine method name
  *   worker -> page  { id, ok: true, value }   or { id, ok: false, error: {message, code} }
- * 'init' must come first; its args are [{ wasm: {bytes?, url?}, detector, embedder }].
+ * 'init' must come first; its args are [{ wasm: {bytes?, url?}, detector, embedder, threads?,
+ * mtLoader? }] and it answers with the engine's threading (engine-local.js).
  */
 
 // Static imports only: a worker whose module graph splits into chunks cannot be emitted as a
@@ -50,8 +51,7 @@ export function serveEngine(port) {
         let value;
         if (op === 'init') {
           engine = LocalEngine.create(args[0], async () => createFaceUnlockCore);
-          await engine;
-          value = null;
+          value = (await engine).threading;
         } else if (!OPS.has(op)) {
           throw new FaceUnlockError('worker', `unknown engine operation '${op}'`);
         } else if (!engine) {

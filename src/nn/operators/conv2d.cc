@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "base/thread_pool.h"
 #include "nn/kernels/f32-igemm/f32-igemm.h"
 #include "nn/kernels/packing.h"
 #include "nn/operators/gemm.h"
@@ -81,13 +82,14 @@ void Conv2dOperator::build_indirection(int in_h, int in_w, int out_h, int out_w)
   indirection_w_ = in_w;
 }
 
-void Conv2dOperator::run(const float* input, int batch, int in_h, int in_w, float* output) {
+void Conv2dOperator::run(const float* input, int batch, int in_h, int in_w, float* output,
+                         ThreadPool* pool) {
   const detail::OutputSize out = detail::window_output(kRun, params_.window, batch, in_h, in_w);
   const size_t ic = params_.in_channels;
   const size_t oc = params_.out_channels;
   if (is_gemm_) {
     const size_t m = static_cast<size_t>(batch) * in_h * in_w;
-    detail::run_f32_gemm(m, oc, ic, input, ic, packed_weights_.data(), output, oc, minmax_);
+    detail::run_f32_gemm(m, oc, ic, input, ic, packed_weights_.data(), output, oc, minmax_, pool);
     return;
   }
   const size_t image_in = static_cast<size_t>(in_h) * in_w * ic;
@@ -98,16 +100,23 @@ void Conv2dOperator::run(const float* input, int batch, int in_h, int in_w, floa
   if (in_h != indirection_h_ || in_w != indirection_w_) build_indirection(in_h, in_w, out.h, out.w);
   const size_t ks = static_cast<size_t>(params_.window.kernel_h) * params_.window.kernel_w;
   const size_t pixels = static_cast<size_t>(out.h) * out.w;
+  const size_t tiles = (pixels + detail::kGemmMr - 1) / detail::kGemmMr;
   for (int n = 0; n < batch; ++n) {
     const float* image = input + n * image_in;
     float* out_image = output + n * pixels * oc;
-    const int32_t* idx = indirection_.data();
-    for (size_t p = 0; p < pixels; p += detail::kGemmMr) {
-      const size_t mr = std::min(detail::kGemmMr, pixels - p);
-      kernels::f32_igemm_minmax_ukernel_4x8__simd128(mr, oc, ic, ks, idx, image, zero_.data(),
-                                                     packed_weights_.data(), out_image + p * oc, oc,
-                                                     minmax_);
-      idx += ks * detail::kGemmMr;
+    auto run_tiles = [&](size_t begin, size_t end, int) {
+      for (size_t tile = begin; tile < end; ++tile) {
+        const size_t p = tile * detail::kGemmMr;
+        const size_t mr = std::min(detail::kGemmMr, pixels - p);
+        kernels::f32_igemm_minmax_ukernel_4x8__simd128(
+            mr, oc, ic, ks, indirection_.data() + tile * ks * detail::kGemmMr, image, zero_.data(),
+            packed_weights_.data(), out_image + p * oc, oc, minmax_);
+      }
+    };
+    if (detail::split_work(pool, pixels * oc * ic * ks)) {
+      pool->parallel_for(tiles, run_tiles);
+    } else {
+      run_tiles(0, tiles, 0);
     }
   }
 }

@@ -7,12 +7,17 @@
 #include "nn/kernels/params.h"
 #include "nn/op_params.h"
 
+namespace fu {
+class ThreadPool;
+}
+
 namespace fu::nn {
 
 // Packs the weights once at construction. 1x1 stride-1 unpadded convolutions run as one GEMM
 // over all pixels; every other convolution runs the indirect GEMM over an indirection buffer
 // that is built on the first run of each input size and reused while the size stays the same.
-// run() is not thread-safe (it updates that cache): use one operator per thread.
+// run() is not thread-safe (it updates that cache): use one operator per thread; a pool given to
+// run() splits the output's register tiles among its threads (bit-identical results).
 // Reads and writes no byte outside the input, output and weight buffers.
 class Conv2dOperator {
  public:
@@ -23,7 +28,8 @@ class Conv2dOperator {
 
   // input [batch, in_h, in_w, in_channels] -> output [batch, out_h, out_w, out_channels].
   // Throws fu::Error when the shape is empty or the window does not fit.
-  void run(const float* input, int batch, int in_h, int in_w, float* output);
+  void run(const float* input, int batch, int in_h, int in_w, float* output,
+           ThreadPool* pool = nullptr);
   // Packs new weights of the same shape (the trainer changes them every step); the indirection
   // buffer, which depends only on sizes, is kept.
   void set_weights(const float* filter, const float* bias);

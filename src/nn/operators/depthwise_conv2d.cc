@@ -1,7 +1,9 @@
 #include "nn/operators/depthwise_conv2d.h"
 
+#include "base/thread_pool.h"
 #include "nn/kernels/f32-dwconv/f32-dwconv.h"
 #include "nn/kernels/packing.h"
+#include "nn/operators/gemm.h"
 #include "nn/reference/validate.h"
 
 namespace fu::nn {
@@ -20,8 +22,8 @@ DepthwiseConv2dOperator::DepthwiseConv2dOperator(const DepthwiseConv2dParams& pa
   zero_.assign(params.channels, 0.0f);
 }
 
-void DepthwiseConv2dOperator::run(const float* input, int batch, int in_h, int in_w,
-                                  float* output) {
+void DepthwiseConv2dOperator::run(const float* input, int batch, int in_h, int in_w, float* output,
+                                  ThreadPool* pool) {
   const Window2d& w = params_.window;
   const detail::OutputSize out =
       detail::window_output("run depthwise_conv2d", w, batch, in_h, in_w);
@@ -32,11 +34,17 @@ void DepthwiseConv2dOperator::run(const float* input, int batch, int in_h, int i
       ks == 9 ? kernels::kF32Dwconv3x3Ukernel : kernels::f32_dwconv_minmax_ukernel_c8__simd128;
   // Pointers are rebuilt per row: it costs ks pointer writes per pixel against ks x channels
   // multiply-adds, and keeps the operator independent of the input's address.
-  row_taps_.resize(out.w * ks);
-  for (int n = 0; n < batch; ++n) {
-    const float* image = input + static_cast<size_t>(n) * in_h * in_w * ch;
-    for (int oy = 0; oy < out.h; ++oy) {
-      const float** taps = row_taps_.data();
+  const size_t rows = static_cast<size_t>(batch) * out.h;
+  const bool split = detail::split_work(pool, rows * out.w * ch * ks);
+  const size_t row_size = static_cast<size_t>(out.w) * ks;
+  row_taps_.resize(row_size * (split ? pool->threads() : 1));
+  auto run_rows = [&](size_t begin, size_t end, int part) {
+    const float** part_taps = row_taps_.data() + part * row_size;
+    for (size_t row = begin; row < end; ++row) {
+      const int n = static_cast<int>(row / out.h);
+      const int oy = static_cast<int>(row % out.h);
+      const float* image = input + static_cast<size_t>(n) * in_h * in_w * ch;
+      const float** taps = part_taps;
       for (int ox = 0; ox < out.w; ++ox) {
         for (int ky = 0; ky < w.kernel_h; ++ky) {
           const int iy = oy * w.stride_h - w.padding.top + ky * w.dilation_h;
@@ -48,8 +56,13 @@ void DepthwiseConv2dOperator::run(const float* input, int batch, int in_h, int i
         }
       }
       float* out_row = output + ((static_cast<size_t>(n) * out.h + oy) * out.w) * ch;
-      kernel(ch, out.w, ks, row_taps_.data(), packed_weights_.data(), out_row, minmax_);
+      kernel(ch, out.w, ks, part_taps, packed_weights_.data(), out_row, minmax_);
     }
+  };
+  if (split) {
+    pool->parallel_for(rows, run_rows);
+  } else {
+    run_rows(0, rows, 0);
   }
 }
 

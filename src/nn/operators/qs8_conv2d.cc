@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "base/thread_pool.h"
 #include "nn/kernels/qs8-gemm/qs8-gemm.h"
 #include "nn/kernels/qs8-igemm/qs8-igemm.h"
 #include "nn/kernels/qs8_packing.h"
@@ -128,7 +129,8 @@ void Qs8Conv2dOperator::gather_rows(const int8_t* image, int in_h, int in_w, int
   }
 }
 
-void Qs8Conv2dOperator::run(const int8_t* input, int batch, int in_h, int in_w, int8_t* output) {
+void Qs8Conv2dOperator::run(const int8_t* input, int batch, int in_h, int in_w, int8_t* output,
+                            ThreadPool* pool) {
   const detail::OutputSize out = detail::window_output(kRun, params_.window, batch, in_h, in_w);
   const size_t ic = params_.in_channels;
   const size_t oc = params_.out_channels;
@@ -136,7 +138,7 @@ void Qs8Conv2dOperator::run(const int8_t* input, int batch, int in_h, int in_w, 
       kernels::make_qs8_fp32_params(output_zero_point_, output_min_, output_max_);
   if (is_gemm_) {
     const size_t m = static_cast<size_t>(batch) * in_h * in_w;
-    detail::run_qs8_gemm(m, oc, ic, input, ic, packed_weights_.data(), output, oc, rq);
+    detail::run_qs8_gemm(m, oc, ic, input, ic, packed_weights_.data(), output, oc, rq, pool);
     return;
   }
   const size_t image_in = static_cast<size_t>(in_h) * in_w * ic;
@@ -150,21 +152,28 @@ void Qs8Conv2dOperator::run(const int8_t* input, int batch, int in_h, int in_w, 
     for (int n = 0; n < batch; ++n) {
       gather_rows(input + n * image_in, in_h, in_w, out.h, out.w);
       detail::run_qs8_gemm(pixels, oc, ks * ic, rows_.data(), ks * ic, packed_weights_.data(),
-                           output + n * pixels * oc, oc, rq);
+                           output + n * pixels * oc, oc, rq, pool);
     }
     return;
   }
   if (in_h != indirection_h_ || in_w != indirection_w_) build_indirection(in_h, in_w, out.h, out.w);
   const size_t mr = detail::kQs8GemmMr;
+  const size_t tiles = (pixels + mr - 1) / mr;
   for (int n = 0; n < batch; ++n) {
     const int8_t* image = input + n * image_in;
     int8_t* out_image = output + n * pixels * oc;
-    const int32_t* idx = indirection_.data();
-    for (size_t p = 0; p < pixels; p += mr) {
-      kernels::qs8_igemm_minmax_fp32_ukernel_2x4c8__simd128(
-          std::min(mr, pixels - p), oc, ic, ks, idx, image, zero_.data(), packed_weights_.data(),
-          out_image + p * oc, oc, rq);
-      idx += ks * mr;
+    auto run_tiles = [&](size_t begin, size_t end, int) {
+      for (size_t tile = begin; tile < end; ++tile) {
+        const size_t p = tile * mr;
+        kernels::qs8_igemm_minmax_fp32_ukernel_2x4c8__simd128(
+            std::min(mr, pixels - p), oc, ic, ks, indirection_.data() + tile * ks * mr, image,
+            zero_.data(), packed_weights_.data(), out_image + p * oc, oc, rq);
+      }
+    };
+    if (detail::split_work(pool, pixels * oc * ic * ks)) {
+      pool->parallel_for(tiles, run_tiles);
+    } else {
+      run_tiles(0, tiles, 0);
     }
   }
 }

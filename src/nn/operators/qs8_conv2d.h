@@ -9,6 +9,10 @@
 #include "nn/op_params.h"
 #include "nn/quant_params.h"
 
+namespace fu {
+class ThreadPool;
+}
+
 namespace fu::nn {
 
 // Packs the weights once at construction (folding the input zero point into the biases). 1x1
@@ -17,7 +21,8 @@ namespace fu::nn {
 // into one contiguous row first (im2col) and run one GEMM over those rows, since the kernels'
 // 8-value depth blocks would otherwise be mostly padding at every tap. Every other convolution
 // runs the indirect GEMM over an indirection buffer built on the first run of each input size.
-// run() is not thread-safe (it updates those buffers): use one operator per thread.
+// run() is not thread-safe (it updates those buffers): use one operator per thread; a pool given
+// to run() splits the output's register tiles among its threads (bit-identical results).
 // Reads and writes no byte outside the input, output and weight buffers.
 class Qs8Conv2dOperator {
  public:
@@ -30,7 +35,8 @@ class Qs8Conv2dOperator {
 
   // input [batch, in_h, in_w, in_channels] -> output [batch, out_h, out_w, out_channels].
   // Throws fu::Error when the shape is empty or the window does not fit.
-  void run(const int8_t* input, int batch, int in_h, int in_w, int8_t* output);
+  void run(const int8_t* input, int batch, int in_h, int in_w, int8_t* output,
+           ThreadPool* pool = nullptr);
 
   int output_height(int in_h) const;
   int output_width(int in_w) const;

@@ -1,7 +1,9 @@
 #include "nn/operators/qs8_depthwise_conv2d.h"
 
+#include "base/thread_pool.h"
 #include "nn/kernels/qs8-dwconv/qs8-dwconv.h"
 #include "nn/kernels/qs8_packing.h"
+#include "nn/operators/gemm.h"
 #include "nn/operators/qs8_validate.h"
 
 namespace fu::nn {
@@ -32,7 +34,7 @@ Qs8DepthwiseConv2dOperator::Qs8DepthwiseConv2dOperator(const DepthwiseConv2dPara
 }
 
 void Qs8DepthwiseConv2dOperator::run(const int8_t* input, int batch, int in_h, int in_w,
-                                     int8_t* output) {
+                                     int8_t* output, ThreadPool* pool) {
   const Window2d& w = params_.window;
   const detail::OutputSize out =
       detail::window_output("run qs8 depthwise_conv2d", w, batch, in_h, in_w);
@@ -44,11 +46,17 @@ void Qs8DepthwiseConv2dOperator::run(const int8_t* input, int batch, int in_h, i
       kernels::qs8_dwconv_minmax_fp32_ukernel_c16__simd128;
   const kernels::Qs8Fp32Params rq =
       kernels::make_qs8_fp32_params(output_zero_point_, output_min_, output_max_);
-  row_taps_.resize(out.w * ks);
-  for (int n = 0; n < batch; ++n) {
-    const int8_t* image = input + static_cast<size_t>(n) * in_h * in_w * ch;
-    for (int oy = 0; oy < out.h; ++oy) {
-      const int8_t** taps = row_taps_.data();
+  const size_t rows = static_cast<size_t>(batch) * out.h;
+  const bool split = detail::split_work(pool, rows * out.w * ch * ks);
+  const size_t row_size = static_cast<size_t>(out.w) * ks;
+  row_taps_.resize(row_size * (split ? pool->threads() : 1));
+  auto run_rows = [&](size_t begin, size_t end, int part) {
+    const int8_t** part_taps = row_taps_.data() + part * row_size;
+    for (size_t row = begin; row < end; ++row) {
+      const int n = static_cast<int>(row / out.h);
+      const int oy = static_cast<int>(row % out.h);
+      const int8_t* image = input + static_cast<size_t>(n) * in_h * in_w * ch;
+      const int8_t** taps = part_taps;
       for (int ox = 0; ox < out.w; ++ox) {
         for (int ky = 0; ky < w.kernel_h; ++ky) {
           const int iy = oy * w.stride_h - w.padding.top + ky * w.dilation_h;
@@ -60,8 +68,13 @@ void Qs8DepthwiseConv2dOperator::run(const int8_t* input, int batch, int in_h, i
         }
       }
       int8_t* out_row = output + ((static_cast<size_t>(n) * out.h + oy) * out.w) * ch;
-      kernel(ch, out.w, ks, row_taps_.data(), packed_weights_.data(), out_row, rq);
+      kernel(ch, out.w, ks, part_taps, packed_weights_.data(), out_row, rq);
     }
+  };
+  if (split) {
+    pool->parallel_for(rows, run_rows);
+  } else {
+    run_rows(0, rows, 0);
   }
 }
 

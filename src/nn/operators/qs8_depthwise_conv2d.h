@@ -7,11 +7,17 @@
 #include "nn/op_params.h"
 #include "nn/quant_params.h"
 
+namespace fu {
+class ThreadPool;
+}
+
 namespace fu::nn {
 
 // Packs the weights once at construction; runs the channel-vectorised qs8 depthwise
 // micro-kernel one output row at a time with a workspace of tap pointers.
-// run() is not thread-safe (it reuses that workspace): use one operator per thread.
+// run() is not thread-safe (it reuses that workspace): use one operator per thread; a pool given
+// to run() splits the output rows among its threads, each with its own tap pointers
+// (bit-identical results).
 // Reads and writes no byte outside the input, output and weight buffers.
 class Qs8DepthwiseConv2dOperator {
  public:
@@ -23,7 +29,8 @@ class Qs8DepthwiseConv2dOperator {
 
   // input [batch, in_h, in_w, channels] -> output [batch, out_h, out_w, channels].
   // Throws fu::Error when the shape is empty or the window does not fit.
-  void run(const int8_t* input, int batch, int in_h, int in_w, int8_t* output);
+  void run(const int8_t* input, int batch, int in_h, int in_w, int8_t* output,
+           ThreadPool* pool = nullptr);
 
   const DepthwiseConv2dParams& params() const { return params_; }
 
