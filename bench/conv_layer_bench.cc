@@ -20,11 +20,14 @@
 #include "nn/kernels/packing.h"
 #include "nn/kernels/qs8-dwconv/qs8-dwconv.h"
 #include "nn/kernels/qs8-igemm/qs8-igemm.h"
+#include "nn/kernels/qs8-vprelu/qs8-vprelu.h"
 #include "nn/kernels/qs8_packing.h"
 #include "nn/operators/conv2d.h"
 #include "nn/operators/depthwise_conv2d.h"
+#include "nn/operators/elementwise.h"
 #include "nn/operators/qs8_conv2d.h"
 #include "nn/operators/qs8_depthwise_conv2d.h"
+#include "nn/reference/qs8.h"
 
 namespace {
 
@@ -218,6 +221,54 @@ void bench_dwconv_kernels(double min_seconds) {
 #undef FU_QS8_DW_ROW
 }
 
+// PReLU over the student embedder's first activation (56x56x64): the float operator, the int8
+// reference loop the own backend ran before the qs8-vprelu kernels, and each kernel of that
+// list. GB/s counts the bytes read and written (input, output).
+void bench_prelu(double min_seconds) {
+  namespace k = fu::nn::kernels;
+  constexpr int kPixels = 56 * 56, kPreluChannels = 64;
+  const size_t count = static_cast<size_t>(kPixels) * kPreluChannels;
+  std::printf("\n%-48s %9s %9s\n", "prelu, 56x56x64", "ms", "GB/s");
+  auto row = [&](const char* name, double ms, size_t element_bytes) {
+    std::printf("%-48s %9.3f %9.2f\n", name, ms, 2.0 * count * element_bytes / ms * 1e-6);
+  };
+  const auto slope = random_values<float>(kPreluChannels, 4, -0.5, 0.5);
+  const auto input_f = random_values<float>(count, 1, -1, 1);
+  std::vector<float> out_f(count);
+  row("f32 prelu (operators/elementwise.h)",
+      fastest_ms(
+          [&] {
+            fu::nn::prelu(slope.data(), input_f.data(), kPixels, kPreluChannels, out_f.data());
+          },
+          min_seconds),
+      sizeof(float));
+  const auto input_q = random_values<int8_t>(count, 1, -128, 127);
+  std::vector<int8_t> out_q(count);
+  const QuantParams in_q{0.02f, -3}, out_q_params{0.015f, -40};
+  row("qs8 reference::qs8_prelu",
+      fastest_ms(
+          [&] {
+            fu::nn::reference::qs8_prelu(slope.data(), in_q, out_q_params, -128, 127,
+                                         input_q.data(), kPixels, kPreluChannels, out_q.data());
+          },
+          min_seconds),
+      1);
+  const auto scales =
+      k::pack_qs8_vprelu_scales(kPreluChannels, slope.data(), in_q.scale, out_q_params.scale);
+  const k::Qs8VpreluFp32Params params = k::make_qs8_vprelu_fp32_params(
+      in_q.scale, in_q.zero_point, out_q_params.scale, out_q_params.zero_point, -128, 127);
+#define FU_VPRELU_ROW(fn, ct)                                                                    \
+  row(#fn,                                                                                       \
+      fastest_ms(                                                                                \
+          [&] {                                                                                  \
+            k::fn(kPixels, kPreluChannels, input_q.data(), scales.data(), out_q.data(), params); \
+          },                                                                                     \
+          min_seconds),                                                                          \
+      1);
+  FU_QS8_VPRELU_MINMAX_FP32_UKERNELS(FU_VPRELU_ROW)
+#undef FU_VPRELU_ROW
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -280,5 +331,6 @@ int main(int argc, char** argv) {
   }
   bench_igemm_kernels(min_seconds);
   bench_dwconv_kernels(min_seconds);
+  bench_prelu(min_seconds);
   return 0;
 }

@@ -2,7 +2,7 @@
 // `build/bench/kernel_bench [--benchmark_filter=REGEX]`. Each row runs its kernel over a whole
 // layer-sized problem, tile by tile as the operators do, and reports GOP/s = 2 * multiply-adds
 // per second (int8 multiply-adds for qs8). Shapes are dlib-resnet's 3x3 convolutions (M pixels,
-// N output channels, K = 9 x input channels) and a 3x3 depthwise layer.
+// N output channels, K = 9 x input channels), a 3x3 depthwise layer and a PReLU activation.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -17,6 +17,7 @@
 #include "nn/kernels/qs8-dwconv/qs8-dwconv.h"
 #include "nn/kernels/qs8-gemm/qs8-gemm.h"
 #include "nn/kernels/qs8-igemm/qs8-igemm.h"
+#include "nn/kernels/qs8-vprelu/qs8-vprelu.h"
 #include "nn/kernels/qs8_packing.h"
 
 namespace fu::nn::kernels {
@@ -203,6 +204,22 @@ void qs8_dwconv(benchmark::State& state, Qs8DwconvMinMaxFp32Ukernel fn) {
   set_gops(state, double(kDwRows) * kDwWidth * kDwChannels * 9);
 }
 
+// PReLU over the student embedder's first activation, 56x56x64; GB/s counts input and output.
+void qs8_vprelu(benchmark::State& state, Qs8VpreluMinMaxFp32Ukernel fn) {
+  constexpr size_t kPixels = 56 * 56, kChannels = 64;
+  const auto input = random_int8(kPixels * kChannels, 1);
+  const auto slope = random_floats(kChannels, 2);
+  const auto scales = pack_qs8_vprelu_scales(kChannels, slope.data(), 0.02f, 0.015f);
+  const Qs8VpreluFp32Params p = make_qs8_vprelu_fp32_params(0.02f, -3, 0.015f, -40, -128, 127);
+  std::vector<int8_t> out(kPixels * kChannels);
+  for (auto _ : state) {
+    fn(kPixels, kChannels, input.data(), scales.data(), out.data(), p);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.counters["GB/s"] = benchmark::Counter(2.0 * kPixels * kChannels * 1e-9,
+                                              benchmark::Counter::kIsIterationInvariantRate);
+}
+
 // Registration expands the family lists, so a kernel added to a list gets its rows here.
 int register_all() {
   for (const GemmShape& s : kGemmShapes) {
@@ -231,6 +248,10 @@ int register_all() {
   if (taps == 0 || taps == 9) benchmark::RegisterBenchmark((#fn + dw).c_str(), qs8_dwconv, fn);
   FU_QS8_DWCONV_MINMAX_FP32_UKERNELS(FU_BENCH_QS8_DW)
 #undef FU_BENCH_QS8_DW
+#define FU_BENCH_QS8_VPRELU(fn, ct) \
+  benchmark::RegisterBenchmark(#fn "/prelu_64_56x56", qs8_vprelu, fn);
+  FU_QS8_VPRELU_MINMAX_FP32_UKERNELS(FU_BENCH_QS8_VPRELU)
+#undef FU_BENCH_QS8_VPRELU
   return 0;
 }
 

@@ -337,6 +337,7 @@ val JsEngine::process_frame(double width, double height, const val& js_options) 
     result.set("embedding",
                analysis.embedding.empty() ? val::null() : float32_array_of(analysis.embedding));
     result.set("refineReused", analysis.refine_reused);
+    result.set("detectionReused", analysis.detection_reused);
     result.set("match", match);
     result.set("fused", fused);
     timings.set("total", ms_since(frame_start));

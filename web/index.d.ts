@@ -51,8 +51,9 @@ export interface FaceUnlockOptions {
    * Which shipped embedder to load; give this or models.embedder (your own file), not both.
    * 'accurate' (default): dlib's ResNet in int8, 5.6 MB (its embeddings are the float
    * network's: templates enrolled with models/dlib-resnet.fum stay valid). 'fast': the
-   * MobileFaceNet student distilled from it, 1.2 MB and several times faster, far less
-   * accurate (models/README.md has the figures of both). Templates enrolled with one embedder do not match under the other: each
+   * MobileFaceNet student distilled from it, in int8, 0.33 MB and several times faster, far less
+   * accurate (models/README.md has the figures of both; templates enrolled with the float
+   * student that 'fast' loaded before are refused with 'embedder-mismatch'). Templates enrolled with one embedder do not match under the other: each
    * records its embedder, and stored users of the other one are refused with code
    * 'embedder-mismatch' (in loadErrors, left in the store) until the right embedder loads them
    * or the users enroll again.

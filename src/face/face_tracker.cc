@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <utility>
 #include <vector>
 
 namespace fu::face {
@@ -80,8 +81,8 @@ std::optional<Face> FaceTracker::reuse(const image::ImageView& frame, const Face
     const double ry = now[i].y - then[i].y - dy;
     if (std::hypot(rx, ry) > options_.max_residual * side) return std::nullopt;
   }
-  if (thumbnail_difference(face_thumbnail(frame, coarse.box, kThumbnailSide), thumbnail_) >
-      options_.max_appearance_change) {
+  std::vector<float> thumbnail = face_thumbnail(frame, coarse.box, kThumbnailSide);
+  if (thumbnail_difference(thumbnail, thumbnail_) > options_.max_appearance_change) {
     return std::nullopt;
   }
   ++reuses_;
@@ -94,7 +95,23 @@ std::optional<Face> FaceTracker::reuse(const image::ImageView& frame, const Face
   }
   // The score is this frame's: the detection is what vouches for a face being there now.
   moved.score = coarse.score;
+  detected_box_ = coarse.box;
+  detected_thumbnail_ = std::move(thumbnail);
+  handed_out_ = moved;
   return moved;
+}
+
+std::optional<Face> FaceTracker::hold(const image::ImageView& frame) {
+  if (!anchored_ || frame.width() != width_ || frame.height() != height_ ||
+      reuses_ >= options_.max_reuses) {
+    return std::nullopt;
+  }
+  if (thumbnail_difference(face_thumbnail(frame, detected_box_, kThumbnailSide),
+                           detected_thumbnail_) > options_.max_still_change) {
+    return std::nullopt;
+  }
+  ++reuses_;
+  return handed_out_;
 }
 
 void FaceTracker::remember(const image::ImageView& frame, const Face& coarse, const Face& refined) {
@@ -105,6 +122,9 @@ void FaceTracker::remember(const image::ImageView& frame, const Face& coarse, co
   height_ = frame.height();
   reuses_ = 0;
   thumbnail_ = face_thumbnail(frame, coarse.box, kThumbnailSide);
+  detected_box_ = coarse.box;
+  detected_thumbnail_ = thumbnail_;
+  handed_out_ = refined;
 }
 
 }  // namespace fu::face

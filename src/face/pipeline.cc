@@ -61,34 +61,46 @@ FaceAnalysis FacePipeline::analyze(const image::ImageView& image, bool embed, bo
   };
   FaceAnalysis analysis;
   Clock::time_point start = Clock::now();
-  analysis.faces = detector_.detect(image, options_.detect);
-  analysis.chosen = options_.choice == FaceChoice::kNearestCentre
-                        ? nearest_centre_index(analysis.faces, image.width(), image.height())
-                        : most_prominent_index(analysis.faces);
-  analysis.timings.detect = ms_since(start);
-  if (analysis.chosen < 0) {
-    tracker_.reset();
-    return analysis;
-  }
-
-  start = Clock::now();
-  Face& chosen = analysis.faces[analysis.chosen];
   const bool refines = options_.refine_keypoints || landmarker_;
-  std::optional<Face> tracked;
-  if (refines && options_.track) tracked = tracker_.reuse(image, chosen);
-  if (tracked) {
-    chosen = *tracked;
+  const bool tracks = refines && options_.track;
+  std::optional<Face> held;
+  if (tracks) held = tracker_.hold(image);
+  if (held) {
+    analysis.faces.push_back(*std::move(held));
+    analysis.chosen = 0;
+    analysis.detection_reused = true;
     analysis.refine_reused = true;
-  } else if (refines) {
-    const Face coarse = chosen;
-    if (options_.refine_keypoints) chosen = detector_.refine(image, chosen, options_.detect);
-    if (landmarker_) {
-      chosen = with_landmark_keypoints(chosen, landmarker_->locate(image, chosen),
-                                       detector_.keypoint_names());
+    analysis.timings.detect = ms_since(start);
+  } else {
+    analysis.faces = detector_.detect(image, options_.detect);
+    analysis.chosen = options_.choice == FaceChoice::kNearestCentre
+                          ? nearest_centre_index(analysis.faces, image.width(), image.height())
+                          : most_prominent_index(analysis.faces);
+    analysis.timings.detect = ms_since(start);
+    if (analysis.chosen < 0) {
+      tracker_.reset();
+      return analysis;
     }
-    if (options_.track) tracker_.remember(image, coarse, chosen);
+
+    start = Clock::now();
+    Face& chosen = analysis.faces[analysis.chosen];
+    std::optional<Face> tracked;
+    if (tracks) tracked = tracker_.reuse(image, chosen);
+    if (tracked) {
+      chosen = *tracked;
+      analysis.refine_reused = true;
+    } else if (refines) {
+      const Face coarse = chosen;
+      if (options_.refine_keypoints) chosen = detector_.refine(image, chosen, options_.detect);
+      if (landmarker_) {
+        chosen = with_landmark_keypoints(chosen, landmarker_->locate(image, chosen),
+                                         detector_.keypoint_names());
+      }
+      if (tracks) tracker_.remember(image, coarse, chosen);
+    }
+    analysis.timings.refine = ms_since(start);
   }
-  analysis.timings.refine = ms_since(start);
+  const Face& chosen = analysis.faces[analysis.chosen];
 
   start = Clock::now();
   analysis.quality = assess_quality(image, chosen, options_.quality);

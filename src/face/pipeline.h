@@ -57,8 +57,8 @@ struct PipelineOptions {
   // run per photo; see FaceDetector::refine).
   bool refine_keypoints = true;
   // For a camera stream: while the face holds still, reuse an earlier frame's refined keypoints
-  // (and landmarks) instead of refining every frame (FaceTracker). Off for photos, which have
-  // nothing to do with each other.
+  // (and landmarks) instead of refining every frame, and while it does not move at all, its
+  // detection too (FaceTracker). Off for photos, which have nothing to do with each other.
   bool track = false;
   TrackerOptions tracker;
   // Which embeddings average the face with its mirror image, which doubles their embedding time.
@@ -78,7 +78,7 @@ struct PipelineOptions {
 
 // Milliseconds spent in each stage of one analyze() call (0 for a stage that did not run).
 struct StageTimings {
-  double detect = 0.0;
+  double detect = 0.0;  // or the tracker's check when it holds the last detection
   double refine = 0.0;  // the second detector run on the face's crop, and landmarks if any; the
                         // tracker's check when it reuses an earlier frame's
   double quality = 0.0;
@@ -92,6 +92,9 @@ struct FaceAnalysis {
   Quality quality;               // of the chosen face; default (kOk, zeros) when there is none
   std::vector<float> embedding;  // of the chosen face; empty when there is none (or rejected)
   bool refine_reused = false;    // the chosen face's keypoints came from the tracker
+  // The detector did not run: the face had not moved since the last frame it ran on, and faces
+  // holds only the tracker's face (FaceTracker::hold); refine_reused is then true as well.
+  bool detection_reused = false;
 
   StageTimings timings;
   bool has_face() const { return chosen >= 0; }

@@ -16,6 +16,7 @@
 #include "nn/operators/qs8_elementwise.h"
 #include "nn/operators/qs8_fully_connected.h"
 #include "nn/operators/qs8_pooling.h"
+#include "nn/operators/qs8_prelu.h"
 #include "nn/ops/op.h"
 #include "nn/reference/qs8.h"
 
@@ -33,6 +34,7 @@ class SimdExecutor : public NodeInterpreter {
     qs8_convs_.resize(count);
     qs8_depthwise_.resize(count);
     qs8_fully_connected_.resize(count);
+    qs8_prelus_.resize(count);
     concat_channels_.resize(count);
     for (std::size_t i = 0; i < count; ++i) {
       const PlannedNode& n = plan.nodes[i];
@@ -144,6 +146,10 @@ class SimdExecutor : public NodeInterpreter {
       qs8_fully_connected_[i] = std::make_unique<Qs8FullyConnectedOperator>(
           n.fully_connected, n.weight_qs8(f), n.weight_channel_scales(f), n.weight_i32("bias"),
           n.input_quant[0], n.output_quant, n.output_qmin, n.output_qmax);
+    } else if (n.op == OpType::kPRelu) {
+      qs8_prelus_[i] = std::make_unique<Qs8PReluOperator>(
+          n.weight_data("slope"), plan().shapes[n.inputs[0]].c, n.input_quant[0], n.output_quant,
+          n.output_qmin, n.output_qmax);
     }
   }
 
@@ -172,6 +178,12 @@ class SimdExecutor : public NodeInterpreter {
         qs8_add(n.input_quant[0], n.input_quant[1], n.output_quant, n.output_qmin, n.output_qmax,
                 in, static_cast<const int8_t*>(raw[1]), is.size(), out);
         return;
+      case OpType::kPRelu:
+        qs8_prelus_[index]->run(in, is.n * is.h * is.w, out);
+        return;
+      case OpType::kPad:
+        qs8_pad(n.pad, n.input_quant[0], in, is.n, is.h, is.w, is.c, out);
+        return;
       case OpType::kMaxPool2d:
         qs8_max_pool2d(n.pool, in, is.n, is.h, is.w, is.c, n.input_quant[0], n.output_qmin,
                        n.output_qmax, out);
@@ -196,6 +208,7 @@ class SimdExecutor : public NodeInterpreter {
   std::vector<std::unique_ptr<Qs8Conv2dOperator>> qs8_convs_;
   std::vector<std::unique_ptr<Qs8DepthwiseConv2dOperator>> qs8_depthwise_;
   std::vector<std::unique_ptr<Qs8FullyConnectedOperator>> qs8_fully_connected_;
+  std::vector<std::unique_ptr<Qs8PReluOperator>> qs8_prelus_;
   std::vector<std::unique_ptr<Conv2dOperator>> convs_;
   std::vector<std::unique_ptr<DepthwiseConv2dOperator>> depthwise_;
   std::vector<std::unique_ptr<FullyConnectedOperator>> fully_connected_;

@@ -50,8 +50,8 @@ bool is_unbounded(const Activation& a) { return std::isinf(a.min) && std::isinf(
 bool runs_in_xnnpack(const LoweredNode& node) {
   if (node.planned->quantized) {
     // XNNPACK 2022-02 has int8 convolution with per-channel filters (qc8), add, max pooling,
-    // global average pooling and the float conversions; its int8 average pooling is uint8 only,
-    // and a lone reshape is a memcpy either way.
+    // global average pooling, constant pad and the float conversions; its int8 average pooling is
+    // uint8 only, and a lone reshape is a memcpy either way.
     switch (node.op()) {
       case OpType::kQuantize:
       case OpType::kDequantize:
@@ -61,6 +61,7 @@ bool runs_in_xnnpack(const LoweredNode& node) {
       case OpType::kAdd:
       case OpType::kGlobalAvgPool:
       case OpType::kPRelu:  // as convert, float prelu, convert (XNNPACK has no int8 prelu)
+      case OpType::kPad:    // constant pad of int8 values, filled with the quantised value
         return true;
       case OpType::kMaxPool2d:
         return node.planned->pool.window.kernel_h * node.planned->pool.window.kernel_w > 1;

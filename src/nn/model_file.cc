@@ -1,9 +1,11 @@
 // Reading and writing the model file (docs/model-format.md). The reader validates the header,
 // the checksum, every count and size, then plans the graph against the declared input so that
 // a model that loads is a model that runs.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -27,6 +29,9 @@ constexpr std::uint8_t kDtypeU8Affine = 2;  // f32 scale, f32 min, then one byte
 constexpr std::uint8_t kDtypeF16 = 3;  // two bytes per value, widened to float32 on load
 constexpr std::uint8_t kDtypeQs8 = 4;  // u32 channel axis, f32 scale per channel, int8 values
 constexpr std::uint8_t kDtypeI32 = 5;  // four bytes per value
+// int32 values that all fit in 16 bits, two bytes each (the biases of small int8 networks:
+// every one of the int8 student's 4,960): the same values in half the bytes.
+constexpr std::uint8_t kDtypeI32AsI16 = 6;
 constexpr std::uint8_t kAttrNumber = 1;
 constexpr std::uint8_t kAttrString = 2;
 constexpr int kMaxInputSide = 4096;
@@ -133,9 +138,9 @@ bool all_exact_half(const std::vector<float>& values) {
   return true;
 }
 
-// The smallest lossless storage: int8 and int32 weights as they are; a float weight as uint8
-// levels, else (in a version 2 file) float16, else float32, whichever reproduces every value
-// exactly.
+// The smallest lossless storage: int8 weights as they are, int32 ones in two bytes each when
+// every value fits; a float weight as uint8 levels, else (in a version 2 file) float16, else
+// float32, whichever reproduces every value exactly.
 void write_weight(ByteWriter& w, const std::string& role, const Weight& weight, bool version2) {
   w.str(role);
   const std::vector<std::uint8_t> levels =
@@ -144,7 +149,11 @@ void write_weight(ByteWriter& w, const std::string& role, const Weight& weight, 
   if (weight.type == WeightType::kQs8) {
     dtype = kDtypeQs8;
   } else if (weight.type == WeightType::kI32) {
-    dtype = kDtypeI32;
+    const bool fits_i16 = std::all_of(weight.i32.begin(), weight.i32.end(), [](std::int32_t v) {
+      return v >= std::numeric_limits<std::int16_t>::min() &&
+             v <= std::numeric_limits<std::int16_t>::max();
+    });
+    dtype = fits_i16 ? kDtypeI32AsI16 : kDtypeI32;
   } else if (!levels.empty()) {
     dtype = kDtypeU8Affine;
   } else if (version2 && all_exact_half(weight.data)) {
@@ -176,6 +185,13 @@ void write_weight(ByteWriter& w, const std::string& role, const Weight& weight, 
       break;
     case kDtypeI32:
       for (std::int32_t v : weight.i32) w.u32(static_cast<std::uint32_t>(v));
+      break;
+    case kDtypeI32AsI16:
+      for (std::int32_t v : weight.i32) {
+        const std::uint16_t bits = static_cast<std::uint16_t>(v);  // two's complement
+        w.u8(static_cast<std::uint8_t>(bits & 0xff));
+        w.u8(static_cast<std::uint8_t>(bits >> 8));
+      }
       break;
   }
 }
@@ -212,16 +228,16 @@ void read_qs8_values(ByteReader& r, std::size_t count, Weight& weight) {
 Weight read_weight(ByteReader& r, std::uint32_t version) {
   Weight weight;
   const std::uint8_t dtype = r.u8("weight dtype");
-  const std::uint8_t newest = version >= 2 ? kDtypeI32 : kDtypeU8Affine;
+  const std::uint8_t newest = version >= 2 ? kDtypeI32AsI16 : kDtypeU8Affine;
   if (dtype < kDtypeF32 || dtype > newest) {
     r.fail("unknown weight dtype " + std::to_string(dtype) + " in a version " +
            std::to_string(version) +
            " file (version 1 reads 1 = float32, 2 = uint8 affine; version 2 adds 3 = float16, "
-           "4 = int8 per channel, 5 = int32)");
+           "4 = int8 per channel, 5 = int32, 6 = int32 stored in 16 bits)");
   }
   std::size_t value_bytes = 1;
   if (dtype == kDtypeF32 || dtype == kDtypeI32) value_bytes = 4;
-  if (dtype == kDtypeF16) value_bytes = 2;
+  if (dtype == kDtypeF16 || dtype == kDtypeI32AsI16) value_bytes = 2;
   const std::uint32_t rank = r.u32("weight rank");
   if (rank > kMaxRank) {
     r.fail("weight rank " + std::to_string(rank) + " is above " + std::to_string(kMaxRank));
@@ -247,6 +263,16 @@ Weight read_weight(ByteReader& r, std::uint32_t version) {
     weight.type = WeightType::kI32;
     weight.i32.resize(count);
     for (std::int32_t& v : weight.i32) v = static_cast<std::int32_t>(r.u32("weight data"));
+    return weight;
+  }
+  if (dtype == kDtypeI32AsI16) {
+    weight.type = WeightType::kI32;
+    weight.i32.resize(count);
+    for (std::int32_t& v : weight.i32) {
+      const std::uint16_t low = r.u8("weight data");
+      const std::uint16_t high = r.u8("weight data");
+      v = static_cast<std::int16_t>(static_cast<std::uint16_t>(low | (high << 8)));
+    }
     return weight;
   }
   weight.data.resize(count);

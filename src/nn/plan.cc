@@ -27,6 +27,7 @@ bool runs_in_qs8(OpType op) {
     case OpType::kAvgPool2d:
     case OpType::kGlobalAvgPool:
     case OpType::kReshape:
+    case OpType::kPad:
     case OpType::kPRelu:
       return true;
     default:
@@ -65,7 +66,7 @@ void check_weight_type(const Node& node, const char* role, WeightType type, int 
 
 // The dtype rules: int8 enters through quantize and leaves through dequantize; an int8 node reads
 // and writes int8 only, with int8 filters quantised per output channel and int32 biases; max
-// pooling and reshape keep their input's quantisation. Fills the node's quantisation fields.
+// pooling, reshape and pad keep their input's quantisation. Fills the node's quantisation fields.
 void plan_dtypes(const Node& node, const Plan& plan, PlannedNode& p) {
   std::vector<bool> in_qs8;
   for (int id : node.inputs) in_qs8.push_back(plan.is_qs8(id));
@@ -105,10 +106,10 @@ void plan_dtypes(const Node& node, const Plan& plan, PlannedNode& p) {
     check_weight_type(node, "bias", WeightType::kI32, 0);
   }
   if (node.op == OpType::kPRelu) check_weight_type(node, "slope", WeightType::kF32, 0);
-  if (node.op == OpType::kMaxPool2d || node.op == OpType::kReshape) {
+  if (node.op == OpType::kMaxPool2d || node.op == OpType::kReshape || node.op == OpType::kPad) {
     const QuantParams& a = p.input_quant[0];
     if (a.scale != p.output_quant.scale || a.zero_point != p.output_quant.zero_point) {
-      ops::fail(node, "int8 max pooling and reshape keep their input's scale and zero point");
+      ops::fail(node, "int8 max pooling, reshape and pad keep their input's scale and zero point");
     }
   }
 }

@@ -177,15 +177,20 @@ Graph quantize_graph(const Graph& graph, const std::vector<ValueRange>& ranges,
       if (at >= 0) keep_float[at] = true;
     }
   }
-  // Pass 1: which nodes run in int8. Reshape only continues an int8 chain.
+  // Pass 1: which nodes run in int8. Reshape and a zero pad only continue an int8 chain (a zero
+  // pad on the int8 grid is exact, since 0 is on every grid; starting a chain would only move
+  // the quantize node before it).
   std::vector<bool> int8_value(value_count, false);
   std::vector<bool> int8_node(graph.nodes.size(), false);
   for (std::size_t i = 0; i < graph.nodes.size(); ++i) {
     const Node& n = graph.nodes[i];
     check_id(n.output);
     for (int id : n.inputs) check_id(id);
-    bool int8 = has_int8_form(n.op) ||
-                (n.op == OpType::kReshape && !n.inputs.empty() && int8_value[n.inputs[0]]);
+    const bool moves_values =
+        n.op == OpType::kReshape ||
+        (n.op == OpType::kPad && n.attributes.get_float("value", 0.0f) == 0.0f);
+    bool int8 =
+        has_int8_form(n.op) || (moves_values && !n.inputs.empty() && int8_value[n.inputs[0]]);
     for (int id : n.inputs) int8 = int8 && ranges[id].observed();
     int8 = int8 && ranges[n.output].observed() && !keep_float[i];
     int8_node[i] = int8;
@@ -244,10 +249,12 @@ Graph quantize_graph(const Graph& graph, const std::vector<ValueRange>& ranges,
     q.inputs.clear();
     for (int id : n.inputs) q.inputs.push_back(int8_input(id));
     const QuantParams in_q = out.quantized_values.at(q.inputs[0]);
-    // Max pooling and reshape move int8 values unchanged: the output shares the input's grid.
-    const QuantParams out_q = n.op == OpType::kMaxPool2d || n.op == OpType::kReshape
-                                  ? in_q
-                                  : quant_params_for_range(ranges[n.output]);
+    // Max pooling, reshape and pad move int8 values unchanged: the output shares the input's
+    // grid.
+    const QuantParams out_q =
+        n.op == OpType::kMaxPool2d || n.op == OpType::kReshape || n.op == OpType::kPad
+            ? in_q
+            : quant_params_for_range(ranges[n.output]);
     q.output = new_twin(n.output, out_q);
     if (n.op == OpType::kPRelu && options.float16_storage) {
       for (float& v : q.weights["slope"].data) v = half_to_float(float_to_half(v));

@@ -68,9 +68,9 @@ struct QuantizeGraphOptions {
 // `graph` is an inference graph (nn/graph_passes.h: fold_training_ops and
 // fold_scale_bias_and_clamps already applied) and `ranges` its values' ranges. Every node with
 // an int8 form (conv2d, depthwise_conv2d, fully_connected, add, max/avg pooling,
-// global_avg_pool, and reshape after int8) becomes int8; quantize / dequantize nodes are
-// inserted where float and int8 meet. Value ids of the float graph keep their meaning (the
-// output ids are unchanged); int8 twins are appended as "<name>/qs8". Throws fu::Error when a
+// global_avg_pool, prelu, and reshape or a zero pad after int8) becomes int8; quantize / dequantize
+// nodes are inserted where float and int8 meet. Value ids of the float graph keep their meaning
+// (the output ids are unchanged); int8 twins are appended as "<name>/qs8". Throws fu::Error when a
 // value that must be quantised has no observed range.
 Graph quantize_graph(const Graph& graph, const std::vector<ValueRange>& ranges,
                      const QuantizeGraphOptions& options = {});

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <optional>
@@ -128,6 +129,74 @@ TEST(FaceTrackerTest, MovingTurningOrRescaledFacesAreRefinedAgain) {
   EXPECT_TRUE(tracker.reuse(still, anchor));
   tracker.reset();
   EXPECT_FALSE(tracker.reuse(still, anchor)) << "reset forgets the anchor";
+}
+
+// frame_at() with sensor noise of up to +-`amplitude` grey levels on every pixel.
+image::Image noisy(image::Image frame, int amplitude, std::uint32_t seed) {
+  std::mt19937 random(seed);
+  std::uniform_int_distribution<int> noise(-amplitude, amplitude);
+  for (std::size_t i = 0; i < frame.size_bytes(); ++i) {
+    frame.data()[i] =
+        static_cast<std::uint8_t>(std::clamp(frame.data()[i] + noise(random), 0, 255));
+  }
+  return frame;
+}
+
+TEST(FaceTrackerTest, HoldNeedsAnAnchorOfTheSameFrameSize) {
+  FaceTracker tracker;
+  EXPECT_FALSE(tracker.hold(frame_at()));
+  const Face anchor = face_at();
+  tracker.remember(frame_at(), anchor, refined_of(anchor));
+  EXPECT_FALSE(tracker.hold(image::Image(480, 640, 1)));
+  tracker.reset();
+  EXPECT_FALSE(tracker.hold(frame_at())) << "reset forgets the anchor";
+}
+
+TEST(FaceTrackerTest, HoldHandsOutTheLastFaceWhileNothingMoves) {
+  TrackerOptions options;
+  options.max_reuses = 3;
+  FaceTracker tracker(options);
+  const Face anchor = face_at();
+  const Face refined = refined_of(anchor);
+  tracker.remember(frame_at(), anchor, refined);
+  for (int frame = 0; frame < 3; ++frame) {
+    const std::optional<Face> held = tracker.hold(noisy(frame_at(), 4, 11 + frame));
+    ASSERT_TRUE(held) << "frame " << frame << ": sensor noise is not movement";
+    ASSERT_EQ(held->keypoints.size(), refined.keypoints.size());
+    for (std::size_t i = 0; i < refined.keypoints.size(); ++i) {
+      EXPECT_EQ(held->keypoints[i].x, refined.keypoints[i].x);
+      EXPECT_EQ(held->keypoints[i].y, refined.keypoints[i].y);
+    }
+  }
+  EXPECT_FALSE(tracker.hold(frame_at())) << "max_reuses reached: detect and refine again";
+  EXPECT_FALSE(tracker.reuse(frame_at(), anchor)) << "held frames spend the same budget";
+}
+
+TEST(FaceTrackerTest, HoldRefusesAnyMoveOrAnotherFace) {
+  FaceTracker tracker;
+  const Face anchor = face_at();
+  tracker.remember(frame_at(), anchor, refined_of(anchor));
+  // 4 px is 2% of the face: reuse() follows such a shift with the detector's help, hold() must
+  // not skip the detector for it.
+  EXPECT_FALSE(tracker.hold(frame_at(4, 0)));
+  EXPECT_FALSE(tracker.hold(frame_at(0, 4)));
+  EXPECT_FALSE(tracker.hold(frame_at(0, 0, 1))) << "another face in the same place";
+  EXPECT_TRUE(tracker.hold(frame_at())) << "the refusals spent nothing";
+}
+
+TEST(FaceTrackerTest, HoldComparesWithTheLastDetectedFrame) {
+  FaceTracker tracker;
+  const Face anchor = face_at();
+  const Face refined = refined_of(anchor);
+  tracker.remember(frame_at(), anchor, refined);
+  // The face moved 4 px right, which the detector saw and reuse() followed...
+  const std::optional<Face> reused = tracker.reuse(frame_at(4, 0), face_at(4, 0));
+  ASSERT_TRUE(reused);
+  // ...so holding still there holds the moved face, and the old place no longer matches.
+  const std::optional<Face> held = tracker.hold(frame_at(4, 0));
+  ASSERT_TRUE(held);
+  EXPECT_NEAR(held->keypoints[0].x, refined.keypoints[0].x + 4, 1e-4);
+  EXPECT_FALSE(tracker.hold(frame_at()));
 }
 
 }  // namespace

@@ -125,6 +125,8 @@ TEST(PipelineTest, TrackingReusesTheRefinedFaceOfAStillFrame) {
     const FaceAnalysis again = pipeline.analyze(frame);
     ASSERT_TRUE(again.has_face());
     EXPECT_TRUE(again.refine_reused) << "frame " << i + 2;
+    EXPECT_TRUE(again.detection_reused) << "frame " << i + 2 << ": nothing moved";
+    EXPECT_EQ(again.faces.size(), 1u);
     const Face& reused = again.faces[again.chosen];
     ASSERT_EQ(reused.keypoints.size(), refined.keypoints.size());
     for (std::size_t k = 0; k < reused.keypoints.size(); ++k) {
@@ -133,7 +135,9 @@ TEST(PipelineTest, TrackingReusesTheRefinedFaceOfAStillFrame) {
     }
     EXPECT_EQ(again.embedding, first.embedding);
   }
-  EXPECT_FALSE(pipeline.analyze(frame).refine_reused) << "after max_reuses frames";
+  const FaceAnalysis timed_out = pipeline.analyze(frame);
+  EXPECT_FALSE(timed_out.refine_reused) << "after max_reuses frames";
+  EXPECT_FALSE(timed_out.detection_reused);
   EXPECT_TRUE(pipeline.analyze(frame).refine_reused);
   // In a frame of another size the same detector output is another face.
   EXPECT_FALSE(pipeline.analyze(image::Image(320, 256, 3, 150)).refine_reused);
@@ -232,6 +236,7 @@ TEST(RealPipelineTest, TrackedKeypointsStayCloseToRefinedOnes) {
 
   const int drift[][2] = {{0, 0}, {1, 0}, {2, 1}, {1, 2}, {0, 1}};
   int reused = 0;
+  int held = 0;  // of those, without the detector
   double worst_error = 0.0;
   double worst_jitter = 0.0;  // refining every frame: its keypoints against the first frame's
   std::vector<image::Point> first_refined;
@@ -242,6 +247,7 @@ TEST(RealPipelineTest, TrackedKeypointsStayCloseToRefinedOnes) {
     const FaceAnalysis b = fresh.analyze(frame);
     ASSERT_TRUE(a.has_face() && b.has_face());
     reused += a.refine_reused ? 1 : 0;
+    held += a.detection_reused ? 1 : 0;
     const Face& fa = a.faces[a.chosen];
     const Face& fb = b.faces[b.chosen];
     const double side = std::max(fb.box.width, fb.box.height);
@@ -260,13 +266,15 @@ TEST(RealPipelineTest, TrackedKeypointsStayCloseToRefinedOnes) {
     }
   }
   std::printf(
-      "reused %d of 4 drifting frames; worst keypoint error %.4f of the face (refining "
+      "reused %d of 4 drifting frames (%d without detecting); worst keypoint error %.4f of the "
+      "face (refining "
       "every frame moves them by up to %.4f); worst cosine to the refined frame's "
       "embedding %.4f\n",
-      reused, worst_error, worst_jitter, worst_cosine);
+      reused, held, worst_error, worst_jitter, worst_cosine);
   EXPECT_EQ(reused, 4) << "a face drifting by 1-2 pixels holds still";
-  // What the tracker's tolerances allow: max_residual plus the detector's own jitter.
-  EXPECT_LT(worst_error, 0.03);
+  // What the tracker's tolerances allow: max_residual plus the detector's own jitter (held frames
+  // must not add to it: max_still_change).
+  EXPECT_LT(worst_error, 0.025);
   EXPECT_GT(worst_cosine, 0.98f);
   EXPECT_FALSE(tracked.analyze(frame_at(40, -20)).refine_reused) << "a jump of 45 pixels";
   // Another person's photo in the same place: the same size of face, keypoints nearly where

@@ -294,6 +294,23 @@ TEST(ModelFileInt8, RoundTripKeepsInt8WeightsAndValueQuantisation) {
   for (std::size_t i = 0; i < y.size(); ++i) EXPECT_GE(y[i], 0.0f);  // the fused ReLU
 }
 
+// int32 weights whose values all fit in 16 bits are stored in two bytes each (dtype 6), the
+// rest in four; both read back as the same int32 values.
+TEST(ModelFileInt8, Int32WeightsThatFitIn16BitsTakeTwoBytesEach) {
+  Model m = tiny_int8_model();
+  const std::size_t wide = serialize_model(m).size();
+  std::vector<std::int32_t>& bias = m.graph.nodes[1].weights["bias"].i32;
+  bias = {-32768, 32767, -1};
+  const std::vector<std::uint8_t> bytes = serialize_model(m);
+  EXPECT_EQ(bytes.size() + 2 * bias.size(), wide);
+  const Model back = parse_model(bytes.data(), bytes.size(), "narrow");
+  EXPECT_EQ(back.graph.nodes[1].weight("bias")->type, WeightType::kI32);
+  EXPECT_EQ(back.graph.nodes[1].weight("bias")->i32, bias);
+  EXPECT_EQ(serialize_model(back), bytes);
+  bias = {-32769, 0, 1};  // one value past 16 bits: all four bytes again
+  EXPECT_EQ(serialize_model(m).size(), wide);
+}
+
 // Float models keep version 1 and float32 storage, even for values exact in float16: the
 // converters must reproduce the shipped files byte for byte (float16 is for int8 models' float
 // remainders, which quantize_model_test round-trips).

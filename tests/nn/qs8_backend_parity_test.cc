@@ -8,9 +8,10 @@
 //             (qc8, "fp32" requantisation like ours, but its own float rounding trick), add
 //             (fixed-point multipliers), global_avg_pool: within one step of the output grid.
 //             prelu (XNNPACK has none in int8: convert, float prelu, convert): within one step.
+//             pad (XNNPACK's int8 constant pad, filled with the zero point): exact.
 //             avg_pool2d and reshape are not XNNPACK nodes for int8 here (the reference runs:
 //             exact). prelu in int8 is this project's own (nn/reference/qs8.h), outside the
-//             shared contract: the simd backend runs the reference loop.
+//             shared contract: the simd backend runs the qs8-vprelu kernels, bit-exact with it.
 // Whole networks: the float nodes between the int8 parts round differently on each backend, and
 // xnnpack's one-step differences compound over tens of layers, so outputs must agree with the
 // reference in direction (cosine; the test prints the figures).
@@ -139,6 +140,24 @@ std::vector<Qs8Case> cases() {
        {2, 5, 7, 6},
        [](GraphBuilder& b, Rng&) { return b.add(OpType::kGlobalAvgPool, {0}); },
        false},
+      {"prelu",
+       {2, 5, 3, 19},
+       [](GraphBuilder& b, Rng& r) {
+         return b.add(OpType::kPRelu, {0}, {}, {{"slope", r.weight({19}, 0.8f)}});
+       },
+       false},
+      {"max_pool_then_zero_pad",  // a zero pad runs in int8 only after an int8 node
+       {1, 6, 5, 7},
+       [](GraphBuilder& b, Rng&) {
+         Attributes pad;
+         pad.set("pad_top", 1);
+         pad.set("pad_bottom", 2);
+         pad.set("pad_left", 0);
+         pad.set("pad_right", 3);
+         pad.set("pad_channels_after", 5);
+         return b.add(OpType::kPad, {b.add(OpType::kMaxPool2d, {0}, window(2, 1, "valid"))}, pad);
+       },
+       true},
   };
 }
 

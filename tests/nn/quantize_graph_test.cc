@@ -37,5 +37,60 @@ TEST(QuantizeGraph, QuantParamsCoverZeroExactly) {
   EXPECT_GT(d.scale, 0.0f);
 }
 
+int count_ops(const Graph& g, OpType op) {
+  int n = 0;
+  for (const Node& node : g.nodes) n += node.op == op;
+  return n;
+}
+
+Weight filled(std::vector<int> dims, float value) {
+  Weight w;
+  w.dims = std::move(dims);
+  w.data.assign(w.element_count(), value);
+  return w;
+}
+
+// Zero pads between int8 nodes stay int8 on their input's grid, with no dequantize / quantize
+// pair around them; a pad of the float graph input, or with another fill value, stays float.
+TEST(QuantizeGraph, ZeroPadsContinueInt8ChainsOnTheirInputsGrid) {
+  const Shape shape{1, 4, 4, 2};
+  GraphBuilder b(shape);
+  Attributes spatial;
+  spatial.set("pad_top", 1);
+  spatial.set("pad_left", 1);
+  const int padded_input = b.add(OpType::kPad, {b.input()}, spatial);
+  const int conv = b.add(OpType::kConv2d, {padded_input}, window_attributes(1, 1, "valid"),
+                         {{"filter", filled({2, 1, 1, 2}, 0.5f)}});
+  Attributes channels;
+  channels.set("pad_channels_after", 2);
+  const int padded = b.add(OpType::kPad, {conv}, channels);
+  Attributes ones = channels;
+  ones.set("value", 1.0);
+  const int padded_ones = b.add(OpType::kPad, {conv}, ones);
+  const int sum = b.add(OpType::kAdd, {padded, padded_ones});
+  b.mark_output(sum);
+  const Graph graph = b.finish();
+  ValueRangeRecorder recorder(graph, shape, Backend::kReference);
+  Tensor x(shape);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 7) - 3.0f;
+  recorder.observe(x);
+  const Graph q = quantize_graph(graph, recorder.ranges());
+  int int8_pads = 0;
+  for (const Node& n : q.nodes) {
+    if (n.op != OpType::kPad) continue;
+    const bool int8 = q.quantized_values.count(n.output) > 0;
+    int8_pads += int8;
+    if (!int8) continue;
+    EXPECT_EQ(q.quantized_values.at(n.output).scale, q.quantized_values.at(n.inputs[0]).scale);
+    EXPECT_EQ(q.quantized_values.at(n.output).zero_point,
+              q.quantized_values.at(n.inputs[0]).zero_point);
+  }
+  EXPECT_EQ(int8_pads, 1);
+  // Quantize: after the input pad, and after the ones pad; dequantize: the conv output read by
+  // the ones pad, and the graph output.
+  EXPECT_EQ(count_ops(q, OpType::kQuantize), 2);
+  EXPECT_EQ(count_ops(q, OpType::kDequantize), 2);
+}
+
 }  // namespace
 }  // namespace fu::nn

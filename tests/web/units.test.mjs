@@ -7,25 +7,25 @@ import { decryptBackup, decryptRecord, encryptBackup, encryptRecord, generateSto
 import { FaceUnlockError, isQuotaError, storeError } from '../../web/lib/errors.js';
 import { FrameReader } from '../../web/lib/frame-source.js';
 
-test('raw RGBA frames: used as they are up to maxSide, box-averaged above it', () => {
+test('raw RGBA frames: used as they are up to maxSide, box-averaged above it', async () => {
   const reader = new FrameReader(32);
   const data = new Uint8Array(32 * 2 * 4).fill(7);
-  const same = reader.read({ width: 32, height: 2, data });
+  const same = await reader.read({ width: 32, height: 2, data });
   assert.equal(same.data, data);
   assert.deepEqual([same.width, same.height, same.scale, same.owned], [32, 2, 1, false]);
 
   // 64x2 with the left half 0 and the right half 200 -> 32x1: 16 pixels of 0, 16 of 200.
   const wide = new Uint8Array(64 * 2 * 4);
   for (let y = 0; y < 2; y++) wide.fill(200, (y * 64 + 32) * 4, (y * 64 + 64) * 4);
-  const small = reader.read({ width: 64, height: 2, data: wide });
+  const small = await reader.read({ width: 64, height: 2, data: wide });
   assert.deepEqual([small.width, small.height, small.scale, small.owned], [32, 1, 0.5, true]);
   assert.deepEqual([...small.data].filter((_, i) => i % 4 === 0),
       [...Array(16).fill(0), ...Array(16).fill(200)]);
 
-  assert.throws(() => reader.read({ width: 4, height: 2, data: new Uint8Array(3) }),
+  await assert.rejects(reader.read({ width: 4, height: 2, data: new Uint8Array(3) }),
       { code: 'invalid-argument', message: /needs width \* height \* 4 = 32/ });
-  assert.throws(() => reader.read({ width: 0, height: 2, data: [] }), { code: 'invalid-argument' });
-  assert.throws(() => reader.read(42), { code: 'unsupported-source', message: /HTMLVideoElement/ });
+  await assert.rejects(reader.read({ width: 0, height: 2, data: [] }), { code: 'invalid-argument' });
+  await assert.rejects(reader.read(42), { code: 'unsupported-source', message: /HTMLVideoElement/ });
   assert.throws(() => new FrameReader(8), { code: 'invalid-argument' });
 });
 

@@ -339,6 +339,8 @@ async function measureConfiguration({ page, cdp, server, coreUrl, photos, embedd
     window.bench.faceunlockFrames(f, n, o, true),
   [options.warmup + half, options.frames - half, processOptions]);
   const memoryAfterFrames = await measureMemory(page, cdp);
+  const canvasReads = await page.evaluate((n) => window.bench.canvasReads(n),
+      Math.min(options.frames, 200));
   const passes = await page.evaluate(([w, n]) => window.bench.networkPasses(w, n),
       [options.warmup, Math.min(options.frames, 200)]);
   const networkPass = {};
@@ -381,9 +383,11 @@ async function measureConfiguration({ page, cdp, server, coreUrl, photos, embedd
     framesEmbedded: columns.embedded.filter(Boolean).length,
     framesAccepted: columns.accepted.filter(Boolean).length,
     framesRefineReused: columns.refineReused.filter(Boolean).length,
+    framesDetectionReused: columns.detectionReused.filter(Boolean).length,
     embeddingLength: Math.max(...columns.embeddingLength),
     ms: {
       capture: summarize(columns.capture),
+      canvasRead: summarize(canvasReads),
       stages,
       stageSum: summarize(stageSum),
       copy: summarize(columns.copy),
@@ -587,11 +591,12 @@ function report(r) {
       row(`one ${name} pass (core.Network.run)`, s, `${s.inputShape.join('x')}, ` +
           `${(2 * s.multiplyAdds / (s.median * 1e6)).toFixed(1)} GFLOP/s`);
     }
-    row('canvas getImageData 640x480', fu.ms.capture);
+    row('frame read 640x480 (FrameReader)', fu.ms.capture);
+    row('  drawImage + getImageData instead', fu.ms.canvasRead);
     row('faceunlock end to end (from canvas)', fu.ms.endToEnd);
     lines.push(`frames: ${fu.frames}, with a face ${fu.framesWithFace}, quality ok ` +
         `${fu.framesQualityOk}, embedded ${fu.framesEmbedded}, refine reused ` +
-        `${fu.framesRefineReused}, accepted ${fu.framesAccepted} (random gallery: expect 0), ` +
+        `${fu.framesRefineReused} (detection too: ${fu.framesDetectionReused}), accepted ${fu.framesAccepted} (random gallery: expect 0), ` +
         `embedding length ${fu.embeddingLength}`);
     const e2e = fu.ms.endToEnd.median;
     const m = fu.coldStartMarks;

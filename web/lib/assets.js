@@ -16,7 +16,7 @@ import { FaceUnlockError, messageOf } from './errors.js';
 const SHIPPED = {
   detector: new URL('../../models/blazeface-short.fum', import.meta.url),
   embedder: new URL('../../models/dlib-resnet-int8.fum', import.meta.url),
-  fastEmbedder: new URL('../../models/mobilefacenet-student.fum', import.meta.url),
+  fastEmbedder: new URL('../../models/mobilefacenet-student-int8.fum', import.meta.url),
   wasm: new URL('../dist/faceunlock_core.wasm', import.meta.url),
 };
 
@@ -45,14 +45,15 @@ export function devServerFile(pathInPackage) {
 export const DEFAULT_MODELS = Object.freeze(IN_VITE_DEPS ? {
   detector: devServerFile('models/blazeface-short.fum'),
   embedder: devServerFile('models/dlib-resnet-int8.fum'),
-  fastEmbedder: devServerFile('models/mobilefacenet-student.fum'),
+  fastEmbedder: devServerFile('models/mobilefacenet-student-int8.fum'),
 } : { detector: SHIPPED.detector, embedder: SHIPPED.embedder, fastEmbedder: SHIPPED.fastEmbedder });
 
 /**
  * The shipped embedders by the name FaceUnlock's `embedder` option gives them: 'accurate' is
  * dlib's ResNet in int8 (5.6 MB; it declares the float network's identity, whose embeddings it
  * reproduces, and embeds twice as fast in WebAssembly), 'fast' the distilled MobileFaceNet
- * student in float32 (1.2 MB; its int8 copy embeds slower in the browser, models/README.md).
+ * student in int8 (0.33 MB; faster in WebAssembly than its float32 original, which the package
+ * no longer ships, models/README.md).
  * Their embeddings live in different spaces: templates enrolled with one do not match the other.
  */
 export const EMBEDDER_CHOICES = Object.freeze({

@@ -30,7 +30,7 @@ const LOCKOUT_META = 'lockout'; // the store meta entry holding the engine's loc
  * tests/web/embedder-mismatch.test.mjs checks these against models/.
  */
 const SHIPPED_EMBEDDERS = Object.freeze({
-  'dlib-resnet': 'accurate', 'dlib-resnet-int8': 'accurate', 'mobilefacenet-w0.5-112': 'fast',
+  'dlib-resnet': 'accurate', 'dlib-resnet-int8': 'accurate', 'mobilefacenet-w0.5-112-int8': 'fast',
 });
 
 /** Lets only create() call the constructor, which cannot be async. */
@@ -494,9 +494,10 @@ export class FaceUnlock {
    */
   async analyze(source) {
     this._checkAlive();
-    const frame = this._reader.read(source);
+    const frame = await this._reader.read(source);
     if (!frame) return { faces: [], chosen: -1, quality: null, hint: 'waiting for the camera', timings: null };
-    const r = await this._engine.process(frame, { embed: false, match: false, requireQuality: false });
+    const r = await this._engine.process(frame, { embed: false, match: false, requireQuality: false })
+        .finally(() => this._reader.release(frame));
     return {
       faces: r.faces.map((/** @type {any} */ f) => mapFace(f, frame.scale)),
       chosen: r.chosen,
@@ -537,10 +538,11 @@ export class FaceUnlock {
           throw new FaceUnlockError('timeout', `enroll('${id}') timed out with ` +
               `${collected.length} of ${needed} good frames; last hint: "${hint}"`);
         }
-        const frame = this._reader.read(source);
+        const frame = await this._reader.read(source);
         if (frame) {
           const r = await this._engine.process(frame,
-              { embed: true, match: false, requireQuality: true });
+              { embed: true, match: false, requireQuality: true })
+              .finally(() => this._reader.release(frame));
           const face = r.chosen >= 0 ? mapFace(r.faces[r.chosen], frame.scale) : null;
           const quality = face ? mapQuality(r.quality, frame.scale) : null;
           const now = Date.now();
@@ -622,9 +624,9 @@ export class FaceUnlock {
       while (!deadline.expired) {
         this._checkAlive();
         deadline.throwIfAborted();
-        const frame = this._reader.read(source);
+        const frame = await this._reader.read(source);
         if (frame) {
-          const r = await this._engine.unlockFrame(frame);
+          const r = await this._engine.unlockFrame(frame).finally(() => this._reader.release(frame));
           const u = r.update;
           if (u.lockoutChanged) await this._saveLockout();
           const face = r.chosen >= 0 ? mapFace(r.faces[r.chosen], frame.scale) : null;

@@ -4,6 +4,8 @@
 
 #include "nn/kernels/qs8-dwconv/qs8-dwconv.h"
 #include "nn/kernels/qs8-gemm/qs8-gemm.h"
+#include "nn/kernels/qs8-vprelu/qs8-vprelu.h"
+#include "nn/kernels/requantization.h"
 
 namespace fu::nn::kernels {
 
@@ -82,6 +84,16 @@ std::vector<int8_t> pack_qs8_dwconv_weights(size_t channels, size_t ks, const in
     for (size_t j = 0; j < n; ++j)
       std::memcpy(out + j * sizeof(float), &scales[c0 + j], sizeof(float));
     out += g * sizeof(float);
+  }
+  return packed;
+}
+
+std::vector<float> pack_qs8_vprelu_scales(size_t channels, const float* slope, float input_scale,
+                                          float output_scale) {
+  const size_t group = kQs8VpreluChannelGroup;
+  std::vector<float> packed((channels + group - 1) / group * group, 0.0f);
+  for (size_t c = 0; c < channels; ++c) {
+    packed[c] = requantization_scale(input_scale, slope[c], output_scale);
   }
   return packed;
 }

@@ -25,4 +25,10 @@ std::vector<int8_t> pack_qs8_dwconv_weights(size_t channels, size_t ks, const in
                                             const int32_t* bias, const float* scales,
                                             int32_t input_zero_point);
 
+// The negative-side requantisation scales requantization_scale(input_scale, slope[c],
+// output_scale) of `channels` PReLU slopes, zero padded as nn/kernels/qs8-vprelu/qs8-vprelu.h
+// describes.
+std::vector<float> pack_qs8_vprelu_scales(size_t channels, const float* slope, float input_scale,
+                                          float output_scale);
+
 }  // namespace fu::nn::kernels

@@ -1,5 +1,6 @@
 // pad: constant padding of the spatial borders and of the channels.
 #include "nn/ops/op_support.h"
+#include "nn/reference/qs8.h"
 #include "nn/reference/reference.h"
 
 namespace fu::nn::ops {
@@ -28,6 +29,12 @@ void forward(const OpForwardArgs& a) {
   reference::pad(a.node.pad, a.inputs[0], is.n, is.h, is.w, is.c, a.output);
 }
 
+void forward_qs8(const OpQs8ForwardArgs& a) {
+  const Shape& is = a.input_shapes[0];
+  reference::qs8_pad(a.node.pad, a.node.input_quant[0], static_cast<const int8_t*>(a.inputs[0]),
+                     is.n, is.h, is.w, is.c, static_cast<int8_t*>(a.output));
+}
+
 void backward(const OpBackwardArgs& a) {
   float* dx = a.input_grads[0];
   if (dx == nullptr) return;
@@ -51,6 +58,7 @@ void backward(const OpBackwardArgs& a) {
 
 }  // namespace
 
-extern const OpDef kPadOp = {OpType::kPad, "pad", plan, forward, nullptr, backward, {}};
+extern const OpDef kPadOp = {OpType::kPad, "pad",    plan, forward,
+                             nullptr,      backward, {},   forward_qs8};
 
 }  // namespace fu::nn::ops

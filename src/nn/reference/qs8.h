@@ -62,6 +62,12 @@ void qs8_global_avg_pool(QuantParams input_quant, QuantParams output_quant, int8
 void qs8_prelu(const float* slope, QuantParams input_quant, QuantParams output_quant, int8_t qmin,
                int8_t qmax, const int8_t* input, int pixels, int channels, int8_t* output);
 
+// pad on the int8 grid: the output shares the input's `quant`; padded positions hold
+// quantize(params.value) on it (see quantize below), which for the usual value 0 is exactly the
+// zero point.
+void qs8_pad(const PadParams& params, QuantParams quant, const int8_t* input, int batch, int height,
+             int width, int channels, int8_t* output);
+
 // q = clamp(round_half_to_even(x * (1 / scale)) + zero_point, -128, 127), the reciprocal taken
 // once in float32 (as XNNPACK's float-to-int8 conversion does). NaN becomes the zero point.
 void quantize(QuantParams output_quant, const float* input, size_t count, int8_t* output);

@@ -35,10 +35,12 @@ void qs8_prelu(const float* slope, QuantParams input_quant, QuantParams output_q
   detail::check_quant_params(what, "input", input_quant);
   detail::check_quant_params(what, "output", output_quant);
   detail::check_qs8_clamp(what, qmin, qmax);
-  const float positive = input_quant.scale / output_quant.scale;
+  // The slope plays the part of a filter scale (1 where x >= 0); requantization_scale is the
+  // one place that fixes the float order, and the SIMD kernels' packing calls it too.
+  const float positive = kernels::requantization_scale(input_quant.scale, 1.0f, output_quant.scale);
   std::vector<float> negative(channels);
   for (int c = 0; c < channels; ++c)
-    negative[c] = (input_quant.scale * slope[c]) / output_quant.scale;
+    negative[c] = kernels::requantization_scale(input_quant.scale, slope[c], output_quant.scale);
   for (size_t p = 0; p < static_cast<size_t>(pixels); ++p) {
     const int8_t* x = input + p * channels;
     int8_t* y = output + p * channels;
