@@ -92,6 +92,8 @@ std::string ByteReader::str(const char* field) {
 
 void ByteReader::raw(void* out, std::size_t size, const char* field) {
   need(size, field);
+  // memcpy's pointers must be valid even for 0 bytes; an empty vector's data() may be null.
+  if (size == 0) return;
   std::memcpy(out, data_ + offset_, size);
   offset_ += size;
 }

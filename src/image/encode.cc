@@ -90,7 +90,8 @@ void write_file(const std::string& path, const std::vector<std::uint8_t>& bytes)
   errno = 0;
   std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "wb"));
   if (!file) throw Error(prefix + std::strerror(errno));
-  if (std::fwrite(bytes.data(), 1, bytes.size(), file.get()) != bytes.size()) {
+  // An empty vector's data() may be null, and fwrite's pointer must be valid even for 0 bytes.
+  if (!bytes.empty() && std::fwrite(bytes.data(), 1, bytes.size(), file.get()) != bytes.size()) {
     throw Error(prefix + std::strerror(errno));
   }
   // fclose flushes: a full disk may only show up here.
