@@ -5,7 +5,7 @@
  * from outside the page.
  *
  * Query parameters: `core`, the URL of faceunlock_core.mjs (web/dist when built, else
- * build-wasm/wasm); `embedder`, the URL of the embedder model (default dlib-resnet); `threads`,
+ * build-wasm/wasm); `embedder`, the URL of the embedder model (default dlib-resnet-int8, the library's default); `threads`,
  * the threads the engine and the networks run on (more than 1 needs the multi-threaded core,
  * faceunlock_core_mt.mjs, and a cross-origin isolated page).
  */
@@ -14,7 +14,7 @@ import { FrameReader } from '../lib/frame-source.js';
 
 const DETECTOR_URL = '/models/blazeface-short.fum';
 // Query parameter `embedder` (browser-bench.mjs --embedder) measures another embedder model.
-const EMBEDDER_URL = new URLSearchParams(location.search).get('embedder') ?? '/models/dlib-resnet.fum';
+const EMBEDDER_URL = new URLSearchParams(location.search).get('embedder') ?? '/models/dlib-resnet-int8.fum';
 const THREADS = Number(new URLSearchParams(location.search).get('threads') ?? 1);
 const FACEAPI_URL = '/node_modules/@vladmandic/face-api/dist/face-api.esm.js';
 const FACEAPI_MODEL_DIR = '/node_modules/@vladmandic/face-api/model';

@@ -6,7 +6,7 @@
  * downloads. It serves the repository root itself, so it counts every byte served.
  *
  * Usage: node web/bench/browser-bench.mjs [--frames 1000] [--faceapi-frames 100] [--warmup 20]
- *            [--users 100] [--embedder models/dlib-resnet.fum]... [--hold 1] [--core DIR]
+ *            [--users 100] [--embedder models/dlib-resnet-int8.fum]... [--hold 1] [--core DIR]
  *            [--threads N] [--require-quality] [--json] [--verbose]
  *
  * --threads N (above 1) serves every page with COOP/COEP headers (cross-origin isolated) and
@@ -751,7 +751,7 @@ async function main() {
     users: wholeNumber(values.users, '--users', 0),
     faceapiFrames: wholeNumber(values['faceapi-frames'], '--faceapi-frames', 1),
     faceapiWarmup: wholeNumber(values['faceapi-warmup'], '--faceapi-warmup', 1),
-    embedders: (values.embedder ?? ['models/dlib-resnet.fum']).map(embedderPath),
+    embedders: (values.embedder ?? ['models/dlib-resnet-int8.fum']).map(embedderPath),
     hold: wholeNumber(values.hold, '--hold', 1),
     threads: wholeNumber(values.threads, '--threads', 1),
     core: values.core ?? null,
