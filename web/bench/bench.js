@@ -6,8 +6,8 @@
  *
  * Query parameters: `core`, the URL of faceunlock_core.mjs (web/dist when built, else
  * build-wasm/wasm); `embedder`, the URL of the embedder model (default dlib-resnet-int8, as in
- * the library); `threads`, the threads the engine and the networks run on (more than 1 needs the multi-threaded core,
- * faceunlock_core_mt.mjs, and a cross-origin isolated page).
+ * the library); `threads`, the threads the engine and the networks run on (more than 1 needs the
+ * multi-threaded core, faceunlock_core_mt.mjs, and a cross-origin isolated page).
  */
 
 import { FrameReader } from '../lib/frame-source.js';
