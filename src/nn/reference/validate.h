@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstddef>
 #include <string>
 
 #include "base/error.h"
@@ -97,6 +98,37 @@ void for_each_tap(const Window2d& w, int oy, int ox, int in_h, int in_w, Tap&& t
       const int ix = ox * w.stride_w - w.padding.left + kx * w.dilation_w;
       if (ix < 0 || ix >= in_w) continue;
       tap(ky, kx, iy, ix);
+    }
+  }
+}
+
+// Copies an NHWC tensor into its padded place, `fill` everywhere else: the one pad loop of the
+// float and the int8 reference (the int8 one fills with the padding value's quantised level).
+template <typename T>
+void pad_into(const char* what, const PadParams& params, const T* input, int batch, int height,
+              int width, int channels, T fill, T* output) {
+  const Padding2d& s = params.spatial;
+  if (s.top < 0 || s.bottom < 0 || s.left < 0 || s.right < 0 || params.channels_before < 0 ||
+      params.channels_after < 0) {
+    fail(what, "padding", "padding must not be negative");
+  }
+  const int out_h = s.top + height + s.bottom;
+  const int out_w = s.left + width + s.right;
+  const int out_c = params.channels_before + channels + params.channels_after;
+  for (int n = 0; n < batch; ++n) {
+    for (int y = 0; y < out_h; ++y) {
+      for (int x = 0; x < out_w; ++x) {
+        for (int c = 0; c < out_c; ++c) {
+          const int iy = y - s.top;
+          const int ix = x - s.left;
+          const int ic = c - params.channels_before;
+          const bool inside =
+              iy >= 0 && iy < height && ix >= 0 && ix < width && ic >= 0 && ic < channels;
+          output[((static_cast<size_t>(n) * out_h + y) * out_w + x) * out_c + c] =
+              inside ? input[((static_cast<size_t>(n) * height + iy) * width + ix) * channels + ic]
+                     : fill;
+        }
+      }
     }
   }
 }
