@@ -9,6 +9,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+// An LFW pairs file of two folds, two matched and two mismatched pairs each.
+const SMALL_PAIRS = [
+  '2 2',
+  'George_W_Bush 1 2', 'Colin_Powell 1 2',
+  'George_W_Bush 1 Colin_Powell 1', 'Tony_Blair 1 Colin_Powell 2',
+  'Tony_Blair 1 2', 'Donald_Rumsfeld 1 2',
+  'Tony_Blair 3 George_W_Bush 3', 'Donald_Rumsfeld 1 Tony_Blair 2', ''].join('\n');
+
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bin = process.env.FACEUNLOCK_BIN || path.join(repo, 'build', 'faceunlock');
 const data = path.resolve(repo, '..', 'shared', 'data');
@@ -156,14 +164,8 @@ describe('face commands', { skip }, () => {
   });
 
   it('eval and calibrate run the LFW protocol on a small pairs file', () => {
-    // Two folds of two matched and two mismatched pairs each.
     const pairs = path.join(dir, 'pairs.txt');
-    fs.writeFileSync(pairs, [
-      '2 2',
-      'George_W_Bush 1 2', 'Colin_Powell 1 2',
-      'George_W_Bush 1 Colin_Powell 1', 'Tony_Blair 1 Colin_Powell 2',
-      'Tony_Blair 1 2', 'Donald_Rumsfeld 1 2',
-      'Tony_Blair 3 George_W_Bush 3', 'Donald_Rumsfeld 1 Tony_Blair 2', ''].join('\n'));
+    fs.writeFileSync(pairs, SMALL_PAIRS);
     const svg = path.join(dir, 'roc.svg');
     const r = cli('eval', '--data', lfw, '--pairs', pairs, '--plot', svg, '--json');
     assertExit(r, 0);
@@ -185,12 +187,7 @@ describe('face commands', { skip }, () => {
 
   it('eval scores pairs as template and probe under each mirror policy', () => {
     const pairs = path.join(dir, 'mirror-pairs.txt');
-    fs.writeFileSync(pairs, [
-      '2 2',
-      'George_W_Bush 1 2', 'Colin_Powell 1 2',
-      'George_W_Bush 1 Colin_Powell 1', 'Tony_Blair 1 Colin_Powell 2',
-      'Tony_Blair 1 2', 'Donald_Rumsfeld 1 2',
-      'Tony_Blair 3 George_W_Bush 3', 'Donald_Rumsfeld 1 Tony_Blair 2', ''].join('\n'));
+    fs.writeFileSync(pairs, SMALL_PAIRS);
     const r = cli('eval', '--data', lfw, '--pairs', pairs, '--json', '--compare-mirror');
     assertExit(r, 0);
     const report = JSON.parse(r.stdout);
