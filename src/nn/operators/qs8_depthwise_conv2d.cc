@@ -1,9 +1,8 @@
 #include "nn/operators/qs8_depthwise_conv2d.h"
 
-#include "base/thread_pool.h"
 #include "nn/kernels/qs8-dwconv/qs8-dwconv.h"
 #include "nn/kernels/qs8_packing.h"
-#include "nn/operators/gemm.h"
+#include "nn/operators/depthwise_rows.h"
 #include "nn/operators/qs8_validate.h"
 
 namespace fu::nn {
@@ -46,36 +45,10 @@ void Qs8DepthwiseConv2dOperator::run(const int8_t* input, int batch, int in_h, i
       kernels::qs8_dwconv_minmax_fp32_ukernel_c16__simd128;
   const kernels::Qs8Fp32Params rq =
       kernels::make_qs8_fp32_params(output_zero_point_, output_min_, output_max_);
-  const size_t rows = static_cast<size_t>(batch) * out.h;
-  const bool split = detail::split_work(pool, rows * out.w * ch * ks);
-  const size_t row_size = static_cast<size_t>(out.w) * ks;
-  row_taps_.resize(row_size * (split ? pool->threads() : 1));
-  auto run_rows = [&](size_t begin, size_t end, int part) {
-    const int8_t** part_taps = row_taps_.data() + part * row_size;
-    for (size_t row = begin; row < end; ++row) {
-      const int n = static_cast<int>(row / out.h);
-      const int oy = static_cast<int>(row % out.h);
-      const int8_t* image = input + static_cast<size_t>(n) * in_h * in_w * ch;
-      const int8_t** taps = part_taps;
-      for (int ox = 0; ox < out.w; ++ox) {
-        for (int ky = 0; ky < w.kernel_h; ++ky) {
-          const int iy = oy * w.stride_h - w.padding.top + ky * w.dilation_h;
-          for (int kx = 0; kx < w.kernel_w; ++kx) {
-            const int ix = ox * w.stride_w - w.padding.left + kx * w.dilation_w;
-            const bool inside = iy >= 0 && iy < in_h && ix >= 0 && ix < in_w;
-            *taps++ = inside ? image + (static_cast<size_t>(iy) * in_w + ix) * ch : zero_.data();
-          }
-        }
-      }
-      int8_t* out_row = output + ((static_cast<size_t>(n) * out.h + oy) * out.w) * ch;
-      kernel(ch, out.w, ks, part_taps, packed_weights_.data(), out_row, rq);
-    }
-  };
-  if (split) {
-    pool->parallel_for(rows, run_rows);
-  } else {
-    run_rows(0, rows, 0);
-  }
+  detail::run_depthwise_rows(w, batch, in_h, in_w, out.h, out.w, ch, input, zero_.data(), output,
+                             row_taps_, pool, [&](const int8_t** taps, int8_t* out_row) {
+                               kernel(ch, out.w, ks, taps, packed_weights_.data(), out_row, rq);
+                             });
 }
 
 }  // namespace fu::nn
