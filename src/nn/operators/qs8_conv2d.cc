@@ -7,6 +7,7 @@
 #include "nn/kernels/qs8-gemm/qs8-gemm.h"
 #include "nn/kernels/qs8-igemm/qs8-igemm.h"
 #include "nn/kernels/qs8_packing.h"
+#include "nn/operators/indirection.h"
 #include "nn/operators/qs8_gemm.h"
 #include "nn/operators/qs8_validate.h"
 
@@ -66,30 +67,9 @@ int Qs8Conv2dOperator::output_width(int in_w) const {
 }
 
 void Qs8Conv2dOperator::build_indirection(int in_h, int in_w, int out_h, int out_w) {
-  const Window2d& w = params_.window;
-  const size_t mr = detail::kQs8GemmMr;
-  const size_t ks = static_cast<size_t>(w.kernel_h) * w.kernel_w;
-  const size_t pixels = static_cast<size_t>(out_h) * out_w;
-  const size_t tiles = (pixels + mr - 1) / mr;
-  indirection_.resize(tiles * ks * mr);
-  for (size_t tile = 0; tile < tiles; ++tile) {
-    for (size_t r = 0; r < mr; ++r) {
-      // Rows past the last pixel repeat it: the kernel reads every row of a tile.
-      const size_t pixel = std::min(tile * mr + r, pixels - 1);
-      const int oy = static_cast<int>(pixel / out_w);
-      const int ox = static_cast<int>(pixel % out_w);
-      for (int ky = 0; ky < w.kernel_h; ++ky) {
-        const int iy = oy * w.stride_h - w.padding.top + ky * w.dilation_h;
-        for (int kx = 0; kx < w.kernel_w; ++kx) {
-          const int ix = ox * w.stride_w - w.padding.left + kx * w.dilation_w;
-          const size_t t = static_cast<size_t>(ky) * w.kernel_w + kx;
-          const bool inside = iy >= 0 && iy < in_h && ix >= 0 && ix < in_w;
-          indirection_[(tile * ks + t) * mr + r] =
-              inside ? (iy * in_w + ix) * params_.in_channels : kernels::kQs8IgemmZeroOffset;
-        }
-      }
-    }
-  }
+  indirection_ =
+      detail::igemm_indirection(params_.window, in_h, in_w, out_h, out_w, detail::kQs8GemmMr,
+                                params_.in_channels, kernels::kQs8IgemmZeroOffset);
   indirection_h_ = in_h;
   indirection_w_ = in_w;
 }
