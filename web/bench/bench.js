@@ -10,6 +10,7 @@
  * multi-threaded core, faceunlock_core_mt.mjs, and a cross-origin isolated page).
  */
 
+import { loadCore } from '../lib/engine-local.js';
 import { FrameReader } from '../lib/frame-source.js';
 
 const DETECTOR_URL = '/models/blazeface-short.fum';
@@ -58,17 +59,22 @@ async function coldStart() {
   if (!coreUrl) return null;
   const [navigation] = performance.getEntriesByType('navigation');
   const marks = { htmlReceived: navigation?.responseEnd, scriptStart };
-  // The import goes first: the small module then does not queue behind 7 MB of model bytes.
-  const module = import(coreUrl);
+  // The library's own loading (engine-local.js): the loader module and the .wasm download side
+  // by side, and the models beside both.
+  const importCore = async () => {
+    const { default: createFaceUnlockCore } = await import(coreUrl);
+    marks.moduleImported = performance.now();
+    return createFaceUnlockCore;
+  };
+  const coreLoad = loadCore({ url: coreUrl.replace(/\.mjs$/, '.wasm') }, importCore).then((c) => {
+    marks.coreInstantiated = performance.now();
+    return c;
+  });
   const models = Promise.all([fetchBytes(DETECTOR_URL), fetchBytes(EMBEDDER_URL)]).then((m) => {
     marks.modelsFetched = performance.now();
     return m;
   });
-  const { default: createFaceUnlockCore } = await module;
-  marks.moduleImported = performance.now();
-  const core = await createFaceUnlockCore();
-  marks.coreInstantiated = performance.now();
-  const [detectorBytes, embedderBytes] = await models;
+  const [core, [detectorBytes, embedderBytes]] = await Promise.all([coreLoad, models]);
   if (typeof core.Engine === 'function') {
     // Older cores take no options: a third argument would be refused.
     state.engine = THREADS > 1 ? new core.Engine(detectorBytes, embedderBytes, { threads: THREADS }) :

@@ -40,23 +40,87 @@ async function loadMtCore(url) {
 }
 
 /**
+ * The multi-threaded core when asked for and possible, else the single-threaded one.
+ * @param {{wasm?: WasmOption, mtLoader?: string}} options
+ * @param {number} requested threads
+ * @param {CoreImport} importCore
+ * @returns {Promise<{core: any, reason: string | null}>} reason: why the multi-threaded core
+ *     does not run, or null
+ */
+async function startCore(options, requested, importCore) {
+  let reason = null;
+  if (requested > 1 && options.mtLoader) {
+    try {
+      return { core: await loadMtCore(options.mtLoader), reason };
+    } catch (e) {
+      reason = `the multi-threaded core did not start from ${options.mtLoader}: ${messageOf(e)}`;
+    }
+  }
+  return { core: await loadCore(options.wasm ?? {}, importCore), reason };
+}
+
+/**
+ * Compiles and instantiates the .wasm from a download already under way. Compilation follows the
+ * download as it streams in; a server that does not label the file application/wasm makes
+ * streaming refuse it, and then the bytes are compiled once complete, as Emscripten's loader does.
+ * @param {Promise<Response>} download
+ * @param {WebAssembly.Imports} imports
+ * @returns {Promise<WebAssembly.WebAssemblyInstantiatedSource>}
+ */
+async function instantiateDownload(download, imports) {
+  const response = await download;
+  if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`.trim());
+  if (typeof WebAssembly.instantiateStreaming !== 'function') {
+    return WebAssembly.instantiate(await response.arrayBuffer(), imports);
+  }
+  const spare = response.clone();
+  try {
+    return await WebAssembly.instantiateStreaming(response, imports);
+  } catch (e) {
+    // A wrong Content-Type is a TypeError; a broken file is a CompileError, which the bytes
+    // would not mend.
+    if (!(e instanceof TypeError)) throw e;
+    return WebAssembly.instantiate(await spare.arrayBuffer(), imports);
+  }
+}
+
+/**
+ * Starts a single-threaded core (also the benchmark page's way, web/bench/bench.js).
  * @param {WasmOption} wasm
  * @param {CoreImport} importCore
  * @returns {Promise<any>} the Emscripten module
  */
-async function loadCore(wasm, importCore) {
-  const factory = wasm.factory ?? (await importCore());
+export async function loadCore(wasm, importCore) {
   /** @type {Record<string, unknown>} */
   const options = {};
+  // Set when the .wasm download fails: the loader itself would only log that and never settle.
+  /** @type {Promise<never>} */
+  let failed = new Promise(() => {});
   if (wasm.bytes) options.wasmBinary = wasm.bytes;
   else if (wasm.url) {
     const url = String(wasm.url);
     options.locateFile = (/** @type {string} */ path, /** @type {string} */ prefix) =>
       (path.endsWith('.wasm') ? url : prefix + path);
+    if (typeof fetch === 'function' && !wasm.factory) {
+      // The download starts now rather than once the loader is imported and evaluated: on a
+      // first visit the two then overlap instead of costing two round trips in a row.
+      const download = fetch(url, { credentials: 'same-origin' });
+      download.catch(() => {});  // reported through `failed` once the loader asks for it
+      failed = new Promise((_, reject) => {
+        options.instantiateWasm = (/** @type {WebAssembly.Imports} */ imports,
+            /** @type {(i: WebAssembly.Instance, m: WebAssembly.Module) => void} */ receive) => {
+          instantiateDownload(download, imports)
+              .then(({ instance, module }) => receive(instance, module), reject);
+          return {};
+        };
+      });
+    }
   }
   try {
-    return await factory(options);
+    const factory = wasm.factory ?? (await importCore());
+    return await Promise.race([factory(options), failed]);
   } catch (e) {
+    if (e instanceof FaceUnlockError) throw e;
     const where = wasm.bytes ? '' : ` from ${wasm.url ? String(wasm.url) : 'its default URL'}`;
     throw new FaceUnlockError('load-failed', `cannot start the WebAssembly engine${where}: ` +
         `${messageOf(e)}. Check that faceunlock_core.wasm is served there (as application/wasm), ` +
@@ -99,24 +163,18 @@ export class LocalEngine {
    * With `threads` above 1 and `mtLoader` (the caller checked crossOriginIsolated), the
    * multi-threaded core runs the engine; when it cannot start, the single-threaded one does, and
    * `threading.reason` says why.
-   * @param {{wasm?: WasmOption, detector: Uint8Array, embedder: Uint8Array, threads?: number,
-   *   mtLoader?: string}} options
+   * The models may still be downloading: the core loads meanwhile.
+   * @param {{wasm?: WasmOption, detector: Uint8Array | Promise<Uint8Array>,
+   *   embedder: Uint8Array | Promise<Uint8Array>, threads?: number, mtLoader?: string}} options
    * @param {CoreImport} importCore where the engine's loader comes from (unless wasm.factory)
    * @returns {Promise<LocalEngine>}
    */
   static async create(options, importCore) {
     const requested = options.threads ?? 1;
-    /** @type {any} */
-    let core = null;
-    let reason = null;
-    if (requested > 1 && options.mtLoader) {
-      try {
-        core = await loadMtCore(options.mtLoader);
-      } catch (e) {
-        reason = `the multi-threaded core did not start from ${options.mtLoader}: ${messageOf(e)}`;
-      }
-    }
-    core ??= await loadCore(options.wasm ?? {}, importCore);
+    const [started, detector, embedder] = await Promise.all(
+        [startCore(options, requested, importCore), options.detector, options.embedder]);
+    const { core } = started;
+    let { reason } = started;
     // A custom build from before threads (wasm.factory) has neither maxThreads nor the options.
     const most = typeof core.maxThreads === 'function' ? core.maxThreads() : 1;
     if (requested > most && !reason) {
@@ -125,8 +183,7 @@ export class LocalEngine {
     }
     const threads = Math.min(requested, most);
     const engine = call('cannot load the models', () => (threads > 1 ?
-      new core.Engine(options.detector, options.embedder, { threads }) :
-      new core.Engine(options.detector, options.embedder)));
+      new core.Engine(detector, embedder, { threads }) : new core.Engine(detector, embedder)));
     /** @type {Threading} */
     const threading = { threads,
       core: most > 1 ? 'faceunlock_core_mt' : 'faceunlock_core', reason };

@@ -294,15 +294,27 @@ export class FaceUnlock {
     const store = resolveStore(options.store);
     const reader = new FrameReader(options.maxFrameSide ?? DEFAULT_MAX_SIDE);
     const choice = threadChoice(options.threads, options.wasm);
-    const [[detector, embedder], wasmOption] = await Promise.all([
-      loadModels(options.models, options.onProgress, options.embedder),
-      resolveWasm(options.wasm),
-      store.open(),
-    ]);
-    const engineOptions = { wasm: wasmOption, detector, embedder, threads: choice.requested,
-      mtLoader: choice.mtLoader };
-    const engine = options.worker ?
-      await WorkerEngine.create(engineOptions) : await LocalEngine.create(engineOptions, importCore);
+    const models = loadModels(options.models, options.onProgress, options.embedder);
+    const wasm = resolveWasm(options.wasm);
+    // The engine's core downloads and compiles while the models download; a worker gets
+    // everything in one message.
+    const creating = options.worker ?
+      Promise.all([models, wasm]).then(([[detector, embedder], wasmOption]) => WorkerEngine.create(
+          { wasm: wasmOption, detector, embedder, threads: choice.requested,
+            mtLoader: choice.mtLoader })) :
+      wasm.then((wasmOption) => LocalEngine.create({ wasm: wasmOption,
+        detector: models.then((m) => m[0]), embedder: models.then((m) => m[1]),
+        threads: choice.requested, mtLoader: choice.mtLoader }, importCore));
+    // A failure of `models` is reported through `creating`, even when `wasm` failed first.
+    models.catch(() => {});
+    const [created, opened] = await Promise.allSettled([creating, store.open()]);
+    if (created.status === 'rejected' || opened.status === 'rejected') {
+      if (created.status === 'fulfilled') await created.value.dispose().catch(() => {});
+      if (opened.status === 'fulfilled') await store.close();
+      throw created.status === 'rejected' ? created.reason :
+        /** @type {PromiseRejectedResult} */ (opened).reason;
+    }
+    const engine = created.value;
     try {
       if (options.fusion) {
         await engine.setFusion(options.fusion.required, options.fusion.window)
