@@ -74,11 +74,21 @@ void Qs8Conv2dOperator::build_indirection(int in_h, int in_w, int out_h, int out
   indirection_w_ = in_w;
 }
 
+size_t Qs8Conv2dOperator::im2col_depth() const {
+  const size_t kr = kernels::kQs8GemmKr;
+  const size_t depth =
+      static_cast<size_t>(params_.window.kernel_h) * params_.window.kernel_w * params_.in_channels;
+  return (depth + kr - 1) / kr * kr;
+}
+
 void Qs8Conv2dOperator::gather_rows(const int8_t* image, int in_h, int in_w, int out_h, int out_w) {
   const Window2d& w = params_.window;
   const size_t ic = params_.in_channels;
   const size_t run = static_cast<size_t>(w.kernel_w) * ic;
-  rows_.resize(static_cast<size_t>(out_h) * out_w * w.kernel_h * run);
+  // The bytes past the receptive field meet the packing's zero weights, so any value there adds
+  // nothing; they are filled once (with the zero point) so that nothing reads uninitialised memory.
+  const size_t row_tail = im2col_depth() - w.kernel_h * run;
+  rows_.resize(static_cast<size_t>(out_h) * out_w * im2col_depth(), input_zero_point_);
   int8_t* dst = rows_.data();
   for (int oy = 0; oy < out_h; ++oy) {
     for (int ox = 0; ox < out_w; ++ox) {
@@ -105,6 +115,7 @@ void Qs8Conv2dOperator::gather_rows(const int8_t* image, int in_h, int in_w, int
         }
         dst += run;
       }
+      dst += row_tail;
     }
   }
 }
@@ -131,8 +142,8 @@ void Qs8Conv2dOperator::run(const int8_t* input, int batch, int in_h, int in_w, 
   if (is_im2col_) {
     for (int n = 0; n < batch; ++n) {
       gather_rows(input + n * image_in, in_h, in_w, out.h, out.w);
-      detail::run_qs8_gemm(pixels, oc, ks * ic, rows_.data(), ks * ic, packed_weights_.data(),
-                           output + n * pixels * oc, oc, rq, pool);
+      detail::run_qs8_gemm(pixels, oc, im2col_depth(), rows_.data(), im2col_depth(),
+                           packed_weights_.data(), output + n * pixels * oc, oc, rq, pool);
     }
     return;
   }

@@ -32,15 +32,23 @@ void qs8_add(QuantParams a_quant, QuantParams b_quant, QuantParams output_quant,
     x = f32x4_min(f32x4_max(x, lo), hi);
     return (i32x4)f32x4_add(x, magic) - magic_less_zp;
   };
-  // 8 values per step; all loads complete before the store, so the output may alias an input.
-  for (size_t i = 0; i < count; i += 8) {
-    const size_t n = count - i < 8 ? count - i : 8;
-    const i16x8 va = n == 8 ? i16x8_load_i8x8(a + i) : i16x8_load_i8x8_partial(a + i, n);
-    const i16x8 vb = n == 8 ? i16x8_load_i8x8(b + i) : i16x8_load_i8x8_partial(b + i, n);
+  auto requantize8 = [&](i16x8 va, i16x8 vb) {
     const i16x8 q =
         i16x8_narrow_i32x4(requantize(i32x4_extend_low_i16x8(va), i32x4_extend_low_i16x8(vb)),
                            requantize(i32x4_extend_high_i16x8(va), i32x4_extend_high_i16x8(vb)));
-    const i8x16 bytes = i8x16_narrow_i16x8(q, q);
+    return i8x16_narrow_i16x8(q, q);
+  };
+  // 8 values per step; all loads complete before the store, so the output may alias an input.
+  // The full steps store a fixed 8 bytes: a memcpy of a variable length is a library call.
+  size_t i = 0;
+  for (; i + 8 <= count; i += 8) {
+    const i8x16 bytes = requantize8(i16x8_load_i8x8(a + i), i16x8_load_i8x8(b + i));
+    __builtin_memcpy(output + i, &bytes, 8);
+  }
+  if (i < count) {
+    const size_t n = count - i;
+    const i8x16 bytes =
+        requantize8(i16x8_load_i8x8_partial(a + i, n), i16x8_load_i8x8_partial(b + i, n));
     __builtin_memcpy(output + i, &bytes, n);
   }
 }
