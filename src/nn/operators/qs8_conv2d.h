@@ -3,6 +3,7 @@
 // input_scale * filter_scales[c], fp32 requantisation (nn/kernels/requantization.h).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
