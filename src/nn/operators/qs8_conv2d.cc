@@ -50,12 +50,8 @@ Qs8Conv2dOperator::Qs8Conv2dOperator(const Conv2dParams& params, const int8_t* f
   detail::check_window(kCreate, params.window);
   detail::check_positive(kCreate, "input channels", params.in_channels);
   detail::check_positive(kCreate, "output channels", params.out_channels);
-  detail::check_not_null(kCreate, "filter", filter);
-  detail::check_quant(kCreate, "input", input);
-  detail::check_quant(kCreate, "output", output);
-  detail::check_output_range(kCreate, output_min, output_max);
-  const std::vector<float> scales =
-      detail::requantization_scales(kCreate, filter_scales, params.out_channels, input, output);
+  const std::vector<float> scales = detail::check_weights_and_quantization(
+      kCreate, filter, filter_scales, params.out_channels, input, output, output_min, output_max);
   const Window2d& w = params.window;
   is_gemm_ = w.kernel_h == 1 && w.kernel_w == 1 && w.stride_h == 1 && w.stride_w == 1 &&
              w.padding.top == 0 && w.padding.bottom == 0 && w.padding.left == 0 &&

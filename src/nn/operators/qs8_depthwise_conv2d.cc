@@ -20,12 +20,8 @@ Qs8DepthwiseConv2dOperator::Qs8DepthwiseConv2dOperator(const DepthwiseConv2dPara
   const char* what = "create qs8 depthwise_conv2d";
   detail::check_window(what, params.window);
   detail::check_positive(what, "channels", params.channels);
-  detail::check_not_null(what, "filter", filter);
-  detail::check_quant(what, "input", input);
-  detail::check_quant(what, "output", output);
-  detail::check_output_range(what, output_min, output_max);
-  const std::vector<float> scales =
-      detail::requantization_scales(what, filter_scales, params.channels, input, output);
+  const std::vector<float> scales = detail::check_weights_and_quantization(
+      what, filter, filter_scales, params.channels, input, output, output_min, output_max);
   const size_t ks = static_cast<size_t>(params.window.kernel_h) * params.window.kernel_w;
   packed_weights_ = kernels::pack_qs8_dwconv_weights(params.channels, ks, filter, bias,
                                                      scales.data(), input.zero_point);
