@@ -32,6 +32,14 @@ class Executor {
   // which stay valid until the next run.
   virtual void run(const Tensor& input) = 0;
   virtual const std::vector<Tensor>& outputs() const = 0;
+
+  // Per-node timing for profiles (bench/model_bench --profile), off by default because it reads
+  // the clock twice per node. Returns false when the backend cannot time single nodes (XNNPACK
+  // runs its whole subgraph in one call).
+  virtual bool enable_node_timing() { return false; }
+  // Milliseconds each plan node took in the last run, in plan order; empty unless node timing is
+  // enabled and supported.
+  virtual std::vector<double> node_milliseconds() const { return {}; }
 };
 
 struct ExecutorOptions {

@@ -172,7 +172,7 @@ class SimdExecutor : public NodeInterpreter {
     auto* out = static_cast<int8_t*>(raw_out);
     switch (n.op) {
       case OpType::kQuantize:
-        reference::quantize(n.output_quant, static_cast<const float*>(raw[0]), is.size(), out);
+        qs8_quantize(n.output_quant, static_cast<const float*>(raw[0]), is.size(), out);
         return;
       case OpType::kDequantize:
         reference::dequantize(n.input_quant[0], in, is.size(), static_cast<float*>(raw_out));

@@ -30,6 +30,12 @@ class Network {
   // the next call.
   const std::vector<Tensor>& run(const Tensor& input);
 
+  // The plan the backend runs (node order, kinds, shapes): what node_milliseconds() indexes.
+  const Plan& plan() const { return plan_; }
+  // See Executor::enable_node_timing and Executor::node_milliseconds.
+  bool enable_node_timing() { return executor_->enable_node_timing(); }
+  std::vector<double> node_milliseconds() const { return executor_->node_milliseconds(); }
+
  private:
   std::shared_ptr<const Model> model_;
   Backend backend_;

@@ -1,6 +1,7 @@
 #include "nn/node_interpreter.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace fu::nn {
 
@@ -53,6 +54,11 @@ NodeInterpreter::NodeInterpreter(const Plan& plan) : plan_(plan) {
   for (int id : plan.outputs) outputs_.emplace_back(plan.shapes[id]);
 }
 
+bool NodeInterpreter::enable_node_timing() {
+  node_ms_.assign(plan_.nodes.size(), 0.0);
+  return true;
+}
+
 void NodeInterpreter::run(const Tensor& input) {
   auto data = [&](int id) -> const float* {
     // The graph input and outputs are float32 (make_plan checks).
@@ -62,7 +68,16 @@ void NodeInterpreter::run(const Tensor& input) {
     const PlannedNode& node = plan_.nodes[i];
     input_pointers_.clear();
     for (int id : node.inputs) input_pointers_.push_back(data(id));
-    run_node(i, input_pointers_, buffers_[buffer_of_value_[node.output]].data());
+    void* output = buffers_[buffer_of_value_[node.output]].data();
+    if (node_ms_.empty()) {
+      run_node(i, input_pointers_, output);
+    } else {
+      const auto start = std::chrono::steady_clock::now();
+      run_node(i, input_pointers_, output);
+      node_ms_[i] =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+              .count();
+    }
   }
   for (std::size_t k = 0; k < plan_.outputs.size(); ++k) {
     const float* src = data(plan_.outputs[k]);

@@ -16,6 +16,8 @@ class NodeInterpreter : public Executor {
 
   void run(const Tensor& input) override;
   const std::vector<Tensor>& outputs() const override { return outputs_; }
+  bool enable_node_timing() override;
+  std::vector<double> node_milliseconds() const override { return node_ms_; }
 
  protected:
   // Computes plan().nodes[index] from `inputs` (one pointer per node input) into `output`.
@@ -30,6 +32,7 @@ class NodeInterpreter : public Executor {
   std::vector<int> buffer_of_value_;  // value id -> index into buffers_ (-1: the graph input)
   std::vector<Tensor> outputs_;
   std::vector<const void*> input_pointers_;
+  std::vector<double> node_ms_;  // empty unless node timing is enabled
 };
 
 }  // namespace fu::nn

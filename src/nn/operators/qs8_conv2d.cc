@@ -18,6 +18,24 @@ namespace {
 constexpr const char* kCreate = "create qs8 conv2d";
 constexpr const char* kRun = "run qs8 conv2d";
 
+// Copies n bytes in fixed-size pieces. The im2col rows are short (21 bytes for a 7-wide RGB
+// window): std::copy_n of a run-time length is a library call each, which in WebAssembly cost
+// about as much as the stem's GEMM itself.
+inline void copy_short(int8_t* dst, const int8_t* src, size_t n) {
+  for (; n >= 8; n -= 8, src += 8, dst += 8) __builtin_memcpy(dst, src, 8);
+  if (n & 4) {
+    __builtin_memcpy(dst, src, 4);
+    src += 4;
+    dst += 4;
+  }
+  if (n & 2) {
+    __builtin_memcpy(dst, src, 2);
+    src += 2;
+    dst += 2;
+  }
+  if (n & 1) *dst = *src;
+}
+
 }  // namespace
 
 Qs8Conv2dOperator::Qs8Conv2dOperator(const Conv2dParams& params, const int8_t* filter,
@@ -32,12 +50,8 @@ Qs8Conv2dOperator::Qs8Conv2dOperator(const Conv2dParams& params, const int8_t* f
   detail::check_window(kCreate, params.window);
   detail::check_positive(kCreate, "input channels", params.in_channels);
   detail::check_positive(kCreate, "output channels", params.out_channels);
-  detail::check_not_null(kCreate, "filter", filter);
-  detail::check_quant(kCreate, "input", input);
-  detail::check_quant(kCreate, "output", output);
-  detail::check_output_range(kCreate, output_min, output_max);
-  const std::vector<float> scales =
-      detail::requantization_scales(kCreate, filter_scales, params.out_channels, input, output);
+  const std::vector<float> scales = detail::check_weights_and_quantization(
+      kCreate, filter, filter_scales, params.out_channels, input, output, output_min, output_max);
   const Window2d& w = params.window;
   is_gemm_ = w.kernel_h == 1 && w.kernel_w == 1 && w.stride_h == 1 && w.stride_w == 1 &&
              w.padding.top == 0 && w.padding.bottom == 0 && w.padding.left == 0 &&
@@ -74,11 +88,21 @@ void Qs8Conv2dOperator::build_indirection(int in_h, int in_w, int out_h, int out
   indirection_w_ = in_w;
 }
 
+size_t Qs8Conv2dOperator::im2col_depth() const {
+  const size_t kr = kernels::kQs8GemmKr;
+  const size_t depth =
+      static_cast<size_t>(params_.window.kernel_h) * params_.window.kernel_w * params_.in_channels;
+  return (depth + kr - 1) / kr * kr;
+}
+
 void Qs8Conv2dOperator::gather_rows(const int8_t* image, int in_h, int in_w, int out_h, int out_w) {
   const Window2d& w = params_.window;
   const size_t ic = params_.in_channels;
   const size_t run = static_cast<size_t>(w.kernel_w) * ic;
-  rows_.resize(static_cast<size_t>(out_h) * out_w * w.kernel_h * run);
+  // The bytes past the receptive field meet the packing's zero weights, so any value there adds
+  // nothing; they are filled once (with the zero point) so that nothing reads uninitialised memory.
+  const size_t row_tail = im2col_depth() - w.kernel_h * run;
+  rows_.resize(static_cast<size_t>(out_h) * out_w * im2col_depth(), input_zero_point_);
   int8_t* dst = rows_.data();
   for (int oy = 0; oy < out_h; ++oy) {
     for (int ox = 0; ox < out_w; ++ox) {
@@ -91,7 +115,7 @@ void Qs8Conv2dOperator::gather_rows(const int8_t* image, int in_h, int in_w, int
         if (iy < 0 || iy >= in_h) {
           std::fill(dst, dst + run, input_zero_point_);
         } else if (row_inside) {
-          std::copy_n(image + (static_cast<size_t>(iy) * in_w + ix0) * ic, run, dst);
+          copy_short(dst, image + (static_cast<size_t>(iy) * in_w + ix0) * ic, run);
         } else {
           for (int kx = 0; kx < w.kernel_w; ++kx) {
             const int ix = ix0 + kx * w.dilation_w;
@@ -99,12 +123,13 @@ void Qs8Conv2dOperator::gather_rows(const int8_t* image, int in_h, int in_w, int
             if (ix < 0 || ix >= in_w) {
               std::fill(tap, tap + ic, input_zero_point_);
             } else {
-              std::copy_n(image + (static_cast<size_t>(iy) * in_w + ix) * ic, ic, tap);
+              copy_short(tap, image + (static_cast<size_t>(iy) * in_w + ix) * ic, ic);
             }
           }
         }
         dst += run;
       }
+      dst += row_tail;
     }
   }
 }
@@ -131,8 +156,8 @@ void Qs8Conv2dOperator::run(const int8_t* input, int batch, int in_h, int in_w, 
   if (is_im2col_) {
     for (int n = 0; n < batch; ++n) {
       gather_rows(input + n * image_in, in_h, in_w, out.h, out.w);
-      detail::run_qs8_gemm(pixels, oc, ks * ic, rows_.data(), ks * ic, packed_weights_.data(),
-                           output + n * pixels * oc, oc, rq, pool);
+      detail::run_qs8_gemm(pixels, oc, im2col_depth(), rows_.data(), im2col_depth(),
+                           packed_weights_.data(), output + n * pixels * oc, oc, rq, pool);
     }
     return;
   }

@@ -3,6 +3,7 @@
 // input_scale * filter_scales[c], fp32 requantisation (nn/kernels/requantization.h).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -50,7 +51,10 @@ class Qs8Conv2dOperator {
   bool is_gemm_;
   bool is_im2col_;
   int8_t input_zero_point_;
-  std::vector<int8_t> rows_;  // im2col: one receptive field of kh * kw * in_channels per pixel
+  // im2col: one receptive field of kh * kw * in_channels per pixel, each row padded to whole
+  // depth blocks (im2col_depth()) so that the GEMM never takes its partial-block path.
+  std::vector<int8_t> rows_;
+  size_t im2col_depth() const;
   std::vector<int8_t> packed_weights_;  // see pack_qs8_gemm_weights()
   std::vector<int8_t> zero_;            // in_channels copies of the input zero point
   std::vector<int32_t> indirection_;

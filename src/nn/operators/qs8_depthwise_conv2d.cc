@@ -20,12 +20,8 @@ Qs8DepthwiseConv2dOperator::Qs8DepthwiseConv2dOperator(const DepthwiseConv2dPara
   const char* what = "create qs8 depthwise_conv2d";
   detail::check_window(what, params.window);
   detail::check_positive(what, "channels", params.channels);
-  detail::check_not_null(what, "filter", filter);
-  detail::check_quant(what, "input", input);
-  detail::check_quant(what, "output", output);
-  detail::check_output_range(what, output_min, output_max);
-  const std::vector<float> scales =
-      detail::requantization_scales(what, filter_scales, params.channels, input, output);
+  const std::vector<float> scales = detail::check_weights_and_quantization(
+      what, filter, filter_scales, params.channels, input, output, output_min, output_max);
   const size_t ks = static_cast<size_t>(params.window.kernel_h) * params.window.kernel_w;
   packed_weights_ = kernels::pack_qs8_dwconv_weights(params.channels, ks, filter, bias,
                                                      scales.data(), input.zero_point);
@@ -39,10 +35,11 @@ void Qs8DepthwiseConv2dOperator::run(const int8_t* input, int batch, int in_h, i
       detail::window_output("run qs8 depthwise_conv2d", w, batch, in_h, in_w);
   const size_t ch = params_.channels;
   const size_t ks = static_cast<size_t>(w.kernel_h) * w.kernel_w;
-  // c16 for every window: the 9-tap 9p16c kernel measured no faster (bench/conv_layer_bench,
-  // 3x3 128x56x56: 20.3 against 20.0-20.7 GOP/s in WebAssembly, 12.7 against 15.6 natively).
+  // 3x3 windows on the two-taps-per-dot-product kernel (bench/conv_layer_bench, 3x3 128x56x56 in
+  // WebAssembly: 28.0 against 19.5 GOP/s for c16; see docs/kernels.md), any other on c16.
   const kernels::Qs8DwconvMinMaxFp32Ukernel kernel =
-      kernels::qs8_dwconv_minmax_fp32_ukernel_c16__simd128;
+      ks == 9 ? kernels::qs8_dwconv_minmax_fp32_ukernel_9p8c__simd128_dot16x2
+              : kernels::qs8_dwconv_minmax_fp32_ukernel_c16__simd128;
   const kernels::Qs8Fp32Params rq =
       kernels::make_qs8_fp32_params(output_zero_point_, output_min_, output_max_);
   detail::run_depthwise_rows(w, batch, in_h, in_w, out.h, out.w, ch, input, zero_.data(), output,

@@ -32,14 +32,55 @@ void qs8_add(QuantParams a_quant, QuantParams b_quant, QuantParams output_quant,
     x = f32x4_min(f32x4_max(x, lo), hi);
     return (i32x4)f32x4_add(x, magic) - magic_less_zp;
   };
-  // 8 values per step; all loads complete before the store, so the output may alias an input.
-  for (size_t i = 0; i < count; i += 8) {
-    const size_t n = count - i < 8 ? count - i : 8;
-    const i16x8 va = n == 8 ? i16x8_load_i8x8(a + i) : i16x8_load_i8x8_partial(a + i, n);
-    const i16x8 vb = n == 8 ? i16x8_load_i8x8(b + i) : i16x8_load_i8x8_partial(b + i, n);
+  auto requantize8 = [&](i16x8 va, i16x8 vb) {
     const i16x8 q =
         i16x8_narrow_i32x4(requantize(i32x4_extend_low_i16x8(va), i32x4_extend_low_i16x8(vb)),
                            requantize(i32x4_extend_high_i16x8(va), i32x4_extend_high_i16x8(vb)));
+    return i8x16_narrow_i16x8(q, q);
+  };
+  // 8 values per step; all loads complete before the store, so the output may alias an input.
+  // The full steps store a fixed 8 bytes: a memcpy of a variable length is a library call.
+  size_t i = 0;
+  for (; i + 8 <= count; i += 8) {
+    const i8x16 bytes = requantize8(i16x8_load_i8x8(a + i), i16x8_load_i8x8(b + i));
+    __builtin_memcpy(output + i, &bytes, 8);
+  }
+  if (i < count) {
+    const size_t n = count - i;
+    const i8x16 bytes =
+        requantize8(i16x8_load_i8x8_partial(a + i, n), i16x8_load_i8x8_partial(b + i, n));
+    __builtin_memcpy(output + i, &bytes, n);
+  }
+}
+
+void qs8_quantize(QuantParams output_quant, const float* input, size_t count, int8_t* output) {
+  detail::check_quant("run qs8 quantize", "output", output_quant);
+  // The reference's order: one float inverse, multiply, NaN to 0, clamp to the int8 range less
+  // the zero point, round half to even by the magic number, add the zero point.
+  const f32x4 inverse = f32x4_splat(1.0f / output_quant.scale);
+  const f32x4 lo = f32x4_splat(static_cast<float>(-128 - output_quant.zero_point));
+  const f32x4 hi = f32x4_splat(static_cast<float>(127 - output_quant.zero_point));
+  const f32x4 magic = f32x4_splat(kernels::kRoundingMagic);
+  const i32x4 magic_less_zp = i32x4_splat(kernels::kRoundingMagicBits - output_quant.zero_point);
+  auto quantize4 = [&](f32x4 v) {
+    f32x4 x = f32x4_mul(v, inverse);
+    x = f32x4_select(x == x, x, f32x4_zero());
+    x = f32x4_min(f32x4_max(x, lo), hi);
+    return (i32x4)f32x4_add(x, magic) - magic_less_zp;
+  };
+  // 8 values per step, stored as a fixed 8 bytes (a memcpy of a variable length is a call).
+  size_t i = 0;
+  for (; i + 8 <= count; i += 8) {
+    const i16x8 q =
+        i16x8_narrow_i32x4(quantize4(f32x4_load(input + i)), quantize4(f32x4_load(input + i + 4)));
+    const i8x16 bytes = i8x16_narrow_i16x8(q, q);
+    __builtin_memcpy(output + i, &bytes, 8);
+  }
+  if (i < count) {
+    const size_t n = count - i;
+    const f32x4 first = n >= 4 ? f32x4_load(input + i) : f32x4_load_partial(input + i, n);
+    const f32x4 second = n > 4 ? f32x4_load_partial(input + i + 4, n - 4) : f32x4_zero();
+    const i16x8 q = i16x8_narrow_i32x4(quantize4(first), quantize4(second));
     const i8x16 bytes = i8x16_narrow_i16x8(q, q);
     __builtin_memcpy(output + i, &bytes, n);
   }

@@ -19,12 +19,8 @@ Qs8FullyConnectedOperator::Qs8FullyConnectedOperator(const FullyConnectedParams&
   const char* what = "create qs8 fully_connected";
   detail::check_positive(what, "input features", params.in_features);
   detail::check_positive(what, "output features", params.out_features);
-  detail::check_not_null(what, "filter", filter);
-  detail::check_quant(what, "input", input);
-  detail::check_quant(what, "output", output);
-  detail::check_output_range(what, output_min, output_max);
-  const std::vector<float> scales =
-      detail::requantization_scales(what, filter_scales, params.out_features, input, output);
+  const std::vector<float> scales = detail::check_weights_and_quantization(
+      what, filter, filter_scales, params.out_features, input, output, output_min, output_max);
   packed_weights_ =
       kernels::pack_qs8_gemm_weights(detail::kQs8GemmNr, params.out_features, 1, params.in_features,
                                      filter, bias, scales.data(), input.zero_point);

@@ -32,7 +32,12 @@ struct Requantize8 {
         i16x8_narrow_i32x4(i32x4_requantize_fp32(acc_lo, s, lo, hi, magic_less_zp, magic),
                            i32x4_requantize_fp32(acc_hi, s, lo, hi, magic_less_zp, magic));
     const i8x16 bytes = i8x16_narrow_i16x8(q, q);
-    __builtin_memcpy(out, &bytes, n);
+    // Fixed-size when whole: a memcpy of a variable length is a library call.
+    if (n == 8) {
+      __builtin_memcpy(out, &bytes, 8);
+    } else {
+      __builtin_memcpy(out, &bytes, n);
+    }
   }
 };
 
@@ -97,13 +102,23 @@ void qs8_max_pool2d(const Pool2dParams& params, const int8_t* input, int batch, 
         for (size_t c = 0; c < ch; c += 16) {
           const size_t lanes = ch - c < 16 ? ch - c : 16;
           i8x16 acc = empty ? vzero : i8x16_splat(-128);
-          for_each_tap(w, image, oy, ox, in_h, in_w, ch, [&](const int8_t* x) {
-            i8x16 v = i8x16_splat(-128);
-            __builtin_memcpy(&v, x + c, lanes);
-            acc = i8x16_max(acc, v);
-          });
+          if (lanes == 16) {
+            // A fixed-size load: a memcpy of a variable length is a library call per tap.
+            for_each_tap(w, image, oy, ox, in_h, in_w, ch,
+                         [&](const int8_t* x) { acc = i8x16_max(acc, i8x16_load(x + c)); });
+          } else {
+            for_each_tap(w, image, oy, ox, in_h, in_w, ch, [&](const int8_t* x) {
+              i8x16 v = i8x16_splat(-128);
+              __builtin_memcpy(&v, x + c, lanes);
+              acc = i8x16_max(acc, v);
+            });
+          }
           acc = i8x16_min(i8x16_max(acc, vmin), vmax);
-          __builtin_memcpy(y + c, &acc, lanes);
+          if (lanes == 16) {
+            __builtin_memcpy(y + c, &acc, 16);
+          } else {
+            __builtin_memcpy(y + c, &acc, lanes);
+          }
         }
       }
     }

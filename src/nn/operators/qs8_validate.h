@@ -49,6 +49,21 @@ inline std::vector<float> requantization_scales(const char* verb_object, const f
   return scales;
 }
 
+// The checks every int8 operator with weights makes at construction after its own shape checks
+// (filter, both quantisations, output range, in that order), returning the per-channel
+// requantisation scales of requantization_scales.
+inline std::vector<float> check_weights_and_quantization(const char* verb_object,
+                                                         const int8_t* filter,
+                                                         const float* filter_scales, int channels,
+                                                         QuantParams input, QuantParams output,
+                                                         int8_t output_min, int8_t output_max) {
+  check_not_null(verb_object, "filter", filter);
+  check_quant(verb_object, "input", input);
+  check_quant(verb_object, "output", output);
+  check_output_range(verb_object, output_min, output_max);
+  return requantization_scales(verb_object, filter_scales, channels, input, output);
+}
+
 inline kernels::Qs8Fp32Params qs8_params(QuantParams output, int8_t output_min, int8_t output_max) {
   return kernels::make_qs8_fp32_params(output.zero_point, output_min, output_max);
 }

@@ -12,6 +12,17 @@
 
 namespace fu::nn::testing {
 
+// A test case's window: kh x kw, one stride and one dilation for both axes.
+inline Window2d case_window(int kh, int kw, int stride, int dilation, const Padding2d& padding) {
+  Window2d w;
+  w.kernel_h = kh;
+  w.kernel_w = kw;
+  w.stride_h = w.stride_w = stride;
+  w.dilation_h = w.dilation_w = dilation;
+  w.padding = padding;
+  return w;
+}
+
 struct Qs8Output {
   QuantParams quant;
   int8_t min = -128;

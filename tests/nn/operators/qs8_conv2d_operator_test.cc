@@ -42,11 +42,7 @@ class Qs8Conv2dOperatorTest : public ::testing::TestWithParam<ConvCase> {};
 TEST_P(Qs8Conv2dOperatorTest, MatchesContractBitExact) {
   const ConvCase& c = GetParam();
   Conv2dParams p;
-  p.window.kernel_h = c.kh;
-  p.window.kernel_w = c.kw;
-  p.window.stride_h = p.window.stride_w = c.stride;
-  p.window.dilation_h = p.window.dilation_w = c.dilation;
-  p.window.padding = c.padding;
+  p.window = testing::case_window(c.kh, c.kw, c.stride, c.dilation, c.padding);
   p.in_channels = c.in_c;
   p.out_channels = c.out_c;
   const auto filter =

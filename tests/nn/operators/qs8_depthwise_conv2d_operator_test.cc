@@ -40,11 +40,7 @@ class Qs8DepthwiseConv2dOperatorTest : public ::testing::TestWithParam<DwCase> {
 TEST_P(Qs8DepthwiseConv2dOperatorTest, MatchesContractBitExact) {
   const DwCase& c = GetParam();
   DepthwiseConv2dParams p;
-  p.window.kernel_h = c.kh;
-  p.window.kernel_w = c.kw;
-  p.window.stride_h = p.window.stride_w = c.stride;
-  p.window.dilation_h = p.window.dilation_w = c.dilation;
-  p.window.padding = c.padding;
+  p.window = testing::case_window(c.kh, c.kw, c.stride, c.dilation, c.padding);
   p.channels = c.channels;
   const auto filter = random_int8(static_cast<size_t>(c.kh) * c.kw * c.channels, 31, -127, 127);
   const auto filter_scales = random_scales(c.channels, 32, 1);

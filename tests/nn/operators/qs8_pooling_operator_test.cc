@@ -55,10 +55,7 @@ void for_each_output(const PoolCase& c, F f) {
 
 Pool2dParams params_of(const PoolCase& c) {
   Pool2dParams p;
-  p.window.kernel_h = c.kh;
-  p.window.kernel_w = c.kw;
-  p.window.stride_h = p.window.stride_w = c.stride;
-  p.window.padding = c.padding;
+  p.window = testing::case_window(c.kh, c.kw, c.stride, 1, c.padding);
   return p;
 }
 

@@ -26,10 +26,11 @@ using Qs8DwconvMinMaxFp32Ukernel = void (*)(size_t channels, size_t output_width
                                             int8_t* output, const Qs8Fp32Params& params);
 
 // The one list of this family: X(name, channel tile, taps or 0 for any).
-#define FU_QS8_DWCONV_MINMAX_FP32_UKERNELS(X)           \
-  X(qs8_dwconv_minmax_fp32_ukernel_c8__simd128, 8, 0)   \
-  X(qs8_dwconv_minmax_fp32_ukernel_c16__simd128, 16, 0) \
-  X(qs8_dwconv_minmax_fp32_ukernel_9p16c__simd128, 16, 9)
+#define FU_QS8_DWCONV_MINMAX_FP32_UKERNELS(X)             \
+  X(qs8_dwconv_minmax_fp32_ukernel_c8__simd128, 8, 0)     \
+  X(qs8_dwconv_minmax_fp32_ukernel_c16__simd128, 16, 0)   \
+  X(qs8_dwconv_minmax_fp32_ukernel_9p16c__simd128, 16, 9) \
+  X(qs8_dwconv_minmax_fp32_ukernel_9p8c__simd128_dot16x2, 8, 9)
 
 #define FU_DECLARE_QS8_DWCONV_MINMAX_FP32_UKERNEL(name, ct, taps)                        \
   void name(size_t channels, size_t output_width, size_t ks, const int8_t* const* input, \
