@@ -73,7 +73,7 @@ class JsEngine {
   void reset_fusion();
   // Accept when `required` of the last `window` matched frames agree; forgets earlier frames.
   void set_fusion(double required, double window);
-  // {enabled, turnMs, seed, minLateral, minParallax, minScale, maxScale, minAspect, framesNeeded,
+  // {enabled, turnMs, seed, minLateral, minParallax, minScale, maxScale, minSqueeze, framesNeeded,
   //  maxStartYaw, identityMissesAllowed}; absent keys keep their current values.
   void set_liveness(const emscripten::val& options);
   emscripten::val liveness() const;

@@ -26,8 +26,8 @@ const char* turn_check_name(TurnCheck check) {
       return "parallax";
     case TurnCheck::kScale:
       return "scale";
-    case TurnCheck::kAspect:
-      return "aspect";
+    case TurnCheck::kSqueeze:
+      return "squeeze";
   }
   return "unknown";
 }
@@ -59,8 +59,8 @@ void check_liveness_options(const LivenessOptions& o) {
     fail("min_scale " + std::to_string(o.min_scale) + ", max_scale " + std::to_string(o.max_scale) +
          "): expected 0 < min_scale <= 1 <= max_scale <= 4");
   }
-  if (!(o.min_aspect >= 0 && o.min_aspect <= 1)) {
-    fail("min_aspect " + std::to_string(o.min_aspect) + "): it must be in [0, 1]");
+  if (!(o.min_squeeze >= 0 && o.min_squeeze <= 1)) {
+    fail("min_squeeze " + std::to_string(o.min_squeeze) + "): it must be in [0, 1]");
   }
   if (o.frames_needed < 1 || o.frames_needed > 30) {
     fail("frames_needed " + std::to_string(o.frames_needed) + "): it must be 1 to 30");
@@ -118,8 +118,8 @@ HeadTurnChallenge::Status HeadTurnChallenge::add(const HeadPoints* points,
       fail(TurnCheck::kScale, last_.scale, options_.min_scale, 3);
     } else if (last_.scale > options_.max_scale) {
       fail(TurnCheck::kScale, last_.scale, options_.max_scale, 3);
-    } else if (last_.aspect < options_.min_aspect) {
-      fail(TurnCheck::kAspect, last_.aspect, options_.min_aspect, 4);
+    } else if (last_.squeeze < options_.min_squeeze) {
+      fail(TurnCheck::kSqueeze, last_.squeeze, options_.min_squeeze, 4);
     } else if (!identity.ok) {
       fail(TurnCheck::kIdentity, identity.score, identity.threshold, 5);
     } else {

@@ -47,15 +47,11 @@ struct LivenessOptions {
   // (scale 1.159), which aspect (0.758) would stop next.
   double min_scale = 0.87;
   double max_scale = 1.15;
-  // Lower bound on head_turn.h's aspect for a frame to count: a flat picture tilted far enough
-  // for BlazeFace to see a turn is squeezed across to about cos(tilt), 0.77 at 40 degrees and
-  // less beyond; a real head turned as asked narrows only to about cos(yaw). Measured by
-  // tests/cli/unlock.test.mjs on frames that pass lateral, parallax and scale: genuine LFW 0.811
-  // and up (10% 0.868), AT&T 0.890 and up; photo attacks up to 0.821 (LFW) and 0.878 (AT&T)
-  // (every frame of the first turn, with the continuity variant of identity_of).
-  // The ranges overlap: this bound stops most tilted frames, and the identity check (the gallery
-  // refuses the squeezed face on enough of the others) the rest; see unlock_session.h.
-  double min_aspect = 0.8;
+  // Lower bound on head_turn.h's squeeze (the face's aspect over the aspect of a head turned as
+  // far as the frame's lateral says) for a frame to count. It replaces a fixed bound on the aspect
+  // (0.8), which refused real turns past 35 degrees and let through tilted pictures whose
+  // keypoints look turned by 0.2 to 0.3 with aspects of 0.85 to 0.92. BOUND_TEXT
+  double min_squeeze = 0.94;
   // Frames in a row that must show the asked turn (one frame may be a detector glitch).
   int frames_needed = 2;
   // The challenge starts from a frame at most this far from frontal (face::Quality::yaw), so a
@@ -78,7 +74,7 @@ enum class TurnCheck {
   kLateral,   // TurnMeasure::lateral short of min_lateral in the asked direction
   kParallax,  // TurnMeasure::parallax short of min_parallax in the asked direction
   kScale,     // TurnMeasure::scale outside min_scale..max_scale
-  kAspect,    // TurnMeasure::aspect under min_aspect
+  kSqueeze,   // TurnMeasure::squeeze under min_squeeze
 };
 const char* turn_check_name(TurnCheck check);  // "none", "no-face", "identity", "lateral", ...
 
@@ -88,7 +84,7 @@ struct TurnVerdict {
   TurnCheck failed = TurnCheck::kNoFace;
   double value = 0.0;
   double bound = 0.0;
-  // How many checks the frame passed before the one it failed (lateral, parallax, scale, aspect,
+  // How many checks the frame passed before the one it failed (lateral, parallax, scale, squeeze,
   // identity in that order of progress), to find the frame that came closest.
   int progress = 0;
   // "lateral 0.171 < 0.2"; "" for kNone.

@@ -39,6 +39,29 @@
 
 namespace fu::unlock {
 
+// How the challenge checks that each turned frame is still the user.
+enum class ChallengeIdentity {
+  // The frame's face matches the user in the gallery at the level's threshold.
+  kGallery,
+  // That, or the face matches this attempt's frontal start frame (which itself matched the user
+  // in the gallery) at the level's threshold: continuity. A turned face of the user is closer to
+  // the user's face a second earlier, in the same light, than to templates enrolled on another
+  // day; a stranger's turned face is no closer to the user's frontal frame than to the user's
+  // templates (UnlockSession::challenge_identity_of gives the rates). A tilted photo is as close to
+  // its own frontal frames as a head, so with continuity the geometry alone must stop photos,
+  // which `kOff` measures.
+  kGalleryOrStart,
+  // Not checked: every frame with a face passes (the fusion and the start frame still are).
+  // Only for measuring the geometry on its own (`faceunlock unlock --challenge-identity off`,
+  // tests/cli/unlock.test.mjs, tests/liveness/turn-geometry.mjs): a photo attack must fail on the
+  // geometry even when every squeezed face is accepted, so that a stronger embedder cannot open
+  // what the geometry lets through. Never in a product: a face swapped after the start passes.
+  kOff,
+};
+const char* challenge_identity_name(ChallengeIdentity mode);  // "gallery", "gallery+start", "off"
+// Throws fu::Error "cannot set challenge identity (<name>): ..." for an unknown name.
+ChallengeIdentity parse_challenge_identity(const std::string& name);
+
 struct SessionOptions {
   std::string level = "1e-3";  // a security level name (aliases allowed), see security_level.h
   // Overrides the level's threshold (models without calibration, tests, `--threshold`).
@@ -51,6 +74,8 @@ struct SessionOptions {
   face::QualityOptions quality;
   // nullopt: no lockout.
   std::optional<LockoutPolicy> lockout = LockoutPolicy{};
+  // How each frame of the challenge is checked to be the challenged user (ChallengeIdentity).
+  ChallengeIdentity challenge_identity = ChallengeIdentity::kGallery;
 };
 
 // What the session says after each call.
@@ -166,6 +191,10 @@ class UnlockSession {
   // upright ones (CelebA, node tests/liveness/turned-identity.mjs: at the 1e-3 threshold 1.43e-4
   // of upright-turned stranger pairs pass against 1.22e-4 of upright-upright ones).
   FrameIdentity identity_of(const Decision& match, const std::string& user) const;
+  // A challenge frame's identity, as SessionOptions::challenge_identity says; not ok for a frame
+  // without an embedding (unless off).
+  FrameIdentity challenge_identity_of(const std::optional<Decision>& match,
+                                      const std::vector<float>& embedding) const;
 
   const Gallery& gallery_;
   CalibratedLevels levels_;
@@ -188,6 +217,7 @@ class UnlockSession {
   std::map<std::string, float> best_;  // best score per candidate user in this attempt
   std::optional<HeadTurnChallenge> challenge_;
   std::string challenge_user_;
+  std::vector<float> start_embedding_;  // the challenge's start frame, L2-normalised
   int identity_misses_ = 0;
 };
 
