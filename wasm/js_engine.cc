@@ -550,6 +550,7 @@ void JsEngine::set_liveness(const val& js) {
     o.min_parallax = number_option(js, "minParallax", o.min_parallax, object);
     o.min_scale = number_option(js, "minScale", o.min_scale, object);
     o.max_scale = number_option(js, "maxScale", o.max_scale, object);
+    o.min_aspect = number_option(js, "minAspect", o.min_aspect, object);
     o.min_squeeze = number_option(js, "minSqueeze", o.min_squeeze, object);
     o.max_start_yaw = number_option(js, "maxStartYaw", o.max_start_yaw, object);
     o.frames_needed = whole_option(js, "framesNeeded", o.frames_needed, object);
@@ -576,6 +577,7 @@ val JsEngine::liveness() const {
   out.set("minParallax", o.min_parallax);
   out.set("minScale", o.min_scale);
   out.set("maxScale", o.max_scale);
+  out.set("minAspect", o.min_aspect);
   out.set("minSqueeze", o.min_squeeze);
   out.set("maxStartYaw", o.max_start_yaw);
   out.set("framesNeeded", o.frames_needed);

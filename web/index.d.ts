@@ -172,6 +172,7 @@ export interface LivenessOptions {
   minParallax?: number;
   minScale?: number;
   maxScale?: number;
+  minAspect?: number;
   minSqueeze?: number;
   framesNeeded?: number;
   maxStartYaw?: number;

@@ -26,6 +26,8 @@ const char* turn_check_name(TurnCheck check) {
       return "parallax";
     case TurnCheck::kScale:
       return "scale";
+    case TurnCheck::kAspect:
+      return "aspect";
     case TurnCheck::kSqueeze:
       return "squeeze";
   }
@@ -58,6 +60,9 @@ void check_liveness_options(const LivenessOptions& o) {
   if (!(o.min_scale > 0 && o.min_scale <= 1 && o.max_scale >= 1 && o.max_scale <= 4)) {
     fail("min_scale " + std::to_string(o.min_scale) + ", max_scale " + std::to_string(o.max_scale) +
          "): expected 0 < min_scale <= 1 <= max_scale <= 4");
+  }
+  if (!(o.min_aspect >= 0 && o.min_aspect <= 1)) {
+    fail("min_aspect " + std::to_string(o.min_aspect) + "): it must be in [0, 1]");
   }
   if (!(o.min_squeeze >= 0 && o.min_squeeze <= 1)) {
     fail("min_squeeze " + std::to_string(o.min_squeeze) + "): it must be in [0, 1]");
@@ -118,12 +123,14 @@ HeadTurnChallenge::Status HeadTurnChallenge::add(const HeadPoints* points,
       fail(TurnCheck::kScale, last_.scale, options_.min_scale, 3);
     } else if (last_.scale > options_.max_scale) {
       fail(TurnCheck::kScale, last_.scale, options_.max_scale, 3);
+    } else if (last_.aspect < options_.min_aspect) {
+      fail(TurnCheck::kAspect, last_.aspect, options_.min_aspect, 4);
     } else if (last_.squeeze < options_.min_squeeze) {
-      fail(TurnCheck::kSqueeze, last_.squeeze, options_.min_squeeze, 4);
+      fail(TurnCheck::kSqueeze, last_.squeeze, options_.min_squeeze, 5);
     } else if (!identity.ok) {
-      fail(TurnCheck::kIdentity, identity.score, identity.threshold, 5);
+      fail(TurnCheck::kIdentity, identity.score, identity.threshold, 6);
     } else {
-      fail(TurnCheck::kNone, 0, 0, 6);
+      fail(TurnCheck::kNone, 0, 0, 7);
     }
   }
   verdict_ = v;

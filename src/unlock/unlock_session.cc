@@ -338,7 +338,7 @@ SessionUpdate UnlockSession::add_frame(const face::FaceAnalysis& analysis) {
           finish(UnlockReason::kLivenessFailed,
                  std::string("a different face appeared during the check") + detail);
       update.match = match;
-      update.verdict = TurnVerdict{TurnCheck::kIdentity, identity.score, identity.threshold, 5};
+      update.verdict = TurnVerdict{TurnCheck::kIdentity, identity.score, identity.threshold, 6};
       update.lockout_changed = update.lockout_changed || pending.lockout_changed;
       return update;
     }

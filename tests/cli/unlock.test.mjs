@@ -14,7 +14,7 @@ import path from 'node:path';
 
 import {
   PHOTO_ATTACKS, attGenuineFrames, attackFrames, decodeRgb, genuineFrames, haveAtt, haveData,
-  pickAttPeople, pickPeople, render, repoRoot, spread, stoppedBy, swapFrames, turnFrameSqueezes,
+  pickAttPeople, pickPeople, render, repoRoot, spread, stoppedBy, swapFrames, turnFrameAspects, turnFrameSqueezes,
   turnFrameScales, writePpm, writeY4m,
 } from '../liveness/videos.mjs';
 
@@ -40,8 +40,12 @@ function cli(...args) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+// Flags for every unlock run, to measure variants (e.g. FACEUNLOCK_UNLOCK_FLAGS='--landmarks
+// models/face-landmarks-68.fum').
+const UNLOCK_FLAGS = (process.env.FACEUNLOCK_UNLOCK_FLAGS ?? '').split(' ').filter(Boolean);
+
 function unlock(gallery, video, ...extra) {
-  const r = cli('unlock', '--gallery', gallery, video, '--json', ...extra);
+  const r = cli('unlock', '--gallery', gallery, video, '--json', ...UNLOCK_FLAGS, ...extra);
   assert.ok(r.code === 0 || r.code === 3, `exit ${r.code}: ${r.stderr}`);
   const result = JSON.parse(r.stdout);
   assert.equal(r.code === 0, result.unlocked);
@@ -109,6 +113,8 @@ describe('faceunlock unlock', { skip }, () => {
     let genuinePassed = 0;
     const genuineSqueezes = [];
     const attackSqueezes = [];
+    const genuineAspects = [];
+    const attackAspects = [];
     const genuineScales = [];
     const attackScales = [];
     people.forEach((p, i) => {
@@ -120,6 +126,7 @@ describe('faceunlock unlock', { skip }, () => {
       const ok = r.unlocked && r.user === p.name;
       genuinePassed += ok ? 1 : 0;
       genuineSqueezes.push(...turnFrameSqueezes(r));
+      genuineAspects.push(...turnFrameAspects(r));
       genuineScales.push(...turnFrameScales(r));
       if (!ok) rows.push(`genuine ${p.name} ${turns.join(',')}: ${r.reason}, stopped by ${stoppedBy(r)} (${r.hint})`);
       fs.rmSync(video);
@@ -150,6 +157,7 @@ describe('faceunlock unlock', { skip }, () => {
           const g = unlock(gallery, video, '--seed', String(seed), '--challenge-identity', 'off');
           geometryAlone.tried++;
           attackSqueezes.push(...turnFrameSqueezes(g));
+          attackAspects.push(...turnFrameAspects(g));
           attackScales.push(...turnFrameScales(g));
           if (g.unlocked) {
             geometryAlone.passed++;
@@ -168,6 +176,8 @@ describe('faceunlock unlock', { skip }, () => {
         `${geometryAlone.passed} of ${geometryAlone.tried} unlocked`);
     // What the squeeze check decides on: frames showing the asked turn by every other measure
     // (attacks: from the geometry-alone runs, which see every frame of the first turn).
+    console.log(`aspect of genuine frames turned as asked by lateral, parallax and scale: ${spread(genuineAspects)}`);
+    console.log(`aspect of attack frames turned as asked by lateral, parallax and scale: ${spread(attackAspects)}`);
     console.log(`squeeze of genuine turn frames: ${spread(genuineSqueezes)}`);
     console.log(`squeeze of attack frames that showed a turn otherwise: ${spread(attackSqueezes)}`);
     console.log(`scale of genuine frames turned as asked by lateral and parallax: ${spread(genuineScales)}`);
@@ -219,6 +229,8 @@ describe('liveness on real head turns (AT&T)', { skip: skip || (!haveAtt() && 'A
     let fairPassed = 0;
     const genuineSqueezes = [];
     const attackSqueezes = [];
+    const genuineAspects = [];
+    const attackAspects = [];
     const genuineScales = [];
     const attackScales = [];
     people.forEach((p, i) => {
@@ -229,6 +241,7 @@ describe('liveness on real head turns (AT&T)', { skip: skip || (!haveAtt() && 'A
       const r = unlock(gallery, video, '--seed', String(seed));
       const ok = r.unlocked && r.user === p.name;
       genuineSqueezes.push(...turnFrameSqueezes(r));
+      genuineAspects.push(...turnFrameAspects(r));
       genuineScales.push(...turnFrameScales(r));
       passed += ok ? 1 : 0;
       fairPassed += ok && p.turnedEnough ? 1 : 0;
@@ -258,6 +271,7 @@ describe('liveness on real head turns (AT&T)', { skip: skip || (!haveAtt() && 'A
         }
         const g = unlock(gallery, video, '--seed', '7', '--challenge-identity', 'off');
         attackSqueezes.push(...turnFrameSqueezes(g));
+        attackAspects.push(...turnFrameAspects(g));
         attackScales.push(...turnFrameScales(g));
         if (g.unlocked) {
           geometryAlonePassed++;
@@ -271,6 +285,8 @@ describe('liveness on real head turns (AT&T)', { skip: skip || (!haveAtt() && 'A
     console.log(`AT&T photo attacks: ${attacksPassed} of ${attacksTried} unlocked`);
     console.log(`AT&T photo attacks with the challenge's identity check off (geometry alone): ` +
         `${geometryAlonePassed} of ${attacksTried} unlocked`);
+    console.log(`AT&T aspect of genuine frames turned as asked by lateral, parallax and scale: ${spread(genuineAspects)}`);
+    console.log(`AT&T aspect of attack frames turned as asked by lateral, parallax and scale: ${spread(attackAspects)}`);
     console.log(`AT&T squeeze of genuine turn frames: ${spread(genuineSqueezes)}`);
     console.log(`AT&T squeeze of attack frames that showed a turn otherwise: ${spread(attackSqueezes)}`);
     console.log(`AT&T scale of genuine frames turned as asked by lateral and parallax: ${spread(genuineScales)}`);

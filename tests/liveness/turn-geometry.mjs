@@ -7,7 +7,8 @@
  * that far shows, src/unlock/head_turn.h) for genuine runs against attacks, and how many runs of
  * each unlock with the geometry alone.
  *
- *   node tests/liveness/turn-geometry.mjs [--set att|lfw|both] [--dump FILE]
+ *   node tests/liveness/turn-geometry.mjs [--set att|lfw|both] [--dump FILE] [--landmarks FILE]
+ *       [--unlock-flags "..."]
  *
  * The AT&T set is the calibration set (its subjects turned their heads between their lab photos:
  * real turns); LFW is the test set (tests/cli/unlock.test.mjs), not to be tuned on. --dump writes
@@ -31,6 +32,10 @@ const set = option('--set', 'both');
 const dumpFile = option('--dump', null);
 // Extra flags for every unlock run (e.g. to try other bounds).
 const extra = (option('--unlock-flags', '') || '').split(' ').filter(Boolean);
+// The 68-point landmark model for unlocking (its eye, nose and mouth points
+// replace BlazeFace's, src/face/landmarks.h).
+const landmarks = option('--landmarks', null);
+const modelFlags = landmarks ? ['--landmarks', landmarks] : [];
 const FPS = 5;
 const ATTACK_FRAMES = 40;
 // The tilted photos alone: the only attacks whose keypoints can look turned.
@@ -49,7 +54,7 @@ function cli(...a) {
 
 function unlock(gallery, video, seed) {
   const r = cli('unlock', '--gallery', gallery, video, '--json', '--seed', String(seed),
-      '--challenge-identity', 'off', ...extra);
+      '--challenge-identity', 'off', ...modelFlags, ...extra);
   if (r.status !== 0 && r.status !== 3) throw new Error(`faceunlock unlock: exit ${r.status}: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }

@@ -63,9 +63,9 @@ TEST(HeadTurn, RealTurnsPassInTheirDirectionOnly) {
 }
 
 TEST(HeadTurn, SqueezeKeepsRealTurnsOfAnySizeNearOne) {
-  // The aspect of a head falls with its turn (cos(yaw): 0.78 at 40 degrees, under the fixed 0.8
-  // bound this check replaced); the squeeze, the aspect against a head turned as far as the
-  // nose moved, stays near 1. Zoomed and moved, which neither measure sees.
+  // The aspect of a head falls with its turn (cos(yaw): 0.78 at 40 degrees); the squeeze, the
+  // aspect against a head turned as far as the nose moved, stays near 1. Zoomed and moved, which
+  // neither measure sees.
   for (double distance : {3.0, 5.0, 8.0}) {
     Pose front;
     front.distance = distance;
