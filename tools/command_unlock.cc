@@ -48,6 +48,8 @@ CommandSpec unlock_spec() {
         "geometry alone)"},
        {"--seed", "N", "seed of the challenge's turn order (default 1)"},
        {"--turn-ms", "MS", "time allowed for each turn (default 4000)"},
+       {"--min-aspect", "X", "the challenge's aspect bound (default 0.8; to measure variants)"},
+       {"--min-squeeze", "X", "the challenge's squeeze bound (default 0.94; to measure variants)"},
        {"--fps", "F", "frame rate of a folder, or of a video without one (default 10)"},
        {"--required", "N", "frames of the fusion window that must agree (default 3)"},
        {"--window", "N", "fusion window in frames (default 5)"},
@@ -157,6 +159,10 @@ int run_unlock(const std::vector<std::string>& args) {
   }
   options.liveness.seed = static_cast<std::uint64_t>(parsed.get_int("--seed", 1, 0, INT64_MAX));
   options.liveness.turn_ms = parsed.get_double("--turn-ms", 4000, 500, 60000);
+  options.liveness.min_aspect =
+      parsed.get_double("--min-aspect", options.liveness.min_aspect, 0, 1);
+  options.liveness.min_squeeze =
+      parsed.get_double("--min-squeeze", options.liveness.min_squeeze, 0, 1);
   // One attempt of one command: nothing to persist a lockout in.
   options.lockout.reset();
 

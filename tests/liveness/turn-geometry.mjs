@@ -3,7 +3,7 @@
  * `faceunlock unlock` with the challenge's identity check off (`--challenge-identity off`), so
  * every frame of an attack is judged by the geometry alone and none ends early because the gallery
  * refused a squeezed face. Prints, for the frames that show a turn by lateral and parallax, the
- * spread of each measure (scale, aspect, and the aspect's excess squeeze over what a head turned
+ * spread of each measure (scale, aspect, and the squeeze: the aspect against what a head turned
  * that far shows, src/unlock/head_turn.h) for genuine runs against attacks, and how many runs of
  * each unlock with the geometry alone.
  *
@@ -82,7 +82,7 @@ function run(gallery, frames, seed, label) {
     for (const f of turnFrames) fs.writeSync(dump, `${JSON.stringify({ ...label, ...f })}\n`);
     fs.writeSync(dump, `${JSON.stringify({ ...label, unlocked: r.unlocked, reason: r.reason, check: r.check })}\n`);
   }
-  return { unlocked: r.unlocked, frames: turnFrames };
+  return { unlocked: r.unlocked, turnsDone: r.turns_done ?? 0, frames: turnFrames };
 }
 
 /** The frames that show the asked turn by lateral and parallax: what scale and aspect decide on. */
@@ -94,8 +94,8 @@ function report(name, genuine, attacks) {
   const g = turned(genuine.frames);
   const a = turned(attacks.frames);
   console.log(`${name}: genuine runs unlocked by the geometry alone ${genuine.passed} of ${genuine.runs}; ` +
-      `photo attacks ${attacks.passed} of ${attacks.runs}`);
-  for (const [what, key] of [['scale', 'scale'], ['aspect', 'aspect'], ['excess squeeze', 'squeeze']]) {
+      `photo attacks ${attacks.passed} of ${attacks.runs}, ${attacks.fooledTurn} of them passing at least one turn`);
+  for (const [what, key] of [['scale', 'scale'], ['aspect', 'aspect'], ['squeeze', 'squeeze']]) {
     const gv = g.map((f) => f[key]).filter((v) => v !== undefined);
     const av = a.map((f) => f[key]).filter((v) => v !== undefined);
     console.log(`  ${what} of frames turned by lateral and parallax: genuine ${spread(gv)}`);
@@ -118,7 +118,7 @@ try {
       if (r.status !== 0) throw new Error(r.stderr);
     }
     const genuine = { runs: 0, passed: 0, frames: [] };
-    const attacks = { runs: 0, passed: 0, frames: [], rows: [] };
+    const attacks = { runs: 0, passed: 0, fooledTurn: 0, frames: [], rows: [] };
     people.forEach((p, i) => {
       const seed = 200 + i;
       const r = run(gallery, attGenuineFrames(p, plan(gallery, seed)), seed, { set: 'att', kind: 'genuine', person: p.name });
@@ -131,6 +131,7 @@ try {
       for (const kind of ATTACK_KINDS) {
         const r = run(gallery, attackFrames(p.frontal, kind, ATTACK_FRAMES), 7 + i, { set: 'att', kind, person: p.name });
         attacks.runs++;
+        attacks.fooledTurn += r.turnsDone >= 1 ? 1 : 0;
         attacks.frames.push(...r.frames);
         if (r.unlocked) {
           attacks.passed++;
@@ -148,7 +149,7 @@ try {
       if (r.status !== 0) throw new Error(r.stderr);
     }
     const genuine = { runs: 0, passed: 0, frames: [] };
-    const attacks = { runs: 0, passed: 0, frames: [], rows: [] };
+    const attacks = { runs: 0, passed: 0, fooledTurn: 0, frames: [], rows: [] };
     people.forEach((p, i) => {
       const seed = i + 1;
       const r = run(gallery, genuineFrames(p, plan(gallery, seed)), seed, { set: 'lfw', kind: 'genuine', person: p.name });
@@ -160,6 +161,7 @@ try {
       for (const kind of ATTACK_KINDS) {
         const r = run(gallery, attackFrames(p.frontal, kind, ATTACK_FRAMES), 100 + i, { set: 'lfw', kind, person: p.name });
         attacks.runs++;
+        attacks.fooledTurn += r.turnsDone >= 1 ? 1 : 0;
         attacks.frames.push(...r.frames);
         if (r.unlocked) {
           attacks.passed++;
