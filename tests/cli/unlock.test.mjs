@@ -27,8 +27,8 @@ const ATTACK_FRAMES = 40; // 8 s: longer than fusion plus the first turn's time 
 // Share of AT&T genuine runs (of people whose photos turn at least 0.2 each way) that must pass:
 // measured 7 of 9, minus one run.
 const AT_T_FLOOR = 0.65;
-// Share of LFW genuine runs that must pass: measured 23 of 30, minus one run.
-const LFW_FLOOR = 0.73;
+// Share of LFW genuine runs that must pass: measured 19 of 30, minus one run.
+const LFW_FLOOR = 0.6;
 
 let skip = false;
 if (!fs.existsSync(bin)) skip = `faceunlock binary not found at ${bin}: build it first`;
@@ -186,10 +186,10 @@ describe('faceunlock unlock', { skip }, () => {
     assert.ok(tried >= 30);
     assert.equal(passed, 0, 'no photo attack may unlock');
     assert.equal(geometryAlone.passed, 0, 'no flat photo may pass the geometry alone');
-    // The target is 90% and is NOT met: measured 23 of 30. What stopped the 7 is printed above
-    // (src/unlock/README.md lists them: the embedder refusing a frontal or turned photo at 1e-3,
-    // lateral just short of 0.2, one scale jump between photos). The floor is the measurement
-    // minus one run, to catch regressions.
+    // The target is 90% and is NOT met: measured 19 of 30 (23 before the squeeze bound, which
+    // stops 4 LFW runs whose photos, years apart, change the face's proportions: squeeze 0.836 to
+    // 0.920 against 0.94). What stopped the 11 is printed above (src/unlock/README.md lists them).
+    // The floor is the measurement minus one run, to catch regressions.
     assert.ok(genuinePassed >= LFW_FLOOR * people.length, `${genuinePassed} of ${people.length} genuine runs`);
   });
 });
