@@ -42,8 +42,14 @@ CommandSpec unlock_spec() {
         "strict)"},
        {"--threshold", "T", "accept at cosine similarity T instead of a level's threshold"},
        {"--liveness", "on|off", "the head-turn challenge (default on)"},
+       {"--challenge-identity", "MODE",
+        "how each turned frame is checked to be the user: gallery (default), gallery+start (or "
+        "matches the frontal frame the challenge started from), off (not at all: to measure the "
+        "geometry alone)"},
        {"--seed", "N", "seed of the challenge's turn order (default 1)"},
        {"--turn-ms", "MS", "time allowed for each turn (default 4000)"},
+       {"--min-aspect", "X", "the challenge's aspect bound (default 0.8; to measure variants)"},
+       {"--min-squeeze", "X", "the challenge's squeeze bound (default 0.94; to measure variants)"},
        {"--fps", "F", "frame rate of a folder, or of a video without one (default 10)"},
        {"--required", "N", "frames of the fusion window that must agree (default 3)"},
        {"--window", "N", "fusion window in frames (default 5)"},
@@ -115,7 +121,7 @@ void write_update_frame(JsonWriter& out, int index, double time_ms, const face::
   if (u.measure && u.measure->valid) {
     out.key("lateral").value(u.measure->lateral).key("parallax").value(u.measure->parallax);
     out.key("residual").value(u.measure->residual).key("scale").value(u.measure->scale);
-    out.key("aspect").value(u.measure->aspect);
+    out.key("aspect").value(u.measure->aspect).key("squeeze").value(u.measure->squeeze);
   }
   if (u.verdict) write_verdict(out, *u.verdict);
   out.key("hint").value(u.hint).end_object();
@@ -145,8 +151,18 @@ int run_unlock(const std::vector<std::string>& args) {
   options.fusion_required = static_cast<int>(
       parsed.get_int("--required", std::min(3, options.fusion_window), 1, options.fusion_window));
   options.liveness.enabled = liveness == "on";
+  try {
+    options.challenge_identity =
+        unlock::parse_challenge_identity(parsed.get("--challenge-identity", "gallery"));
+  } catch (const Error& e) {
+    throw UsageError(std::string("--challenge-identity: ") + e.what());
+  }
   options.liveness.seed = static_cast<std::uint64_t>(parsed.get_int("--seed", 1, 0, INT64_MAX));
   options.liveness.turn_ms = parsed.get_double("--turn-ms", 4000, 500, 60000);
+  options.liveness.min_aspect =
+      parsed.get_double("--min-aspect", options.liveness.min_aspect, 0, 1);
+  options.liveness.min_squeeze =
+      parsed.get_double("--min-squeeze", options.liveness.min_squeeze, 0, 1);
   // One attempt of one command: nothing to persist a lockout in.
   options.lockout.reset();
 

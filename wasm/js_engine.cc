@@ -206,6 +206,7 @@ val update_to_js(const unlock::SessionUpdate& u, const unlock::UnlockSession& se
       challenge.set("parallax", u.measure->parallax);
       challenge.set("scale", u.measure->scale);
       challenge.set("aspect", u.measure->aspect);
+      challenge.set("squeeze", u.measure->squeeze);
     }
   }
   out.set("challenge", challenge);
@@ -550,6 +551,7 @@ void JsEngine::set_liveness(const val& js) {
     o.min_scale = number_option(js, "minScale", o.min_scale, object);
     o.max_scale = number_option(js, "maxScale", o.max_scale, object);
     o.min_aspect = number_option(js, "minAspect", o.min_aspect, object);
+    o.min_squeeze = number_option(js, "minSqueeze", o.min_squeeze, object);
     o.max_start_yaw = number_option(js, "maxStartYaw", o.max_start_yaw, object);
     o.frames_needed = whole_option(js, "framesNeeded", o.frames_needed, object);
     o.identity_misses_allowed =
@@ -576,6 +578,7 @@ val JsEngine::liveness() const {
   out.set("minScale", o.min_scale);
   out.set("maxScale", o.max_scale);
   out.set("minAspect", o.min_aspect);
+  out.set("minSqueeze", o.min_squeeze);
   out.set("maxStartYaw", o.max_start_yaw);
   out.set("framesNeeded", o.frames_needed);
   out.set("identityMissesAllowed", o.identity_misses_allowed);

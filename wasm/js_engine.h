@@ -73,8 +73,8 @@ class JsEngine {
   void reset_fusion();
   // Accept when `required` of the last `window` matched frames agree; forgets earlier frames.
   void set_fusion(double required, double window);
-  // {enabled, turnMs, seed, minLateral, minParallax, minScale, maxScale, minAspect, framesNeeded,
-  //  maxStartYaw, identityMissesAllowed}; absent keys keep their current values.
+  // {enabled, turnMs, seed, minLateral, minParallax, minScale, maxScale, minAspect, minSqueeze,
+  //  framesNeeded, maxStartYaw, identityMissesAllowed}; absent keys keep their current values.
   void set_liveness(const emscripten::val& options);
   emscripten::val liveness() const;
   // The turns the next challenge will ask for (["left", "right"] or the reverse).

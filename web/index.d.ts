@@ -173,6 +173,7 @@ export interface LivenessOptions {
   minScale?: number;
   maxScale?: number;
   minAspect?: number;
+  minSqueeze?: number;
   framesNeeded?: number;
   maxStartYaw?: number;
   identityMissesAllowed?: number;

@@ -76,6 +76,15 @@ HeadPoints HeadPointIndex::of(const face::Face& face) const {
   return {k[right_eye_], k[left_eye_], k[nose_], k[mouth_], k[right_ear_], k[left_ear_]};
 }
 
+double turned_head_aspect(double lateral) {
+  // How far the nose moves per unit of tan(yaw), in eye distances of the turned face: the head
+  // model's nose stands 0.55 eye distances in front of the eyes and its mouth 0.3, and lateral is
+  // measured against the eyes-mouth midline, so about 0.87 at the camera distances of a webcam.
+  constexpr double kLateralPerTan = 0.87;
+  const double tan_yaw = lateral / kLateralPerTan;
+  return 1.0 / std::sqrt(1.0 + tan_yaw * tan_yaw);
+}
+
 double nose_lateral(const HeadPoints& p) {
   // nose - right_eye = a * (left_eye - right_eye) + b * (mouth - right_eye). On the midline of
   // a symmetric face a + b/2 = 1/2 (the mouth sits below the eyes' midpoint).
@@ -133,6 +142,7 @@ TurnMeasure measure_turn(const HeadPoints& reference, const HeadPoints& frame) {
   if (reference_height > 0 && frame_height > 0 && reference_width > 0) {
     m.aspect = (eye_distance / frame_height) / (reference_width / reference_height);
   }
+  m.squeeze = m.aspect / turned_head_aspect(m.lateral);
   m.valid = true;
   return m;
 }

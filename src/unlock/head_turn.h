@@ -67,11 +67,28 @@ struct TurnMeasure {
   // narrow face look turned), but not this: the squeeze stays (measured by
   // tests/cli/unlock.test.mjs).
   double aspect = 1.0;
+  // The aspect over the aspect a head turned as far as `lateral` says shows
+  // (turned_head_aspect): about 1 for a head, whatever its turn, and below 1 for a face squeezed
+  // across more than its nose moved. A picture tilted about a vertical axis is squeezed by
+  // cos(tilt) while its nose does not move against the eyes at all; when BlazeFace's keypoints
+  // nonetheless draw it turned (its learned face shape, on pictures tilted 40 degrees and more),
+  // they draw it turned less than the squeeze would need from a head. This ties the allowed
+  // narrowing to the measured turn instead of one bound for every turn, so a real turn of 40
+  // degrees (aspect 0.78) is not refused while a tilted picture's frames that look turned by 0.27
+  // with aspect 0.85 are.
+  double squeeze = 1.0;
   bool valid = false;  // false when a frame is degenerate (eyes on top of each other)
 };
 
 // `frame` against `reference` (the frontal frame the challenge started from).
 TurnMeasure measure_turn(const HeadPoints& reference, const HeadPoints& frame);
+
+// The aspect (TurnMeasure::aspect) of a head turned far enough to move its nose by `lateral`,
+// from the 3-D head model of tests/unlock/head_model.h: a yaw of a degrees moves the nose by
+// about 0.87 tan(a) (0.82 to 0.98 tan(a) for turns of 15 to 40 degrees with the camera 8 to 3 eye
+// distances away) and narrows the face to about cos(a), so 1 / sqrt(1 + (lateral / 0.87)^2).
+// The model's own squeeze against this curve is 0.986 to 1.063 over those turns and distances.
+double turned_head_aspect(double lateral);
 
 // The nose's position across the eyes-mouth triangle: 0 when it sits on the face's midline,
 // +1 over the left eye, -1 over the right eye (the scale of face::Quality::yaw). Affine-invariant.

@@ -28,6 +28,8 @@ const char* turn_check_name(TurnCheck check) {
       return "scale";
     case TurnCheck::kAspect:
       return "aspect";
+    case TurnCheck::kSqueeze:
+      return "squeeze";
   }
   return "unknown";
 }
@@ -61,6 +63,9 @@ void check_liveness_options(const LivenessOptions& o) {
   }
   if (!(o.min_aspect >= 0 && o.min_aspect <= 1)) {
     fail("min_aspect " + std::to_string(o.min_aspect) + "): it must be in [0, 1]");
+  }
+  if (!(o.min_squeeze >= 0 && o.min_squeeze <= 1)) {
+    fail("min_squeeze " + std::to_string(o.min_squeeze) + "): it must be in [0, 1]");
   }
   if (o.frames_needed < 1 || o.frames_needed > 30) {
     fail("frames_needed " + std::to_string(o.frames_needed) + "): it must be 1 to 30");
@@ -120,10 +125,12 @@ HeadTurnChallenge::Status HeadTurnChallenge::add(const HeadPoints* points,
       fail(TurnCheck::kScale, last_.scale, options_.max_scale, 3);
     } else if (last_.aspect < options_.min_aspect) {
       fail(TurnCheck::kAspect, last_.aspect, options_.min_aspect, 4);
+    } else if (last_.squeeze < options_.min_squeeze) {
+      fail(TurnCheck::kSqueeze, last_.squeeze, options_.min_squeeze, 5);
     } else if (!identity.ok) {
-      fail(TurnCheck::kIdentity, identity.score, identity.threshold, 5);
+      fail(TurnCheck::kIdentity, identity.score, identity.threshold, 6);
     } else {
-      fail(TurnCheck::kNone, 0, 0, 6);
+      fail(TurnCheck::kNone, 0, 0, 7);
     }
   }
   verdict_ = v;

@@ -7,6 +7,7 @@
 
 #include "base/error.h"
 #include "face/quality.h"
+#include "unlock/similarity.h"
 
 namespace fu::unlock {
 namespace {
@@ -28,6 +29,27 @@ std::string closest_text(const TurnVerdict& closest) {
 }
 
 }  // namespace
+
+const char* challenge_identity_name(ChallengeIdentity mode) {
+  switch (mode) {
+    case ChallengeIdentity::kGallery:
+      return "gallery";
+    case ChallengeIdentity::kGalleryOrStart:
+      return "gallery+start";
+    case ChallengeIdentity::kOff:
+      return "off";
+  }
+  return "unknown";
+}
+
+ChallengeIdentity parse_challenge_identity(const std::string& name) {
+  for (ChallengeIdentity mode :
+       {ChallengeIdentity::kGallery, ChallengeIdentity::kGalleryOrStart, ChallengeIdentity::kOff}) {
+    if (name == challenge_identity_name(mode)) return mode;
+  }
+  throw Error("cannot set challenge identity (" + name +
+              "): expected 'gallery', 'gallery+start' or 'off'");
+}
 
 UnlockSession::UnlockSession(const Gallery& gallery, CalibratedLevels levels,
                              const SessionOptions& options,
@@ -147,6 +169,7 @@ SessionUpdate UnlockSession::begin() {
   best_.clear();
   identity_misses_ = 0;
   challenge_user_.clear();
+  start_embedding_.clear();
   return running_update();
 }
 
@@ -227,6 +250,22 @@ FrameIdentity UnlockSession::identity_of(const Decision& match, const std::strin
   return {match.accepted && match.user == user, match.score, threshold_};
 }
 
+FrameIdentity UnlockSession::challenge_identity_of(const std::optional<Decision>& match,
+                                                   const std::vector<float>& embedding) const {
+  if (options_.challenge_identity == ChallengeIdentity::kOff) {
+    return {true, match ? match->score : 0.0, threshold_};
+  }
+  if (!match) return {};
+  FrameIdentity identity = identity_of(*match, challenge_user_);
+  if (identity.ok || options_.challenge_identity != ChallengeIdentity::kGalleryOrStart ||
+      start_embedding_.empty()) {
+    return identity;
+  }
+  const double continuity = cosine_similarity(l2_normalized(embedding), start_embedding_);
+  if (continuity >= threshold_) return {true, continuity, threshold_};
+  return identity;
+}
+
 SessionUpdate UnlockSession::add_frame(const face::FaceAnalysis& analysis) {
   require_attempt("add frame");
   const double now = clock_();
@@ -271,6 +310,7 @@ SessionUpdate UnlockSession::add_frame(const face::FaceAnalysis& analysis) {
         challenge_.emplace(options_.liveness, order_random_());
         challenge_->start(points_.of(analysis.faces[analysis.chosen]), now);
         challenge_user_ = fused->user;
+        start_embedding_ = l2_normalized(analysis.embedding);
         identity_misses_ = 0;
         phase_ = Phase::kChallenge;
         // Provisionally failed until the challenge passes: see the header.
@@ -288,9 +328,8 @@ SessionUpdate UnlockSession::add_frame(const face::FaceAnalysis& analysis) {
   }
 
   // Challenge: the same person on every frame, and the turns in order.
-  FrameIdentity identity;
+  const FrameIdentity identity = challenge_identity_of(match, analysis.embedding);
   if (match) {
-    identity = identity_of(*match, challenge_user_);
     if (!identity.ok && ++identity_misses_ > options_.liveness.identity_misses_allowed) {
       char detail[96];
       std::snprintf(detail, sizeof detail, " (score %.3f, needs %.3f)", identity.score,
@@ -299,7 +338,7 @@ SessionUpdate UnlockSession::add_frame(const face::FaceAnalysis& analysis) {
           finish(UnlockReason::kLivenessFailed,
                  std::string("a different face appeared during the check") + detail);
       update.match = match;
-      update.verdict = TurnVerdict{TurnCheck::kIdentity, identity.score, identity.threshold, 5};
+      update.verdict = TurnVerdict{TurnCheck::kIdentity, identity.score, identity.threshold, 6};
       update.lockout_changed = update.lockout_changed || pending.lockout_changed;
       return update;
     }

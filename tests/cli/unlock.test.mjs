@@ -14,7 +14,7 @@ import path from 'node:path';
 
 import {
   PHOTO_ATTACKS, attGenuineFrames, attackFrames, decodeRgb, genuineFrames, haveAtt, haveData,
-  pickAttPeople, pickPeople, render, repoRoot, spread, stoppedBy, swapFrames, turnFrameAspects,
+  pickAttPeople, pickPeople, render, repoRoot, spread, stoppedBy, swapFrames, turnFrameAspects, turnFrameSqueezes,
   turnFrameScales, writePpm, writeY4m,
 } from '../liveness/videos.mjs';
 
@@ -27,8 +27,8 @@ const ATTACK_FRAMES = 40; // 8 s: longer than fusion plus the first turn's time 
 // Share of AT&T genuine runs (of people whose photos turn at least 0.2 each way) that must pass:
 // measured 7 of 9, minus one run.
 const AT_T_FLOOR = 0.65;
-// Share of LFW genuine runs that must pass: measured 23 of 30, minus one run.
-const LFW_FLOOR = 0.73;
+// Share of LFW genuine runs that must pass: measured 19 of 30, minus one run.
+const LFW_FLOOR = 0.6;
 
 let skip = false;
 if (!fs.existsSync(bin)) skip = `faceunlock binary not found at ${bin}: build it first`;
@@ -40,8 +40,12 @@ function cli(...args) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+// Flags for every unlock run, to measure variants (e.g. FACEUNLOCK_UNLOCK_FLAGS='--landmarks
+// models/face-landmarks-68.fum').
+const UNLOCK_FLAGS = (process.env.FACEUNLOCK_UNLOCK_FLAGS ?? '').split(' ').filter(Boolean);
+
 function unlock(gallery, video, ...extra) {
-  const r = cli('unlock', '--gallery', gallery, video, '--json', ...extra);
+  const r = cli('unlock', '--gallery', gallery, video, '--json', ...UNLOCK_FLAGS, ...extra);
   assert.ok(r.code === 0 || r.code === 3, `exit ${r.code}: ${r.stderr}`);
   const result = JSON.parse(r.stdout);
   assert.equal(r.code === 0, result.unlocked);
@@ -107,6 +111,8 @@ describe('faceunlock unlock', { skip }, () => {
   it('measures genuine challenge runs and photo attacks', () => {
     const rows = [];
     let genuinePassed = 0;
+    const genuineSqueezes = [];
+    const attackSqueezes = [];
     const genuineAspects = [];
     const attackAspects = [];
     const genuineScales = [];
@@ -119,12 +125,14 @@ describe('faceunlock unlock', { skip }, () => {
       const r = unlock(gallery, video, '--seed', String(seed));
       const ok = r.unlocked && r.user === p.name;
       genuinePassed += ok ? 1 : 0;
+      genuineSqueezes.push(...turnFrameSqueezes(r));
       genuineAspects.push(...turnFrameAspects(r));
       genuineScales.push(...turnFrameScales(r));
       if (!ok) rows.push(`genuine ${p.name} ${turns.join(',')}: ${r.reason}, stopped by ${stoppedBy(r)} (${r.hint})`);
       fs.rmSync(video);
     });
     const attacks = {};
+    const geometryAlone = { tried: 0, passed: 0 };
     for (const kind of [...Object.keys(PHOTO_ATTACKS), 'face swap']) attacks[kind] = { tried: 0, passed: 0 };
     for (let i = 0; i < ATTACKED_PEOPLE; i++) {
       const victim = people[i];
@@ -136,15 +144,25 @@ describe('faceunlock unlock', { skip }, () => {
           attackFrames(victim.frontal, kind, ATTACK_FRAMES);
         writeY4m(video, frames, FPS);
         const r = unlock(gallery, video, '--seed', String(seed));
-        // A face swap's turns are a real head's (another enrolled person's): identity stops it.
-        if (kind !== 'face swap') {
-          attackAspects.push(...turnFrameAspects(r));
-          attackScales.push(...turnFrameScales(r));
-        }
         attacks[kind].tried++;
         if (r.unlocked) {
           attacks[kind].passed++;
           rows.push(`attack ${kind} on ${victim.name} PASSED as ${r.user}`);
+        }
+        // A face swap's turns are a real head's (another enrolled person's): only identity can
+        // stop it. The flat-photo kinds must fail on the geometry alone, with every frame's
+        // identity taken as passed: the gallery refusing a squeezed face is no protection to
+        // count on (a stronger embedder would accept it).
+        if (kind !== 'face swap') {
+          const g = unlock(gallery, video, '--seed', String(seed), '--challenge-identity', 'off');
+          geometryAlone.tried++;
+          attackSqueezes.push(...turnFrameSqueezes(g));
+          attackAspects.push(...turnFrameAspects(g));
+          attackScales.push(...turnFrameScales(g));
+          if (g.unlocked) {
+            geometryAlone.passed++;
+            rows.push(`attack ${kind} on ${victim.name} PASSED the geometry alone (${stoppedBy(g)})`);
+          }
         }
         fs.rmSync(video);
       }
@@ -154,18 +172,24 @@ describe('faceunlock unlock', { skip }, () => {
     console.log(`genuine challenge runs: ${genuinePassed} of ${people.length} unlocked`);
     for (const [kind, a] of Object.entries(attacks)) console.log(`photo attack ${kind}: ${a.passed} of ${a.tried} unlocked`);
     console.log(`photo attacks: ${passed} of ${tried} unlocked`);
-    // What the aspect check decides on: frames showing the asked turn by every other measure.
-    console.log(`aspect of genuine turn frames: ${spread(genuineAspects)}`);
-    console.log(`aspect of attack frames that showed a turn otherwise: ${spread(attackAspects)}`);
+    console.log(`photo attacks with the challenge's identity check off (geometry alone): ` +
+        `${geometryAlone.passed} of ${geometryAlone.tried} unlocked`);
+    // What the squeeze check decides on: frames showing the asked turn by every other measure
+    // (attacks: from the geometry-alone runs, which see every frame of the first turn).
+    console.log(`aspect of genuine frames turned as asked by lateral, parallax and scale: ${spread(genuineAspects)}`);
+    console.log(`aspect of attack frames turned as asked by lateral, parallax and scale: ${spread(attackAspects)}`);
+    console.log(`squeeze of genuine turn frames: ${spread(genuineSqueezes)}`);
+    console.log(`squeeze of attack frames that showed a turn otherwise: ${spread(attackSqueezes)}`);
     console.log(`scale of genuine frames turned as asked by lateral and parallax: ${spread(genuineScales)}`);
     console.log(`scale of attack frames turned as asked by lateral and parallax: ${spread(attackScales)}`);
     for (const row of rows) console.log(`  ${row}`);
     assert.ok(tried >= 30);
     assert.equal(passed, 0, 'no photo attack may unlock');
-    // The target is 90% and is NOT met: measured 23 of 30. What stopped the 7 is printed above
-    // (src/unlock/README.md lists them: the embedder refusing a frontal or turned photo at 1e-3,
-    // lateral just short of 0.2, one scale jump between photos). The floor is the measurement
-    // minus one run, to catch regressions.
+    assert.equal(geometryAlone.passed, 0, 'no flat photo may pass the geometry alone');
+    // The target is 90% and is NOT met: measured 19 of 30 (23 before the squeeze bound, which
+    // stops 4 LFW runs whose photos, years apart, change the face's proportions: squeeze 0.836 to
+    // 0.920 against 0.94). What stopped the 11 is printed above (src/unlock/README.md lists them).
+    // The floor is the measurement minus one run, to catch regressions.
     assert.ok(genuinePassed >= LFW_FLOOR * people.length, `${genuinePassed} of ${people.length} genuine runs`);
   });
 });
@@ -203,6 +227,8 @@ describe('liveness on real head turns (AT&T)', { skip: skip || (!haveAtt() && 'A
     const fair = people.filter((p) => p.turnedEnough);
     let passed = 0;
     let fairPassed = 0;
+    const genuineSqueezes = [];
+    const attackSqueezes = [];
     const genuineAspects = [];
     const attackAspects = [];
     const genuineScales = [];
@@ -214,6 +240,7 @@ describe('liveness on real head turns (AT&T)', { skip: skip || (!haveAtt() && 'A
       writeY4m(video, attGenuineFrames(p, turns), FPS);
       const r = unlock(gallery, video, '--seed', String(seed));
       const ok = r.unlocked && r.user === p.name;
+      genuineSqueezes.push(...turnFrameSqueezes(r));
       genuineAspects.push(...turnFrameAspects(r));
       genuineScales.push(...turnFrameScales(r));
       passed += ok ? 1 : 0;
@@ -231,17 +258,24 @@ describe('liveness on real head turns (AT&T)', { skip: skip || (!haveAtt() && 'A
     });
     let attacksTried = 0;
     let attacksPassed = 0;
+    let geometryAlonePassed = 0;
     for (const victim of people.slice(0, 5)) {
       for (const kind of Object.keys(PHOTO_ATTACKS)) {
         const video = path.join(dir, 'attack.y4m');
         writeY4m(video, attackFrames(victim.frontal, kind, ATTACK_FRAMES), FPS);
         const r = unlock(gallery, video, '--seed', '7');
-        attackAspects.push(...turnFrameAspects(r));
-        attackScales.push(...turnFrameScales(r));
         attacksTried++;
         if (r.unlocked) {
           attacksPassed++;
           rows.push(`attack ${kind} on ${victim.name} PASSED as ${r.user}`);
+        }
+        const g = unlock(gallery, video, '--seed', '7', '--challenge-identity', 'off');
+        attackSqueezes.push(...turnFrameSqueezes(g));
+        attackAspects.push(...turnFrameAspects(g));
+        attackScales.push(...turnFrameScales(g));
+        if (g.unlocked) {
+          geometryAlonePassed++;
+          rows.push(`attack ${kind} on ${victim.name} PASSED the geometry alone (${stoppedBy(g)})`);
         }
         fs.rmSync(video);
       }
@@ -249,12 +283,17 @@ describe('liveness on real head turns (AT&T)', { skip: skip || (!haveAtt() && 'A
     console.log(`AT&T genuine turns: ${passed} of ${people.length} unlocked ` +
         `(${fairPassed} of ${fair.length} whose photos turn at least 0.2 each way)`);
     console.log(`AT&T photo attacks: ${attacksPassed} of ${attacksTried} unlocked`);
-    console.log(`AT&T aspect of genuine turn frames: ${spread(genuineAspects)}`);
-    console.log(`AT&T aspect of attack frames that showed a turn otherwise: ${spread(attackAspects)}`);
+    console.log(`AT&T photo attacks with the challenge's identity check off (geometry alone): ` +
+        `${geometryAlonePassed} of ${attacksTried} unlocked`);
+    console.log(`AT&T aspect of genuine frames turned as asked by lateral, parallax and scale: ${spread(genuineAspects)}`);
+    console.log(`AT&T aspect of attack frames turned as asked by lateral, parallax and scale: ${spread(attackAspects)}`);
+    console.log(`AT&T squeeze of genuine turn frames: ${spread(genuineSqueezes)}`);
+    console.log(`AT&T squeeze of attack frames that showed a turn otherwise: ${spread(attackSqueezes)}`);
     console.log(`AT&T scale of genuine frames turned as asked by lateral and parallax: ${spread(genuineScales)}`);
     console.log(`AT&T scale of attack frames turned as asked by lateral and parallax: ${spread(attackScales)}`);
     for (const row of rows) console.log(`  ${row}`);
     assert.equal(attacksPassed, 0, 'no photo attack may unlock');
+    assert.equal(geometryAlonePassed, 0, 'no flat photo may pass the geometry alone');
     assert.ok(fairPassed >= AT_T_FLOOR * fair.length, `${fairPassed} of ${fair.length} fair genuine runs`);
   });
 });

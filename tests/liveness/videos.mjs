@@ -418,15 +418,27 @@ export function haveAtt() {
 
 /**
  * The aspects (src/unlock/head_turn.h) of the frames of a `faceunlock unlock --json` run that show
- * the turn being asked for by lateral, parallax and scale (the checks judged before aspect, whose
- * verdict the frame's `check` names): what the aspect check alone decides on.
+ * the turn being asked for by lateral, parallax and scale (the checks judged before aspect).
  * @param {{frames?: any[]}} result
  * @returns {number[]}
  */
 export function turnFrameAspects(result) {
   return (result.frames ?? [])
-      .filter((f) => f.aspect !== undefined && ['aspect', 'identity', 'none'].includes(f.check))
+      .filter((f) => f.aspect !== undefined && ['aspect', 'squeeze', 'identity', 'none'].includes(f.check))
       .map((f) => f.aspect);
+}
+
+/**
+ * The squeezes (src/unlock/head_turn.h) of the frames of a `faceunlock unlock --json` run that
+ * show the turn being asked for by lateral, parallax, scale and aspect (the checks judged before squeeze,
+ * whose verdict the frame's `check` names): what the squeeze check alone decides on.
+ * @param {{frames?: any[]}} result
+ * @returns {number[]}
+ */
+export function turnFrameSqueezes(result) {
+  return (result.frames ?? [])
+      .filter((f) => f.squeeze !== undefined && ['squeeze', 'identity', 'none'].includes(f.check))
+      .map((f) => f.squeeze);
 }
 
 /**
@@ -436,7 +448,7 @@ export function turnFrameAspects(result) {
  */
 export function turnFrameScales(result) {
   return (result.frames ?? [])
-      .filter((f) => f.scale !== undefined && ['scale', 'aspect', 'identity', 'none'].includes(f.check))
+      .filter((f) => f.scale !== undefined && ['scale', 'aspect', 'squeeze', 'identity', 'none'].includes(f.check))
       .map((f) => f.scale);
 }
 

@@ -62,36 +62,62 @@ TEST(HeadTurn, RealTurnsPassInTheirDirectionOnly) {
   }
 }
 
-TEST(HeadTurn, AspectSeparatesATurnedHeadFromATiltedPicture) {
-  // A head turned as asked narrows by about cos(yaw); a picture tilted enough to fool the
-  // detector (40 degrees and more, tests/cli/unlock.test.mjs) is squeezed by cos(tilt), all of
-  // it. Both zoomed and moved, which aspect ignores.
+TEST(HeadTurn, SqueezeKeepsRealTurnsOfAnySizeNearOne) {
+  // The aspect of a head falls with its turn (cos(yaw): 0.78 at 40 degrees); the squeeze, the
+  // aspect against a head turned as far as the nose moved, stays near 1. Zoomed and moved, which
+  // neither measure sees.
   for (double distance : {3.0, 5.0, 8.0}) {
     Pose front;
     front.distance = distance;
     const HeadPoints head = project(real_head(), front);
-    const HeadPoints picture = project(flat_picture(), front);
-    for (double angle : {15.0, 20.0, 30.0, 40.0, 50.0, 60.0}) {
+    for (double yaw : {15.0, 20.0, 30.0, 40.0}) {
       for (double sign : {-1.0, 1.0}) {
         Pose p = front;
-        p.yaw_degrees = sign * angle;
+        p.yaw_degrees = sign * yaw;
         p.scale *= 1.3;
         p.x -= 50;
-        SCOPED_TRACE("distance " + std::to_string(distance) + " angle " + std::to_string(angle));
-        const TurnMeasure turned = measure_turn(head, project(real_head(), p));
-        const TurnMeasure tilted = measure_turn(picture, project(flat_picture(), p));
-        if (angle <= 30) {
-          EXPECT_GE(turned.aspect, kDefaults.min_aspect);
-        }
-        if (angle >= 40) {
-          EXPECT_LT(tilted.aspect, kDefaults.min_aspect);
-        }
-        EXPECT_NEAR(tilted.aspect, std::cos(angle * M_PI / 180), 0.08);
+        SCOPED_TRACE("distance " + std::to_string(distance) + " yaw " + std::to_string(yaw));
+        const TurnMeasure m = measure_turn(head, project(real_head(), p));
+        EXPECT_NEAR(m.squeeze, 1.0, 0.07);
+        EXPECT_GE(m.squeeze, kDefaults.min_squeeze);
+        EXPECT_NEAR(m.aspect, std::cos(yaw * M_PI / 180), 0.04);
       }
     }
   }
   const HeadPoints still = project(real_head(), Pose{});
-  EXPECT_NEAR(measure_turn(still, still).aspect, 1.0, 1e-12);
+  EXPECT_NEAR(measure_turn(still, still).squeeze, 1.0, 1e-12);
+}
+
+TEST(HeadTurn, SqueezeRefusesATiltedPictureDrawnTurned) {
+  // BlazeFace on a photo tilted 40 to 60 degrees can draw the nose aside as if the head had
+  // turned (its learned face shape), while the face is squeezed across by cos(tilt). Modelled
+  // here: the flat picture with its nose drawn aside by 0.1 to 0.2 eye distances (lateral 0.2 to
+  // 0.42, what BlazeFace draws on tilted AT&T and LFW photos), tilted 40 to 60 degrees. The
+  // squeeze sees a face narrower than a head turned that far; lateral and parallax are fooled, as
+  // the detector is. What this does not cover: a detector drawing a turn as large as the squeeze
+  // would need (a nose drawn 0.3 aside at a 30 degree tilt measures squeeze 1.06 and would pass);
+  // tests/cli/unlock.test.mjs measures what BlazeFace actually draws.
+  for (double distance : {3.0, 5.0, 8.0}) {
+    Pose front;
+    front.distance = distance;
+    const HeadPoints reference = project(flat_picture(), front);
+    for (double shift : {0.1, 0.15, 0.2}) {
+      for (double tilt : {40.0, 50.0, 60.0}) {
+        for (double sign : {-1.0, 1.0}) {
+          testing::Head drawn = flat_picture();
+          drawn[2].x += sign * shift;  // the nose, drawn aside towards the tilt
+          Pose p = front;
+          p.yaw_degrees = sign * tilt;
+          p.scale *= 1.2;
+          SCOPED_TRACE("distance " + std::to_string(distance) + " tilt " + std::to_string(tilt) +
+                       " shift " + std::to_string(shift));
+          const TurnMeasure m = measure_turn(reference, project(drawn, p));
+          EXPECT_GE(sign * m.lateral, kDefaults.min_lateral) << "the drawn nose looks turned";
+          EXPECT_LT(m.squeeze, kDefaults.min_squeeze);
+        }
+      }
+    }
+  }
 }
 
 TEST(HeadTurn, SmallTurnsAndNoddingDoNotPass) {

@@ -344,6 +344,73 @@ TEST_F(SessionTest, LivenessJudgesTurnedFramesAgainstTheGalleryNotTheAttemptsOwn
   EXPECT_FLOAT_EQ(u.verdict->bound, 0.8f);
 }
 
+TEST_F(SessionTest, LivenessContinuityAcceptsTurnedFramesCloseToTheStartFrame) {
+  // The same frames as above with ChallengeIdentity::kGalleryOrStart: Ann's turned face matches
+  // her own frontal start frame at the level's threshold, and passes; a stranger's turned face
+  // matches neither and still fails.
+  const std::vector<float> frontal = towards_bob(25), turned_ann = towards_bob(45);
+  SessionOptions o = with_liveness();
+  o.challenge_identity = ChallengeIdentity::kGalleryOrStart;
+  {
+    UnlockSession s = make(o);
+    s.begin();
+    SessionUpdate u = match_frontal(s, frontal);
+    ASSERT_TRUE(u.challenge);
+    u = turn_as_asked(s, u, turned_ann);
+    EXPECT_EQ(u.reason_name, "matched") << u.hint;
+    EXPECT_EQ(u.user, "ann");
+  }
+  for (const std::vector<float>* other : {&kStranger, &kBob}) {
+    UnlockSession s = make(o);
+    s.begin();
+    SessionUpdate u = match_frontal(s, frontal);
+    ASSERT_TRUE(u.challenge);
+    u = turn_as_asked(s, u, *other);
+    EXPECT_EQ(u.reason_name, "liveness-failed");
+    ASSERT_TRUE(u.verdict);
+    EXPECT_EQ(u.verdict->failed, TurnCheck::kIdentity);
+  }
+}
+
+TEST_F(SessionTest, LivenessGeometryAloneRefusesATiltedPictureDrawnTurned) {
+  // With the identity of the challenge's frames not checked at all (kOff, for measurements
+  // only), a picture whose keypoints a detector draws turned when it is tilted (the nose drawn
+  // 0.15 eye distances aside, tilted 50 degrees, which keeps its height) still fails: on the
+  // aspect and the squeeze. A real head passes, whoever's face it is: why kOff is for tests.
+  SessionOptions o = with_liveness();
+  o.challenge_identity = ChallengeIdentity::kOff;
+  UnlockSession s = make(o);
+  s.begin();
+  SessionUpdate u = match_frontal(s, kAnn, flat_picture());
+  ASSERT_TRUE(u.challenge);
+  for (int f = 0; u.running() && f < 200; ++f) {
+    const double sign = u.turn == TurnDirection::kLeft ? 1 : -1;
+    Head drawn = flat_picture();
+    drawn[2].x += sign * 0.15;
+    Pose p;
+    p.yaw_degrees = sign * 50;
+    u = add(s, frame(drawn, p, kAnn));
+  }
+  EXPECT_EQ(u.reason_name, "liveness-failed");
+  ASSERT_TRUE(u.verdict);
+  EXPECT_TRUE(u.verdict->failed == TurnCheck::kAspect || u.verdict->failed == TurnCheck::kSqueeze)
+      << u.hint;
+
+  UnlockSession live = make(o);
+  live.begin();
+  u = match_frontal(live, kAnn);
+  ASSERT_TRUE(u.challenge);
+  EXPECT_EQ(turn_as_asked(live, u, kStranger).reason_name, "matched");
+}
+
+TEST_F(SessionTest, ChallengeIdentityNames) {
+  for (ChallengeIdentity mode :
+       {ChallengeIdentity::kGallery, ChallengeIdentity::kGalleryOrStart, ChallengeIdentity::kOff}) {
+    EXPECT_EQ(parse_challenge_identity(challenge_identity_name(mode)), mode);
+  }
+  EXPECT_THROW(parse_challenge_identity("on"), Error);
+}
+
 TEST_F(SessionTest, LivenessStartsOnlyFromAFrameOfTheUser) {
   // Fusion accepts Ann on 3 of 5 frames; a frontal frame of someone else right after must not
   // become the reference the turns are measured against.

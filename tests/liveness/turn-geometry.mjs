@@ -1,0 +1,177 @@
+/**
+ * @file The head-turn geometry on its own: genuine head turns and photo attacks run through
+ * `faceunlock unlock` with the challenge's identity check off (`--challenge-identity off`), so
+ * every frame of an attack is judged by the geometry alone and none ends early because the gallery
+ * refused a squeezed face. Prints, for the frames that show a turn by lateral and parallax, the
+ * spread of each measure (scale, aspect, and the squeeze: the aspect against what a head turned
+ * that far shows, src/unlock/head_turn.h) for genuine runs against attacks, and how many runs of
+ * each unlock with the geometry alone.
+ *
+ *   node tests/liveness/turn-geometry.mjs [--set att|lfw|both] [--dump FILE] [--landmarks FILE]
+ *       [--unlock-flags "..."]
+ *
+ * The AT&T set is the calibration set (its subjects turned their heads between their lab photos:
+ * real turns); LFW is the test set (tests/cli/unlock.test.mjs), not to be tuned on. --dump writes
+ * every challenge frame's measures as JSON lines for further analysis.
+ * Needs build/faceunlock (or FACEUNLOCK_BIN) and ../shared/data; takes several minutes.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import {
+  PHOTO_ATTACKS, attGenuineFrames, attackFrames, decodeRgb, genuineFrames, haveAtt, haveData,
+  pickAttPeople, pickPeople, render, repoRoot, spread, writePpm, writeY4m,
+} from './videos.mjs';
+
+const bin = process.env.FACEUNLOCK_BIN || path.join(repoRoot, 'build', 'faceunlock');
+const args = process.argv.slice(2);
+const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
+const set = option('--set', 'both');
+const dumpFile = option('--dump', null);
+// Extra flags for every unlock run (e.g. to try other bounds).
+const extra = (option('--unlock-flags', '') || '').split(' ').filter(Boolean);
+// The 68-point landmark model for unlocking (its eye, nose and mouth points
+// replace BlazeFace's, src/face/landmarks.h).
+const landmarks = option('--landmarks', null);
+const modelFlags = landmarks ? ['--landmarks', landmarks] : [];
+const FPS = 5;
+const ATTACK_FRAMES = 40;
+// The tilted photos alone: the only attacks whose keypoints can look turned.
+const ATTACK_KINDS = Object.keys(PHOTO_ATTACKS);
+
+if (!fs.existsSync(bin)) {
+  console.error(`faceunlock binary not found at ${bin}: build it first`);
+  process.exit(1);
+}
+
+function cli(...a) {
+  const r = spawnSync(bin, a, { encoding: 'utf8', timeout: 300_000, cwd: repoRoot, maxBuffer: 1 << 26 });
+  if (r.error) throw r.error;
+  return r;
+}
+
+function unlock(gallery, video, seed) {
+  const r = cli('unlock', '--gallery', gallery, video, '--json', '--seed', String(seed),
+      '--challenge-identity', 'off', ...modelFlags, ...extra);
+  if (r.status !== 0 && r.status !== 3) throw new Error(`faceunlock unlock: exit ${r.status}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+function plan(gallery, seed) {
+  const r = cli('unlock', '--gallery', gallery, '--plan', '--json', '--seed', String(seed), '-');
+  if (r.status !== 0) throw new Error(r.stderr);
+  return JSON.parse(r.stdout).turns;
+}
+
+const dump = dumpFile ? fs.openSync(dumpFile, 'w') : null;
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faceunlock-geometry-'));
+
+/**
+ * Runs one video and collects its challenge frames.
+ * @returns {{unlocked: boolean, frames: any[]}}
+ */
+function run(gallery, frames, seed, label) {
+  const video = path.join(dir, 'run.y4m');
+  writeY4m(video, frames, FPS);
+  const r = unlock(gallery, video, seed);
+  fs.rmSync(video);
+  const turnFrames = (r.frames ?? []).filter((f) => f.lateral !== undefined);
+  if (dump) {
+    for (const f of turnFrames) fs.writeSync(dump, `${JSON.stringify({ ...label, ...f })}\n`);
+    fs.writeSync(dump, `${JSON.stringify({ ...label, unlocked: r.unlocked, reason: r.reason, check: r.check })}\n`);
+  }
+  return { unlocked: r.unlocked, turnsDone: r.turns_done ?? 0, frames: turnFrames };
+}
+
+/** The frames that show the asked turn by lateral and parallax: what scale and aspect decide on. */
+function turned(frames) {
+  return frames.filter((f) => ['scale', 'aspect', 'squeeze', 'identity', 'none'].includes(f.check));
+}
+
+function report(name, genuine, attacks) {
+  const g = turned(genuine.frames);
+  const a = turned(attacks.frames);
+  console.log(`${name}: genuine runs unlocked by the geometry alone ${genuine.passed} of ${genuine.runs}; ` +
+      `photo attacks ${attacks.passed} of ${attacks.runs}, ${attacks.fooledTurn} of them passing at least one turn`);
+  for (const [what, key] of [['scale', 'scale'], ['aspect', 'aspect'], ['squeeze', 'squeeze']]) {
+    const gv = g.map((f) => f[key]).filter((v) => v !== undefined);
+    const av = a.map((f) => f[key]).filter((v) => v !== undefined);
+    console.log(`  ${what} of frames turned by lateral and parallax: genuine ${spread(gv)}`);
+    console.log(`  ${' '.repeat(what.length)}                                   attacks ${spread(av)}`);
+  }
+  for (const row of attacks.rows) console.log(`  ${row}`);
+}
+
+try {
+  if ((set === 'att' || set === 'both') && haveAtt()) {
+    const gallery = path.join(dir, 'att.fug');
+    const people = pickAttPeople(bin);
+    for (const p of people) {
+      const files = p.enroll.map((f, k) => {
+        const file = path.join(dir, `${p.name}-${k}.ppm`);
+        writePpm(file, render(decodeRgb(f), { zoom: p.heights.get(p.frontal) / p.heights.get(f) }));
+        return file;
+      });
+      const r = cli('enroll', '--gallery', gallery, '--user', p.name, ...files);
+      if (r.status !== 0) throw new Error(r.stderr);
+    }
+    const genuine = { runs: 0, passed: 0, frames: [] };
+    const attacks = { runs: 0, passed: 0, fooledTurn: 0, frames: [], rows: [] };
+    people.forEach((p, i) => {
+      const seed = 200 + i;
+      const r = run(gallery, attGenuineFrames(p, plan(gallery, seed)), seed, { set: 'att', kind: 'genuine', person: p.name });
+      genuine.runs++;
+      genuine.passed += r.unlocked ? 1 : 0;
+      genuine.frames.push(...r.frames);
+    });
+    // Every AT&T person's frontal photo attacked (the test attacks 5; calibration sees all).
+    people.forEach((p, i) => {
+      for (const kind of ATTACK_KINDS) {
+        const r = run(gallery, attackFrames(p.frontal, kind, ATTACK_FRAMES), 7 + i, { set: 'att', kind, person: p.name });
+        attacks.runs++;
+        attacks.fooledTurn += r.turnsDone >= 1 ? 1 : 0;
+        attacks.frames.push(...r.frames);
+        if (r.unlocked) {
+          attacks.passed++;
+          attacks.rows.push(`attack ${kind} on ${p.name} PASSED`);
+        }
+      }
+    });
+    report(`AT&T (calibration, ${people.length} people)`, genuine, attacks);
+  }
+  if ((set === 'lfw' || set === 'both') && haveData()) {
+    const gallery = path.join(dir, 'lfw.fug');
+    const people = pickPeople(bin, 30);
+    for (const p of people) {
+      const r = cli('enroll', '--gallery', gallery, '--user', p.name, ...p.enroll);
+      if (r.status !== 0) throw new Error(r.stderr);
+    }
+    const genuine = { runs: 0, passed: 0, frames: [] };
+    const attacks = { runs: 0, passed: 0, fooledTurn: 0, frames: [], rows: [] };
+    people.forEach((p, i) => {
+      const seed = i + 1;
+      const r = run(gallery, genuineFrames(p, plan(gallery, seed)), seed, { set: 'lfw', kind: 'genuine', person: p.name });
+      genuine.runs++;
+      genuine.passed += r.unlocked ? 1 : 0;
+      genuine.frames.push(...r.frames);
+    });
+    people.forEach((p, i) => {
+      for (const kind of ATTACK_KINDS) {
+        const r = run(gallery, attackFrames(p.frontal, kind, ATTACK_FRAMES), 100 + i, { set: 'lfw', kind, person: p.name });
+        attacks.runs++;
+        attacks.fooledTurn += r.turnsDone >= 1 ? 1 : 0;
+        attacks.frames.push(...r.frames);
+        if (r.unlocked) {
+          attacks.passed++;
+          attacks.rows.push(`attack ${kind} on ${p.name} PASSED`);
+        }
+      }
+    });
+    report(`LFW (test, ${people.length} people)`, genuine, attacks);
+  }
+} finally {
+  fs.rmSync(dir, { recursive: true, force: true });
+  if (dump) fs.closeSync(dump);
+}
