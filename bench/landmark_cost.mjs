@@ -4,7 +4,9 @@
 // pipeline stage per frame (the landmark model runs inside "refine", after BlazeFace's second
 // pass on the face's crop). Evidence for the browser wiring (src/unlock/README.md), not a test.
 //
-//   node bench/landmark_cost.mjs [--repeat N]
+//   node bench/landmark_cost.mjs [--repeat N] [--backend xnnpack|simd|...]
+//
+// --backend simd runs the project's own SIMD kernels (natively), those the browser build uses.
 //
 // Needs build/faceunlock (or FACEUNLOCK_BIN) and ../shared/data/lfw.
 import { spawnSync } from 'node:child_process';
@@ -17,7 +19,10 @@ import {
   genuineFrames, haveData, pickPeople, repoRoot, writeY4m,
 } from '../tests/liveness/videos.mjs';
 
-const { values } = parseArgs({ options: { repeat: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: { repeat: { type: 'string', default: '3' }, backend: { type: 'string' } },
+});
+const backend = values.backend ? ['--backend', values.backend] : [];
 const repeat = Number(values.repeat);
 const bin = process.env.FACEUNLOCK_BIN || path.join(repoRoot, 'build', 'faceunlock');
 const model = path.join('models', 'face-landmarks-68.fum');
@@ -52,7 +57,7 @@ try {
     for (let k = 0; k < repeat; k++) {
       // Identity off and a minute per turn: every frame of the video is analysed.
       const r = JSON.parse(cli('unlock', '--gallery', gallery, video, '--json', '--turn-ms', '60000',
-          '--challenge-identity', 'off', ...flags));
+          '--challenge-identity', 'off', ...backend, ...flags));
       for (const f of r.frames) {
         if (!f.face) continue;
         for (const s of STAGES) times[s].push(f.stage_ms[s]);
