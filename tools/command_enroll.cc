@@ -1,10 +1,13 @@
 // `faceunlock enroll`: adds templates for a user from photos. Every photo must show a face; if
 // one does not, nothing is written, so a gallery never holds half an enrollment.
 #include <iostream>
+#include <memory>
 
 #include "base/error.h"
 #include "cli.h"
 #include "commands.h"
+#include "evaluation_report.h"
+#include "face/pipeline.h"
 #include "face_cli.h"
 #include "gallery_cli.h"
 #include "unlock/embedder_identity.h"
@@ -23,6 +26,7 @@ CommandSpec enroll_spec() {
                     {"--user", "NAME", "who the photos show (required)"},
                     {"--json", "", "print JSON"}}};
   for (FlagSpec& f : face_model_flags()) spec.flags.push_back(f);
+  for (FlagSpec& f : landmark_flags()) spec.flags.push_back(f);
   return spec;
 }
 
@@ -42,7 +46,15 @@ int run_enroll(const std::vector<std::string>& args) {
   require_gallery_embedder(parsed, gallery, *embedder);
   // A new gallery, or one from before galleries named their embedder, records it from now on.
   gallery.set_embedder(unlock::embedder_identity(*embedder));
-  const auto pipeline = make_photo_pipeline(parsed, embedder);
+  // With --landmarks the templates are aligned on the landmarks' eyes, nose and mouth, as
+  // `faceunlock unlock --landmarks` aligns its frames.
+  face::PipelineOptions pipeline_options;
+  pipeline_options.network.backend = selected_backend(parsed);
+  const LandmarkStage landmarks = load_landmark_stage(parsed);
+  pipeline_options.landmarks = landmarks.model;
+  pipeline_options.landmark_box_scale = landmarks.box_scale;
+  const auto pipeline =
+      std::make_unique<face::FacePipeline>(load_detector(parsed), embedder, pipeline_options);
   std::vector<PhotoEmbedding> photos;
   for (const std::string& path : parsed.positionals()) {
     photos.push_back(embed_photo(*pipeline, path, face::EmbedPurpose::kTemplate));

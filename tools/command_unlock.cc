@@ -18,6 +18,7 @@
 #include "gallery_cli.h"
 #include "image/decode.h"
 #include "image/y4m.h"
+#include "unlock/liveness_bounds.h"
 #include "unlock/security_level.h"
 #include "unlock/unlock_session.h"
 
@@ -33,7 +34,10 @@ CommandSpec unlock_spec() {
       "FRAMES is a .y4m video (8-bit 4:2:0, e.g. ffmpeg -pix_fmt yuv420p out.y4m) or a folder "
       "of images read in name order. Liveness (on by default here, off by default in the "
       "library) asks for a head turn left and right in an order drawn from --seed; --plan "
-      "prints that order and exits, so a test video can follow it.\n"
+      "prints that order and exits, so a test video can follow it. With --landmarks the "
+      "challenge measures the 68-point landmarks with bounds of their own "
+      "(src/unlock/liveness_bounds.h); enroll with the same --landmarks so that templates and "
+      "frames are aligned alike.\n"
       "Exit code: 0 unlocked, 3 not unlocked, 1 failure.\n",
       {"FRAMES"},
       {gallery_flag(),
@@ -48,8 +52,11 @@ CommandSpec unlock_spec() {
         "geometry alone)"},
        {"--seed", "N", "seed of the challenge's turn order (default 1)"},
        {"--turn-ms", "MS", "time allowed for each turn (default 4000)"},
-       {"--min-aspect", "X", "the challenge's aspect bound (default 0.8; to measure variants)"},
-       {"--min-squeeze", "X", "the challenge's squeeze bound (default 0.94; to measure variants)"},
+       {"--min-aspect", "X",
+        "the challenge's aspect bound (default 0.8, with --landmarks 0.75; to measure variants)"},
+       {"--min-squeeze", "X",
+        "the challenge's squeeze bound (default 0.94, with --landmarks 0.88; to measure "
+        "variants)"},
        {"--fps", "F", "frame rate of a folder, or of a video without one (default 10)"},
        {"--required", "N", "frames of the fusion window that must agree (default 3)"},
        {"--window", "N", "fusion window in frames (default 5)"},
@@ -124,6 +131,11 @@ void write_update_frame(JsonWriter& out, int index, double time_ms, const face::
     out.key("aspect").value(u.measure->aspect).key("squeeze").value(u.measure->squeeze);
   }
   if (u.verdict) write_verdict(out, *u.verdict);
+  // Where this frame's time went (the landmark model's run is part of "refine").
+  out.key("stage_ms").begin_object();
+  out.key("detect").value(a.timings.detect).key("refine").value(a.timings.refine);
+  out.key("quality").value(a.timings.quality).key("align").value(a.timings.align);
+  out.key("embed").value(a.timings.embed).end_object();
   out.key("hint").value(u.hint).end_object();
 }
 
@@ -159,10 +171,6 @@ int run_unlock(const std::vector<std::string>& args) {
   }
   options.liveness.seed = static_cast<std::uint64_t>(parsed.get_int("--seed", 1, 0, INT64_MAX));
   options.liveness.turn_ms = parsed.get_double("--turn-ms", 4000, 500, 60000);
-  options.liveness.min_aspect =
-      parsed.get_double("--min-aspect", options.liveness.min_aspect, 0, 1);
-  options.liveness.min_squeeze =
-      parsed.get_double("--min-squeeze", options.liveness.min_squeeze, 0, 1);
   // One attempt of one command: nothing to persist a lockout in.
   options.lockout.reset();
 
@@ -174,6 +182,13 @@ int run_unlock(const std::vector<std::string>& args) {
   const LandmarkStage landmarks = load_landmark_stage(parsed);
   pipeline_options.landmarks = landmarks.model;
   pipeline_options.landmark_box_scale = landmarks.box_scale;
+  // The challenge's bounds belong to the points it measures; the two flags only measure variants.
+  const unlock::KeypointSource keypoints = unlock::keypoint_source_of(pipeline_options);
+  options.liveness.use_bounds(unlock::liveness_bounds(keypoints));
+  options.liveness.min_aspect =
+      parsed.get_double("--min-aspect", options.liveness.min_aspect, 0, 1);
+  options.liveness.min_squeeze =
+      parsed.get_double("--min-squeeze", options.liveness.min_squeeze, 0, 1);
   const auto pipeline =
       std::make_unique<face::FacePipeline>(load_detector(parsed), embedder, pipeline_options);
   double now_ms = 0.0;
@@ -228,6 +243,13 @@ int run_unlock(const std::vector<std::string>& args) {
     out->key("reason").value(update.reason_name).key("hint").value(update.hint);
     out->key("level").value(session.level()).key("threshold").value(session.threshold());
     out->key("liveness").value(options.liveness.enabled);
+    out->key("keypoints").value(unlock::keypoint_source_name(keypoints));
+    const unlock::LivenessBounds b = options.liveness.bounds();
+    out->key("bounds").begin_object();
+    out->key("min_lateral").value(b.min_lateral).key("min_parallax").value(b.min_parallax);
+    out->key("min_scale").value(b.min_scale).key("max_scale").value(b.max_scale);
+    out->key("min_aspect").value(b.min_aspect).key("min_squeeze").value(b.min_squeeze);
+    out->end_object();
     out->key("turns_done").value(update.turns_done);
     // Why the challenge failed: the closest frame's verdict (or the identity that ended it).
     if (!unlocked && update.verdict) write_verdict(*out, *update.verdict);

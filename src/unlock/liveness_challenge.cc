@@ -44,6 +44,19 @@ std::string TurnVerdict::text() const {
   return out;
 }
 
+void LivenessOptions::use_bounds(const LivenessBounds& b) {
+  min_lateral = b.min_lateral;
+  min_parallax = b.min_parallax;
+  min_scale = b.min_scale;
+  max_scale = b.max_scale;
+  min_aspect = b.min_aspect;
+  min_squeeze = b.min_squeeze;
+}
+
+LivenessBounds LivenessOptions::bounds() const {
+  return {min_lateral, min_parallax, min_scale, max_scale, min_aspect, min_squeeze};
+}
+
 void check_liveness_options(const LivenessOptions& o) {
   const auto fail = [](const std::string& what) {
     throw Error("cannot set liveness options (" + what + ")");

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "unlock/head_turn.h"
+#include "unlock/liveness_bounds.h"
 
 namespace fu::unlock {
 
@@ -24,54 +25,17 @@ struct LivenessOptions {
   bool enabled = false;
   // Each turn must be seen within this long after it was asked for.
   double turn_ms = 4000;
-  // Thresholds on head_turn.h's measures, relative to the frontal frame (eye distances). From the
-  // 3-D head model in tests/unlock/head_turn_test.cc: a head turned 15 degrees reaches lateral
-  // 0.22 to 0.26 and parallax 0.38 to 0.44 (camera 3 to 8 eye distances away, i.e. 20 to 50 cm); a
-  // flat picture tilted 70 degrees about a vertical axis at the closest of those distances
-  // reaches lateral 0.067 (perspective only) and parallax 0.43. That holds for exact keypoints;
-  // BlazeFace's are not: on a photo tilted 60 degrees it draws the narrowed face as a turned one,
-  // lateral 0.41 and parallax 0.53 (an AT&T photo, tests/cli/unlock.test.mjs), so lateral and
-  // parallax only say "the keypoints look turned", and scale, aspect and squeeze (below) are
-  // there to tell a tilted picture from a head.
-  double min_lateral = 0.2;
-  double min_parallax = 0.25;
-  // Bounds on head_turn.h's scale (the face's height against the reference) for a frame to count:
-  // a real head turning keeps it near 1 (0.98 to 1 in the head model at 15 to 30 degrees), while
-  // BlazeFace's keypoints on a picture tilted far enough to fake a turn (50 degrees and more)
-  // shrink to 0.85 and below. Measured on frames that pass lateral and parallax: genuine LFW
-  // 0.916 to 1.159, AT&T 0.873 to 1.067; photo attacks with the identity check off (every frame
-  // of the first turn; tests/cli/unlock.test.mjs) LFW 0.664 to 1.145, AT&T 0.700 to 1.149, and
-  // in the AT&T calibration (see min_squeeze) 0.691 to 1.371. The upper bound stands for "the
-  // user does not lean in by more than 15% within a turn" and stops tilted photos brought too
-  // close; it is the first check to stop 1 LFW run (scale 1.159).
-  double min_scale = 0.87;
-  double max_scale = 1.15;
-  // Lower bounds on head_turn.h's aspect (the face's width over its height, against the frontal
-  // frame) and squeeze (that aspect over the aspect of a head turned as far as the frame's lateral
-  // says) for a frame to count. A flat picture tilted about a vertical axis is squeezed across by
-  // cos(tilt) while its nose does not move against the eyes; a head turned as asked narrows by
-  // about cos(yaw) while its nose moves by about 0.87 tan(yaw) (head_turn.h). When BlazeFace
-  // draws a tilted picture turned, it mostly draws it turned less than its squeeze would need.
-  // Calibration (AT&T, node tests/liveness/turn-geometry.mjs --set att --unlock-flags
-  // "--turn-ms 60000": all 22 people whose photos turn both ways; genuine = their photos ordered
-  // by yaw; attacks = each one's frontal photo held still, moved, rotated, zoomed, tilted to 60
-  // degrees and tilted while brought closer, 132 runs, with the challenge's identity check off so
-  // that no frame is lost to the gallery), on frames turned as asked by lateral and parallax:
-  //   genuine aspect 0.890 to 1.076, squeeze 0.950 to 1.116 (n 50, 10% 0.963);
-  //   attacks aspect 0.732 to 0.943, squeeze 0.759 to 0.967 (n 342, 90% 0.896).
-  // Attack runs with identity off: aspect >= 0.8 alone (add --min-squeeze 0) unlocks 4 and passes
-  // a turn in 8 of 132; with squeeze >= 0.94 too, 0 and 1. So these bounds shrink what a tilted
-  // photo can do with BlazeFace's six keypoints, they do not stop it on their own: BlazeFace draws
-  // a few tilted photos as turned heads on every measure (one at lateral 0.62, parallax 0.94,
-  // scale 0.97, aspect 0.80, squeeze 0.98), and the identity check (the gallery refusing most
-  // squeezed faces) is still part of the protection. With the 68-point landmarks' eye, nose and
-  // mouth points (`faceunlock unlock --landmarks`) the same calibration gives attack squeezes of
-  // 0.631 to 0.797 against genuine 0.874 to 1.185: a gap (src/unlock/README.md). 0.94 sits under
-  // every genuine AT&T frame (0.950) with a margin of 0.01; on LFW (the test set, not tuned on)
-  // genuine frames reach down to 0.836 (photos years apart: expression changes the face's height)
-  // and 4 of 30 LFW runs stop on it.
-  double min_aspect = 0.8;
-  double min_squeeze = 0.94;
+  // Bounds on head_turn.h's measures for a frame to count towards a turn, relative to the
+  // frontal frame. They belong to the keypoints the frames carry (liveness_bounds.h gives each
+  // source's, with their calibration): the defaults are BlazeFace's; a caller whose pipeline
+  // takes the points from the 68-point landmarks sets use_bounds(liveness_bounds(
+  // keypoint_source_of(pipeline options))).
+  double min_lateral = kDetectorLivenessBounds.min_lateral;
+  double min_parallax = kDetectorLivenessBounds.min_parallax;
+  double min_scale = kDetectorLivenessBounds.min_scale;
+  double max_scale = kDetectorLivenessBounds.max_scale;
+  double min_aspect = kDetectorLivenessBounds.min_aspect;
+  double min_squeeze = kDetectorLivenessBounds.min_squeeze;
   // Frames in a row that must show the asked turn (one frame may be a detector glitch).
   int frames_needed = 2;
   // The challenge starts from a frame at most this far from frontal (face::Quality::yaw), so a
@@ -84,6 +48,10 @@ struct LivenessOptions {
   int identity_misses_allowed = 1;
   // Order of the turns; a session draws a new one per attempt from this seed.
   std::uint64_t seed = 0;
+
+  // The six bounds above, as a set.
+  void use_bounds(const LivenessBounds& bounds);
+  LivenessBounds bounds() const;
 };
 
 // The checks a frame must pass to count towards the asked turn, in the order they are judged.

@@ -190,7 +190,7 @@ class UnlockSession {
   // ChallengeIdentity::kGalleryOrStart): a photo tilted to fake a turn is as close to its own
   // frontal frames as a turning head, so continuity leaves the geometry alone against it, and
   // with BlazeFace's keypoints the geometry alone does not hold: with the identity check off, 1
-  // of 132 AT&T photo attacks still passes a turn (LivenessOptions::min_squeeze). Not at a lower
+  // of 132 AT&T photo attacks still passes a turn (liveness_bounds.h). Not at a lower
   // threshold for turned faces either: strangers' turned faces score as high as upright ones
   // (CelebA, node tests/liveness/turned-identity.mjs: at the 1e-3 threshold 1.43e-4 of
   // upright-turned stranger pairs pass against 1.22e-4 of upright-upright ones).

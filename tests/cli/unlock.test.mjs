@@ -3,7 +3,10 @@
 // the same people's photos (tests/liveness/videos.mjs). The videos are made here, in a temporary
 // folder, never committed. Without LFW or the binary the tests skip.
 //
-// Figures (printed as a table): run `node --test tests/cli/unlock.test.mjs` after
+// The challenge measures BlazeFace's keypoints (shipped) or the 68-point landmark model's
+// (FACEUNLOCK_KEYPOINTS=landmarks-68, or all), each with its bounds (src/unlock/liveness_bounds.h)
+// and enrolled with the same points.
+// Figures (printed as a table): run `CI=true node --test tests/cli/unlock.test.mjs` after
 // `bash scripts/build.sh`.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,11 +27,21 @@ const FPS = 5;
 const GENUINE_PEOPLE = 30;
 const ATTACKED_PEOPLE = 5; // x 7 kinds of attack = 35 attacks
 const ATTACK_FRAMES = 40; // 8 s: longer than fusion plus the first turn's time allowed
-// Share of AT&T genuine runs (of people whose photos turn at least 0.2 each way) that must pass:
-// measured 7 of 9, minus one run.
-const AT_T_FLOOR = 0.65;
-// Share of LFW genuine runs that must pass: measured 19 of 30, minus one run.
-const LFW_FLOOR = 0.6;
+// The two sources of the points the challenge measures, each with its own bounds
+// (src/unlock/liveness_bounds.h). Floors: genuine runs that must pass, the measurement minus one
+// run (LFW of 30; AT&T of the people whose photos turn at least 0.2 each way).
+const KEYPOINT_PATHS = [
+  // Measured 19 of 30 and 7 of 9.
+  { name: 'BlazeFace keypoints', source: 'detector', flags: [], lfwFloor: 18, attFloor: 6 },
+  // Measured 20 of 30 (target 27: not met, src/unlock/README.md says what stops the 10) and 9 of 9
+  // (17 of all 22).
+  { name: '68-point landmarks', source: 'landmarks-68', flags: ['--landmarks', 'models/face-landmarks-68.fum'],
+    lfwFloor: 19, attFloor: 8 },
+];
+// The shipped path (BlazeFace's keypoints) runs by default; FACEUNLOCK_KEYPOINTS=landmarks-68 runs
+// the landmark path, =all both (each takes several minutes).
+const KEYPOINTS_RUN = process.env.FACEUNLOCK_KEYPOINTS ?? 'detector';
+const PATHS_RUN = KEYPOINT_PATHS.filter((k) => KEYPOINTS_RUN === 'all' || k.source === KEYPOINTS_RUN);
 
 let skip = false;
 if (!fs.existsSync(bin)) skip = `faceunlock binary not found at ${bin}: build it first`;
@@ -40,12 +53,23 @@ function cli(...args) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-// Flags for every unlock run, to measure variants (e.g. FACEUNLOCK_UNLOCK_FLAGS='--landmarks
-// models/face-landmarks-68.fum').
+// Flags for every unlock run of both paths, to measure variants (e.g.
+// FACEUNLOCK_UNLOCK_FLAGS='--min-squeeze 0.9').
 const UNLOCK_FLAGS = (process.env.FACEUNLOCK_UNLOCK_FLAGS ?? '').split(' ').filter(Boolean);
 
-function unlock(gallery, video, ...extra) {
-  const r = cli('unlock', '--gallery', gallery, video, '--json', ...UNLOCK_FLAGS, ...extra);
+/**
+ * Enrols a user with templates aligned as the unlock aligns its frames (on the landmark model's
+ * points when the path uses them).
+ * @param {{flags: string[]}} keypoints a KEYPOINT_PATHS entry
+ */
+function enroll(keypoints, gallery, name, files) {
+  const r = cli('enroll', '--gallery', gallery, '--user', name, ...keypoints.flags, ...files);
+  assert.equal(r.code, 0, r.stderr);
+}
+
+function unlock(keypoints, gallery, video, ...extra) {
+  const r = cli('unlock', '--gallery', gallery, video, '--json', ...keypoints.flags, ...UNLOCK_FLAGS,
+      ...extra);
   assert.ok(r.code === 0 || r.code === 3, `exit ${r.code}: ${r.stderr}`);
   const result = JSON.parse(r.stdout);
   assert.equal(r.code === 0, result.unlocked);
@@ -58,242 +82,245 @@ function plan(gallery, seed) {
   return JSON.parse(r.stdout).turns;
 }
 
-describe('faceunlock unlock', { skip }, () => {
-  let dir;
-  let gallery;
-  let people;
-  before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faceunlock-unlock-'));
-    gallery = path.join(dir, 'home.fug');
-    people = pickPeople(bin, GENUINE_PEOPLE);
-    for (const p of people) {
-      const r = cli('enroll', '--gallery', gallery, '--user', p.name, ...p.enroll);
-      assert.equal(r.code, 0, r.stderr);
-    }
-  });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-  it('finds enough people with frontal and turned photos', () => {
-    assert.equal(people.length, GENUINE_PEOPLE);
-  });
-
-  it('unlocks without liveness from a still photo (what liveness is for), and says why not', () => {
-    const p = people[0];
-    const still = path.join(dir, 'still.y4m');
-    writeY4m(still, attackFrames(p.frontal, 'still', 10), FPS);
-    const open = unlock(gallery, still, '--liveness', 'off');
-    assert.deepEqual([open.unlocked, open.user, open.reason], [true, p.name, 'matched']);
-    assert.ok(open.score >= open.threshold);
-    assert.equal(open.level, '1e-3');
-    const shut = unlock(gallery, still);
-    assert.deepEqual([shut.unlocked, shut.user, shut.reason], [false, '', 'liveness-failed']);
-    const text = cli('unlock', '--gallery', gallery, still);
-    assert.equal(text.code, 3);
-    assert.match(text.stdout, /^not unlocked: liveness-failed \(the head did not turn/);
-    // A folder of frames is read in name order, like a video.
-    const frames = path.join(dir, 'frames');
-    fs.mkdirSync(frames);
-    for (let i = 0; i < 4; i++) fs.copyFileSync(p.frontal, path.join(frames, `${i}.jpg`));
-    assert.equal(unlock(gallery, frames, '--liveness', 'off').user, p.name);
-    assert.equal(unlock(gallery, frames, '--liveness', 'off', '--level', '2e-5').level, '2e-5');
-  });
-
-  it('refuses bad input with a clear message', () => {
-    const bad = path.join(dir, 'bad.y4m');
-    fs.writeFileSync(bad, 'YUV4MPEG2 W64 H64 C444\n');
-    const r = cli('unlock', '--gallery', gallery, bad);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /cannot read video \(.*bad\.y4m\): colour space C444 is not supported/);
-    const level = cli('unlock', '--gallery', gallery, bad, '--level', '1e-2');
-    assert.match(level.stderr, /unknown; use '1e-3', '1e-4' or '2e-5'/);
-  });
-
-  it('measures genuine challenge runs and photo attacks', () => {
-    const rows = [];
-    let genuinePassed = 0;
-    const genuineSqueezes = [];
-    const attackSqueezes = [];
-    const genuineAspects = [];
-    const attackAspects = [];
-    const genuineScales = [];
-    const attackScales = [];
-    people.forEach((p, i) => {
-      const seed = i + 1;
-      const turns = plan(gallery, seed);
-      const video = path.join(dir, `genuine-${i}.y4m`);
-      writeY4m(video, genuineFrames(p, turns), FPS);
-      const r = unlock(gallery, video, '--seed', String(seed));
-      const ok = r.unlocked && r.user === p.name;
-      genuinePassed += ok ? 1 : 0;
-      genuineSqueezes.push(...turnFrameSqueezes(r));
-      genuineAspects.push(...turnFrameAspects(r));
-      genuineScales.push(...turnFrameScales(r));
-      if (!ok) rows.push(`genuine ${p.name} ${turns.join(',')}: ${r.reason}, stopped by ${stoppedBy(r)} (${r.hint})`);
-      fs.rmSync(video);
+for (const keypoints of PATHS_RUN) {
+  describe(`faceunlock unlock (${keypoints.name})`, { skip }, () => {
+    let dir;
+    let gallery;
+    let people;
+    before(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faceunlock-unlock-'));
+      gallery = path.join(dir, 'home.fug');
+      people = pickPeople(bin, GENUINE_PEOPLE);
+      for (const p of people) {
+        enroll(keypoints, gallery, p.name, p.enroll);
+      }
     });
-    const attacks = {};
-    const geometryAlone = { tried: 0, passed: 0 };
-    for (const kind of [...Object.keys(PHOTO_ATTACKS), 'face swap']) attacks[kind] = { tried: 0, passed: 0 };
-    for (let i = 0; i < ATTACKED_PEOPLE; i++) {
-      const victim = people[i];
-      for (const kind of Object.keys(attacks)) {
-        const seed = 100 + i;
-        const video = path.join(dir, `attack-${i}.y4m`);
-        const frames = kind === 'face swap' ?
-          swapFrames(victim.frontal, people[people.length - 1 - i], plan(gallery, seed)) :
-          attackFrames(victim.frontal, kind, ATTACK_FRAMES);
-        writeY4m(video, frames, FPS);
-        const r = unlock(gallery, video, '--seed', String(seed));
-        attacks[kind].tried++;
-        if (r.unlocked) {
-          attacks[kind].passed++;
-          rows.push(`attack ${kind} on ${victim.name} PASSED as ${r.user}`);
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it('finds enough people with frontal and turned photos', () => {
+      assert.equal(people.length, GENUINE_PEOPLE);
+    });
+
+    it('unlocks without liveness from a still photo (what liveness is for), and says why not', () => {
+      const p = people[0];
+      const still = path.join(dir, 'still.y4m');
+      writeY4m(still, attackFrames(p.frontal, 'still', 10), FPS);
+      const open = unlock(keypoints, gallery, still, '--liveness', 'off');
+      assert.deepEqual([open.unlocked, open.user, open.reason], [true, p.name, 'matched']);
+      assert.ok(open.score >= open.threshold);
+      assert.equal(open.level, '1e-3');
+      // The challenge's bounds are those of the points it measures.
+      assert.equal(open.keypoints, keypoints.source);
+      const shut = unlock(keypoints, gallery, still);
+      assert.deepEqual([shut.unlocked, shut.user, shut.reason], [false, '', 'liveness-failed']);
+      const text = cli('unlock', '--gallery', gallery, still, ...keypoints.flags);
+      assert.equal(text.code, 3);
+      assert.match(text.stdout, /^not unlocked: liveness-failed \(the head did not turn/);
+      // A folder of frames is read in name order, like a video.
+      const frames = path.join(dir, 'frames');
+      fs.mkdirSync(frames);
+      for (let i = 0; i < 4; i++) fs.copyFileSync(p.frontal, path.join(frames, `${i}.jpg`));
+      assert.equal(unlock(keypoints, gallery, frames, '--liveness', 'off').user, p.name);
+      assert.equal(unlock(keypoints, gallery, frames, '--liveness', 'off', '--level', '2e-5').level, '2e-5');
+    });
+
+    it('refuses bad input with a clear message', () => {
+      const bad = path.join(dir, 'bad.y4m');
+      fs.writeFileSync(bad, 'YUV4MPEG2 W64 H64 C444\n');
+      const r = cli('unlock', '--gallery', gallery, bad);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /cannot read video \(.*bad\.y4m\): colour space C444 is not supported/);
+      const level = cli('unlock', '--gallery', gallery, bad, '--level', '1e-2');
+      assert.match(level.stderr, /unknown; use '1e-3', '1e-4' or '2e-5'/);
+    });
+
+    it('measures genuine challenge runs and photo attacks', () => {
+      const rows = [];
+      let genuinePassed = 0;
+      const genuineSqueezes = [];
+      const attackSqueezes = [];
+      const genuineAspects = [];
+      const attackAspects = [];
+      const genuineScales = [];
+      const attackScales = [];
+      people.forEach((p, i) => {
+        const seed = i + 1;
+        const turns = plan(gallery, seed);
+        const video = path.join(dir, `genuine-${i}.y4m`);
+        writeY4m(video, genuineFrames(p, turns), FPS);
+        const r = unlock(keypoints, gallery, video, '--seed', String(seed));
+        const ok = r.unlocked && r.user === p.name;
+        genuinePassed += ok ? 1 : 0;
+        genuineSqueezes.push(...turnFrameSqueezes(r));
+        genuineAspects.push(...turnFrameAspects(r));
+        genuineScales.push(...turnFrameScales(r));
+        if (!ok) rows.push(`genuine ${p.name} ${turns.join(',')}: ${r.reason}, stopped by ${stoppedBy(r)} (${r.hint})`);
+        fs.rmSync(video);
+      });
+      const attacks = {};
+      const geometryAlone = { tried: 0, passed: 0 };
+      for (const kind of [...Object.keys(PHOTO_ATTACKS), 'face swap']) attacks[kind] = { tried: 0, passed: 0 };
+      for (let i = 0; i < ATTACKED_PEOPLE; i++) {
+        const victim = people[i];
+        for (const kind of Object.keys(attacks)) {
+          const seed = 100 + i;
+          const video = path.join(dir, `attack-${i}.y4m`);
+          const frames = kind === 'face swap' ?
+            swapFrames(victim.frontal, people[people.length - 1 - i], plan(gallery, seed)) :
+            attackFrames(victim.frontal, kind, ATTACK_FRAMES);
+          writeY4m(video, frames, FPS);
+          const r = unlock(keypoints, gallery, video, '--seed', String(seed));
+          attacks[kind].tried++;
+          if (r.unlocked) {
+            attacks[kind].passed++;
+            rows.push(`attack ${kind} on ${victim.name} PASSED as ${r.user}`);
+          }
+          // A face swap's turns are a real head's (another enrolled person's): only identity can
+          // stop it. The flat-photo kinds must fail on the geometry alone, with every frame's
+          // identity taken as passed: the gallery refusing a squeezed face is no protection to
+          // count on (a stronger embedder would accept it).
+          if (kind !== 'face swap') {
+            const g = unlock(keypoints, gallery, video, '--seed', String(seed), '--challenge-identity', 'off');
+            geometryAlone.tried++;
+            attackSqueezes.push(...turnFrameSqueezes(g));
+            attackAspects.push(...turnFrameAspects(g));
+            attackScales.push(...turnFrameScales(g));
+            if (g.unlocked) {
+              geometryAlone.passed++;
+              rows.push(`attack ${kind} on ${victim.name} PASSED the geometry alone (${stoppedBy(g)})`);
+            }
+          }
+          fs.rmSync(video);
         }
-        // A face swap's turns are a real head's (another enrolled person's): only identity can
-        // stop it. The flat-photo kinds must fail on the geometry alone, with every frame's
-        // identity taken as passed: the gallery refusing a squeezed face is no protection to
-        // count on (a stronger embedder would accept it).
-        if (kind !== 'face swap') {
-          const g = unlock(gallery, video, '--seed', String(seed), '--challenge-identity', 'off');
-          geometryAlone.tried++;
+      }
+      const tried = Object.values(attacks).reduce((n, a) => n + a.tried, 0);
+      const passed = Object.values(attacks).reduce((n, a) => n + a.passed, 0);
+      console.log(`genuine challenge runs: ${genuinePassed} of ${people.length} unlocked`);
+      for (const [kind, a] of Object.entries(attacks)) console.log(`photo attack ${kind}: ${a.passed} of ${a.tried} unlocked`);
+      console.log(`photo attacks: ${passed} of ${tried} unlocked`);
+      console.log(`photo attacks with the challenge's identity check off (geometry alone): ` +
+          `${geometryAlone.passed} of ${geometryAlone.tried} unlocked`);
+      // What the squeeze check decides on: frames showing the asked turn by every other measure
+      // (attacks: from the geometry-alone runs, which see every frame of the first turn).
+      console.log(`aspect of genuine frames turned as asked by lateral, parallax and scale: ${spread(genuineAspects)}`);
+      console.log(`aspect of attack frames turned as asked by lateral, parallax and scale: ${spread(attackAspects)}`);
+      console.log(`squeeze of genuine turn frames: ${spread(genuineSqueezes)}`);
+      console.log(`squeeze of attack frames that showed a turn otherwise: ${spread(attackSqueezes)}`);
+      console.log(`scale of genuine frames turned as asked by lateral and parallax: ${spread(genuineScales)}`);
+      console.log(`scale of attack frames turned as asked by lateral and parallax: ${spread(attackScales)}`);
+      for (const row of rows) console.log(`  ${row}`);
+      assert.ok(tried >= 30);
+      assert.equal(passed, 0, 'no photo attack may unlock');
+      assert.equal(geometryAlone.passed, 0, 'no flat photo may pass the geometry alone');
+      // The target is 90% and is NOT met: measured 19 of 30 (23 before the squeeze bound, which
+      // stops 4 LFW runs whose photos, years apart, change the face's proportions: squeeze 0.836 to
+      // 0.920 against 0.94). What stopped the 11 is printed above (src/unlock/README.md lists them).
+      // The floor is the measurement minus one run, to catch regressions.
+      assert.ok(genuinePassed >= keypoints.lfwFloor, `${genuinePassed} of ${people.length} genuine runs`);
+    });
+  });
+
+  // Real head turns: AT&T's subjects turned their heads across their ten lab photos, so one
+  // person's photos ordered by yaw are a turn photographed a frame at a time (pickAttPeople).
+  // What this proves: the challenge accepts the keypoint geometry of real heads turning, frame by
+  // frame, with the identity checked on turned faces. What it does not: the photos are seconds
+  // apart, not 5 per second, and the subjects also moved between shots, so it is a stricter test
+  // of the scale check than a video and a looser one of timing.
+  describe(`liveness on real head turns (AT&T, ${keypoints.name})`,
+      { skip: skip || (!haveAtt() && 'AT&T faces not found') }, () => {
+    let dir;
+    let gallery;
+    let people;
+    before(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faceunlock-att-'));
+      gallery = path.join(dir, 'att.fug');
+      people = pickAttPeople(bin);
+      for (const p of people) {
+        // Enrolled from frames as the camera shows them (the photo rendered at webcam size).
+        const files = p.enroll.map((f, k) => {
+          const file = path.join(dir, `${p.name}-${k}.ppm`);
+          writePpm(file, render(decodeRgb(f), { zoom: p.heights.get(p.frontal) / p.heights.get(f) }));
+          return file;
+        });
+        enroll(keypoints, gallery, p.name, files);
+      }
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it('passes genuine turns and refuses the same people\'s photos held up', () => {
+      assert.ok(people.length >= 20, `${people.length} AT&T people with turns both ways`);
+      const rows = [];
+      const fair = people.filter((p) => p.turnedEnough);
+      let passed = 0;
+      let fairPassed = 0;
+      const genuineSqueezes = [];
+      const attackSqueezes = [];
+      const genuineAspects = [];
+      const attackAspects = [];
+      const genuineScales = [];
+      const attackScales = [];
+      people.forEach((p, i) => {
+        const seed = 200 + i;
+        const turns = plan(gallery, seed);
+        const video = path.join(dir, `genuine-${i}.y4m`);
+        writeY4m(video, attGenuineFrames(p, turns), FPS);
+        const r = unlock(keypoints, gallery, video, '--seed', String(seed));
+        const ok = r.unlocked && r.user === p.name;
+        genuineSqueezes.push(...turnFrameSqueezes(r));
+        genuineAspects.push(...turnFrameAspects(r));
+        genuineScales.push(...turnFrameScales(r));
+        passed += ok ? 1 : 0;
+        fairPassed += ok && p.turnedEnough ? 1 : 0;
+        if (!ok) {
+          const peak = { left: 0, right: 0 };
+          for (const f of r.frames ?? []) {
+            if (f.lateral !== undefined) peak[f.turn] = Math.max(peak[f.turn], (f.turn === 'left' ? 1 : -1) * f.lateral);
+          }
+          rows.push(`genuine ${p.name}${p.turnedEnough ? '' : ' (turns < 0.2)'} ${turns.join(',')}: ` +
+              `${r.reason}, stopped by ${stoppedBy(r)} (${r.hint}); peak lateral left ${peak.left.toFixed(3)} ` +
+              `right ${peak.right.toFixed(3)}`);
+        }
+        fs.rmSync(video);
+      });
+      let attacksTried = 0;
+      let attacksPassed = 0;
+      let geometryAlonePassed = 0;
+      for (const victim of people.slice(0, 5)) {
+        for (const kind of Object.keys(PHOTO_ATTACKS)) {
+          const video = path.join(dir, 'attack.y4m');
+          writeY4m(video, attackFrames(victim.frontal, kind, ATTACK_FRAMES), FPS);
+          const r = unlock(keypoints, gallery, video, '--seed', '7');
+          attacksTried++;
+          if (r.unlocked) {
+            attacksPassed++;
+            rows.push(`attack ${kind} on ${victim.name} PASSED as ${r.user}`);
+          }
+          const g = unlock(keypoints, gallery, video, '--seed', '7', '--challenge-identity', 'off');
           attackSqueezes.push(...turnFrameSqueezes(g));
           attackAspects.push(...turnFrameAspects(g));
           attackScales.push(...turnFrameScales(g));
           if (g.unlocked) {
-            geometryAlone.passed++;
+            geometryAlonePassed++;
             rows.push(`attack ${kind} on ${victim.name} PASSED the geometry alone (${stoppedBy(g)})`);
           }
+          fs.rmSync(video);
         }
-        fs.rmSync(video);
       }
-    }
-    const tried = Object.values(attacks).reduce((n, a) => n + a.tried, 0);
-    const passed = Object.values(attacks).reduce((n, a) => n + a.passed, 0);
-    console.log(`genuine challenge runs: ${genuinePassed} of ${people.length} unlocked`);
-    for (const [kind, a] of Object.entries(attacks)) console.log(`photo attack ${kind}: ${a.passed} of ${a.tried} unlocked`);
-    console.log(`photo attacks: ${passed} of ${tried} unlocked`);
-    console.log(`photo attacks with the challenge's identity check off (geometry alone): ` +
-        `${geometryAlone.passed} of ${geometryAlone.tried} unlocked`);
-    // What the squeeze check decides on: frames showing the asked turn by every other measure
-    // (attacks: from the geometry-alone runs, which see every frame of the first turn).
-    console.log(`aspect of genuine frames turned as asked by lateral, parallax and scale: ${spread(genuineAspects)}`);
-    console.log(`aspect of attack frames turned as asked by lateral, parallax and scale: ${spread(attackAspects)}`);
-    console.log(`squeeze of genuine turn frames: ${spread(genuineSqueezes)}`);
-    console.log(`squeeze of attack frames that showed a turn otherwise: ${spread(attackSqueezes)}`);
-    console.log(`scale of genuine frames turned as asked by lateral and parallax: ${spread(genuineScales)}`);
-    console.log(`scale of attack frames turned as asked by lateral and parallax: ${spread(attackScales)}`);
-    for (const row of rows) console.log(`  ${row}`);
-    assert.ok(tried >= 30);
-    assert.equal(passed, 0, 'no photo attack may unlock');
-    assert.equal(geometryAlone.passed, 0, 'no flat photo may pass the geometry alone');
-    // The target is 90% and is NOT met: measured 19 of 30 (23 before the squeeze bound, which
-    // stops 4 LFW runs whose photos, years apart, change the face's proportions: squeeze 0.836 to
-    // 0.920 against 0.94). What stopped the 11 is printed above (src/unlock/README.md lists them).
-    // The floor is the measurement minus one run, to catch regressions.
-    assert.ok(genuinePassed >= LFW_FLOOR * people.length, `${genuinePassed} of ${people.length} genuine runs`);
-  });
-});
-
-// Real head turns: AT&T's subjects turned their heads across their ten lab photos, so one
-// person's photos ordered by yaw are a turn photographed a frame at a time (pickAttPeople).
-// What this proves: the challenge accepts the keypoint geometry of real heads turning, frame by
-// frame, with the identity checked on turned faces. What it does not: the photos are seconds
-// apart, not 5 per second, and the subjects also moved between shots, so it is a stricter test
-// of the scale check than a video and a looser one of timing.
-describe('liveness on real head turns (AT&T)', { skip: skip || (!haveAtt() && 'AT&T faces not found') }, () => {
-  let dir;
-  let gallery;
-  let people;
-  before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faceunlock-att-'));
-    gallery = path.join(dir, 'att.fug');
-    people = pickAttPeople(bin);
-    for (const p of people) {
-      // Enrolled from frames as the camera shows them (the photo rendered at webcam size).
-      const files = p.enroll.map((f, k) => {
-        const file = path.join(dir, `${p.name}-${k}.ppm`);
-        writePpm(file, render(decodeRgb(f), { zoom: p.heights.get(p.frontal) / p.heights.get(f) }));
-        return file;
-      });
-      const r = cli('enroll', '--gallery', gallery, '--user', p.name, ...files);
-      assert.equal(r.code, 0, r.stderr);
-    }
-  });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-  it('passes genuine turns and refuses the same people\'s photos held up', () => {
-    assert.ok(people.length >= 20, `${people.length} AT&T people with turns both ways`);
-    const rows = [];
-    const fair = people.filter((p) => p.turnedEnough);
-    let passed = 0;
-    let fairPassed = 0;
-    const genuineSqueezes = [];
-    const attackSqueezes = [];
-    const genuineAspects = [];
-    const attackAspects = [];
-    const genuineScales = [];
-    const attackScales = [];
-    people.forEach((p, i) => {
-      const seed = 200 + i;
-      const turns = plan(gallery, seed);
-      const video = path.join(dir, `genuine-${i}.y4m`);
-      writeY4m(video, attGenuineFrames(p, turns), FPS);
-      const r = unlock(gallery, video, '--seed', String(seed));
-      const ok = r.unlocked && r.user === p.name;
-      genuineSqueezes.push(...turnFrameSqueezes(r));
-      genuineAspects.push(...turnFrameAspects(r));
-      genuineScales.push(...turnFrameScales(r));
-      passed += ok ? 1 : 0;
-      fairPassed += ok && p.turnedEnough ? 1 : 0;
-      if (!ok) {
-        const peak = { left: 0, right: 0 };
-        for (const f of r.frames ?? []) {
-          if (f.lateral !== undefined) peak[f.turn] = Math.max(peak[f.turn], (f.turn === 'left' ? 1 : -1) * f.lateral);
-        }
-        rows.push(`genuine ${p.name}${p.turnedEnough ? '' : ' (turns < 0.2)'} ${turns.join(',')}: ` +
-            `${r.reason}, stopped by ${stoppedBy(r)} (${r.hint}); peak lateral left ${peak.left.toFixed(3)} ` +
-            `right ${peak.right.toFixed(3)}`);
-      }
-      fs.rmSync(video);
+      console.log(`AT&T genuine turns: ${passed} of ${people.length} unlocked ` +
+          `(${fairPassed} of ${fair.length} whose photos turn at least 0.2 each way)`);
+      console.log(`AT&T photo attacks: ${attacksPassed} of ${attacksTried} unlocked`);
+      console.log(`AT&T photo attacks with the challenge's identity check off (geometry alone): ` +
+          `${geometryAlonePassed} of ${attacksTried} unlocked`);
+      console.log(`AT&T aspect of genuine frames turned as asked by lateral, parallax and scale: ${spread(genuineAspects)}`);
+      console.log(`AT&T aspect of attack frames turned as asked by lateral, parallax and scale: ${spread(attackAspects)}`);
+      console.log(`AT&T squeeze of genuine turn frames: ${spread(genuineSqueezes)}`);
+      console.log(`AT&T squeeze of attack frames that showed a turn otherwise: ${spread(attackSqueezes)}`);
+      console.log(`AT&T scale of genuine frames turned as asked by lateral and parallax: ${spread(genuineScales)}`);
+      console.log(`AT&T scale of attack frames turned as asked by lateral and parallax: ${spread(attackScales)}`);
+      for (const row of rows) console.log(`  ${row}`);
+      assert.equal(attacksPassed, 0, 'no photo attack may unlock');
+      assert.equal(geometryAlonePassed, 0, 'no flat photo may pass the geometry alone');
+      assert.ok(fairPassed >= keypoints.attFloor, `${fairPassed} of ${fair.length} fair genuine runs`);
     });
-    let attacksTried = 0;
-    let attacksPassed = 0;
-    let geometryAlonePassed = 0;
-    for (const victim of people.slice(0, 5)) {
-      for (const kind of Object.keys(PHOTO_ATTACKS)) {
-        const video = path.join(dir, 'attack.y4m');
-        writeY4m(video, attackFrames(victim.frontal, kind, ATTACK_FRAMES), FPS);
-        const r = unlock(gallery, video, '--seed', '7');
-        attacksTried++;
-        if (r.unlocked) {
-          attacksPassed++;
-          rows.push(`attack ${kind} on ${victim.name} PASSED as ${r.user}`);
-        }
-        const g = unlock(gallery, video, '--seed', '7', '--challenge-identity', 'off');
-        attackSqueezes.push(...turnFrameSqueezes(g));
-        attackAspects.push(...turnFrameAspects(g));
-        attackScales.push(...turnFrameScales(g));
-        if (g.unlocked) {
-          geometryAlonePassed++;
-          rows.push(`attack ${kind} on ${victim.name} PASSED the geometry alone (${stoppedBy(g)})`);
-        }
-        fs.rmSync(video);
-      }
-    }
-    console.log(`AT&T genuine turns: ${passed} of ${people.length} unlocked ` +
-        `(${fairPassed} of ${fair.length} whose photos turn at least 0.2 each way)`);
-    console.log(`AT&T photo attacks: ${attacksPassed} of ${attacksTried} unlocked`);
-    console.log(`AT&T photo attacks with the challenge's identity check off (geometry alone): ` +
-        `${geometryAlonePassed} of ${attacksTried} unlocked`);
-    console.log(`AT&T aspect of genuine frames turned as asked by lateral, parallax and scale: ${spread(genuineAspects)}`);
-    console.log(`AT&T aspect of attack frames turned as asked by lateral, parallax and scale: ${spread(attackAspects)}`);
-    console.log(`AT&T squeeze of genuine turn frames: ${spread(genuineSqueezes)}`);
-    console.log(`AT&T squeeze of attack frames that showed a turn otherwise: ${spread(attackSqueezes)}`);
-    console.log(`AT&T scale of genuine frames turned as asked by lateral and parallax: ${spread(genuineScales)}`);
-    console.log(`AT&T scale of attack frames turned as asked by lateral and parallax: ${spread(attackScales)}`);
-    for (const row of rows) console.log(`  ${row}`);
-    assert.equal(attacksPassed, 0, 'no photo attack may unlock');
-    assert.equal(geometryAlonePassed, 0, 'no flat photo may pass the geometry alone');
-    assert.ok(fairPassed >= AT_T_FLOOR * fair.length, `${fairPassed} of ${fair.length} fair genuine runs`);
   });
-});
+}

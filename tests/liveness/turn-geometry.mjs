@@ -2,10 +2,12 @@
  * @file The head-turn geometry on its own: genuine head turns and photo attacks run through
  * `faceunlock unlock` with the challenge's identity check off (`--challenge-identity off`), so
  * every frame of an attack is judged by the geometry alone and none ends early because the gallery
- * refused a squeezed face. Prints, for the frames that show a turn by lateral and parallax, the
- * spread of each measure (scale, aspect, and the squeeze: the aspect against what a head turned
- * that far shows, src/unlock/head_turn.h) for genuine runs against attacks, and how many runs of
- * each unlock with the geometry alone.
+ * refused a squeezed face. Prints what each bound of src/unlock/liveness_bounds.h decides on,
+ * genuine runs against attacks: how far each genuine run turned (its peak lateral each way) and
+ * how far the attacks' keypoints seem to turn (in plane, and tilted); for the frames past the
+ * lateral and parallax bounds (in the direction their nose moved, so both ways of a tilted photo
+ * count), the spread of scale, aspect and squeeze (the aspect against what a head turned that far
+ * shows, src/unlock/head_turn.h); and how many runs of each unlock with the geometry alone.
  *
  *   node tests/liveness/turn-geometry.mjs [--set att|lfw|both] [--dump FILE] [--landmarks FILE]
  *       [--unlock-flags "..."]
@@ -52,11 +54,24 @@ function cli(...a) {
   return r;
 }
 
+/** The bounds the binary judged with (`faceunlock unlock --json` prints them). */
+let bounds = null;
+let keypoints = null;
+
 function unlock(gallery, video, seed) {
   const r = cli('unlock', '--gallery', gallery, video, '--json', '--seed', String(seed),
       '--challenge-identity', 'off', ...modelFlags, ...extra);
   if (r.status !== 0 && r.status !== 3) throw new Error(`faceunlock unlock: exit ${r.status}: ${r.stderr}`);
-  return JSON.parse(r.stdout);
+  const result = JSON.parse(r.stdout);
+  bounds = result.bounds;
+  keypoints = result.keypoints;
+  return result;
+}
+
+function enroll(gallery, name, files) {
+  // Templates aligned as the frames will be (on the landmarks' points when they are used).
+  const r = cli('enroll', '--gallery', gallery, '--user', name, ...modelFlags, ...files);
+  if (r.status !== 0) throw new Error(r.stderr);
 }
 
 function plan(gallery, seed) {
@@ -82,8 +97,28 @@ function run(gallery, frames, seed, label) {
     for (const f of turnFrames) fs.writeSync(dump, `${JSON.stringify({ ...label, ...f })}\n`);
     fs.writeSync(dump, `${JSON.stringify({ ...label, unlocked: r.unlocked, reason: r.reason, check: r.check })}\n`);
   }
-  return { unlocked: r.unlocked, turnsDone: r.turns_done ?? 0, frames: turnFrames };
+  for (const f of turnFrames) Object.assign(f, label);
+  const stopped = r.check ? `${r.check}${r.check_value === undefined ? '' : ` ${r.check_value.toFixed(3)}`}` : r.reason;
+  return { unlocked: r.unlocked, turnsDone: r.turns_done ?? 0, frames: turnFrames, stopped };
 }
+
+/** The peak lateral of a run's frames each way: how far the head (or the drawn nose) turned. */
+function peaks(frames) {
+  const peak = { left: 0, right: 0 };
+  for (const f of frames) {
+    peak.left = Math.max(peak.left, f.lateral);
+    peak.right = Math.max(peak.right, -f.lateral);
+  }
+  return peak;
+}
+
+/** A frame judged towards the side its nose moved: signed lateral and parallax made positive. */
+function towardsTurn(f) {
+  const sign = f.lateral >= 0 ? 1 : -1;
+  return { ...f, lateral: sign * f.lateral, parallax: sign * f.parallax };
+}
+
+const IN_PLANE = new Set(['still', 'moved', 'zoomed', 'rotated']);
 
 /** The frames that show the asked turn by lateral and parallax: what scale and aspect decide on. */
 function turned(frames) {
@@ -93,14 +128,52 @@ function turned(frames) {
 function report(name, genuine, attacks) {
   const g = turned(genuine.frames);
   const a = turned(attacks.frames);
-  console.log(`${name}: genuine runs unlocked by the geometry alone ${genuine.passed} of ${genuine.runs}; ` +
+  console.log(`${name}, keypoints ${keypoints}, bounds ${JSON.stringify(bounds)}`);
+  console.log(`  genuine runs unlocked by the geometry alone ${genuine.passed} of ${genuine.runs}; ` +
       `photo attacks ${attacks.passed} of ${attacks.runs}, ${attacks.fooledTurn} of them passing at least one turn`);
+  console.log(`  genuine peak lateral per run and direction: ${spread(genuine.peaks)}`);
+  const inPlane = attacks.frames.filter((f) => IN_PLANE.has(f.kind)).map(towardsTurn);
+  const tilted = attacks.frames.filter((f) => !IN_PLANE.has(f.kind)).map(towardsTurn);
+  console.log(`  attacks still, moved, zoomed, rotated: lateral ${spread(inPlane.map((f) => f.lateral))}`);
+  console.log(`                                        parallax ${spread(inPlane.map((f) => f.parallax))}`);
+  console.log(`  attacks tilted: lateral ${spread(tilted.map((f) => f.lateral))}`);
+  // Frames past the lateral and parallax bounds towards the side they turned, genuine and attack
+  // alike: what scale, aspect and squeeze must decide on (both ways of a tilted photo).
+  if (bounds) {
+    const past = (frames) => frames.map(towardsTurn)
+        .filter((f) => f.lateral >= bounds.min_lateral && f.parallax >= bounds.min_parallax);
+    const inScale = (f) => f.scale >= bounds.min_scale && f.scale <= bounds.max_scale;
+    const gp = past(genuine.frames);
+    const ap = past(attacks.frames);
+    console.log('  frames past lateral and parallax (either way):');
+    for (const key of ['parallax', 'scale', 'aspect', 'squeeze']) {
+      // aspect and squeeze: of the frames within the scale bounds too.
+      const within = ['aspect', 'squeeze'].includes(key) ? (list) => list.filter(inScale) : (list) => list;
+      console.log(`    ${key}${within === inScale ? '' : ''}: genuine ${spread(within(gp).map((f) => f[key]))}`);
+      console.log(`    ${' '.repeat(key.length)}  attacks ${spread(within(ap).map((f) => f[key]))}`);
+    }
+    const closest = ap.filter(inScale).sort((x, y) => y.squeeze - x.squeeze)[0];
+    if (closest) {
+      const v = (k) => closest[k].toFixed(3);
+      console.log(`  attack frame with the highest squeeze past lateral, parallax and scale: ${closest.kind} on ` +
+          `${closest.person}, frame ${closest.frame}: lateral ${v('lateral')} parallax ${v('parallax')} ` +
+          `scale ${v('scale')} aspect ${v('aspect')} squeeze ${v('squeeze')}`);
+    }
+    const lowest = gp.filter(inScale).sort((x, y) => x.squeeze - y.squeeze)[0];
+    if (lowest) {
+      const v = (k) => lowest[k].toFixed(3);
+      console.log(`  genuine frame with the lowest squeeze past lateral, parallax and scale: ${lowest.person}, ` +
+          `frame ${lowest.frame}: lateral ${v('lateral')} aspect ${v('aspect')} squeeze ${v('squeeze')}`);
+    }
+  }
+  console.log('  frames turned as asked by lateral and parallax (the verdicts):');
   for (const [what, key] of [['scale', 'scale'], ['aspect', 'aspect'], ['squeeze', 'squeeze']]) {
     const gv = g.map((f) => f[key]).filter((v) => v !== undefined);
     const av = a.map((f) => f[key]).filter((v) => v !== undefined);
-    console.log(`  ${what} of frames turned by lateral and parallax: genuine ${spread(gv)}`);
-    console.log(`  ${' '.repeat(what.length)}                                   attacks ${spread(av)}`);
+    console.log(`    ${what}: genuine ${spread(gv)}`);
+    console.log(`    ${' '.repeat(what.length)}  attacks ${spread(av)}`);
   }
+  for (const row of genuine.rows) console.log(`  ${row}`);
   for (const row of attacks.rows) console.log(`  ${row}`);
 }
 
@@ -114,10 +187,9 @@ try {
         writePpm(file, render(decodeRgb(f), { zoom: p.heights.get(p.frontal) / p.heights.get(f) }));
         return file;
       });
-      const r = cli('enroll', '--gallery', gallery, '--user', p.name, ...files);
-      if (r.status !== 0) throw new Error(r.stderr);
+      enroll(gallery, p.name, files);
     }
-    const genuine = { runs: 0, passed: 0, frames: [] };
+    const genuine = { runs: 0, passed: 0, frames: [], peaks: [], rows: [] };
     const attacks = { runs: 0, passed: 0, fooledTurn: 0, frames: [], rows: [] };
     people.forEach((p, i) => {
       const seed = 200 + i;
@@ -125,6 +197,12 @@ try {
       genuine.runs++;
       genuine.passed += r.unlocked ? 1 : 0;
       genuine.frames.push(...r.frames);
+      const peak = peaks(r.frames);
+      genuine.peaks.push(peak.left, peak.right);
+      if (!r.unlocked) {
+        genuine.rows.push(`genuine ${p.name} stopped by ${r.stopped}; peak lateral left ` +
+            `${peak.left.toFixed(3)} right ${peak.right.toFixed(3)}`);
+      }
     });
     // Every AT&T person's frontal photo attacked (the test attacks 5; calibration sees all).
     people.forEach((p, i) => {
@@ -145,10 +223,9 @@ try {
     const gallery = path.join(dir, 'lfw.fug');
     const people = pickPeople(bin, 30);
     for (const p of people) {
-      const r = cli('enroll', '--gallery', gallery, '--user', p.name, ...p.enroll);
-      if (r.status !== 0) throw new Error(r.stderr);
+      enroll(gallery, p.name, p.enroll);
     }
-    const genuine = { runs: 0, passed: 0, frames: [] };
+    const genuine = { runs: 0, passed: 0, frames: [], peaks: [], rows: [] };
     const attacks = { runs: 0, passed: 0, fooledTurn: 0, frames: [], rows: [] };
     people.forEach((p, i) => {
       const seed = i + 1;
@@ -156,6 +233,12 @@ try {
       genuine.runs++;
       genuine.passed += r.unlocked ? 1 : 0;
       genuine.frames.push(...r.frames);
+      const peak = peaks(r.frames);
+      genuine.peaks.push(peak.left, peak.right);
+      if (!r.unlocked) {
+        genuine.rows.push(`genuine ${p.name} stopped by ${r.stopped}; peak lateral left ` +
+            `${peak.left.toFixed(3)} right ${peak.right.toFixed(3)}`);
+      }
     });
     people.forEach((p, i) => {
       for (const kind of ATTACK_KINDS) {
