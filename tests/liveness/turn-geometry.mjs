@@ -177,6 +177,47 @@ function report(name, genuine, attacks) {
   for (const row of attacks.rows) console.log(`  ${row}`);
 }
 
+/**
+ * Every person's genuine challenge run, then every kind of photo attack on their frontal photo.
+ * @param {string} set 'att' or 'lfw'
+ * @param {string} gallery
+ * @param {!Array<!Object>} people
+ * @param {function(!Object, !Object): !Array} genuineFramesOf the person's turning frames for a plan
+ * @param {{genuine: function(number): number, attack: function(number): number}} seeds by index
+ */
+function measureSet(set, gallery, people, genuineFramesOf, seeds) {
+  const genuine = { runs: 0, passed: 0, frames: [], peaks: [], rows: [] };
+  const attacks = { runs: 0, passed: 0, fooledTurn: 0, frames: [], rows: [] };
+  people.forEach((p, i) => {
+    const seed = seeds.genuine(i);
+    const r = run(gallery, genuineFramesOf(p, plan(gallery, seed)), seed,
+        { set, kind: 'genuine', person: p.name });
+    genuine.runs++;
+    genuine.passed += r.unlocked ? 1 : 0;
+    genuine.frames.push(...r.frames);
+    const peak = peaks(r.frames);
+    genuine.peaks.push(peak.left, peak.right);
+    if (!r.unlocked) {
+      genuine.rows.push(`genuine ${p.name} stopped by ${r.stopped}; peak lateral left ` +
+          `${peak.left.toFixed(3)} right ${peak.right.toFixed(3)}`);
+    }
+  });
+  people.forEach((p, i) => {
+    for (const kind of ATTACK_KINDS) {
+      const r = run(gallery, attackFrames(p.frontal, kind, ATTACK_FRAMES), seeds.attack(i),
+          { set, kind, person: p.name });
+      attacks.runs++;
+      attacks.fooledTurn += r.turnsDone >= 1 ? 1 : 0;
+      attacks.frames.push(...r.frames);
+      if (r.unlocked) {
+        attacks.passed++;
+        attacks.rows.push(`attack ${kind} on ${p.name} PASSED`);
+      }
+    }
+  });
+  return { genuine, attacks };
+}
+
 try {
   if ((set === 'att' || set === 'both') && haveAtt()) {
     const gallery = path.join(dir, 'att.fug');
@@ -189,34 +230,9 @@ try {
       });
       enroll(gallery, p.name, files);
     }
-    const genuine = { runs: 0, passed: 0, frames: [], peaks: [], rows: [] };
-    const attacks = { runs: 0, passed: 0, fooledTurn: 0, frames: [], rows: [] };
-    people.forEach((p, i) => {
-      const seed = 200 + i;
-      const r = run(gallery, attGenuineFrames(p, plan(gallery, seed)), seed, { set: 'att', kind: 'genuine', person: p.name });
-      genuine.runs++;
-      genuine.passed += r.unlocked ? 1 : 0;
-      genuine.frames.push(...r.frames);
-      const peak = peaks(r.frames);
-      genuine.peaks.push(peak.left, peak.right);
-      if (!r.unlocked) {
-        genuine.rows.push(`genuine ${p.name} stopped by ${r.stopped}; peak lateral left ` +
-            `${peak.left.toFixed(3)} right ${peak.right.toFixed(3)}`);
-      }
-    });
     // Every AT&T person's frontal photo attacked (the test attacks 5; calibration sees all).
-    people.forEach((p, i) => {
-      for (const kind of ATTACK_KINDS) {
-        const r = run(gallery, attackFrames(p.frontal, kind, ATTACK_FRAMES), 7 + i, { set: 'att', kind, person: p.name });
-        attacks.runs++;
-        attacks.fooledTurn += r.turnsDone >= 1 ? 1 : 0;
-        attacks.frames.push(...r.frames);
-        if (r.unlocked) {
-          attacks.passed++;
-          attacks.rows.push(`attack ${kind} on ${p.name} PASSED`);
-        }
-      }
-    });
+    const { genuine, attacks } = measureSet('att', gallery, people, attGenuineFrames,
+        { genuine: (i) => 200 + i, attack: (i) => 7 + i });
     report(`AT&T (calibration, ${people.length} people)`, genuine, attacks);
   }
   if ((set === 'lfw' || set === 'both') && haveData()) {
@@ -225,33 +241,8 @@ try {
     for (const p of people) {
       enroll(gallery, p.name, p.enroll);
     }
-    const genuine = { runs: 0, passed: 0, frames: [], peaks: [], rows: [] };
-    const attacks = { runs: 0, passed: 0, fooledTurn: 0, frames: [], rows: [] };
-    people.forEach((p, i) => {
-      const seed = i + 1;
-      const r = run(gallery, genuineFrames(p, plan(gallery, seed)), seed, { set: 'lfw', kind: 'genuine', person: p.name });
-      genuine.runs++;
-      genuine.passed += r.unlocked ? 1 : 0;
-      genuine.frames.push(...r.frames);
-      const peak = peaks(r.frames);
-      genuine.peaks.push(peak.left, peak.right);
-      if (!r.unlocked) {
-        genuine.rows.push(`genuine ${p.name} stopped by ${r.stopped}; peak lateral left ` +
-            `${peak.left.toFixed(3)} right ${peak.right.toFixed(3)}`);
-      }
-    });
-    people.forEach((p, i) => {
-      for (const kind of ATTACK_KINDS) {
-        const r = run(gallery, attackFrames(p.frontal, kind, ATTACK_FRAMES), 100 + i, { set: 'lfw', kind, person: p.name });
-        attacks.runs++;
-        attacks.fooledTurn += r.turnsDone >= 1 ? 1 : 0;
-        attacks.frames.push(...r.frames);
-        if (r.unlocked) {
-          attacks.passed++;
-          attacks.rows.push(`attack ${kind} on ${p.name} PASSED`);
-        }
-      }
-    });
+    const { genuine, attacks } = measureSet('lfw', gallery, people, genuineFrames,
+        { genuine: (i) => i + 1, attack: (i) => 100 + i });
     report(`LFW (test, ${people.length} people)`, genuine, attacks);
   }
 } finally {
