@@ -17,8 +17,8 @@ import path from 'node:path';
 
 import {
   PHOTO_ATTACKS, attGenuineFrames, attackFrames, decodeRgb, genuineFrames, haveAtt, haveData,
-  pickAttPeople, pickPeople, render, repoRoot, spread, stoppedBy, swapFrames, turnFrameAspects, turnFrameSqueezes,
-  turnFrameScales, writePpm, writeY4m,
+  pickAttPeople, pickPeople, render, repoRoot, stoppedBy, swapFrames, TurnSpreads, writePpm,
+  writeY4m,
 } from '../liveness/videos.mjs';
 
 const bin = process.env.FACEUNLOCK_BIN || path.join(repoRoot, 'build', 'faceunlock');
@@ -137,12 +137,7 @@ for (const keypoints of PATHS_RUN) {
     it('measures genuine challenge runs and photo attacks', () => {
       const rows = [];
       let genuinePassed = 0;
-      const genuineSqueezes = [];
-      const attackSqueezes = [];
-      const genuineAspects = [];
-      const attackAspects = [];
-      const genuineScales = [];
-      const attackScales = [];
+      const spreads = new TurnSpreads();
       people.forEach((p, i) => {
         const seed = i + 1;
         const turns = plan(gallery, seed);
@@ -151,9 +146,7 @@ for (const keypoints of PATHS_RUN) {
         const r = unlock(keypoints, gallery, video, '--seed', String(seed));
         const ok = r.unlocked && r.user === p.name;
         genuinePassed += ok ? 1 : 0;
-        genuineSqueezes.push(...turnFrameSqueezes(r));
-        genuineAspects.push(...turnFrameAspects(r));
-        genuineScales.push(...turnFrameScales(r));
+        spreads.add('genuine', r);
         if (!ok) rows.push(`genuine ${p.name} ${turns.join(',')}: ${r.reason}, stopped by ${stoppedBy(r)} (${r.hint})`);
         fs.rmSync(video);
       });
@@ -182,9 +175,7 @@ for (const keypoints of PATHS_RUN) {
           if (kind !== 'face swap') {
             const g = unlock(keypoints, gallery, video, '--seed', String(seed), '--challenge-identity', 'off');
             geometryAlone.tried++;
-            attackSqueezes.push(...turnFrameSqueezes(g));
-            attackAspects.push(...turnFrameAspects(g));
-            attackScales.push(...turnFrameScales(g));
+            spreads.add('attack', g);
             if (g.unlocked) {
               geometryAlone.passed++;
               rows.push(`attack ${kind} on ${victim.name} PASSED the geometry alone (${stoppedBy(g)})`);
@@ -202,12 +193,7 @@ for (const keypoints of PATHS_RUN) {
           `${geometryAlone.passed} of ${geometryAlone.tried} unlocked`);
       // What the squeeze check decides on: frames showing the asked turn by every other measure
       // (attacks: from the geometry-alone runs, which see every frame of the first turn).
-      console.log(`aspect of genuine frames turned as asked by lateral, parallax and scale: ${spread(genuineAspects)}`);
-      console.log(`aspect of attack frames turned as asked by lateral, parallax and scale: ${spread(attackAspects)}`);
-      console.log(`squeeze of genuine turn frames: ${spread(genuineSqueezes)}`);
-      console.log(`squeeze of attack frames that showed a turn otherwise: ${spread(attackSqueezes)}`);
-      console.log(`scale of genuine frames turned as asked by lateral and parallax: ${spread(genuineScales)}`);
-      console.log(`scale of attack frames turned as asked by lateral and parallax: ${spread(attackScales)}`);
+      spreads.print('');
       for (const row of rows) console.log(`  ${row}`);
       assert.ok(tried >= 30);
       assert.equal(passed, 0, 'no photo attack may unlock');
@@ -253,12 +239,7 @@ for (const keypoints of PATHS_RUN) {
       const fair = people.filter((p) => p.turnedEnough);
       let passed = 0;
       let fairPassed = 0;
-      const genuineSqueezes = [];
-      const attackSqueezes = [];
-      const genuineAspects = [];
-      const attackAspects = [];
-      const genuineScales = [];
-      const attackScales = [];
+      const spreads = new TurnSpreads();
       people.forEach((p, i) => {
         const seed = 200 + i;
         const turns = plan(gallery, seed);
@@ -266,9 +247,7 @@ for (const keypoints of PATHS_RUN) {
         writeY4m(video, attGenuineFrames(p, turns), FPS);
         const r = unlock(keypoints, gallery, video, '--seed', String(seed));
         const ok = r.unlocked && r.user === p.name;
-        genuineSqueezes.push(...turnFrameSqueezes(r));
-        genuineAspects.push(...turnFrameAspects(r));
-        genuineScales.push(...turnFrameScales(r));
+        spreads.add('genuine', r);
         passed += ok ? 1 : 0;
         fairPassed += ok && p.turnedEnough ? 1 : 0;
         if (!ok) {
@@ -296,9 +275,7 @@ for (const keypoints of PATHS_RUN) {
             rows.push(`attack ${kind} on ${victim.name} PASSED as ${r.user}`);
           }
           const g = unlock(keypoints, gallery, video, '--seed', '7', '--challenge-identity', 'off');
-          attackSqueezes.push(...turnFrameSqueezes(g));
-          attackAspects.push(...turnFrameAspects(g));
-          attackScales.push(...turnFrameScales(g));
+          spreads.add('attack', g);
           if (g.unlocked) {
             geometryAlonePassed++;
             rows.push(`attack ${kind} on ${victim.name} PASSED the geometry alone (${stoppedBy(g)})`);
@@ -311,12 +288,7 @@ for (const keypoints of PATHS_RUN) {
       console.log(`AT&T photo attacks: ${attacksPassed} of ${attacksTried} unlocked`);
       console.log(`AT&T photo attacks with the challenge's identity check off (geometry alone): ` +
           `${geometryAlonePassed} of ${attacksTried} unlocked`);
-      console.log(`AT&T aspect of genuine frames turned as asked by lateral, parallax and scale: ${spread(genuineAspects)}`);
-      console.log(`AT&T aspect of attack frames turned as asked by lateral, parallax and scale: ${spread(attackAspects)}`);
-      console.log(`AT&T squeeze of genuine turn frames: ${spread(genuineSqueezes)}`);
-      console.log(`AT&T squeeze of attack frames that showed a turn otherwise: ${spread(attackSqueezes)}`);
-      console.log(`AT&T scale of genuine frames turned as asked by lateral and parallax: ${spread(genuineScales)}`);
-      console.log(`AT&T scale of attack frames turned as asked by lateral and parallax: ${spread(attackScales)}`);
+      spreads.print('AT&T ');
       for (const row of rows) console.log(`  ${row}`);
       assert.equal(attacksPassed, 0, 'no photo attack may unlock');
       assert.equal(geometryAlonePassed, 0, 'no flat photo may pass the geometry alone');

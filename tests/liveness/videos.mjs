@@ -453,6 +453,40 @@ export function turnFrameScales(result) {
 }
 
 /**
+ * The aspect, squeeze and scale of turned frames, genuine against attack, as the CLI test prints
+ * them for each set (what each bound decides on, src/unlock/liveness_bounds.h).
+ */
+export class TurnSpreads {
+  constructor() {
+    this.genuine = { aspect: [], squeeze: [], scale: [] };
+    this.attack = { aspect: [], squeeze: [], scale: [] };
+  }
+
+  /**
+   * @param {'genuine' | 'attack'} side
+   * @param {{frames?: any[]}} result a `faceunlock unlock --json` run
+   */
+  add(side, result) {
+    this[side].aspect.push(...turnFrameAspects(result));
+    this[side].squeeze.push(...turnFrameSqueezes(result));
+    this[side].scale.push(...turnFrameScales(result));
+  }
+
+  /** @param {string} prefix put before each line, e.g. the set's name */
+  print(prefix) {
+    const lines = [
+      ['aspect of genuine frames turned as asked by lateral, parallax and scale', this.genuine.aspect],
+      ['aspect of attack frames turned as asked by lateral, parallax and scale', this.attack.aspect],
+      ['squeeze of genuine turn frames', this.genuine.squeeze],
+      ['squeeze of attack frames that showed a turn otherwise', this.attack.squeeze],
+      ['scale of genuine frames turned as asked by lateral and parallax', this.genuine.scale],
+      ['scale of attack frames turned as asked by lateral and parallax', this.attack.scale],
+    ];
+    for (const [what, values] of lines) console.log(`${prefix}${what}: ${spread(values)}`);
+  }
+}
+
+/**
  * What stopped a run, from `faceunlock unlock --json`: "lateral 0.171 < 0.2 (closest frame)".
  * @param {{check?: string, check_value?: number, check_bound?: number}} result
  */

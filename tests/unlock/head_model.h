@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cmath>
+#include <functional>
 
 #include "face/face.h"
 #include "unlock/head_turn.h"
@@ -72,6 +73,29 @@ inline face::Face face_of(const HeadPoints& p) {
            static_cast<float>(size), static_cast<float>(size)};
   f.score = 0.9f;
   return f;
+}
+
+// A flat picture tilted about a vertical axis (-75 to 75 degrees) and at once rolled (-20, 0, 20),
+// moved and zoomed by `zoom`, at 3, 5 and 8 eye distances (19 to 50 cm; perspective is strongest
+// closest): `check` gets each pose's measure against the picture held frontal at that distance.
+inline void for_each_tilted_picture(
+    double zoom,
+    const std::function<void(double distance, double tilt, const TurnMeasure&)>& check) {
+  for (double distance : {3.0, 5.0, 8.0}) {
+    Pose front;
+    front.distance = distance;
+    const HeadPoints reference = project(flat_picture(), front);
+    for (double tilt : {-75.0, -60.0, -40.0, -20.0, 20.0, 40.0, 60.0, 75.0}) {
+      for (double roll : {-20.0, 0.0, 20.0}) {
+        Pose p = front;
+        p.yaw_degrees = tilt;
+        p.roll_degrees = roll;
+        p.scale *= zoom;
+        p.x += 40;
+        check(distance, tilt, measure_turn(reference, project(flat_picture(), p)));
+      }
+    }
+  }
 }
 
 }  // namespace fu::unlock::testing

@@ -15,6 +15,7 @@ namespace fu::unlock {
 namespace {
 
 using testing::flat_picture;
+using testing::for_each_tilted_picture;
 using testing::Pose;
 using testing::project;
 using testing::real_head;
@@ -163,25 +164,12 @@ TEST(HeadTurn, TiltedPicturesNeverPass) {
   // Tilted about a vertical axis (and at once rolled, moved, zoomed), as close as 3 eye distances
   // (19 cm) where perspective is strongest: the picture's points are no longer an affine image of
   // the reference, but lateral stays far below the threshold.
-  for (double distance : {3.0, 5.0, 8.0}) {
-    Pose front;
-    front.distance = distance;
-    const HeadPoints reference = project(flat_picture(), front);
-    for (double tilt : {-75.0, -60.0, -40.0, -20.0, 20.0, 40.0, 60.0, 75.0}) {
-      for (double roll : {-20.0, 0.0, 20.0}) {
-        Pose p = front;
-        p.yaw_degrees = tilt;
-        p.roll_degrees = roll;
-        p.scale *= 1.2;
-        p.x += 40;
-        const TurnMeasure m = measure_turn(reference, project(flat_picture(), p));
-        SCOPED_TRACE("distance " + std::to_string(distance) + " tilt " + std::to_string(tilt));
-        EXPECT_LT(std::fabs(m.lateral), kDefaults.min_lateral / 2.5);
-        EXPECT_FALSE(passes(m, +1));
-        EXPECT_FALSE(passes(m, -1));
-      }
-    }
-  }
+  for_each_tilted_picture(1.2, [](double distance, double tilt, const TurnMeasure& m) {
+    SCOPED_TRACE("distance " + std::to_string(distance) + " tilt " + std::to_string(tilt));
+    EXPECT_LT(std::fabs(m.lateral), kDefaults.min_lateral / 2.5);
+    EXPECT_FALSE(passes(m, +1));
+    EXPECT_FALSE(passes(m, -1));
+  });
 }
 
 TEST(HeadTurn, PictureOfATurnedHeadTiltedDoesNotPass) {

@@ -13,6 +13,7 @@ namespace fu::unlock {
 namespace {
 
 using testing::flat_picture;
+using testing::for_each_tilted_picture;
 using testing::Pose;
 using testing::project;
 using testing::real_head;
@@ -106,24 +107,11 @@ TEST(LivenessBounds, LandmarksCountASmallerTurn) {
 TEST(LivenessBounds, LandmarkBoundsRefuseFlatPictures) {
   // Exact points of a flat picture tilted up to 75 degrees (and rolled, moved, zoomed): lateral
   // stays under the landmarks' lower bound too.
-  for (double distance : {3.0, 5.0, 8.0}) {
-    Pose front;
-    front.distance = distance;
-    const HeadPoints reference = project(flat_picture(), front);
-    for (double tilt : {-75.0, -60.0, -40.0, -20.0, 20.0, 40.0, 60.0, 75.0}) {
-      for (double roll : {-20.0, 0.0, 20.0}) {
-        Pose p = front;
-        p.yaw_degrees = tilt;
-        p.roll_degrees = roll;
-        p.scale *= 1.1;
-        p.x += 40;
-        SCOPED_TRACE(trace("tilted", distance, tilt));
-        const TurnMeasure m = measure_turn(reference, project(flat_picture(), p));
-        EXPECT_FALSE(counts(m, +1, kLandmarkLivenessBounds));
-        EXPECT_FALSE(counts(m, -1, kLandmarkLivenessBounds));
-      }
-    }
-  }
+  for_each_tilted_picture(1.1, [](double distance, double tilt, const TurnMeasure& m) {
+    SCOPED_TRACE(trace("tilted", distance, tilt));
+    EXPECT_FALSE(counts(m, +1, kLandmarkLivenessBounds));
+    EXPECT_FALSE(counts(m, -1, kLandmarkLivenessBounds));
+  });
 }
 
 TEST(LivenessBounds, LandmarkSqueezeRefusesATiltedPictureDrawnTurned) {
