@@ -184,11 +184,11 @@ int run_unlock(const std::vector<std::string>& args) {
   pipeline_options.landmark_box_scale = landmarks.box_scale;
   // The challenge's bounds belong to the points it measures; the two flags only measure variants.
   const unlock::KeypointSource keypoints = unlock::keypoint_source_of(pipeline_options);
-  options.liveness.use_bounds(unlock::liveness_bounds(keypoints));
-  options.liveness.min_aspect =
-      parsed.get_double("--min-aspect", options.liveness.min_aspect, 0, 1);
-  options.liveness.min_squeeze =
-      parsed.get_double("--min-squeeze", options.liveness.min_squeeze, 0, 1);
+  options.liveness.bounds = unlock::liveness_bounds(keypoints);
+  options.liveness.bounds.min_aspect =
+      parsed.get_double("--min-aspect", options.liveness.bounds.min_aspect, 0, 1);
+  options.liveness.bounds.min_squeeze =
+      parsed.get_double("--min-squeeze", options.liveness.bounds.min_squeeze, 0, 1);
   const auto pipeline =
       std::make_unique<face::FacePipeline>(load_detector(parsed), embedder, pipeline_options);
   double now_ms = 0.0;
@@ -244,7 +244,7 @@ int run_unlock(const std::vector<std::string>& args) {
     out->key("level").value(session.level()).key("threshold").value(session.threshold());
     out->key("liveness").value(options.liveness.enabled);
     out->key("keypoints").value(unlock::keypoint_source_name(keypoints));
-    const unlock::LivenessBounds b = options.liveness.bounds();
+    const unlock::LivenessBounds& b = options.liveness.bounds;
     out->key("bounds").begin_object();
     out->key("min_lateral").value(b.min_lateral).key("min_parallax").value(b.min_parallax);
     out->key("min_scale").value(b.min_scale).key("max_scale").value(b.max_scale);

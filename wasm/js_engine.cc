@@ -546,12 +546,12 @@ void JsEngine::set_liveness(const val& js) {
     unlock::LivenessOptions o = session_->options().liveness;
     o.enabled = bool_option(js, "enabled", o.enabled, object);
     o.turn_ms = number_option(js, "turnMs", o.turn_ms, object);
-    o.min_lateral = number_option(js, "minLateral", o.min_lateral, object);
-    o.min_parallax = number_option(js, "minParallax", o.min_parallax, object);
-    o.min_scale = number_option(js, "minScale", o.min_scale, object);
-    o.max_scale = number_option(js, "maxScale", o.max_scale, object);
-    o.min_aspect = number_option(js, "minAspect", o.min_aspect, object);
-    o.min_squeeze = number_option(js, "minSqueeze", o.min_squeeze, object);
+    o.bounds.min_lateral = number_option(js, "minLateral", o.bounds.min_lateral, object);
+    o.bounds.min_parallax = number_option(js, "minParallax", o.bounds.min_parallax, object);
+    o.bounds.min_scale = number_option(js, "minScale", o.bounds.min_scale, object);
+    o.bounds.max_scale = number_option(js, "maxScale", o.bounds.max_scale, object);
+    o.bounds.min_aspect = number_option(js, "minAspect", o.bounds.min_aspect, object);
+    o.bounds.min_squeeze = number_option(js, "minSqueeze", o.bounds.min_squeeze, object);
     o.max_start_yaw = number_option(js, "maxStartYaw", o.max_start_yaw, object);
     o.frames_needed = whole_option(js, "framesNeeded", o.frames_needed, object);
     o.identity_misses_allowed =
@@ -573,12 +573,12 @@ val JsEngine::liveness() const {
   val out = val::object();
   out.set("enabled", o.enabled);
   out.set("turnMs", o.turn_ms);
-  out.set("minLateral", o.min_lateral);
-  out.set("minParallax", o.min_parallax);
-  out.set("minScale", o.min_scale);
-  out.set("maxScale", o.max_scale);
-  out.set("minAspect", o.min_aspect);
-  out.set("minSqueeze", o.min_squeeze);
+  out.set("minLateral", o.bounds.min_lateral);
+  out.set("minParallax", o.bounds.min_parallax);
+  out.set("minScale", o.bounds.min_scale);
+  out.set("maxScale", o.bounds.max_scale);
+  out.set("minAspect", o.bounds.min_aspect);
+  out.set("minSqueeze", o.bounds.min_squeeze);
   out.set("maxStartYaw", o.max_start_yaw);
   out.set("framesNeeded", o.frames_needed);
   out.set("identityMissesAllowed", o.identity_misses_allowed);

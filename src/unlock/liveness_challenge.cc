@@ -44,19 +44,6 @@ std::string TurnVerdict::text() const {
   return out;
 }
 
-void LivenessOptions::use_bounds(const LivenessBounds& b) {
-  min_lateral = b.min_lateral;
-  min_parallax = b.min_parallax;
-  min_scale = b.min_scale;
-  max_scale = b.max_scale;
-  min_aspect = b.min_aspect;
-  min_squeeze = b.min_squeeze;
-}
-
-LivenessBounds LivenessOptions::bounds() const {
-  return {min_lateral, min_parallax, min_scale, max_scale, min_aspect, min_squeeze};
-}
-
 void check_liveness_options(const LivenessOptions& o) {
   const auto fail = [](const std::string& what) {
     throw Error("cannot set liveness options (" + what + ")");
@@ -64,21 +51,22 @@ void check_liveness_options(const LivenessOptions& o) {
   if (!(std::isfinite(o.turn_ms) && o.turn_ms >= 500 && o.turn_ms <= 60'000)) {
     fail("turn_ms " + std::to_string(o.turn_ms) + "): it must be 500 to 60000 ms");
   }
-  if (!(o.min_lateral > 0 && o.min_lateral <= 1)) {
-    fail("min_lateral " + std::to_string(o.min_lateral) + "): it must be in (0, 1]");
+  if (!(o.bounds.min_lateral > 0 && o.bounds.min_lateral <= 1)) {
+    fail("min_lateral " + std::to_string(o.bounds.min_lateral) + "): it must be in (0, 1]");
   }
-  if (!(o.min_parallax > 0 && o.min_parallax <= 2)) {
-    fail("min_parallax " + std::to_string(o.min_parallax) + "): it must be in (0, 2]");
+  if (!(o.bounds.min_parallax > 0 && o.bounds.min_parallax <= 2)) {
+    fail("min_parallax " + std::to_string(o.bounds.min_parallax) + "): it must be in (0, 2]");
   }
-  if (!(o.min_scale > 0 && o.min_scale <= 1 && o.max_scale >= 1 && o.max_scale <= 4)) {
-    fail("min_scale " + std::to_string(o.min_scale) + ", max_scale " + std::to_string(o.max_scale) +
-         "): expected 0 < min_scale <= 1 <= max_scale <= 4");
+  if (!(o.bounds.min_scale > 0 && o.bounds.min_scale <= 1 && o.bounds.max_scale >= 1 &&
+        o.bounds.max_scale <= 4)) {
+    fail("min_scale " + std::to_string(o.bounds.min_scale) + ", max_scale " +
+         std::to_string(o.bounds.max_scale) + "): expected 0 < min_scale <= 1 <= max_scale <= 4");
   }
-  if (!(o.min_aspect >= 0 && o.min_aspect <= 1)) {
-    fail("min_aspect " + std::to_string(o.min_aspect) + "): it must be in [0, 1]");
+  if (!(o.bounds.min_aspect >= 0 && o.bounds.min_aspect <= 1)) {
+    fail("min_aspect " + std::to_string(o.bounds.min_aspect) + "): it must be in [0, 1]");
   }
-  if (!(o.min_squeeze >= 0 && o.min_squeeze <= 1)) {
-    fail("min_squeeze " + std::to_string(o.min_squeeze) + "): it must be in [0, 1]");
+  if (!(o.bounds.min_squeeze >= 0 && o.bounds.min_squeeze <= 1)) {
+    fail("min_squeeze " + std::to_string(o.bounds.min_squeeze) + "): it must be in [0, 1]");
   }
   if (o.frames_needed < 1 || o.frames_needed > 30) {
     fail("frames_needed " + std::to_string(o.frames_needed) + "): it must be 1 to 30");
@@ -128,18 +116,18 @@ HeadTurnChallenge::Status HeadTurnChallenge::add(const HeadPoints* points,
     };
     if (!last_.valid) {
       fail(TurnCheck::kNoFace, 0, 0, 0);
-    } else if (lateral < options_.min_lateral) {
-      fail(TurnCheck::kLateral, lateral, options_.min_lateral, 1);
-    } else if (parallax < options_.min_parallax) {
-      fail(TurnCheck::kParallax, parallax, options_.min_parallax, 2);
-    } else if (last_.scale < options_.min_scale) {
-      fail(TurnCheck::kScale, last_.scale, options_.min_scale, 3);
-    } else if (last_.scale > options_.max_scale) {
-      fail(TurnCheck::kScale, last_.scale, options_.max_scale, 3);
-    } else if (last_.aspect < options_.min_aspect) {
-      fail(TurnCheck::kAspect, last_.aspect, options_.min_aspect, 4);
-    } else if (last_.squeeze < options_.min_squeeze) {
-      fail(TurnCheck::kSqueeze, last_.squeeze, options_.min_squeeze, 5);
+    } else if (lateral < options_.bounds.min_lateral) {
+      fail(TurnCheck::kLateral, lateral, options_.bounds.min_lateral, 1);
+    } else if (parallax < options_.bounds.min_parallax) {
+      fail(TurnCheck::kParallax, parallax, options_.bounds.min_parallax, 2);
+    } else if (last_.scale < options_.bounds.min_scale) {
+      fail(TurnCheck::kScale, last_.scale, options_.bounds.min_scale, 3);
+    } else if (last_.scale > options_.bounds.max_scale) {
+      fail(TurnCheck::kScale, last_.scale, options_.bounds.max_scale, 3);
+    } else if (last_.aspect < options_.bounds.min_aspect) {
+      fail(TurnCheck::kAspect, last_.aspect, options_.bounds.min_aspect, 4);
+    } else if (last_.squeeze < options_.bounds.min_squeeze) {
+      fail(TurnCheck::kSqueeze, last_.squeeze, options_.bounds.min_squeeze, 5);
     } else if (!identity.ok) {
       fail(TurnCheck::kIdentity, identity.score, identity.threshold, 6);
     } else {

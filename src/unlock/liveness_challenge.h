@@ -27,15 +27,10 @@ struct LivenessOptions {
   double turn_ms = 4000;
   // Bounds on head_turn.h's measures for a frame to count towards a turn, relative to the
   // frontal frame. They belong to the keypoints the frames carry (liveness_bounds.h gives each
-  // source's, with their calibration): the defaults are BlazeFace's; a caller whose pipeline
-  // takes the points from the 68-point landmarks sets use_bounds(liveness_bounds(
-  // keypoint_source_of(pipeline options))).
-  double min_lateral = kDetectorLivenessBounds.min_lateral;
-  double min_parallax = kDetectorLivenessBounds.min_parallax;
-  double min_scale = kDetectorLivenessBounds.min_scale;
-  double max_scale = kDetectorLivenessBounds.max_scale;
-  double min_aspect = kDetectorLivenessBounds.min_aspect;
-  double min_squeeze = kDetectorLivenessBounds.min_squeeze;
+  // source's, with their calibration): the default is BlazeFace's; a caller whose pipeline takes
+  // the points from the 68-point landmarks sets it to
+  // liveness_bounds(keypoint_source_of(pipeline)).
+  LivenessBounds bounds = kDetectorLivenessBounds;
   // Frames in a row that must show the asked turn (one frame may be a detector glitch).
   int frames_needed = 2;
   // The challenge starts from a frame at most this far from frontal (face::Quality::yaw), so a
@@ -48,10 +43,6 @@ struct LivenessOptions {
   int identity_misses_allowed = 1;
   // Order of the turns; a session draws a new one per attempt from this seed.
   std::uint64_t seed = 0;
-
-  // The six bounds above, as a set.
-  void use_bounds(const LivenessBounds& bounds);
-  LivenessBounds bounds() const;
 };
 
 // The checks a frame must pass to count towards the asked turn, in the order they are judged.

@@ -82,7 +82,7 @@ TEST_F(HeadTurnPhotoTest, APhotoMovedRotatedOrZoomedIsNoTurn) {
     SCOPED_TRACE("roll " + std::to_string(h.degrees) + " zoom " + std::to_string(h.zoom));
     EXPECT_TRUE(m.valid);
     // Detector noise only: well under what a turn must show.
-    EXPECT_LT(std::fabs(m.lateral), defaults_.min_lateral / 2) << m.lateral;
+    EXPECT_LT(std::fabs(m.lateral), defaults_.bounds.min_lateral / 2) << m.lateral;
   }
 }
 
@@ -94,10 +94,10 @@ TEST_F(HeadTurnPhotoTest, AFrontalAndATurnedPhotoOfOnePersonShowTheTurn) {
       frontal, points(image::read_image(lfw_photo("Tony_Blair", 37)), held(0, 1, 0, 0)));
   const TurnMeasure right = measure_turn(
       frontal, points(image::read_image(lfw_photo("Tony_Blair", 40)), held(0, 1, 0, 0)));
-  EXPECT_GE(left.lateral, defaults_.min_lateral);
-  EXPECT_GE(left.parallax, defaults_.min_parallax);
-  EXPECT_LE(right.lateral, -defaults_.min_lateral);
-  EXPECT_LE(right.parallax, -defaults_.min_parallax);
+  EXPECT_GE(left.lateral, defaults_.bounds.min_lateral);
+  EXPECT_GE(left.parallax, defaults_.bounds.min_parallax);
+  EXPECT_LE(right.lateral, -defaults_.bounds.min_lateral);
+  EXPECT_LE(right.parallax, -defaults_.bounds.min_parallax);
 }
 
 }  // namespace

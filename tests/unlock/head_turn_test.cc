@@ -24,8 +24,8 @@ const LivenessOptions kDefaults;
 
 // Would the challenge count this frame as a turn to the subject's left (sign +1) or right (-1)?
 bool passes(const TurnMeasure& m, double sign) {
-  return m.valid && sign * m.lateral >= kDefaults.min_lateral &&
-         sign * m.parallax >= kDefaults.min_parallax;
+  return m.valid && sign * m.lateral >= kDefaults.bounds.min_lateral &&
+         sign * m.parallax >= kDefaults.bounds.min_parallax;
 }
 
 TEST(HeadTurn, StillFrameMeasuresNothing) {
@@ -80,7 +80,7 @@ TEST(HeadTurn, SqueezeKeepsRealTurnsOfAnySizeNearOne) {
         SCOPED_TRACE("distance " + std::to_string(distance) + " yaw " + std::to_string(yaw));
         const TurnMeasure m = measure_turn(head, project(real_head(), p));
         EXPECT_NEAR(m.squeeze, 1.0, 0.07);
-        EXPECT_GE(m.squeeze, kDefaults.min_squeeze);
+        EXPECT_GE(m.squeeze, kDefaults.bounds.min_squeeze);
         EXPECT_NEAR(m.aspect, std::cos(yaw * M_PI / 180), 0.04);
       }
     }
@@ -113,8 +113,9 @@ TEST(HeadTurn, SqueezeRefusesATiltedPictureDrawnTurned) {
           SCOPED_TRACE("distance " + std::to_string(distance) + " tilt " + std::to_string(tilt) +
                        " shift " + std::to_string(shift));
           const TurnMeasure m = measure_turn(reference, project(drawn, p));
-          EXPECT_GE(sign * m.lateral, kDefaults.min_lateral) << "the drawn nose looks turned";
-          EXPECT_LT(m.squeeze, kDefaults.min_squeeze);
+          EXPECT_GE(sign * m.lateral, kDefaults.bounds.min_lateral)
+              << "the drawn nose looks turned";
+          EXPECT_LT(m.squeeze, kDefaults.bounds.min_squeeze);
         }
       }
     }
@@ -166,7 +167,7 @@ TEST(HeadTurn, TiltedPicturesNeverPass) {
   // the reference, but lateral stays far below the threshold.
   for_each_tilted_picture(1.2, [](double distance, double tilt, const TurnMeasure& m) {
     SCOPED_TRACE("distance " + std::to_string(distance) + " tilt " + std::to_string(tilt));
-    EXPECT_LT(std::fabs(m.lateral), kDefaults.min_lateral / 2.5);
+    EXPECT_LT(std::fabs(m.lateral), kDefaults.bounds.min_lateral / 2.5);
     EXPECT_FALSE(passes(m, +1));
     EXPECT_FALSE(passes(m, -1));
   });

@@ -39,12 +39,12 @@ TEST(LivenessBounds, EachSourceHasItsOwn) {
   EXPECT_EQ(detector.min_lateral, kDetectorLivenessBounds.min_lateral);
   EXPECT_EQ(landmarks.min_lateral, kLandmarkLivenessBounds.min_lateral);
   EXPECT_NE(detector.min_squeeze, landmarks.min_squeeze);
-  // A default LivenessOptions carries the detector's bounds, and use_bounds() swaps all six.
+  // A default LivenessOptions carries the detector's bounds; a source's bounds replace all six.
   LivenessOptions options;
-  EXPECT_EQ(options.bounds().min_squeeze, detector.min_squeeze);
-  EXPECT_EQ(options.bounds().max_scale, detector.max_scale);
-  options.use_bounds(landmarks);
-  const LivenessBounds set = options.bounds();
+  EXPECT_EQ(options.bounds.min_squeeze, detector.min_squeeze);
+  EXPECT_EQ(options.bounds.max_scale, detector.max_scale);
+  options.bounds = landmarks;
+  const LivenessBounds set = options.bounds;
   EXPECT_EQ(set.min_lateral, landmarks.min_lateral);
   EXPECT_EQ(set.min_parallax, landmarks.min_parallax);
   EXPECT_EQ(set.min_scale, landmarks.min_scale);
@@ -53,7 +53,7 @@ TEST(LivenessBounds, EachSourceHasItsOwn) {
   EXPECT_EQ(set.min_squeeze, landmarks.min_squeeze);
   // Both sets are valid options.
   EXPECT_NO_THROW(check_liveness_options(options));
-  options.use_bounds(detector);
+  options.bounds = detector;
   EXPECT_NO_THROW(check_liveness_options(options));
 }
 
