@@ -115,6 +115,7 @@ EMSCRIPTEN_BINDINGS(faceunlock_core) {
       .function("exportGallery", &JsEngine::export_gallery)
       .function("importGallery", &JsEngine::import_gallery)
       .function("embedder", &JsEngine::embedder)
+      .function("keypoints", &JsEngine::keypoints)
       .function("thresholds", &JsEngine::thresholds)
       .function("securityLevels", &JsEngine::security_levels)
       .function("setSecurityLevel", &JsEngine::set_security_level)

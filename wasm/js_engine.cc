@@ -39,7 +39,7 @@ std::shared_ptr<const nn::Model> load(const val& bytes, const char* what) {
   return std::make_shared<const nn::Model>(nn::parse_model(copy.data(), copy.size(), what));
 }
 
-face::PipelineOptions pipeline_options(int threads) {
+face::PipelineOptions pipeline_options(int threads, std::shared_ptr<const nn::Model> landmarks) {
   face::PipelineOptions options;
   // The rest stays at FacePipeline's defaults (refined keypoints, mirror averaging of templates),
   // which the native CLI uses too: templates enrolled in either place must match in the other.
@@ -49,6 +49,8 @@ face::PipelineOptions pipeline_options(int threads) {
   // Above 1 only in faceunlock_core_mt (js_threads.h checked it).
   options.network.threads = threads;
   options.network.batch = 1;
+  // Null: the detector's keypoints, as before the landmark path existed.
+  options.landmarks = std::move(landmarks);
   return options;
 }
 
@@ -256,23 +258,34 @@ JsEngine* JsEngine::create(const val& detector_bytes, const val& embedder_bytes,
   return with_js_errors([&] {
     const std::string object = "cannot create engine";
     int threads = 1;
+    std::shared_ptr<const nn::Model> landmarks;
     if (!options.isUndefined() && !options.isNull()) {
       if (options.typeOf().as<std::string>() != "object") {
         throw Error(object + ": options is " + describe(options) + ", expected an object");
       }
       threads = threads_from_js(options["threads"], object);
+      const val landmark_bytes = options["landmarks"];
+      if (!landmark_bytes.isUndefined() && !landmark_bytes.isNull()) {
+        landmarks = load(landmark_bytes, "landmark model bytes");
+      }
     }
     return new JsEngine(load(detector_bytes, "detector model bytes"),
-                        load(embedder_bytes, "embedder model bytes"), threads);
+                        load(embedder_bytes, "embedder model bytes"), std::move(landmarks),
+                        threads);
   });
 }
 
 JsEngine::JsEngine(std::shared_ptr<const nn::Model> detector,
-                   std::shared_ptr<const nn::Model> embedder, int threads)
+                   std::shared_ptr<const nn::Model> embedder,
+                   std::shared_ptr<const nn::Model> landmarks, int threads)
     : threads_(threads),
-      pipeline_(std::move(detector), std::move(embedder), pipeline_options(threads)),
+      pipeline_(std::move(detector), std::move(embedder),
+                pipeline_options(threads, std::move(landmarks))),
+      keypoints_(unlock::keypoint_source_of(pipeline_.options())),
       embedder_identity_(unlock::embedder_identity(pipeline_.embedder().model())),
-      gallery_(static_cast<std::size_t>(pipeline_.embedder().dimension()), embedder_identity_) {
+      templates_identity_(
+          unlock::templates_identity(embedder_identity_, unlock::keypoint_source_name(keypoints_))),
+      gallery_(static_cast<std::size_t>(pipeline_.embedder().dimension()), templates_identity_) {
   const nn::ModelMetadata& metadata = pipeline_.embedder().model().metadata;
   unlock::CalibratedLevels levels(metadata);
   unlock::SessionOptions options;
@@ -286,6 +299,8 @@ JsEngine::JsEngine(std::shared_ptr<const nn::Model> detector,
   } else {
     options.level = levels.levels().front().name;
   }
+  // The challenge measures the points the pipeline gives, with the bounds calibrated on them.
+  options.liveness.bounds = unlock::liveness_bounds(keypoints_);
   session_ = std::make_unique<unlock::UnlockSession>(gallery_, std::move(levels), options,
                                                      pipeline_.detector().keypoint_names(),
                                                      [this] { return now(); });
@@ -427,7 +442,7 @@ val JsEngine::export_user(const std::string& user) const {
       throw Error("cannot export user (" + (problem.empty() ? user : "invalid name") +
                   "): " + (problem.empty() ? "not enrolled" : problem));
     }
-    unlock::Gallery one(gallery_.dimension(), embedder_identity_);
+    unlock::Gallery one(gallery_.dimension(), templates_identity_);
     one.copy_user(gallery_, user);
     return bytes_to_js(one.serialize());
   });
@@ -458,7 +473,7 @@ void JsEngine::import_gallery(const val& bytes) {
     // templates passed parse_gallery's check, so they are this embedder's even when the file
     // did not say so: from now on it does.
     if (parsed.dimension() == 0) parsed = unlock::Gallery(gallery_.dimension());
-    parsed.set_embedder(embedder_identity_);
+    parsed.set_embedder(templates_identity_);
     gallery_ = std::move(parsed);
     session_->reset_fusion();
   });
@@ -470,7 +485,7 @@ unlock::Gallery JsEngine::parse_gallery(const val& bytes, const char* verb) cons
   // Checked first: it says more than a dimension mismatch would, and catches the 128-d student's
   // templates in a 128-d dlib-resnet engine, which no dimension check can.
   if (parsed.user_count() > 0) {
-    unlock::require_embedder(parsed.embedder(), parsed.dimension(), embedder_identity_,
+    unlock::require_embedder(parsed.embedder(), parsed.dimension(), templates_identity_,
                              std::string(verb) + " (gallery bytes)");
   }
   if (parsed.dimension() != 0 && parsed.dimension() != gallery_.dimension()) {
@@ -488,9 +503,12 @@ val JsEngine::embedder() const {
     out.set("name", pipeline_.embedder().model().metadata.name);
     out.set("identity", embedder_identity_);
     out.set("dimension", static_cast<unsigned>(gallery_.dimension()));
+    out.set("templates", templates_identity_);
     return out;
   });
 }
+
+std::string JsEngine::keypoints() const { return unlock::keypoint_source_name(keypoints_); }
 
 val JsEngine::thresholds() const {
   return with_js_errors([&] {
@@ -583,6 +601,7 @@ val JsEngine::liveness() const {
   out.set("framesNeeded", o.frames_needed);
   out.set("identityMissesAllowed", o.identity_misses_allowed);
   out.set("seed", static_cast<double>(o.seed));
+  out.set("keypoints", keypoints());
   return out;
 }
 

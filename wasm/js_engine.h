@@ -16,6 +16,7 @@
 #include "face/pipeline.h"
 #include "nn/model.h"
 #include "unlock/gallery.h"
+#include "unlock/liveness_bounds.h"
 #include "unlock/unlock_session.h"
 
 namespace fu::wasm {
@@ -28,8 +29,11 @@ class JsEngine {
  public:
   // Returns null with a JS Error pending unless both are Uint8Arrays holding valid models, a
   // face detector and a face embedder that fit together, and `options` is undefined or
-  // {threads}: the threads each network runs on, 1 (the default) up to maxThreads() of this
-  // core (more than 1 only in faceunlock_core_mt).
+  // {threads, landmarks}: the threads each network runs on, 1 (the default) up to maxThreads()
+  // of this core (more than 1 only in faceunlock_core_mt); a Uint8Array holding the 68-point
+  // landmark model (models/face-landmarks-68.fum), whose points then replace the detector's for
+  // alignment (enrolment and unlock alike) and for the liveness challenge, with that source's
+  // bounds (unlock::liveness_bounds).
   static JsEngine* create(const emscripten::val& detector_bytes,
                           const emscripten::val& embedder_bytes, const emscripten::val& options);
 
@@ -56,10 +60,15 @@ class JsEngine {
   emscripten::val export_user(const std::string& user) const;
   std::string import_user(const emscripten::val& bytes);
   emscripten::val export_gallery() const;
-  // {name, identity, dimension}: the embedder this engine runs (unlock/embedder_identity.h).
-  // Imports refuse templates another embedder made, with an Error whose code is
-  // 'embedder-mismatch' and whose `stored` and `running` give the two identities.
+  // {name, identity, dimension, templates}: the embedder this engine runs, its identity
+  // (unlock/embedder_identity.h) and the identity its galleries record, which also names the
+  // keypoints faces are aligned on (unlock::templates_identity). Imports refuse templates another
+  // embedder made, or made on faces aligned on other keypoints, with an Error whose code is
+  // 'embedder-mismatch' and whose `stored` and `running` give the two templates identities.
   emscripten::val embedder() const;
+  // Where the keypoints that align faces and that the challenge measures come from: "detector"
+  // or "landmarks-68" (unlock::keypoint_source_name).
+  std::string keypoints() const;
   void import_gallery(const emscripten::val& bytes);
 
   // {default, 'far_1e-3', ...}: the model's calibrated thresholds (unlock::CalibratedLevels).
@@ -75,7 +84,9 @@ class JsEngine {
   void set_fusion(double required, double window);
   // {enabled, turnMs, seed, minLateral, minParallax, minScale, maxScale, minAspect, minSqueeze,
   //  framesNeeded, maxStartYaw, identityMissesAllowed}; absent keys keep their current values.
+  // The bounds start as the keypoint source's (unlock::liveness_bounds).
   void set_liveness(const emscripten::val& options);
+  // The same keys, and `keypoints` (as keypoints()).
   emscripten::val liveness() const;
   // The turns the next challenge will ask for (["left", "right"] or the reverse).
   emscripten::val next_turns() const;
@@ -96,7 +107,7 @@ class JsEngine {
 
  private:
   JsEngine(std::shared_ptr<const nn::Model> detector, std::shared_ptr<const nn::Model> embedder,
-           int threads);
+           std::shared_ptr<const nn::Model> landmarks, int threads);
   // The gallery in `bytes`, checked to hold this embedder's templates.
   unlock::Gallery parse_gallery(const emscripten::val& bytes, const char* verb) const;
   const image::ImageView checked_frame(double width, double height,
@@ -105,7 +116,11 @@ class JsEngine {
 
   int threads_;
   face::FacePipeline pipeline_;
+  unlock::KeypointSource keypoints_;
   std::string embedder_identity_;
+  // What galleries of this engine record and what imports must match: the embedder's identity
+  // and the keypoints faces are aligned on (unlock::templates_identity).
+  std::string templates_identity_;
   unlock::Gallery gallery_;
   emscripten::val clock_ = emscripten::val::undefined();
   std::unique_ptr<unlock::UnlockSession> session_;

@@ -94,6 +94,27 @@ std::string embedder_name(const std::string& identity) {
   return identity.substr(0, identity.rfind('@'));
 }
 
+std::string templates_identity(const std::string& embedder, const std::string& keypoints) {
+  if (keypoints.empty() || keypoints.find_first_of("+@") != std::string::npos) {
+    throw Error("cannot name templates' keypoints (" + keypoints +
+                "): expected a keypoint source's name such as 'landmarks-68'");
+  }
+  return keypoints == kDetectorKeypoints ? embedder : embedder + "+" + keypoints;
+}
+
+std::string templates_keypoints(const std::string& identity) {
+  const std::size_t plus = identity.rfind('+');
+  // A '+' inside the embedder's own part (a declared identity may hold one) names no keypoints.
+  if (plus == std::string::npos || plus < identity.rfind('@')) return kDetectorKeypoints;
+  return identity.substr(plus + 1);
+}
+
+std::string without_keypoints(const std::string& identity) {
+  const std::size_t plus = identity.rfind('+');
+  if (plus == std::string::npos || plus < identity.rfind('@')) return identity;
+  return identity.substr(0, plus);
+}
+
 std::string templates_embedder(const std::string& recorded, std::size_t dimension) {
   if (!recorded.empty()) return recorded;
   return dimension == kUnrecordedEmbedderDimension ? kUnrecordedEmbedder : "";
@@ -119,11 +140,20 @@ void require_embedder(const std::string& recorded, std::size_t dimension,
   const std::string stored = templates_embedder(recorded, dimension);
   if (stored == running) return;
   std::string made_by;
+  std::string runs = "this engine runs " + running;
   std::string advice;
   if (stored.empty()) {
     made_by = "an unrecorded embedder of " + std::to_string(dimension) + " dimensions (a gallery " +
               "file of version 1, before galleries named their embedder)";
     advice = "enroll the users again with this embedder";
+  } else if (without_keypoints(stored) == without_keypoints(running)) {
+    // The same embedder on faces aligned on other points: the fix is the keypoint source.
+    made_by = "this embedder on faces aligned on the keypoints '" + templates_keypoints(stored) +
+              "' (" + stored + ")";
+    runs = "this engine aligns on '" + templates_keypoints(running) + "' (" + running + ")";
+    advice =
+        "align on the keypoints they were enrolled with (load the 68-point landmark model "
+        "or not, as then) or enroll the users again";
   } else if (embedder_name(stored) == embedder_name(running)) {
     made_by = "another version of the same model (" + stored + ")";
     advice = "enroll the users again: a retrained model's embeddings do not match the old ones";
@@ -133,7 +163,7 @@ void require_embedder(const std::string& recorded, std::size_t dimension,
              "') or enroll the users again with this one";
   }
   throw EmbedderMismatch("cannot " + verb_object + ": these templates were made by " + made_by +
-                             "; this engine runs " + running + ": " + advice,
+                             "; " + runs + ": " + advice,
                          stored, running);
 }
 

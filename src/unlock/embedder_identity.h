@@ -44,6 +44,23 @@ std::string templates_embedder(const std::string& recorded, std::size_t dimensio
 // kMaxEmbedderIdentityBytes of printable ASCII.
 std::string embedder_identity_problem(const std::string& identity);
 
+// Templates are only comparable with probes aligned on the same points: the alignment warps the
+// face so that its eyes, nose and mouth land on the template's places, and BlazeFace's keypoints
+// and the 68-point landmarks put those points in slightly different places on the same face. So
+// what a gallery records is the identity of the templates' maker, the embedder and the keypoints
+// its faces were aligned on: the embedder's identity alone for the detector's keypoints (every
+// gallery made before the landmark path), "<embedder identity>+<keypoints>" otherwise (e.g.
+// "dlib-resnet@6c83f8d0+landmarks-68"). Everything that checks identities then refuses templates
+// aligned on other points as it refuses another embedder's.
+inline constexpr char kDetectorKeypoints[] = "detector";
+// `keypoints` is a keypoint source's name (unlock::keypoint_source_name); throws fu::Error when it
+// is empty or holds '+' or '@'.
+std::string templates_identity(const std::string& embedder, const std::string& keypoints);
+// The keypoints a templates identity names: kDetectorKeypoints when it names none.
+std::string templates_keypoints(const std::string& identity);
+// The embedder's identity in a templates identity (all of it when it names no keypoints).
+std::string without_keypoints(const std::string& identity);
+
 // Thrown when templates were made by another embedder than the one that would match them. The
 // message says which made them, which runs, and what to do.
 class EmbedderMismatch : public Error {

@@ -150,5 +150,49 @@ TEST(EmbedderIdentity, RequireEmbedderRefusesTemplatesOfAnotherModel) {
             std::string::npos);
 }
 
+TEST(EmbedderIdentity, TemplatesAlignedOnOtherKeypointsAreAnotherMakers) {
+  const std::string dlib = kUnrecordedEmbedder;
+  // The detector's keypoints keep the embedder's identity: galleries made before the landmark
+  // path stay valid.
+  EXPECT_EQ(templates_identity(dlib, kDetectorKeypoints), dlib);
+  const std::string landmarks = templates_identity(dlib, "landmarks-68");
+  EXPECT_EQ(landmarks, dlib + "+landmarks-68");
+  EXPECT_EQ(embedder_identity_problem(landmarks), "");
+  EXPECT_EQ(templates_keypoints(landmarks), "landmarks-68");
+  EXPECT_EQ(templates_keypoints(dlib), kDetectorKeypoints);
+  EXPECT_EQ(without_keypoints(landmarks), dlib);
+  EXPECT_EQ(without_keypoints(dlib), dlib);
+  // A '+' in a declared identity before its '@' is part of the embedder's name.
+  EXPECT_EQ(templates_keypoints("a+b@00000000"), kDetectorKeypoints);
+  EXPECT_EQ(without_keypoints("a+b@00000000+landmarks-68"), "a+b@00000000");
+  EXPECT_THROW(templates_identity(dlib, ""), Error);
+  EXPECT_THROW(templates_identity(dlib, "x+y"), Error);
+
+  EXPECT_EQ(mismatch_of(landmarks, 128, landmarks), "");
+  std::string stored;
+  // Landmark-aligned templates under the detector's keypoints, and the other way round,
+  // including a version 1 gallery (the detector's keypoints: nothing else existed then).
+  EXPECT_EQ(mismatch_of(landmarks, 128, dlib, &stored),
+            "cannot import user (record): these templates were made by this embedder on faces "
+            "aligned on the keypoints 'landmarks-68' (" +
+                landmarks + "); this engine aligns on 'detector' (" + dlib +
+                "): align on the keypoints they were enrolled with (load the 68-point landmark "
+                "model or not, as then) or enroll the users again");
+  EXPECT_EQ(stored, landmarks);
+  for (const std::string& recorded : {dlib, std::string()}) {
+    EXPECT_NE(mismatch_of(recorded, 128, landmarks, &stored)
+                  .find("aligned on the keypoints 'detector' (" + dlib +
+                        "); this engine aligns "
+                        "on 'landmarks-68'"),
+              std::string::npos)
+        << recorded;
+    EXPECT_EQ(stored, dlib);
+  }
+  // Another embedder on other keypoints is another embedder first.
+  EXPECT_NE(mismatch_of("mobilefacenet-w0.5-112@00c0ffee", 128, landmarks)
+                .find("run the embedder that made them"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace fu::unlock

@@ -330,25 +330,34 @@ function embedderSource(models, choice) {
 }
 
 /**
- * The two models, checked, with one progress report over both downloads.
- * @param {{detector?: unknown, embedder?: unknown} | undefined} models
+ * The models, checked, with one progress report over every download: the detector, the
+ * embedder and, when `models.landmarks` is given, the 68-point landmark model. The package does
+ * not ship that one (models/face-landmarks-68.fum of the repository, 366,989 bytes), so it has no
+ * default: the caller serves it and passes its URL, or its bytes.
+ * @param {{detector?: unknown, embedder?: unknown, landmarks?: unknown} | undefined} models
  * @param {((p: DownloadProgress) => void) | undefined} onProgress
  * @param {unknown} [embedder] 'accurate' (default) or 'fast': which shipped embedder
- * @returns {Promise<[Uint8Array, Uint8Array]>} detector, embedder
+ * @returns {Promise<[Uint8Array, Uint8Array, Uint8Array | undefined]>} detector, embedder,
+ *     landmarks (undefined without models.landmarks)
  */
 export async function loadModels(models, onProgress, embedder) {
   if (onProgress !== undefined && typeof onProgress !== 'function') {
     throw new FaceUnlockError('invalid-argument', 'onProgress must be a function ({loaded, total})');
   }
-  const progress = new ProgressSum(onProgress, 2);
   const sources = [models?.detector ?? DEFAULT_MODELS.detector, embedderSource(models, embedder)];
   const names = ['the detector model', 'the embedder model'];
+  const landmarks = models?.landmarks;
+  if (landmarks !== undefined && landmarks !== null) {
+    sources.push(landmarks);
+    names.push('the landmark model');
+  }
+  const progress = new ProgressSum(onProgress, sources.length);
   const loaded = await Promise.all(sources.map(async (source, i) => {
     const bytes = await loadBytes(names[i], source, (l, t) => progress.report(i, l, t));
     checkModelFile(names[i], source, bytes);
     return bytes;
   }));
-  return [loaded[0], loaded[1]];
+  return [loaded[0], loaded[1], loaded[2]];
 }
 
 /**

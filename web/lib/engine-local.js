@@ -163,16 +163,20 @@ export class LocalEngine {
    * With `threads` above 1 and `mtLoader` (the caller checked crossOriginIsolated), the
    * multi-threaded core runs the engine; when it cannot start, the single-threaded one does, and
    * `threading.reason` says why.
-   * The models may still be downloading: the core loads meanwhile.
+   * The models may still be downloading: the core loads meanwhile. With `landmarks` (the
+   * 68-point landmark model's bytes) its points align faces and feed the liveness challenge.
    * @param {{wasm?: WasmOption, detector: Uint8Array | Promise<Uint8Array>,
-   *   embedder: Uint8Array | Promise<Uint8Array>, threads?: number, mtLoader?: string}} options
+   *   embedder: Uint8Array | Promise<Uint8Array>,
+   *   landmarks?: Uint8Array | Promise<Uint8Array | undefined>, threads?: number,
+   *   mtLoader?: string}} options
    * @param {CoreImport} importCore where the engine's loader comes from (unless wasm.factory)
    * @returns {Promise<LocalEngine>}
    */
   static async create(options, importCore) {
     const requested = options.threads ?? 1;
-    const [started, detector, embedder] = await Promise.all(
-        [startCore(options, requested, importCore), options.detector, options.embedder]);
+    const [started, detector, embedder, landmarks] = await Promise.all([
+      startCore(options, requested, importCore), options.detector, options.embedder,
+      options.landmarks]);
     const { core } = started;
     let { reason } = started;
     // A custom build from before threads (wasm.factory) has neither maxThreads nor the options.
@@ -182,8 +186,20 @@ export class LocalEngine {
         `the multi-threaded core runs at most ${most} threads`;
     }
     const threads = Math.min(requested, most);
-    const engine = call('cannot load the models', () => (threads > 1 ?
-      new core.Engine(detector, embedder, { threads }) : new core.Engine(detector, embedder)));
+    /** @type {{threads?: number, landmarks?: Uint8Array}} */
+    const engineOptions = {};
+    if (threads > 1) engineOptions.threads = threads;
+    if (landmarks) engineOptions.landmarks = landmarks;
+    const engine = call('cannot load the models', () => (Object.keys(engineOptions).length ?
+      new core.Engine(detector, embedder, engineOptions) : new core.Engine(detector, embedder)));
+    // A custom build from before the landmark path (wasm.factory) ignores the option: refuse it
+    // rather than run the detector's keypoints while the page believes otherwise.
+    if (landmarks && (typeof engine.keypoints !== 'function' || engine.keypoints() !== 'landmarks-68')) {
+      engine.delete();
+      throw new FaceUnlockError('load-failed', 'cannot load the landmark model: this WebAssembly ' +
+          'core does not take one (a build from before the landmark path); rebuild it with ' +
+          '`bash scripts/build.sh`, or leave out models.landmarks');
+    }
     /** @type {Threading} */
     const threading = { threads,
       core: most > 1 ? 'faceunlock_core_mt' : 'faceunlock_core', reason };
@@ -274,10 +290,22 @@ export class LocalEngine {
 
   /**
    * The embedder this engine runs; its identity is what galleries record (docs/gallery-format.md).
-   * @returns {Promise<{name: string, identity: string, dimension: number}>}
+   * @returns {Promise<{name: string, identity: string, dimension: number, templates: string}>}
    */
   async embedder() {
     return call('cannot read the embedder', () => ({ ...this._live().embedder() }));
+  }
+
+  /**
+   * Where the keypoints that align faces and that the liveness challenge measures come from.
+   * @returns {Promise<'detector' | 'landmarks-68'>}
+   */
+  async keypoints() {
+    // A custom build from before the landmark path has only the detector's.
+    return call('cannot read the keypoint source', () => {
+      const engine = this._live();
+      return typeof engine.keypoints === 'function' ? engine.keypoints() : 'detector';
+    });
   }
 
   /** @returns {Promise<Record<string, number>>} */

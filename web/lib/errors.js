@@ -17,19 +17,23 @@
  * - `corrupt-record`    a stored user could not be decrypted or was rejected by the engine
  * - `embedder-mismatch` templates (a stored user, a backup) were made by another embedder than
  *                       the one this instance runs; `embedders` says which two
+ * - `keypoints-mismatch` templates were made by this embedder on faces aligned on other
+ *                       keypoints (with or without the 68-point landmark model) than this
+ *                       instance aligns on; `keypoints` says which two
  * - `backup`            a backup could not be read (wrong passphrase, damaged, not a backup)
  * - `disposed`          the instance was disposed
  * - `worker`            the Web Worker failed to start or died
  * @typedef {'invalid-argument'|'unsupported-source'|'load-failed'|'engine'|'busy'|'timeout'|
- *   'aborted'|'quota-exceeded'|'store'|'corrupt-record'|'embedder-mismatch'|'backup'|'disposed'|
- *   'worker'} ErrorCode
+ *   'aborted'|'quota-exceeded'|'store'|'corrupt-record'|'embedder-mismatch'|'keypoints-mismatch'|
+ *   'backup'|'disposed'|'worker'} ErrorCode
  */
 
 export class FaceUnlockError extends Error {
   /**
    * @param {ErrorCode} code
    * @param {string} message
-   * @param {{cause?: unknown, userId?: string, embedders?: {stored: string, running: string}}} [extra]
+   * @param {{cause?: unknown, userId?: string, embedders?: {stored: string, running: string},
+   *   keypoints?: {stored: string, running: string}}} [extra]
    */
   constructor(code, message, extra = {}) {
     super(message, extra.cause === undefined ? undefined : { cause: extra.cause });
@@ -44,6 +48,12 @@ export class FaceUnlockError extends Error {
      * @type {{stored: string, running: string} | undefined}
      */
     this.embedders = extra.embedders;
+    /**
+     * For `keypoints-mismatch`: the keypoints the templates' faces were aligned on and those this
+     * instance aligns on, 'detector' or 'landmarks-68'.
+     * @type {{stored: string, running: string} | undefined}
+     */
+    this.keypoints = extra.keypoints;
   }
 }
 

@@ -133,8 +133,27 @@ function modelName(identity) {
 }
 
 /**
- * The engine's refusal of templates another embedder made, said in terms of this library's
- * options; other errors pass through.
+ * The keypoints a templates identity names (docs/gallery-format.md): "<embedder identity>" for
+ * the detector's, "<embedder identity>+<keypoints>" for others (src/unlock/embedder_identity.h).
+ * @param {string} identity
+ * @returns {{embedder: string, keypoints: string}}
+ */
+function splitTemplatesIdentity(identity) {
+  const plus = identity.lastIndexOf('+');
+  if (plus < 0 || plus < identity.lastIndexOf('@')) return { embedder: identity, keypoints: 'detector' };
+  return { embedder: identity.slice(0, plus), keypoints: identity.slice(plus + 1) };
+}
+
+/** @param {string} keypoints */
+function keypointsText(keypoints) {
+  if (keypoints === 'detector') return "the face detector's keypoints (no landmark model)";
+  if (keypoints === 'landmarks-68') return 'the 68-point landmarks (models.landmarks)';
+  return `the keypoints '${keypoints}'`;
+}
+
+/**
+ * The engine's refusal of templates another embedder made, or made on faces aligned on other
+ * keypoints, said in terms of this library's options; other errors pass through.
  * @param {unknown} e
  * @param {string} what e.g. "cannot load stored user 'alice'"
  * @param {string} redo what re-enrolling means there, e.g. "remove the user and enroll again"
@@ -143,6 +162,19 @@ function modelName(identity) {
 function asMismatchError(e, what, redo, userId) {
   if (!(e instanceof FaceUnlockError) || e.code !== 'embedder-mismatch' || !e.embedders) return e;
   const { stored, running } = e.embedders;
+  const was = splitTemplatesIdentity(stored);
+  const now = splitTemplatesIdentity(running);
+  if (stored && was.embedder === now.embedder && was.keypoints !== now.keypoints) {
+    const advice = was.keypoints === 'landmarks-68' ?
+      'create it with models: { landmarks } set to face-landmarks-68.fum' :
+      'create it without models.landmarks';
+    return new FaceUnlockError('keypoints-mismatch', `${what}: these templates were enrolled on ` +
+        `faces aligned on ${keypointsText(was.keypoints)}; this instance aligns on ` +
+        `${keypointsText(now.keypoints)}, and templates match only frames aligned as they were: ` +
+        `${advice}, or ${redo}`,
+    { cause: e, userId, embedders: e.embedders,
+      keypoints: { stored: was.keypoints, running: now.keypoints } });
+  }
   const made = stored ? `model '${modelName(stored)}' (${stored})` :
     'an embedder the templates do not name (saved before templates recorded it)';
   const choice = /** @type {Record<string, string>} */ (SHIPPED_EMBEDDERS)[modelName(stored)];
@@ -299,12 +331,13 @@ export class FaceUnlock {
     // The engine's core downloads and compiles while the models download; a worker gets
     // everything in one message.
     const creating = options.worker ?
-      Promise.all([models, wasm]).then(([[detector, embedder], wasmOption]) => WorkerEngine.create(
-          { wasm: wasmOption, detector, embedder, threads: choice.requested,
-            mtLoader: choice.mtLoader })) :
+      Promise.all([models, wasm]).then(([[detector, embedder, landmarks], wasmOption]) =>
+        WorkerEngine.create({ wasm: wasmOption, detector, embedder, landmarks,
+          threads: choice.requested, mtLoader: choice.mtLoader })) :
       wasm.then((wasmOption) => LocalEngine.create({ wasm: wasmOption,
         detector: models.then((m) => m[0]), embedder: models.then((m) => m[1]),
-        threads: choice.requested, mtLoader: choice.mtLoader }, importCore));
+        landmarks: models.then((m) => m[2]), threads: choice.requested,
+        mtLoader: choice.mtLoader }, importCore));
     // A failure of `models` is reported through `creating`, even when `wasm` failed first.
     models.catch(() => {});
     const [created, opened] = await Promise.allSettled([creating, store.open()]);
@@ -324,10 +357,11 @@ export class FaceUnlock {
       await engine.setLiveness(liveness).catch((e) => { throw asArgumentError(e); });
       const thresholds = await engine.thresholds();
       const embedder = await engine.embedder();
+      const keypoints = await engine.keypoints();
       const threading = { requested: choice.requested, ...engine.threading };
       threading.reason = choice.reason ?? engine.threading.reason;
       const fu = new FaceUnlock(CREATE_TOKEN,
-          { engine, store, reader, thresholds, embedder, lockout, options, threading });
+          { engine, store, reader, thresholds, embedder, keypoints, lockout, options, threading });
       await fu.setSecurityLevel(level);
       await fu._loadUsers();
       await fu._syncLockout();
@@ -342,7 +376,8 @@ export class FaceUnlock {
   /**
    * @param {symbol} token
    * @param {{engine: any, store: any, reader: FrameReader, thresholds: Record<string, number>,
-   *   embedder: {name: string, identity: string, dimension: number},
+   *   embedder: {name: string, identity: string, dimension: number, templates: string},
+   *   keypoints: 'detector' | 'landmarks-68',
    *   lockout: {maxAttempts: number, lockMs: number, maxLockMs: number} | null, options: any,
    *   threading: {requested: number, threads: number, core: string, reason: string | null}}} parts
    */
@@ -357,6 +392,7 @@ export class FaceUnlock {
     /** @type {Record<string, number>} */
     this._thresholds = parts.thresholds;
     this._embedder = parts.embedder;
+    this._keypoints = parts.keypoints;
     this._threading = parts.threading;
     /** @type {((error: FaceUnlockError) => void) | undefined} */
     this._onStoreError = parts.options.onStoreError;
@@ -391,11 +427,21 @@ export class FaceUnlock {
   get threshold() { return this._threshold; }
 
   /**
-   * The embedder this instance runs: its model name, its identity ("<name>@<weights CRC>", which
-   * every stored user and backup records) and its embedding size.
-   * @returns {{name: string, identity: string, dimension: number}}
+   * The embedder this instance runs: its model name, its identity ("<name>@<weights CRC>"), its
+   * embedding size, and the identity every stored user and backup of this instance records
+   * (`templates`: the embedder's identity, followed by "+landmarks-68" with models.landmarks).
+   * @returns {{name: string, identity: string, dimension: number, templates: string}}
    */
   get embedder() { return { ...this._embedder }; }
+
+  /**
+   * Where the keypoints that align faces (for enrollment and unlock alike) and that the liveness
+   * challenge measures come from: 'landmarks-68' when created with `models.landmarks`, else
+   * 'detector'. Stored users and backups record it; those of the other source are refused with
+   * code 'keypoints-mismatch'.
+   * @returns {'detector' | 'landmarks-68'}
+   */
+  get keypoints() { return this._keypoints; }
 
   /**
    * What runs the engine: the threads asked for and running, the core, and why fewer run than

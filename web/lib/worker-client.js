@@ -10,7 +10,8 @@ export class WorkerEngine {
   /**
    * Starts the worker and loads the engine in it.
    * @param {{wasm?: {bytes?: Uint8Array, url?: string | URL, factory?: unknown},
-   *   detector: Uint8Array, embedder: Uint8Array, threads?: number, mtLoader?: string}} options
+   *   detector: Uint8Array, embedder: Uint8Array, landmarks?: Uint8Array, threads?: number,
+   *   mtLoader?: string}} options
    * @param {any} [port] a Worker or MessagePort already serving worker.js (tests); default: a
    *     new module worker
    * @returns {Promise<WorkerEngine>}
@@ -37,7 +38,8 @@ export class WorkerEngine {
     const wasm = options.wasm?.url ? { url: String(options.wasm.url) } : { bytes: options.wasm?.bytes };
     try {
       client.threading = await client._call('init', [{ wasm, detector: options.detector,
-        embedder: options.embedder, threads: options.threads, mtLoader: options.mtLoader }]);
+        embedder: options.embedder, landmarks: options.landmarks, threads: options.threads,
+        mtLoader: options.mtLoader }]);
     } catch (e) {
       client._terminate();
       throw e;
@@ -122,6 +124,7 @@ export class WorkerEngine {
   /** @param {Uint8Array} bytes */
   importGallery(bytes) { return this._call('importGallery', [bytes]); }
   embedder() { return this._call('embedder', []); }
+  keypoints() { return this._call('keypoints', []); }
   thresholds() { return this._call('thresholds', []); }
   resetFusion() { return this._call('resetFusion', []); }
   beginUnlock() { return this._call('beginUnlock', []); }

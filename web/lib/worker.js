@@ -6,8 +6,8 @@
  * Protocol (both directions are plain structured-clone messages):
  *   page -> worker  { id, op, args }          op: 'init' or a LocalEngine method name
  *   worker -> page  { id, ok: true, value }   or { id, ok: false, error: {message, code} }
- * 'init' must come first; its args are [{ wasm: {bytes?, url?}, detector, embedder, threads?,
- * mtLoader? }] and it answers with the engine's threading (engine-local.js).
+ * 'init' must come first; its args are [{ wasm: {bytes?, url?}, detector, embedder, landmarks?,
+ * threads?, mtLoader? }] and it answers with the engine's threading (engine-local.js).
  */
 
 // Static imports only: a worker whose module graph splits into chunks cannot be emitted as a
@@ -18,9 +18,10 @@ import { FaceUnlockError, messageOf } from './errors.js';
 
 /** Methods the page may call; anything else is refused rather than looked up on the object. */
 const OPS = new Set(['process', 'addTemplate', 'users', 'removeUser', 'exportUser', 'importUser',
-  'exportGallery', 'importGallery', 'embedder', 'thresholds', 'resetFusion', 'setFusion', 'dispose',
-  'beginUnlock', 'unlockFrame', 'endUnlock', 'securityLevels', 'setSecurityLevel', 'setLiveness',
-  'nextTurns', 'setLockout', 'lockoutStatus', 'lockoutState', 'restoreLockout']);
+  'exportGallery', 'importGallery', 'embedder', 'keypoints', 'thresholds', 'resetFusion',
+  'setFusion', 'dispose', 'beginUnlock', 'unlockFrame', 'endUnlock', 'securityLevels',
+  'setSecurityLevel', 'setLiveness', 'nextTurns', 'setLockout', 'lockoutStatus', 'lockoutState',
+  'restoreLockout']);
 
 /**
  * Buffers the reply owns outright, moved instead of copied.
