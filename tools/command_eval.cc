@@ -4,6 +4,7 @@
 // often the detector found no face, and a ROC plot.
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -44,6 +45,9 @@ CommandSpec eval_spec() {
             std::string(face::mirror_policy_name(face::PipelineOptions{}.mirror)) + ")"},
        {"--compare-mirror", "",
         "also report every mirror policy, from the photos embedded with and without their mirror"},
+       {"--photo-scale", "S",
+        "shrink every photo by S in (0, 1] before detection: a lower-resolution camera, or faces "
+        "as small as a training set's (default 1)"},
        {"--json", "", "print JSON"},
        jobs_flag()}};
   for (FlagSpec& f : face_model_flags()) spec.flags.push_back(f);
@@ -99,16 +103,25 @@ int run_eval(const std::vector<std::string>& args) {
   const bool mirror_templates = face::mirrors(mirror, face::EmbedPurpose::kTemplate);
   const bool mirror_probes = face::mirrors(mirror, face::EmbedPurpose::kProbe);
   const bool compare = parsed.has("--compare-mirror");
+  double photo_scale = 1.0;
+  if (parsed.has("--photo-scale")) {
+    const std::string text = parsed.get("--photo-scale", "");
+    char* end = nullptr;
+    photo_scale = std::strtod(text.c_str(), &end);
+    if (text.empty() || *end != '\0' || !(photo_scale > 0.0 && photo_scale <= 1.0)) {
+      throw UsageError("--photo-scale: '" + text + "' is not a scale in (0, 1]");
+    }
+  }
   // Each photo embedded with its mirror, without, or both ways, as the policies need.
   std::optional<EmbeddedSet> mirrored;
   std::optional<EmbeddedSet> plain;
   if (compare || mirror_templates || mirror_probes) {
     mirrored = embed_set(paths, labels, detector, embedder, selected_backend(parsed), jobs,
-                         landmarks, true);
+                         landmarks, true, photo_scale);
   }
   if (compare || !mirror_templates || !mirror_probes) {
     plain = embed_set(paths, labels, detector, embedder, selected_backend(parsed), jobs, landmarks,
-                      false);
+                      false, photo_scale);
   }
   auto set_for = [&](face::MirrorPolicy policy, face::EmbedPurpose purpose) -> const EmbeddedSet& {
     return face::mirrors(policy, purpose) ? *mirrored : *plain;
@@ -197,6 +210,7 @@ int run_eval(const std::vector<std::string>& args) {
     out.key("detector").value(detector->metadata.name);
     out.key("pairs_file").value(pairs_file);
     out.key("mirror").value(face::mirror_policy_name(mirror));
+    out.key("photo_scale").value(photo_scale);
     out.key("pairs").value(static_cast<std::uint64_t>(pairs.size()));
     out.key("photos").value(static_cast<std::uint64_t>(paths.size()));
     out.key("photos_without_face").value(static_cast<std::uint64_t>(set.no_face));
@@ -246,7 +260,9 @@ int run_eval(const std::vector<std::string>& args) {
 
   std::cout << embedder->metadata.name << " with " << detector->metadata.name << " on "
             << pairs_file << ": " << pairs.size() << " pairs, " << paths.size()
-            << " photos, mirror averaging of " << face::mirror_policy_name(mirror) << "\n";
+            << " photos, mirror averaging of " << face::mirror_policy_name(mirror);
+  if (photo_scale != 1.0) std::cout << ", photos shrunk by " << photo_scale;
+  std::cout << "\n";
   std::cout << "  no face found: " << set.no_face << " photos ("
             << percent(static_cast<double>(set.no_face) / paths.size()) << ", embedded from the "
             << "average face position); several faces: " << set.several_faces << "\n";

@@ -36,7 +36,7 @@ LandmarkStage load_landmark_stage(const ParsedArgs& parsed) {
 EmbeddedSet embed_set(std::vector<std::string> paths, std::vector<int> labels,
                       std::shared_ptr<const nn::Model> detector,
                       std::shared_ptr<const nn::Model> embedder, nn::Backend backend, int jobs,
-                      const LandmarkStage& landmarks, bool mirror_average) {
+                      const LandmarkStage& landmarks, bool mirror_average, double photo_scale) {
   EmbeddedSet set;
   set.paths = std::move(paths);
   set.labels = std::move(labels);
@@ -49,6 +49,7 @@ EmbeddedSet embed_set(std::vector<std::string> paths, std::vector<int> labels,
   options.landmarks = landmarks.model;
   options.landmark_box_scale = landmarks.box_scale;
   options.mirror_average = mirror_average;
+  options.photo_scale = photo_scale;
   options.progress = [&](std::size_t done, std::size_t total) { progress.update(done, total); };
   const auto start = std::chrono::steady_clock::now();
   set.photos = train::embed_images(set.paths, std::move(detector), std::move(embedder), options);

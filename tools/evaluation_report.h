@@ -34,12 +34,14 @@ std::vector<FlagSpec> landmark_flags();
 LandmarkStage load_landmark_stage(const ParsedArgs& parsed);
 
 // Embeds `paths` (identity `labels`) with `jobs` threads and a progress bar, each photo averaged
-// with its mirror image unless `mirror_average` is false. Throws fu::Error listing the first
-// unreadable photos if any photo could not be embedded at all.
+// with its mirror image unless `mirror_average` is false and shrunk by `photo_scale`
+// (train::EmbedImagesOptions). Throws fu::Error listing the first unreadable photos if any photo
+// could not be embedded at all.
 EmbeddedSet embed_set(std::vector<std::string> paths, std::vector<int> labels,
                       std::shared_ptr<const nn::Model> detector,
                       std::shared_ptr<const nn::Model> embedder, nn::Backend backend, int jobs,
-                      const LandmarkStage& landmarks = {}, bool mirror_average = true);
+                      const LandmarkStage& landmarks = {}, bool mirror_average = true,
+                      double photo_scale = 1.0);
 
 // Every pair of the set's photos scored into a histogram (train::score_all_pairs_histogram).
 train::ScoreHistogram score_set(const EmbeddedSet& set, int jobs);

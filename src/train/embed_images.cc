@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <exception>
 #include <mutex>
 #include <thread>
 
 #include "base/error.h"
 #include "face/face.h"
+#include "face/resample.h"
 #include "image/decode.h"
 
 namespace fu::train {
@@ -61,6 +63,21 @@ void for_each_parallel(std::size_t count, int jobs,
   if (failure) std::rethrow_exception(failure);
 }
 
+// The photo at `path`, shrunk by `scale` (at least one pixel a side).
+image::Image read_photo(const std::string& path, double scale) {
+  image::Image photo = image::read_image(path);
+  if (scale == 1.0) return photo;
+  const int width = std::max(1, static_cast<int>(std::lround(photo.width() * scale)));
+  const int height = std::max(1, static_cast<int>(std::lround(photo.height() * scale)));
+  // Pixel centres map onto pixel centres: q + 0.5 = (p + 0.5) * s.
+  const double sx = static_cast<double>(width) / photo.width();
+  const double sy = static_cast<double>(height) / photo.height();
+  const image::AffineTransform shrink(sx, 0.0, 0.5 * sx - 0.5, 0.0, sy, 0.5 * sy - 0.5);
+  image::WarpOptions options;
+  options.border = image::BorderMode::kReplicate;
+  return face::warp_affine_antialiased(photo, shrink, width, height, options);
+}
+
 face::PipelineOptions pipeline_options(const EmbedImagesOptions& o) {
   face::PipelineOptions options;
   options.network.backend = o.backend;
@@ -79,6 +96,10 @@ std::vector<EmbeddedImage> embed_images(const std::vector<std::string>& paths,
                                         std::shared_ptr<const nn::Model> detector,
                                         std::shared_ptr<const nn::Model> embedder,
                                         const EmbedImagesOptions& options) {
+  if (!(options.photo_scale > 0.0 && options.photo_scale <= 1.0)) {
+    throw Error("cannot embed photos at scale " + std::to_string(options.photo_scale) +
+                ": the scale must be in (0, 1]");
+  }
   std::vector<EmbeddedImage> results(paths.size());
   std::vector<RelativeFace> found(paths.size());
   std::atomic<std::size_t> done{0};
@@ -88,7 +109,7 @@ std::vector<EmbeddedImage> embed_images(const std::vector<std::string>& paths,
                       EmbeddedImage& r = results[i];
                       r.path = paths[i];
                       try {
-                        const image::Image photo = image::read_image(paths[i]);
+                        const image::Image photo = read_photo(paths[i], options.photo_scale);
                         const face::FaceAnalysis analysis = pipeline.analyze(photo);
                         r.faces_found = static_cast<int>(analysis.faces.size());
                         if (analysis.has_face()) {
@@ -139,7 +160,7 @@ std::vector<EmbeddedImage> embed_images(const std::vector<std::string>& paths,
                     [&](std::size_t m, face::FacePipeline& pipeline) {
                       EmbeddedImage& r = results[missing[m]];
                       try {
-                        const image::Image photo = image::read_image(r.path);
+                        const image::Image photo = read_photo(r.path, options.photo_scale);
                         const face::Face face = absolute(mean, photo.width(), photo.height());
                         r.embedding = pipeline.embedder().embed(photo, face);
                         r.fallback = true;

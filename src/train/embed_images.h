@@ -36,6 +36,10 @@ struct EmbedImagesOptions {
   std::shared_ptr<const nn::Model> landmarks;
   double landmark_box_scale = face::kDefaultLandmarkBoxScale;
   bool fallback = true;  // embed photos without a detected face from the average position
+  // Each photo is shrunk by this factor (antialiased) before the pipeline sees it: in (0, 1],
+  // 1 = as stored. Measures how an embedder holds up on a lower-resolution camera, or on faces
+  // as small as a training set's.
+  double photo_scale = 1.0;
   // Called from worker threads after each photo with (done, total); may be empty.
   std::function<void(std::size_t, std::size_t)> progress;
 };

@@ -211,6 +211,26 @@ describe('face commands', { skip }, () => {
     assert.match(wrong.stderr, /--mirror: cannot read mirror policy \(probes\): expected both, templates or none/);
   });
 
+  it('eval shrinks the photos by --photo-scale and refuses scales outside (0, 1]', () => {
+    const pairs = path.join(dir, 'scale-pairs.txt');
+    fs.writeFileSync(pairs, SMALL_PAIRS);
+    const full = JSON.parse(cli('eval', '--data', lfw, '--pairs', pairs, '--json').stdout);
+    const r = cli('eval', '--data', lfw, '--pairs', pairs, '--json', '--photo-scale', '0.4');
+    assertExit(r, 0);
+    const small = JSON.parse(r.stdout);
+    assert.equal(full.photo_scale, 1);
+    assert.equal(small.photo_scale, 0.4);
+    assert.equal(small.photos_without_face, 0, 'a 100-pixel LFW photo still shows its face');
+    // Every score moves when the faces are a sixth of the pixels, so the thresholds do too.
+    assert.notDeepEqual(small.kfold.folds.map((f) => f.threshold),
+        full.kfold.folds.map((f) => f.threshold));
+    for (const bad of ['0', '1.5', 'half']) {
+      const wrong = cli('eval', '--data', lfw, '--pairs', pairs, '--photo-scale', bad);
+      assertExit(wrong, 2);
+      assert.match(wrong.stderr, /--photo-scale: '.*' is not a scale in \(0, 1\]/);
+    }
+  });
+
   it('calibrate over two populations and far measure the levels', { skip: !fs.existsSync(att) &&
     `AT&T faces not found under ${att}` }, () => {
     const pairs = path.join(dir, 'few-pairs.txt');
