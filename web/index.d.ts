@@ -58,7 +58,18 @@ export interface FaceUnlockOptions {
    * (the defaults included) are read from disk. Each file's header and CRC-32 are checked
    * before use: a damaged or cut download rejects with code 'load-failed'.
    */
-  models?: { detector?: BinaryInput; embedder?: BinaryInput };
+  /**
+   * `landmarks`: the 68-point landmark model (models/face-landmarks-68.fum of the repository,
+   * 366,989 bytes, MIT, from face-api.js; the npm package does not ship it, so serve it and pass
+   * its URL, or its bytes). With it, its eye, nose and mouth points replace the detector's for
+   * aligning faces (enrollment and unlock alike) and for the liveness challenge, which then uses
+   * bounds calibrated on those points: with them the head-turn geometry alone refused every photo
+   * attack measured (src/unlock/README.md). Templates enrolled with it do not match without it
+   * and the other way round: stored users and backups record which (`FaceUnlock.keypoints`), and
+   * those of the other are refused with code 'keypoints-mismatch' and left stored. Without it
+   * nothing changes.
+   */
+  models?: { detector?: BinaryInput; embedder?: BinaryInput; landmarks?: BinaryInput };
   /**
    * Which shipped embedder to load; give this or models.embedder (your own file), not both.
    * 'accurate' (default): dlib's ResNet in int8, 5.6 MB (its embeddings are the float
@@ -72,8 +83,8 @@ export interface FaceUnlockOptions {
    */
   embedder?: 'accurate' | 'fast';
   /**
-   * Called as the model files download (both together, about 6.9 MB with the defaults), for a
-   * progress bar. Bytes passed in directly count as loaded at once.
+   * Called as the model files download (together, about 6.9 MB with the defaults, 0.37 MB more
+   * with models.landmarks), for a progress bar. Bytes passed in directly count as loaded at once.
    */
   onProgress?: (progress: DownloadProgress) => void;
   /**
@@ -345,6 +356,13 @@ export declare class FaceUnlock {
    * are refused with code 'embedder-mismatch' (in `loadErrors` at create(), from importBackup).
    */
   readonly embedder: EmbedderInfo;
+  /**
+   * Where the keypoints that align faces and that the liveness challenge measures come from:
+   * 'landmarks-68' when created with `models.landmarks`, else 'detector'. Stored users and
+   * backups record it (in EmbedderInfo.templates); those of the other are refused with code
+   * 'keypoints-mismatch' (in `loadErrors` at create(), from importBackup), left stored.
+   */
+  readonly keypoints: KeypointSource;
   /** What runs the engine, after the `threads` option met the page. */
   readonly threading: Threading;
 
@@ -379,7 +397,8 @@ export declare class FaceUnlock {
   exportBackup(options?: { passphrase?: string }): Promise<Uint8Array>;
   /**
    * Replaces every user with the backup's (all or nothing). Encrypted backups need the passphrase.
-   * A backup of another embedder rejects with code 'embedder-mismatch' and changes nothing.
+   * A backup of another embedder rejects with code 'embedder-mismatch', one enrolled on other
+   * keypoints (see FaceUnlock.keypoints) with 'keypoints-mismatch'; either changes nothing.
    */
   importBackup(backup: Uint8Array | ArrayBuffer, options?: { passphrase?: string }): Promise<{ users: string[] }>;
   /** The liveness challenge on (true or LivenessOptions) or off, as the `liveness` option. Rejects with 'busy' during enroll/unlock. */
@@ -392,8 +411,11 @@ export declare class FaceUnlock {
 
 export type FaceUnlockErrorCode =
   | 'invalid-argument' | 'unsupported-source' | 'load-failed' | 'engine' | 'busy' | 'timeout'
-  | 'aborted' | 'quota-exceeded' | 'store' | 'corrupt-record' | 'embedder-mismatch' | 'backup'
-  | 'disposed' | 'worker';
+  | 'aborted' | 'quota-exceeded' | 'store' | 'corrupt-record' | 'embedder-mismatch'
+  | 'keypoints-mismatch' | 'backup' | 'disposed' | 'worker';
+
+/** Where the keypoints come from: the face detector's own, or the 68-point landmark model's. */
+export type KeypointSource = 'detector' | 'landmarks-68';
 
 export interface EmbedderInfo {
   /** The model's `name` metadata, e.g. 'dlib-resnet'. */
@@ -402,12 +424,18 @@ export interface EmbedderInfo {
   identity: string;
   /** Values per embedding. */
   dimension: number;
+  /**
+   * What this instance's stored users and backups record as their templates' maker: `identity`
+   * with the detector's keypoints, `identity + '+landmarks-68'` with models.landmarks.
+   */
+  templates: string;
 }
 
 /** Every error the library throws. Branch on `code`; show or log `message`. */
 export declare class FaceUnlockError extends Error {
   constructor(code: FaceUnlockErrorCode, message: string,
-    extra?: { cause?: unknown; userId?: string; embedders?: { stored: string; running: string } });
+    extra?: { cause?: unknown; userId?: string; embedders?: { stored: string; running: string };
+      keypoints?: { stored: KeypointSource; running: KeypointSource } });
   readonly name: 'FaceUnlockError';
   readonly code: FaceUnlockErrorCode;
   /** The user a store error concerns, when there is one. */
@@ -417,6 +445,11 @@ export declare class FaceUnlockError extends Error {
    * do not say) and of the one this instance runs.
    */
   readonly embedders: { stored: string; running: string } | undefined;
+  /**
+   * For 'keypoints-mismatch': the keypoints the templates' faces were aligned on and those this
+   * instance aligns on.
+   */
+  readonly keypoints: { stored: KeypointSource; running: KeypointSource } | undefined;
 }
 
 /**

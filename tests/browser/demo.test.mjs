@@ -125,9 +125,13 @@ test('webcam demo: enroll, unlock, refuse, persist, tamper, remove', { skip, tim
       // Still photos cannot pass the liveness check (tests/browser/liveness.test.mjs shows that);
       // this test is about the rest of the demo. The choice persists in the profile.
       assert.equal(await page.isChecked('#liveness'), true, 'liveness is on by default');
-      await page.uncheck('#liveness');
-      await page.waitForFunction(() => /Liveness check off/.test(document.getElementById('status').textContent),
-          null, { timeout: STEP_TIMEOUT_MS });
+      assert.equal(await page.getAttribute('body', 'data-keypoints'), 'landmarks-68');
+      // The check and the keypoint path go together: switching reloads the page.
+      await Promise.all([page.waitForEvent('load', { timeout: STEP_TIMEOUT_MS }), page.uncheck('#liveness')]);
+      await waitReady(session);
+      assert.equal(await page.isChecked('#liveness'), false);
+      assert.equal(await page.getAttribute('body', 'data-keypoints'), 'detector');
+      assert.match(await page.textContent('#status'), /Liveness check off \(the detector's keypoints\)/);
       await enroll(page, A.name);
       assert.deepEqual(await userNames(page), [{ name: A.name, error: false }]);
       await close(session);

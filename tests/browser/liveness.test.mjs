@@ -1,6 +1,8 @@
 /**
  * @file The demo's liveness check in Debian's Chromium with fake-webcam videos made at test time
- * from ../shared/data photos (tests/liveness/videos.mjs): every kind of photo attack is refused
+ * from ../shared/data photos (tests/liveness/videos.mjs), on the path the demo takes with the
+ * check on: the 68-point landmark model aligning faces and feeding the head-turn geometry, with
+ * its own bounds (models.landmarks; src/unlock/README.md). Every kind of photo attack is refused
  * with 'liveness-failed', five failures lock unlocking out (and the lock survives a reload), a
  * face swapped in mid-challenge is refused, and a genuine challenge synthesised from photos of
  * one person turned each way unlocks. The fake camera loops its video from when the page opens,
@@ -51,6 +53,8 @@ async function enroll(profile, name) {
   const session = await openDemo(profile, videos.enroll);
   const { page } = session;
   assert.equal(await page.isChecked('#liveness'), true, 'the demo checks liveness by default');
+  assert.equal(await page.getAttribute('body', 'data-keypoints'), 'landmarks-68',
+      'with liveness on the demo aligns on the landmarks');
   await page.fill('#name', name);
   await page.click('#enroll');
   await page.waitForFunction(() => document.body.dataset.busy === 'false' &&

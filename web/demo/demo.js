@@ -7,6 +7,7 @@ const ui = {
   embedder: $('embedder'),
   level: $('level'),
   liveness: $('liveness'),
+  keypoints: $('keypoints'),
   video: $('video'),
   overlay: $('overlay'),
   stageMessage: $('stage-message'),
@@ -43,6 +44,16 @@ const EMBEDDER_KEY = 'faceunlock-demo.embedder';
 const EMBEDDER_DATABASES = { accurate: 'faceunlock', fast: 'faceunlock-fast' };
 const CAMERA_KEY = 'faceunlock-demo.camera';
 const LIVENESS_KEY = 'faceunlock-demo.liveness';
+// With the liveness check on, the 68-point landmark model aligns faces and feeds the head-turn
+// check: with its points the geometry alone refused every photo attack measured, where
+// BlazeFace's six keypoints need the identity check too (src/unlock/README.md). The npm package
+// does not ship it; the demo serves it from the repository.
+const LANDMARK_MODEL = new URL('../../models/face-landmarks-68.fum', import.meta.url);
+// What each keypoint path is called on screen, and what to do with a user enrolled on the other.
+const KEYPOINT_PATHS = {
+  'landmarks-68': { name: '68-point landmarks', liveness: 'on' },
+  detector: { name: "the detector's keypoints", liveness: 'off' },
+};
 // By false-accept rate; the old names are the library's aliases, kept for saved choices.
 const LEVELS = ['1e-3', '1e-4', '2e-5', 'balanced', 'strict', 'convenience'];
 const ENROLL_FRAMES = 5;
@@ -349,16 +360,23 @@ async function onLevelChange() {
   }
 }
 
-async function onLivenessChange() {
-  if (!fu) return;
+// The check and the keypoints go together: on, the landmark model aligns every face, off it is
+// not loaded. Templates only match faces aligned as they were, so switching reloads the page;
+// users enrolled the other way stay stored and are listed with what to do.
+function onLivenessChange() {
   const on = ui.liveness.checked;
-  try {
-    await fu.setLiveness(on);
-    localStorage.setItem(LIVENESS_KEY, on ? 'on' : 'off');
-    setStatus(on ? 'Liveness check on: unlocking asks you to turn your head.' : 'Liveness check off: a photo of you would unlock.', on ? 'info' : 'warn');
-  } catch (err) {
-    setStatus(`Cannot change the liveness check: ${errorText(err)}`, 'error');
-  }
+  localStorage.setItem(LIVENESS_KEY, on ? 'on' : 'off');
+  setStatus(on ? 'Turning the liveness check on: loading the landmark model…' :
+    'Turning the liveness check off…');
+  location.reload();
+}
+
+// Which keypoint path runs, next to the checkbox and in the status line.
+function livenessText() {
+  const path = KEYPOINT_PATHS[fu.keypoints]?.name ?? fu.keypoints;
+  return ui.liveness.checked ?
+    `Liveness check on (${path}): unlocking asks you to turn your head.` :
+    `Liveness check off (${path}): a photo of you would unlock.`;
 }
 
 // ---------------------------------------------------------------- users
@@ -371,6 +389,13 @@ function storeErrors() {
 
 function failureUser(failure) {
   return failure.userId ?? '';
+}
+
+// A user enrolled with the liveness check the other way: the library refused their templates
+// (aligned on other keypoints) and left them stored.
+function otherPath(failure) {
+  if (failure.code !== 'keypoints-mismatch') return null;
+  return KEYPOINT_PATHS[failure.keypoints?.stored] ?? null;
 }
 
 function userRow({ id, name, detail, error, title }) {
@@ -424,11 +449,14 @@ async function refreshUsers() {
   for (const failure of storeErrors()) {
     const name = failureUser(failure) || 'unknown record';
     if (listed.has(name)) continue;
+    const other = otherPath(failure);
     // The short line fits the list; the library's full message stays one hover away.
     rows.push(userRow({
       id: name,
       name,
-      detail: 'Damaged record, ignored: remove it and enroll again',
+      detail: other ? `Enrolled with the liveness check ${other.liveness}: turn it ` +
+        `${other.liveness} to unlock as them, or remove and enroll again` :
+        'Damaged record, ignored: remove it and enroll again',
       error: true,
       title: errorText(failure),
     }));
@@ -453,14 +481,23 @@ async function onRemove(id, name) {
 
 function reportStoreErrors() {
   const errors = storeErrors();
-  if (!errors.length) return false;
-  const names = errors.map((e) => failureUser(e) || 'an unknown user').join(', ');
-  setStatus(
-    `Stored data for ${names} could not be read (it was altered or corrupted) and is ignored. ` +
-      'Remove it and enroll again.',
-    'error',
-  );
-  return true;
+  const damaged = errors.filter((e) => !otherPath(e));
+  const other = errors.filter((e) => otherPath(e));
+  const names = (list) => list.map((e) => failureUser(e) || 'an unknown user').join(', ');
+  if (damaged.length) {
+    setStatus(
+      `Stored data for ${names(damaged)} could not be read (it was altered or corrupted) and is ` +
+        'ignored. Remove it and enroll again.',
+      'error',
+    );
+    return true;
+  }
+  if (other.length) {
+    setStatus(`${livenessText()} ${names(other)} enrolled with the liveness check ` +
+      `${otherPath(other[0]).liveness}: turn it back to unlock as them (they stay stored).`, 'warn');
+    return true;
+  }
+  return false;
 }
 
 // ---------------------------------------------------------------- start-up
@@ -594,12 +631,15 @@ async function startEngine() {
   ui.liveness.checked = localStorage.getItem(LIVENESS_KEY) !== 'off';
   // ?threads=N asks for the multi-threaded core (serve with `node scripts/serve.mjs --isolate`).
   const threads = Number(new URLSearchParams(location.search).get('threads') ?? 1);
+  const models = ui.liveness.checked ? { landmarks: LANDMARK_MODEL } : undefined;
   try {
-    fu = await FaceUnlock.create({ store, embedder, securityLevel: level, onProgress: showLoad,
-      liveness: ui.liveness.checked, threads });
+    fu = await FaceUnlock.create({ store, embedder, models, securityLevel: level,
+      onProgress: showLoad, liveness: ui.liveness.checked, threads });
   } finally {
     ui.load.hidden = true;
   }
+  ui.keypoints.textContent = `(${KEYPOINT_PATHS[fu.keypoints]?.name ?? fu.keypoints})`;
+  document.body.dataset.keypoints = fu.keypoints;
   const { threads: running, core, reason } = fu.threading;
   console.info(`faceunlock: ${core} on ${running} thread(s)${reason ? ` (${reason})` : ''}`);
   ui.level.value = fu.securityLevel;
@@ -626,7 +666,8 @@ async function main() {
   if (problems.length) {
     setStatus(problems.join(' '), 'error');
   } else if (!reportStoreErrors()) {
-    setStatus('Ready. Enroll a face, then press Unlock.');
+    setStatus(`Ready. Enroll a face, then press Unlock. ${livenessText()}`,
+        ui.liveness.checked ? 'info' : 'warn');
   }
   document.body.dataset.ready = String(problems.length === 0);
   requestAnimationFrame(liveLoop);
