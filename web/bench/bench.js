@@ -7,7 +7,9 @@
  * Query parameters: `core`, the URL of faceunlock_core.mjs (web/dist when built, else
  * build-wasm/wasm); `embedder`, the URL of the embedder model (default dlib-resnet-int8, as in
  * the library); `threads`, the threads the engine and the networks run on (more than 1 needs the
- * multi-threaded core, faceunlock_core_mt.mjs, and a cross-origin isolated page).
+ * multi-threaded core, faceunlock_core_mt.mjs, and a cross-origin isolated page); `landmarks`,
+ * the URL of the 68-point landmark model, which the engine then runs after refinement on every
+ * frame whose face moved (browser-bench.mjs --landmarks).
  */
 
 import { loadCore } from '../lib/engine-local.js';
@@ -17,6 +19,7 @@ const DETECTOR_URL = '/models/blazeface-short.fum';
 // Query parameter `embedder` (browser-bench.mjs --embedder) measures another embedder model.
 const EMBEDDER_URL = new URLSearchParams(location.search).get('embedder') ?? '/models/dlib-resnet-int8.fum';
 const THREADS = Number(new URLSearchParams(location.search).get('threads') ?? 1);
+const LANDMARKS_URL = new URLSearchParams(location.search).get('landmarks');
 const FACEAPI_URL = '/node_modules/@vladmandic/face-api/dist/face-api.esm.js';
 const FACEAPI_MODEL_DIR = '/node_modules/@vladmandic/face-api/model';
 const TFJS_WASM_DIR = '/node_modules/@tensorflow/tfjs-backend-wasm/dist/';
@@ -70,14 +73,18 @@ async function coldStart() {
     marks.coreInstantiated = performance.now();
     return c;
   });
-  const models = Promise.all([fetchBytes(DETECTOR_URL), fetchBytes(EMBEDDER_URL)]).then((m) => {
+  const models = Promise.all([fetchBytes(DETECTOR_URL), fetchBytes(EMBEDDER_URL),
+    LANDMARKS_URL ? fetchBytes(LANDMARKS_URL) : null]).then((m) => {
     marks.modelsFetched = performance.now();
     return m;
   });
-  const [core, [detectorBytes, embedderBytes]] = await Promise.all([coreLoad, models]);
+  const [core, [detectorBytes, embedderBytes, landmarkBytes]] = await Promise.all([coreLoad, models]);
   if (typeof core.Engine === 'function') {
     // Older cores take no options: a third argument would be refused.
-    state.engine = THREADS > 1 ? new core.Engine(detectorBytes, embedderBytes, { threads: THREADS }) :
+    const options = {};
+    if (THREADS > 1) options.threads = THREADS;
+    if (landmarkBytes) options.landmarks = landmarkBytes;
+    state.engine = Object.keys(options).length ? new core.Engine(detectorBytes, embedderBytes, options) :
       new core.Engine(detectorBytes, embedderBytes);
   } else {
     state.networks = {
@@ -88,6 +95,7 @@ async function coldStart() {
   marks.ready = performance.now();
   state.core = core;
   state.modelBytes = { detector: detectorBytes, embedder: embedderBytes };
+  if (landmarkBytes) state.modelBytes.landmarks = landmarkBytes;
   return {
     mode: state.engine ? 'engine' : 'network-fallback',
     coreUrl,

@@ -7,12 +7,18 @@
  *
  * Usage: node web/bench/browser-bench.mjs [--frames 1000] [--faceapi-frames 100] [--warmup 20]
  *            [--users 100] [--embedder models/dlib-resnet-int8.fum]... [--hold 1] [--core DIR]
- *            [--threads N] [--require-quality] [--json] [--verbose]
+ *            [--threads N] [--landmarks models/face-landmarks-68.fum] [--require-quality]
+ *            [--json] [--verbose]
  *
  * --threads N (above 1) serves every page with COOP/COEP headers (cross-origin isolated) and
  * measures each embedder twice: on the single-threaded core, then on the multi-threaded one
  * (faceunlock_core_mt.mjs from web/dist or build-wasm-mt/wasm) running N threads. face-api may
  * then pick its own threaded wasm too; its init line says which it ran.
+ *
+ * --landmarks MODEL measures each configuration twice, without and then with the 68-point
+ * landmark model (the library's models.landmarks): with --hold 1 every frame's face moved, as
+ * in a head-turn challenge, so the engine runs the landmark net on every frame (inside its
+ * `refine` stage), and the landmark net's own pass is timed beside the other networks.
  *
  * Each --embedder is one configuration, measured from its own cold start in the same browser
  * before face-api, so every ratio compares figures of one run. --hold N shows each photo for N
@@ -35,7 +41,7 @@ import { parseArgs } from 'node:util';
 
 const USAGE = 'usage: node web/bench/browser-bench.mjs [--frames N] [--faceapi-frames N] ' +
     '[--warmup N] [--users N] [--embedder MODEL]... [--hold N] [--core DIR] ' +
-    '[--threads N] [--require-quality] [--json] [--verbose]';
+    '[--threads N] [--landmarks MODEL] [--require-quality] [--json] [--verbose]';
 
 const repoRoot = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 // Research photos live beside the project, never inside it (../shared/data/README.md).
@@ -328,12 +334,14 @@ function faceapiPipelineBytes(files, detectorModel) {
  * @return {!Promise<!Object>} the configuration's figures
  */
 async function measureConfiguration(
-    { page, cdp, server, coreUrl, threads, photos, embedder, options, say }) {
+    { page, cdp, server, coreUrl, threads, photos, embedder, landmarks = null, options, say }) {
   server.log.length = 0;
-  say(`${embedder}: loading ${coreUrl} (${threads} thread(s)) and both models (cold start)`);
-  const embedderUrl = '/' + embedder.split(path.sep).join('/');
+  say(`${embedder}: loading ${coreUrl} (${threads} thread(s)) and the models` +
+      `${landmarks ? `, with ${landmarks}` : ''} (cold start)`);
+  const urlPath = (file) => '/' + file.split(path.sep).join('/');
   await page.goto(`${server.origin}/web/bench/bench.html?core=${encodeURIComponent(coreUrl)}` +
-      `&embedder=${encodeURIComponent(embedderUrl)}&threads=${threads}`);
+      `&embedder=${encodeURIComponent(urlPath(embedder))}&threads=${threads}` +
+      (landmarks ? `&landmarks=${encodeURIComponent(urlPath(landmarks))}` : ''));
   await page.waitForFunction(() => window.bench !== undefined);
   const coldStart = await page.evaluate(() => window.bench.ready);
   const coldStartLog = server.log.slice();
@@ -393,6 +401,7 @@ async function measureConfiguration(
   const coldStartDownloads = downloads(coldStartLog, framePaths, coreUrl);
   return {
     embedder,
+    landmarks,
     frameSources: frames,
     mode: coldStart.mode,
     coreUrl,
@@ -480,6 +489,10 @@ async function run(options) {
     for (const embedder of options.embedders) {
       configurations.push(await measureConfiguration(
           { page, cdp, server, coreUrl, threads: 1, photos, embedder, options, say }));
+      if (options.landmarks) {
+        configurations.push(await measureConfiguration({ page, cdp, server, coreUrl, threads: 1,
+          photos, embedder, landmarks: options.landmarks, options, say }));
+      }
       if (mtCoreUrl) {
         configurations.push(await measureConfiguration({ page, cdp, server, coreUrl: mtCoreUrl,
           threads: options.threads, photos, embedder, options, say }));
@@ -604,7 +617,8 @@ function report(r) {
 
   for (const fu of r.configurations) {
     lines.push('');
-    lines.push(`=== configuration: embedder ${fu.embedder}, ${fu.coreUrl}, ${fu.threads} ` +
+    lines.push(`=== configuration: embedder ${fu.embedder}` +
+        `${fu.landmarks ? ` + landmarks ${fu.landmarks}` : ''}, ${fu.coreUrl}, ${fu.threads} ` +
         `thread(s) ===`);
     header();
     for (const [stage, s] of Object.entries(fu.ms.stages)) {
@@ -707,11 +721,25 @@ function report(r) {
       `${'vs SSD'.padStart(8)} ${'cold ms'.padStart(8)} ${'download B'.padStart(11)}`);
   for (const fu of r.configurations) {
     const e2e = fu.ms.endToEnd.median;
-    lines.push(`  ${fu.embedder.padEnd(40)} ${String(fu.threads).padStart(7)} ` +
+    const name = fu.landmarks ? `${fu.embedder} + landmarks` : fu.embedder;
+    lines.push(`  ${name.padEnd(40)} ${String(fu.threads).padStart(7)} ` +
         `${fmt(e2e).padStart(8)} ${fmt(fu.ms.stages.embed?.median).padStart(8)} ` +
         `${`${(tiny / e2e).toFixed(2)}x`.padStart(8)} ${`${(ssd / e2e).toFixed(2)}x`.padStart(8)} ` +
         `${fmt(fu.coldStartMs).padStart(8)} ` +
         `${String(fu.downloadBytes + fu.libraryJsOnDisk.bytes).padStart(11)}`);
+  }
+  // What the landmark model adds, from the configurations measured without and with it.
+  for (const withLandmarks of r.configurations.filter((c) => c.landmarks)) {
+    const without = r.configurations.find((c) => !c.landmarks &&
+        c.embedder === withLandmarks.embedder && c.coreUrl === withLandmarks.coreUrl);
+    if (!without) continue;
+    const delta = (pick) => fmt(pick(withLandmarks) - pick(without));
+    lines.push(`landmarks, ${withLandmarks.embedder}: refine stage median +` +
+        `${delta((c) => c.ms.stages.refine?.median)} ms, end to end +` +
+        `${delta((c) => c.ms.endToEnd.median)} ms, one landmarks pass ` +
+        `${fmt(withLandmarks.networkPass.landmarks?.median)} ms; cold start +` +
+        `${delta((c) => c.coldStartMs)} ms, download +` +
+        `${withLandmarks.downloadBytes - without.downloadBytes} B`);
   }
   if (r.pageErrors.length) lines.push(`page errors: ${r.pageErrors.join(' | ')}`);
   return lines.join('\n');
@@ -728,6 +756,7 @@ async function main() {
         'embedder': { type: 'string', multiple: true },
         'hold': { type: 'string', default: '1' },
         'threads': { type: 'string', default: '1' },
+        'landmarks': { type: 'string' },
         'core': { type: 'string' },
         'faceapi-frames': { type: 'string', default: '100' },
         'faceapi-warmup': { type: 'string', default: '5' },
@@ -751,9 +780,11 @@ async function main() {
     users: wholeNumber(values.users, '--users', 0),
     faceapiFrames: wholeNumber(values['faceapi-frames'], '--faceapi-frames', 1),
     faceapiWarmup: wholeNumber(values['faceapi-warmup'], '--faceapi-warmup', 1),
-    embedders: (values.embedder ?? ['models/dlib-resnet-int8.fum']).map(embedderPath),
+    embedders: (values.embedder ?? ['models/dlib-resnet-int8.fum'])
+        .map((file) => modelPath(file, '--embedder')),
     hold: wholeNumber(values.hold, '--hold', 1),
     threads: wholeNumber(values.threads, '--threads', 1),
+    landmarks: values.landmarks ? modelPath(values.landmarks, '--landmarks') : null,
     core: values.core ?? null,
     requireQuality: values['require-quality'],
     json: values.json,
@@ -764,14 +795,16 @@ async function main() {
 }
 
 /**
- * The --embedder model as a path inside the repository (the server serves nothing else).
+ * A model option (--embedder, --landmarks) as a path inside the repository (the server serves
+ * nothing else).
  * @param {string} file
+ * @param {string} flag
  * @returns {string}
  */
-function embedderPath(file) {
+function modelPath(file, flag) {
   const relative = path.relative(repoRoot, path.resolve(file));
   if (relative.startsWith('..') || path.isAbsolute(relative)) {
-    console.error(`--embedder ${file}: the model must be inside the repository (${repoRoot})`);
+    console.error(`${flag} ${file}: the model must be inside the repository (${repoRoot})`);
     process.exit(2);
   }
   return relative;
