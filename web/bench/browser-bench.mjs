@@ -728,11 +728,15 @@ function report(r) {
         `${fmt(fu.coldStartMs).padStart(8)} ` +
         `${String(fu.downloadBytes + fu.libraryJsOnDisk.bytes).padStart(11)}`);
   }
-  // What the landmark model adds, from the configurations measured without and with it.
-  for (const withLandmarks of r.configurations.filter((c) => c.landmarks)) {
-    const without = r.configurations.find((c) => !c.landmarks &&
-        c.embedder === withLandmarks.embedder && c.coreUrl === withLandmarks.coreUrl);
-    if (!without) continue;
+  // What the landmark model adds: each configuration with it against the one measured just
+  // before it, without (the same embedder and core). Give an --embedder twice to see how much of
+  // a cold-start difference is the order (the first page load of a run is the slowest).
+  r.configurations.forEach((withLandmarks, i) => {
+    const without = r.configurations[i - 1];
+    if (!withLandmarks.landmarks || !without || without.landmarks ||
+        without.embedder !== withLandmarks.embedder || without.coreUrl !== withLandmarks.coreUrl) {
+      return;
+    }
     const delta = (pick) => fmt(pick(withLandmarks) - pick(without));
     lines.push(`landmarks, ${withLandmarks.embedder}: refine stage median +` +
         `${delta((c) => c.ms.stages.refine?.median)} ms, end to end +` +
@@ -740,7 +744,7 @@ function report(r) {
         `${fmt(withLandmarks.networkPass.landmarks?.median)} ms; cold start +` +
         `${delta((c) => c.coldStartMs)} ms, download +` +
         `${withLandmarks.downloadBytes - without.downloadBytes} B`);
-  }
+  });
   if (r.pageErrors.length) lines.push(`page errors: ${r.pageErrors.join(' | ')}`);
   return lines.join('\n');
 }
