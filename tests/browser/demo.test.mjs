@@ -1,6 +1,7 @@
 /**
  * @file The webcam demo end to end in Debian's Chromium, with LFW photos as the fake camera:
- * enroll A, unlock as A from another photo, refuse B, persistence across reloads, a tampered
+ * enroll A, unlock as A from another photo, refuse B, persistence across reloads, users of the
+ * other keypoint path (liveness check on: the landmark model) listed as such, a tampered
  * IndexedDB record reported while B still unlocks, and removal through the UI.
  *
  *   node --test tests/browser/
@@ -174,6 +175,25 @@ test('webcam demo: enroll, unlock, refuse, persist, tamper, remove', { skip, tim
       await waitReady(session);
       assert.equal(await page.inputValue('#level'), '1e-4');
       assert.equal(await page.isChecked('#liveness'), false);
+    });
+
+    await t.test('4b. liveness on: A and B, enrolled on the detector\'s keypoints, are listed ' +
+        'with what to do, and stay stored', async () => {
+      const { page } = session;
+      await Promise.all([page.waitForEvent('load', { timeout: STEP_TIMEOUT_MS }), page.check('#liveness')]);
+      await waitReady(session);
+      assert.equal(await page.getAttribute('body', 'data-keypoints'), 'landmarks-68');
+      const users = await userNames(page);
+      assert.deepEqual(users.map((u) => u.name).sort(), [A.name, B.name].sort());
+      assert.ok(users.every((u) => u.error), JSON.stringify(users));
+      const details = await page.$$eval('#users li small', (items) => items.map((el) => el.textContent));
+      for (const detail of details) {
+        assert.match(detail, /Enrolled with the liveness check off: turn it off to unlock as them/);
+      }
+      assert.match(await page.textContent('#status'), /enrolled with the liveness check off/);
+      await Promise.all([page.waitForEvent('load', { timeout: STEP_TIMEOUT_MS }), page.uncheck('#liveness')]);
+      await waitReady(session);
+      assert.deepEqual((await userNames(page)).map((u) => u.error), [false, false]);
     });
 
     await t.test("5. tampered record of A: a clear error for A, B still unlocks", async () => {
