@@ -10,7 +10,6 @@
 #include "face/pipeline.h"
 #include "face_cli.h"
 #include "gallery_cli.h"
-#include "unlock/embedder_identity.h"
 
 namespace fu::tools {
 namespace {
@@ -43,9 +42,6 @@ int run_enroll(const std::vector<std::string>& args) {
   }
   unlock::Gallery gallery = open_gallery(parsed, true);
   const auto embedder = load_embedder(parsed);
-  require_gallery_embedder(parsed, gallery, *embedder);
-  // A new gallery, or one from before galleries named their embedder, records it from now on.
-  gallery.set_embedder(unlock::embedder_identity(*embedder));
   // With --landmarks the templates are aligned on the landmarks' eyes, nose and mouth, as
   // `faceunlock unlock --landmarks` aligns its frames.
   face::PipelineOptions pipeline_options;
@@ -53,6 +49,10 @@ int run_enroll(const std::vector<std::string>& args) {
   const LandmarkStage landmarks = load_landmark_stage(parsed);
   pipeline_options.landmarks = landmarks.model;
   pipeline_options.landmark_box_scale = landmarks.box_scale;
+  require_gallery_embedder(parsed, gallery, *embedder, pipeline_options);
+  // A new gallery, or one from before galleries named their embedder, records it (and the
+  // keypoints its faces are aligned on, as the browser engine does) from now on.
+  gallery.set_embedder(gallery_templates_identity(*embedder, pipeline_options));
   const auto pipeline =
       std::make_unique<face::FacePipeline>(load_detector(parsed), embedder, pipeline_options);
   std::vector<PhotoEmbedding> photos;

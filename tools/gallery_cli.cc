@@ -7,6 +7,7 @@
 #include "face_cli.h"
 #include "image/decode.h"
 #include "unlock/embedder_identity.h"
+#include "unlock/liveness_bounds.h"
 #include "unlock/security_level.h"
 
 namespace fu::tools {
@@ -27,11 +28,18 @@ unlock::Gallery open_gallery(const ParsedArgs& parsed, bool may_be_new) {
   return unlock::Gallery::load(path);
 }
 
+std::string gallery_templates_identity(const nn::Model& embedder,
+                                       const face::PipelineOptions& pipeline) {
+  return unlock::templates_identity(
+      unlock::embedder_identity(embedder),
+      unlock::keypoint_source_name(unlock::keypoint_source_of(pipeline)));
+}
+
 void require_gallery_embedder(const ParsedArgs& parsed, const unlock::Gallery& gallery,
-                              const nn::Model& embedder) {
+                              const nn::Model& embedder, const face::PipelineOptions& pipeline) {
   if (gallery.user_count() == 0) return;
   unlock::require_embedder(gallery.embedder(), gallery.dimension(),
-                           unlock::embedder_identity(embedder),
+                           gallery_templates_identity(embedder, pipeline),
                            "use gallery file (" + parsed.get("--gallery", "") + ")");
 }
 

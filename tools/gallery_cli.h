@@ -18,10 +18,15 @@ std::vector<FlagSpec> threshold_flags();
 
 // Loads the gallery named by --gallery; a missing file is an error unless `may_be_new`.
 unlock::Gallery open_gallery(const ParsedArgs& parsed, bool may_be_new);
-// Throws unlock::EmbedderMismatch unless `embedder` made the gallery's templates (a gallery
-// without users fits every embedder).
+// What a gallery records for templates `embedder` makes on the keypoints `pipeline` aligns on
+// (unlock::templates_identity): galleries enrolled with --landmarks say so.
+std::string gallery_templates_identity(const nn::Model& embedder,
+                                       const face::PipelineOptions& pipeline);
+// Throws unlock::EmbedderMismatch unless `embedder`, aligning on the keypoints of `pipeline`, made
+// the gallery's templates (a gallery without users fits every embedder).
 void require_gallery_embedder(const ParsedArgs& parsed, const unlock::Gallery& gallery,
-                              const nn::Model& embedder);
+                              const nn::Model& embedder,
+                              const face::PipelineOptions& pipeline = {});
 
 // --threshold T, else --far F (the model's embedder.threshold.far_F, set by `calibrate`), else
 // the model's embedder.threshold. `source` says which, for the output.

@@ -163,6 +163,28 @@ describe('face commands', { skip }, () => {
     assert.ok([0, 3].includes(same.code), same.stderr);
   });
 
+  it('a gallery enrolled with --landmarks records its keypoints; the detector path refuses it', () => {
+    const gallery = path.join(dir, 'landmarks.fug');
+    const landmarks = path.join(repo, 'models', 'face-landmarks-68.fum');
+    assertExit(cli('enroll', '--gallery', gallery, '--landmarks', landmarks, '--user', 'george',
+      photo('George_W_Bush', 1)), 0);
+    // What the browser engine records for the same path, so backups move between the two.
+    assert.match(fs.readFileSync(gallery).subarray(36, 80).toString('latin1'),
+      /^dlib-resnet@[0-9a-f]{8}\+landmarks-68/);
+    const before = fs.readFileSync(gallery);
+    for (const args of [['enroll', '--user', 'colin', photo('Colin_Powell', 1)],
+      ['verify', '--user', 'george', photo('George_W_Bush', 2)]]) {
+      const r = cli(args[0], '--gallery', gallery, ...args.slice(1));
+      assertExit(r, 1);
+      assert.match(r.stderr, /faces aligned on the keypoints 'landmarks-68'.*this engine aligns on 'detector'.*load the 68-point landmark model/);
+    }
+    assert.deepEqual(fs.readFileSync(gallery), before);
+    assertExit(cli('enroll', '--gallery', gallery, '--landmarks', landmarks, '--user', 'colin',
+      photo('Colin_Powell', 1)), 0);
+    assert.deepEqual(JSON.parse(cli('users', '--gallery', gallery, '--json').stdout).users
+      .map((u) => u.user).sort(), ['colin', 'george']);
+  });
+
   it('eval and calibrate run the LFW protocol on a small pairs file', () => {
     const pairs = path.join(dir, 'pairs.txt');
     fs.writeFileSync(pairs, SMALL_PAIRS);
