@@ -38,6 +38,7 @@ const ui = {
 };
 
 const LEVEL_KEY = 'faceunlock-demo.securityLevel';
+// index.html's preload hints read EMBEDDER_KEY and LIVENESS_KEY too.
 const EMBEDDER_KEY = 'faceunlock-demo.embedder';
 // Each embedder keeps its users in a database of its own: their templates cannot match each
 // other, and switching back finds the users enrolled before.
