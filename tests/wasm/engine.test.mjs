@@ -5,20 +5,19 @@
 // printed; in CI ($CI set) the data is always there, so its absence is a failure.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 
 import { repoRoot } from '../../wasm/node_loader.mjs';
-import { loadCoreOrSkip } from './helpers.mjs';
+import { assertJsError, lfwMissing, lfwPhoto, loadCoreOrSkip } from './helpers.mjs';
 
 const run = promisify(execFile);
 
 const NATIVE_BIN = process.env.FACEUNLOCK_BIN || path.join(repoRoot, 'build', 'faceunlock');
 const DETECTOR = path.join(repoRoot, 'models', 'blazeface-short.fum');
 const EMBEDDER = path.join(repoRoot, 'models', 'dlib-resnet.fum');
-const LFW = path.join(repoRoot, '..', 'shared', 'data', 'lfw');
 
 // Person A has four photos (two to enroll, two to unlock with); B is someone else.
 const PERSON_A = 'Aaron_Peirsol';
@@ -33,37 +32,7 @@ const PERSON_B = 'Colin_Powell';
 const PARITY_MIN_COSINE = 0.9999;
 
 const { core, skip: coreSkip } = await loadCoreOrSkip();
-const photoSkip = coreSkip || (await lfwMissing());
-
-async function lfwMissing() {
-  try {
-    await access(photoPath(PERSON_A, 4));
-    await access(photoPath(PERSON_B, 1));
-    return false;
-  } catch {
-    const reason = `LFW photos are missing under ${LFW}`;
-    if (process.env.CI) throw new Error(`CI must provide the LFW data: ${reason}`);
-    console.log(`skipping engine photo tests: ${reason}`);
-    return reason;
-  }
-}
-
-function photoPath(person, number) {
-  return path.join(LFW, person, `${person}_${String(number).padStart(4, '0')}.jpg`);
-}
-
-/**
- * Asserts that fn throws a plain JS Error whose message matches every pattern.
- * @param {function()} fn
- * @param {...!RegExp} patterns
- */
-function assertJsError(fn, ...patterns) {
-  assert.throws(fn, (error) => {
-    assert.ok(error instanceof Error, `threw ${error?.constructor?.name}: ${error}`);
-    for (const pattern of patterns) assert.match(error.message, pattern);
-    return true;
-  });
-}
+const photoSkip = coreSkip || (await lfwMissing([[PERSON_A, 4], [PERSON_B, 1]], 'engine photo tests'));
 
 /** @return {number} the dot product (the cosine for unit vectors) */
 function dot(a, b) {
@@ -248,7 +217,7 @@ describe('Engine', { skip: coreSkip }, () => {
   test('memory: 200 frames do not grow the wasm heap', { skip: photoSkip }, async () => {
     const engine = newEngine();
     try {
-      const photo = core.decodeImage(await readFile(photoPath(PERSON_A, 1)));
+      const photo = core.decodeImage(await readFile(lfwPhoto(PERSON_A, 1)));
       const enrolled = processImage(engine, photo);
       engine.addTemplate('a', enrolled.embedding);
       const grey = greyImage(photo.width, photo.height);
@@ -275,7 +244,7 @@ describe('Engine on LFW photos', { skip: photoSkip }, () => {
     engine = new core.Engine(await readFile(DETECTOR), await readFile(EMBEDDER));
     for (const [person, number] of [[PERSON_A, 1], [PERSON_A, 2], [PERSON_A, 3], [PERSON_A, 4],
       [PERSON_B, 1]]) {
-      photos[`${person}_${number}`] = core.decodeImage(await readFile(photoPath(person, number)));
+      photos[`${person}_${number}`] = core.decodeImage(await readFile(lfwPhoto(person, number)));
     }
   });
 
@@ -290,7 +259,7 @@ describe('Engine on LFW photos', { skip: photoSkip }, () => {
 
   test(`parity: the embedding equals the native CLI's (cosine >= ${PARITY_MIN_COSINE})`,
       async (t) => {
-        const file = photoPath(PERSON_A, 1);
+        const file = lfwPhoto(PERSON_A, 1);
         let stdout;
         try {
           ({ stdout } = await run(NATIVE_BIN, ['embed', file, '--json'],

@@ -3,25 +3,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { elementCount, fillPseudoRandom, loadCoreOrSkip, runCopy } from './helpers.mjs';
+import { assertJsError, elementCount, fillPseudoRandom, loadCoreOrSkip, runCopy } from './helpers.mjs';
 
 const { core, skip } = await loadCoreOrSkip();
 
 const HEADER_BYTES = 32;  // docs/model-format.md
-
-/**
- * Asserts that fn throws a plain JS Error (not a WebAssembly.Exception or a number) whose
- * message matches every pattern.
- * @param {function()} fn
- * @param {...!RegExp} patterns
- */
-function assertJsError(fn, ...patterns) {
-  assert.throws(fn, (error) => {
-    assert.ok(error instanceof Error, `threw ${error?.constructor?.name}: ${error}`);
-    for (const pattern of patterns) assert.match(error.message, pattern);
-    return true;
-  });
-}
 
 describe('wasm core: errors', { skip }, () => {
   const good = skip ? null : core.makeSampleModel('conv1x1', 7);

@@ -2,7 +2,55 @@
  * @file Shared by the wasm tests (the name does not match node --test's file patterns, so it is
  * not run as a test itself).
  */
-import { coreBuildDir, findMissingCore, loadCore } from '../../wasm/node_loader.mjs';
+import assert from 'node:assert/strict';
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+
+import { coreBuildDir, findMissingCore, loadCore, repoRoot } from '../../wasm/node_loader.mjs';
+
+/** LFW, from ../shared/data (its README). */
+export const LFW = path.join(repoRoot, '..', 'shared', 'data', 'lfw');
+
+/**
+ * @param {string} person an LFW folder name
+ * @param {number} number the photo's number (from 1)
+ * @return {string} the photo's path
+ */
+export function lfwPhoto(person, number) {
+  return path.join(LFW, person, `${person}_${String(number).padStart(4, '0')}.jpg`);
+}
+
+/**
+ * Why photo tests must skip (LFW or one of `photos` is missing, printed with `what`), or false.
+ * In CI ($CI set) the data is always there, so its absence is an error.
+ * @param {!Array<!Array<string|number>>} photos [person, number] pairs the tests read
+ * @param {string} what the tests, for the message
+ * @return {Promise<string|false>}
+ */
+export async function lfwMissing(photos, what) {
+  try {
+    for (const [person, number] of photos) await access(lfwPhoto(person, number));
+    return false;
+  } catch {
+    const reason = `LFW photos are missing under ${LFW}`;
+    if (process.env.CI) throw new Error(`CI must provide the LFW data: ${reason}`);
+    console.log(`skipping ${what}: ${reason}`);
+    return reason;
+  }
+}
+
+/**
+ * Asserts that fn throws a plain JS Error whose message matches every pattern.
+ * @param {function()} fn
+ * @param {...!RegExp} patterns
+ */
+export function assertJsError(fn, ...patterns) {
+  assert.throws(fn, (error) => {
+    assert.ok(error instanceof Error, `threw ${error?.constructor?.name}: ${error}`);
+    for (const pattern of patterns) assert.match(error.message, pattern);
+    return true;
+  });
+}
 
 /**
  * Loads the core, or says why the tests must skip. Outside CI a missing build only skips (with

@@ -7,15 +7,14 @@
 // LFW lives in <repo>/../shared/data/lfw. Without it the photo tests skip with the reason
 // printed; in CI ($CI set) its absence is a failure.
 import assert from 'node:assert/strict';
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { repoRoot } from '../../wasm/node_loader.mjs';
-import { loadCoreOrSkip } from './helpers.mjs';
+import { assertJsError, lfwMissing, lfwPhoto, loadCoreOrSkip } from './helpers.mjs';
 
 const MODELS = path.join(repoRoot, 'models');
-const LFW = path.join(repoRoot, '..', 'shared', 'data', 'lfw');
 const PERSON_A = 'Aaron_Peirsol';
 const PERSON_B = 'Colin_Powell';
 
@@ -28,32 +27,7 @@ const LANDMARK_BOUNDS = { minLateral: 0.14, minParallax: 0.15, minScale: 0.85, m
   minAspect: 0.75, minSqueeze: 0.88 };
 
 const { core, skip: coreSkip } = await loadCoreOrSkip();
-const photoSkip = coreSkip || (await lfwMissing());
-
-async function lfwMissing() {
-  try {
-    for (const n of [1, 2, 3]) await access(photoPath(PERSON_A, n));
-    await access(photoPath(PERSON_B, 1));
-    return false;
-  } catch {
-    const reason = `LFW photos are missing under ${LFW}`;
-    if (process.env.CI) throw new Error(`CI must provide the LFW data: ${reason}`);
-    console.log(`skipping landmark engine photo tests: ${reason}`);
-    return reason;
-  }
-}
-
-function photoPath(person, number) {
-  return path.join(LFW, person, `${person}_${String(number).padStart(4, '0')}.jpg`);
-}
-
-function assertJsError(fn, ...patterns) {
-  assert.throws(fn, (error) => {
-    assert.ok(error instanceof Error, `threw ${error?.constructor?.name}: ${error}`);
-    for (const pattern of patterns) assert.match(error.message, pattern);
-    return true;
-  });
-}
+const photoSkip = coreSkip || (await lfwMissing([[PERSON_A, 1], [PERSON_A, 2], [PERSON_A, 3], [PERSON_B, 1]], 'landmark engine photo tests'));
 
 /** The six bounds of engine.liveness(). */
 function boundsOf(engine) {
@@ -177,7 +151,7 @@ describe('Engine with the landmark model on LFW photos', { skip: photoSkip }, ()
     landmarks = new core.Engine(models.detector, models.embedder, { landmarks: models.landmarks });
     detector = new core.Engine(models.detector, models.embedder);
     for (const [person, n] of [[PERSON_A, 1], [PERSON_A, 2], [PERSON_A, 3], [PERSON_B, 1]]) {
-      photos[`${person}_${n}`] = core.decodeImage(await readFile(photoPath(person, n)));
+      photos[`${person}_${n}`] = core.decodeImage(await readFile(lfwPhoto(person, n)));
     }
   });
   after(() => {
