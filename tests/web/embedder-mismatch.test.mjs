@@ -6,10 +6,12 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
-import { FaceUnlock, MemoryStore } from '../../web/index.js';
+import { MemoryStore } from '../../web/index.js';
 import { crc32 } from '../../web/lib/assets.js';
 import { encryptRecord, generateStoreKey } from '../../web/lib/crypto.js';
-import { engineAssets, engineTest, nodeOptions, repoRoot } from './helpers.mjs';
+import {
+  createdFor, engineAssets, engineTest, nodeOptions, nodeOptionsWithModels, repoRoot,
+} from './helpers.mjs';
 
 const FAST_MODEL = path.join(repoRoot, 'models', 'mobilefacenet-student-int8.fum');
 
@@ -72,23 +74,12 @@ async function snapshot(store) {
 }
 
 async function fastOptions(extra = {}) {
-  const options = await nodeOptions(extra);
-  return { ...options, models: { ...options.models, embedder: await readFile(FAST_MODEL) } };
-}
-
-/**
- * @param {import('node:test').TestContext} t
- * @param {object} options
- */
-async function created(t, options) {
-  const fu = await FaceUnlock.create(options);
-  t.after(() => fu.dispose());
-  return fu;
+  return nodeOptionsWithModels({ embedder: await readFile(FAST_MODEL) }, extra);
 }
 
 engineTest('each instance reports the identity of the embedder it runs', {}, async (t) => {
-  const accurate = await created(t, await nodeOptions({ store: 'memory' }));
-  const fast = await created(t, await fastOptions({ store: 'memory' }));
+  const accurate = await createdFor(t, await nodeOptions({ store: 'memory' }));
+  const fast = await createdFor(t, await fastOptions({ store: 'memory' }));
   assert.match(accurate.embedder.identity, /^dlib-resnet@[0-9a-f]{8}$/);
   assert.equal(accurate.embedder.name, 'dlib-resnet');
   assert.equal(accurate.embedder.dimension, 128);
@@ -106,7 +97,7 @@ engineTest('a stored user of another embedder is refused, named, and left in the
       const store = await storeWith([['alice', byAccurate], ['bob', byFast]]);
       const before = await snapshot(store);
       const seen = [];
-      const fast = await created(t, await fastOptions({ store, onStoreError: (e) => seen.push(e) }));
+      const fast = await createdFor(t, await fastOptions({ store, onStoreError: (e) => seen.push(e) }));
       assert.deepEqual((await fast.users()).map((u) => u.id), ['bob']);
       assert.equal(fast.loadErrors.length, 1);
       const e = fast.loadErrors[0];
@@ -121,7 +112,7 @@ engineTest('a stored user of another embedder is refused, named, and left in the
       assert.equal(await snapshot(store), before, 'nothing stored changed');
 
       // The same store under the accurate embedder: alice loads, bob is the stranger now.
-      const accurate = await created(t, await nodeOptions({ store }));
+      const accurate = await createdFor(t, await nodeOptions({ store }));
       assert.deepEqual((await accurate.users()).map((u) => u.id), ['alice']);
       assert.equal(accurate.loadErrors[0].code, 'embedder-mismatch');
       assert.match(accurate.loadErrors[0].message, /create it with \{ embedder: 'fast' \}/);
@@ -136,13 +127,13 @@ engineTest('records from before identities load as the accurate embedder\'s, and
       const store = await storeWith([['carol', old]]);
       const before = await snapshot(store);
 
-      const fast = await created(t, await fastOptions({ store }));
+      const fast = await createdFor(t, await fastOptions({ store }));
       assert.deepEqual(await fast.users(), []);
       assert.equal(fast.loadErrors[0].code, 'embedder-mismatch');
       assert.match(fast.loadErrors[0].message, /create it with \{ embedder: 'accurate' \}/);
       await fast.dispose();
 
-      const accurate = await created(t, await nodeOptions({ store }));
+      const accurate = await createdFor(t, await nodeOptions({ store }));
       assert.deepEqual(accurate.loadErrors, []);
       assert.deepEqual((await accurate.users()).map((u) => [u.id, u.templates]), [['carol', 2]]);
       assert.equal(await snapshot(store), before, 'loading does not rewrite the record');
@@ -158,11 +149,11 @@ engineTest('a backup of another embedder is refused and changes nothing', {}, as
   const { embedder: accurateModel } = await engineAssets();
   const fastModel = await readFile(FAST_MODEL);
   const store = await storeWith([['alice', await exportedUser(accurateModel, 'alice')]]);
-  const accurate = await created(t, await nodeOptions({ store }));
+  const accurate = await createdFor(t, await nodeOptions({ store }));
   const before = await snapshot(store);
   const backupBefore = await accurate.exportBackup();
 
-  const fast = await created(t, await fastOptions({ store: 'memory' }));
+  const fast = await createdFor(t, await fastOptions({ store: 'memory' }));
   await fast.importBackup(await exportedUser(fastModel, 'bob'));
   const plain = await fast.exportBackup();
   const sealed = await fast.exportBackup({ passphrase: 'correct horse' });

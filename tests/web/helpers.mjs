@@ -70,6 +70,28 @@ export async function nodeOptions(extra = {}) {
 }
 
 /**
+ * nodeOptions with `models` (bytes) put in place of or beside the default ones.
+ * @param {object} models e.g. {embedder: bytes} or {landmarks: bytes}
+ * @param {object} [extra]
+ */
+export async function nodeOptionsWithModels(models, extra = {}) {
+  const options = await nodeOptions(extra);
+  return { ...options, models: { ...options.models, ...models } };
+}
+
+/**
+ * FaceUnlock.create(options), disposed when the test `t` ends.
+ * @param {import('node:test').TestContext} t
+ * @param {object} options
+ */
+export async function createdFor(t, options) {
+  const { FaceUnlock } = await import('../../web/index.js');
+  const fu = await FaceUnlock.create(options);
+  t.after(() => fu.dispose());
+  return fu;
+}
+
+/**
  * An LFW photo as a RawFrame, e.g. photo('Colin_Powell', 1).
  * @param {string} person
  * @param {number} n

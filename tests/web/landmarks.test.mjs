@@ -11,24 +11,15 @@ import { FaceUnlock, MemoryStore } from '../../web/index.js';
 import { generateStoreKey } from '../../web/lib/crypto.js';
 import { serveEngine } from '../../web/lib/worker.js';
 import { WorkerEngine } from '../../web/lib/worker-client.js';
-import { engineAssets, engineTest, nodeOptions, photo, repoRoot } from './helpers.mjs';
+import {
+  createdFor, engineAssets, engineTest, nodeOptions, nodeOptionsWithModels, photo, repoRoot,
+} from './helpers.mjs';
 
 const LANDMARK_MODEL = path.join(repoRoot, 'models', 'face-landmarks-68.fum');
 
 /** Options with the landmark model as bytes, plus `extra`. */
 async function landmarkOptions(extra = {}) {
-  const options = await nodeOptions(extra);
-  return { ...options, models: { ...options.models, landmarks: await readFile(LANDMARK_MODEL) } };
-}
-
-/**
- * @param {import('node:test').TestContext} t
- * @param {object} options
- */
-async function created(t, options) {
-  const fu = await FaceUnlock.create(options);
-  t.after(() => fu.dispose());
-  return fu;
+  return nodeOptionsWithModels({ landmarks: await readFile(LANDMARK_MODEL) }, extra);
 }
 
 /** Enrolls `id` from two LFW photos of `person` through the public API. */
@@ -43,9 +34,9 @@ async function snapshot(store) {
 }
 
 engineTest('models.landmarks (bytes or a URL) switches the keypoints the instance aligns on', {}, async (t) => {
-  const plain = await created(t, await nodeOptions({ store: 'memory', liveness: true }));
-  const withBytes = await created(t, await landmarkOptions({ store: 'memory', liveness: true }));
-  const withUrl = await created(t, await nodeOptions({ store: 'memory' }).then((o) =>
+  const plain = await createdFor(t, await nodeOptions({ store: 'memory', liveness: true }));
+  const withBytes = await createdFor(t, await landmarkOptions({ store: 'memory', liveness: true }));
+  const withUrl = await createdFor(t, await nodeOptions({ store: 'memory' }).then((o) =>
     ({ ...o, models: { ...o.models, landmarks: pathToFileURL(LANDMARK_MODEL) } })));
   assert.equal(plain.keypoints, 'detector');
   assert.equal(withBytes.keypoints, 'landmarks-68');
@@ -58,7 +49,7 @@ engineTest('models.landmarks (bytes or a URL) switches the keypoints the instanc
 engineTest('the download progress counts the landmark model', {}, async (t) => {
   const reports = [];
   const options = await landmarkOptions({ store: 'memory', onProgress: (p) => reports.push(p) });
-  await created(t, options);
+  await createdFor(t, options);
   const last = reports.at(-1);
   const expected = options.models.detector.length + options.models.embedder.length +
       options.models.landmarks.length;
@@ -69,23 +60,23 @@ engineTest('a bad landmark model rejects create() with load-failed or the engine
     async () => {
       const good = new Uint8Array(await readFile(LANDMARK_MODEL));
       const cut = good.slice(0, good.length - 10);
-      await assert.rejects(FaceUnlock.create(await nodeOptions({ store: 'memory',
-        models: { ...(await nodeOptions()).models, landmarks: cut } })),
-      { code: 'load-failed', message: /cannot use the landmark model \(the bytes passed in\): its header announces/ });
+      await assert.rejects(
+          FaceUnlock.create(await nodeOptionsWithModels({ landmarks: cut }, { store: 'memory' })),
+          { code: 'load-failed', message: /cannot use the landmark model \(the bytes passed in\): its header announces/ });
       const { detector } = await engineAssets();
-      await assert.rejects(FaceUnlock.create(await nodeOptions({ store: 'memory',
-        models: { ...(await nodeOptions()).models, landmarks: detector } })),
-      { code: 'engine', message: /cannot use model as a face landmarker \(blazeface-short\)/ });
-      await assert.rejects(FaceUnlock.create(await nodeOptions({ store: 'memory',
-        models: { ...(await nodeOptions()).models, landmarks: 42 } })),
-      { code: 'invalid-argument', message: /cannot load the landmark model: expected a URL/ });
+      await assert.rejects(
+          FaceUnlock.create(await nodeOptionsWithModels({ landmarks: detector }, { store: 'memory' })),
+          { code: 'engine', message: /cannot use model as a face landmarker \(blazeface-short\)/ });
+      await assert.rejects(
+          FaceUnlock.create(await nodeOptionsWithModels({ landmarks: 42 }, { store: 'memory' })),
+          { code: 'invalid-argument', message: /cannot load the landmark model: expected a URL/ });
     });
 
 engineTest('users enrolled on the other keypoints are refused with advice, and stay stored',
     { photos: true }, async (t) => {
       const key = await generateStoreKey();
       const store = new MemoryStore({ key, records: [] });
-      const landmarks = await created(t, await landmarkOptions({ store }));
+      const landmarks = await createdFor(t, await landmarkOptions({ store }));
       await enrollPhotos(landmarks, 'alice', 'Aaron_Peirsol');
       const backup = await landmarks.exportBackup();
       await landmarks.dispose();
@@ -93,7 +84,7 @@ engineTest('users enrolled on the other keypoints are refused with advice, and s
 
       // The detector's keypoints: alice is refused, named, left in the store.
       const seen = [];
-      const detector = await created(t, await nodeOptions({ store, onStoreError: (e) => seen.push(e) }));
+      const detector = await createdFor(t, await nodeOptions({ store, onStoreError: (e) => seen.push(e) }));
       assert.deepEqual(await detector.users(), []);
       const [e] = detector.loadErrors;
       assert.equal(e.code, 'keypoints-mismatch');
@@ -113,7 +104,7 @@ engineTest('users enrolled on the other keypoints are refused with advice, and s
       assert.equal(await snapshot(store), before, 'nothing stored changed');
 
       // The landmark path loads alice again, and she unlocks from another photo.
-      const again = await created(t, await landmarkOptions({ store }));
+      const again = await createdFor(t, await landmarkOptions({ store }));
       assert.deepEqual(again.loadErrors, []);
       assert.deepEqual((await again.users()).map((u) => u.id), ['alice']);
       const r = await again.unlock(await photo('Aaron_Peirsol', 3), { timeoutMs: 20000 });
@@ -121,10 +112,10 @@ engineTest('users enrolled on the other keypoints are refused with advice, and s
 
       // The other way round: users enrolled on the detector's keypoints, under the landmarks.
       const other = new MemoryStore({ key: await generateStoreKey(), records: [] });
-      const plain = await created(t, await nodeOptions({ store: other }));
+      const plain = await createdFor(t, await nodeOptions({ store: other }));
       await enrollPhotos(plain, 'bob', 'Colin_Powell');
       await plain.dispose();
-      const landmarksOnOld = await created(t, await landmarkOptions({ store: other }));
+      const landmarksOnOld = await createdFor(t, await landmarkOptions({ store: other }));
       assert.equal(landmarksOnOld.loadErrors[0].code, 'keypoints-mismatch');
       assert.match(landmarksOnOld.loadErrors[0].message, /aligned on the face detector's keypoints \(no landmark model\); this instance aligns on the 68-point landmarks.*create it without models\.landmarks, or remove the user and enroll again$/);
     });
