@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "base/error.h"
 
@@ -24,6 +25,141 @@ double snap(double v) {
   const double r = std::nearbyint(v);
   return std::fabs(v - r) < 1e-9 ? r : v;
 }
+
+// Where a sample point falls along one axis of the input: the bilinear taps' indices (-1 for a
+// tap outside the input under a constant border) and the weight of the second one. `outside`:
+// every tap is border (a constant border only).
+struct AxisTap {
+  int first = 0;
+  int second = 0;
+  float weight = 0.0f;
+  bool outside = false;
+};
+
+class AxisSampler {
+ public:
+  AxisSampler(int size, bool replicate) : size_(size), replicate_(replicate) {}
+
+  AxisTap tap(double coordinate) const {
+    double s = snap(coordinate);
+    AxisTap t;
+    if (replicate_) {
+      // Clamping the sample point is the same as bilinear sampling with replicated edges.
+      s = std::isnan(s) ? 0.0 : std::fmin(std::fmax(s, 0.0), size_ - 1.0);
+    } else if (!(s > -1.0 && s < size_)) {
+      // Every tap is border (also true for NaN); keeps the int conversion below in range.
+      t.outside = true;
+      return t;
+    }
+    const int first = static_cast<int>(std::floor(s));
+    t.weight = static_cast<float>(s - first);
+    t.first = index(first);
+    t.second = index(first + 1);
+    return t;
+  }
+
+ private:
+  int index(int i) const {
+    if (i >= 0 && i < size_) return i;
+    if (!replicate_) return -1;
+    return i < 0 ? 0 : size_ - 1;
+  }
+
+  int size_;
+  bool replicate_;
+};
+
+std::uint8_t round_to_u8(float v) {
+  return static_cast<std::uint8_t>(v <= 0.0f ? 0.0f : (v >= 255.0f ? 255.0f : v + 0.5f));
+}
+
+// Upper row lerp, lower row lerp, then between them: the one order of operations every path
+// keeps, so that all of them give the same bytes.
+std::uint8_t blend(float v00, float v01, float v10, float v11, float fx, float fy) {
+  const float upper = v00 + (v01 - v00) * fx;
+  const float lower = v10 + (v11 - v10) * fx;
+  return round_to_u8(upper + (lower - upper) * fy);
+}
+
+// Bilinear samples of one input, from the taps of both axes.
+class PixelSampler {
+ public:
+  PixelSampler(const ImageView& input, const std::uint8_t* border)
+      : input_(input), border_(border) {}
+
+  void sample(const AxisTap& column, const AxisTap& row, std::uint8_t* dst) const {
+    switch (input_.channels()) {
+      case 1:
+        sample_pixel<1>(column, row, dst);
+        break;
+      case 3:
+        sample_pixel<3>(column, row, dst);
+        break;
+      default:
+        sample_pixel<4>(column, row, dst);
+        break;
+    }
+  }
+
+  void sample_row(const AxisTap* columns, const AxisTap& row, int count, std::uint8_t* dst) const {
+    switch (input_.channels()) {
+      case 1:
+        sample_row<1>(columns, row, count, dst);
+        break;
+      case 3:
+        sample_row<3>(columns, row, count, dst);
+        break;
+      default:
+        sample_row<4>(columns, row, count, dst);
+        break;
+    }
+  }
+
+ private:
+  template <int Channels>
+  void sample_row(const AxisTap* columns, const AxisTap& row, int count, std::uint8_t* dst) const {
+    for (int x = 0; x < count; ++x, dst += Channels) sample_pixel<Channels>(columns[x], row, dst);
+  }
+
+  // `Channels` is a constant so that the channel loop unrolls; a pixel whose four taps are all
+  // inside the input (nearly every one of a face crop) reads them without a border test.
+  template <int Channels>
+  void sample_pixel(const AxisTap& column, const AxisTap& row, std::uint8_t* dst) const {
+    if (column.outside || row.outside) {
+      for (int c = 0; c < Channels; ++c) dst[c] = border_[c];
+      return;
+    }
+    const float fx = column.weight;
+    const float fy = row.weight;
+    if ((column.first | column.second | row.first | row.second) >= 0) {
+      const std::uint8_t* top = input_.row(row.first);
+      const std::uint8_t* bottom = input_.row(row.second);
+      const std::size_t left = static_cast<std::size_t>(column.first) * Channels;
+      const std::size_t right = static_cast<std::size_t>(column.second) * Channels;
+      for (int c = 0; c < Channels; ++c) {
+        dst[c] = blend(top[left + c], top[right + c], bottom[left + c], bottom[right + c], fx, fy);
+      }
+      return;
+    }
+    const std::uint8_t* p00 = pixel(column.first, row.first, Channels);
+    const std::uint8_t* p01 = pixel(column.second, row.first, Channels);
+    const std::uint8_t* p10 = pixel(column.first, row.second, Channels);
+    const std::uint8_t* p11 = pixel(column.second, row.second, Channels);
+    for (int c = 0; c < Channels; ++c) {
+      dst[c] = blend(p00 ? p00[c] : border_[c], p01 ? p01[c] : border_[c],
+                     p10 ? p10[c] : border_[c], p11 ? p11[c] : border_[c], fx, fy);
+    }
+  }
+
+  // The pixel (x, y), or null for the constant border.
+  const std::uint8_t* pixel(int x, int y, int channels) const {
+    if (x < 0 || y < 0) return nullptr;
+    return input_.row(y) + static_cast<std::size_t>(x) * channels;
+  }
+
+  const ImageView& input_;
+  const std::uint8_t* border_;
+};
 
 }  // namespace
 
@@ -67,56 +203,29 @@ Image warp_affine(ImageView input, const AffineTransform& input_to_output, int o
   if (input.empty()) throw Error("cannot warp image (empty): no pixels");
   check_image_size(out_width, out_height, input.channels(), 1, "warped image");
   const AffineTransform output_to_input = input_to_output.inverse();
+  const auto& m = output_to_input.coefficients();
+  const AxisSampler columns(input.width(), options.border == BorderMode::kReplicate);
+  const AxisSampler rows(input.height(), options.border == BorderMode::kReplicate);
+  const PixelSampler sampler(input, options.border_value.data());
 
-  const int channels = input.channels();
-  const int width = input.width();
-  const int height = input.height();
-  const bool replicate = options.border == BorderMode::kReplicate;
-  // Pointer to the pixel (x, y), or null for the constant border.
-  auto pixel = [&](int x, int y) -> const std::uint8_t* {
-    if (x < 0 || x >= width || y < 0 || y >= height) {
-      if (!replicate) return nullptr;
-      x = x < 0 ? 0 : (x >= width ? width - 1 : x);
-      y = y < 0 ? 0 : (y >= height ? height - 1 : y);
+  Image out(out_width, out_height, input.channels());
+  if (m[1] == 0.0 && m[3] == 0.0) {
+    // No rotation or shear: x only moves the input column and y only the row, so each is
+    // computed once per output column or row instead of once per pixel. The sums are those of
+    // AffineTransform::apply less a zero term, so every sample point is the same.
+    std::vector<AxisTap> column_taps(out_width);
+    for (int x = 0; x < out_width; ++x) column_taps[x] = columns.tap(m[0] * x + m[2]);
+    for (int y = 0; y < out_height; ++y) {
+      const AxisTap row = rows.tap(m[4] * y + m[5]);
+      sampler.sample_row(column_taps.data(), row, out_width, out.row(y));
     }
-    return input.row(y) + static_cast<std::size_t>(x) * channels;
-  };
-  const std::uint8_t* border = options.border_value.data();
-
-  Image out(out_width, out_height, channels);
+    return out;
+  }
   for (int y = 0; y < out_height; ++y) {
     std::uint8_t* dst = out.row(y);
-    for (int x = 0; x < out_width; ++x, dst += channels) {
+    for (int x = 0; x < out_width; ++x, dst += input.channels()) {
       const Point p = output_to_input.apply(Point{static_cast<double>(x), static_cast<double>(y)});
-      double sx = snap(p.x);
-      double sy = snap(p.y);
-      if (replicate) {
-        // Clamping the sample point is the same as bilinear sampling with replicated edges.
-        sx = std::isnan(sx) ? 0.0 : std::fmin(std::fmax(sx, 0.0), width - 1.0);
-        sy = std::isnan(sy) ? 0.0 : std::fmin(std::fmax(sy, 0.0), height - 1.0);
-      } else if (!(sx > -1.0 && sx < width && sy > -1.0 && sy < height)) {
-        // Every tap is border (also true for NaN); keeps the int conversion below in range.
-        for (int c = 0; c < channels; ++c) dst[c] = border[c];
-        continue;
-      }
-      const int x0 = static_cast<int>(std::floor(sx));
-      const int y0 = static_cast<int>(std::floor(sy));
-      const float fx = static_cast<float>(sx - x0);
-      const float fy = static_cast<float>(sy - y0);
-      const std::uint8_t* p00 = pixel(x0, y0);
-      const std::uint8_t* p01 = pixel(x0 + 1, y0);
-      const std::uint8_t* p10 = pixel(x0, y0 + 1);
-      const std::uint8_t* p11 = pixel(x0 + 1, y0 + 1);
-      for (int c = 0; c < channels; ++c) {
-        const float v00 = p00 ? p00[c] : border[c];
-        const float v01 = p01 ? p01[c] : border[c];
-        const float v10 = p10 ? p10[c] : border[c];
-        const float v11 = p11 ? p11[c] : border[c];
-        const float upper = v00 + (v01 - v00) * fx;
-        const float lower = v10 + (v11 - v10) * fx;
-        const float v = upper + (lower - upper) * fy;
-        dst[c] = static_cast<std::uint8_t>(v <= 0.0f ? 0.0f : (v >= 255.0f ? 255.0f : v + 0.5f));
-      }
+      sampler.sample(columns.tap(p.x), rows.tap(p.y), dst);
     }
   }
   return out;
