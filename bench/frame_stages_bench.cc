@@ -1,7 +1,8 @@
 // Milliseconds of the per-frame image work around the networks, on one synthetic 640x480 RGBA
 // camera frame with a 200-pixel face (a user at arm's length): the detector's letterbox (two
 // halvings and a warp to 128x128), the quality check (a halving, a warp to 96x96 grey, the
-// Laplacian), the 112x112 alignment warp of a slightly rolled face, and one halving of the whole
+// Laplacian), the 112x112 alignment warp of a slightly rolled face (a halving of the face's region,
+// then the warp), plain 112x112 warps (rotated and axis-aligned) and one halving of the whole
 // frame. Natively `build/bench/frame_stages_bench`, in WebAssembly
 // `node --no-experimental-fetch --no-liftoff build-wasm/bench/frame_stages_bench.cjs`. The stages
 // run interleaved, one of each per round, and the fastest and the median of each are printed (on
@@ -24,6 +25,7 @@
 #include "face/quality.h"
 #include "image/image.h"
 #include "image/resize.h"
+#include "image/warp.h"
 
 namespace {
 
@@ -124,6 +126,17 @@ int main(int argc, char** argv) {
                     }});
   stages.push_back({"alignment 112x112 (align_face)", [&] {
                       return std::uint32_t{fu::face::align_face(frame, face, alignment).data()[0]};
+                    }});
+  // The two kinds of warp without the prefilter's halvings (scale above 1/2).
+  const fu::image::AffineTransform rotated =
+      fu::image::AffineTransform::similarity(0.8, 0.1, -180.0, -120.0);
+  const fu::image::AffineTransform axis_aligned(0.8, 0.0, -180.0, 0.0, 0.8, -120.0);
+  stages.push_back(
+      {"warp_affine 112x112 RGBA, rotated",
+       [&] { return std::uint32_t{fu::image::warp_affine(frame, rotated, 112, 112).data()[0]}; }});
+  stages.push_back({"warp_affine 112x112 RGBA, axis-aligned", [&] {
+                      return std::uint32_t{
+                          fu::image::warp_affine(frame, axis_aligned, 112, 112).data()[0]};
                     }});
   stages.push_back({"halve 640x480 RGBA (resize_bilinear)", [&] {
                       return std::uint32_t{

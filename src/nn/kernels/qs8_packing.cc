@@ -142,21 +142,15 @@ std::optional<Qs8VpreluRndnuPacking> pack_qs8_vprelu_rndnu(
     largest = std::fmax(largest, std::fabs(negative[c]));
   }
   if (!std::isfinite(largest)) return std::nullopt;
-  // x = q - zp_in lies in [-128 - zp_in, 127 - zp_in], within [-255, 255]. The largest shift
-  // whose products (multipliers up to 2 past the nearest) and rounding term keep to int32.
-  constexpr int64_t kLimit = int64_t{1} << 31;
-  int shift = 30;
-  auto rounding_of = [&](int s) {
-    return (int64_t{1} << (s - 1)) + int64_t{output_zero_point} * (int64_t{1} << s);
-  };
-  auto fits = [&](int s) {
-    const double multiplier = std::ldexp(largest, s) + 3.0;
-    return 255.0 * multiplier + static_cast<double>(std::llabs(rounding_of(s))) <
-           static_cast<double>(kLimit);
-  };
-  while (shift >= 1 && !fits(shift)) --shift;
-  if (shift < 1) return std::nullopt;
-  const int64_t rounding = rounding_of(shift);
+  // x = q - zp_in lies in [-128 - zp_in, 127 - zp_in], within [-255, 255]: the products
+  // (multipliers up to 2 past the nearest) and the rounding term must keep to int32.
+  const int shift = kQs8VpreluRndnuShift;
+  const int64_t rounding =
+      (int64_t{1} << (shift - 1)) + int64_t{output_zero_point} * (int64_t{1} << shift);
+  if (255.0 * (std::ldexp(largest, shift) + 3.0) + static_cast<double>(std::llabs(rounding)) >=
+      static_cast<double>(int64_t{1} << 31)) {
+    return std::nullopt;
+  }
   const int32_t lowest = -128 - input_zero_point;
   const int32_t highest = 127 - input_zero_point;
 
@@ -168,10 +162,7 @@ std::optional<Qs8VpreluRndnuPacking> pack_qs8_vprelu_rndnu(
   Qs8VpreluRndnuPacking packing;
   packing.params = Qs8VpreluRndnuParams{static_cast<int16_t>(input_zero_point),
                                         static_cast<int32_t>(*positive_multiplier),
-                                        static_cast<int32_t>(rounding),
-                                        shift,
-                                        qmin,
-                                        qmax};
+                                        static_cast<int32_t>(rounding), qmin, qmax};
   const size_t group = kQs8VpreluChannelGroup;
   packing.negative_less_positive.assign((channels + group - 1) / group * group, 0);
   for (size_t c = 0; c < channels; ++c) {

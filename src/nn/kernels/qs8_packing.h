@@ -42,8 +42,8 @@ struct Qs8VpreluRndnuPacking {
   std::vector<int32_t> negative_less_positive;
 };
 
-// The largest shift that keeps every product in int32, and per side and channel the multiplier
-// (round(scale * 2^shift), or one within 2 of it) whose output equals requantize_fp32's for every
+// Per side and channel the multiplier (round(scale * 2^kQs8VpreluRndnuShift), or one within 2 of
+// it) whose output equals requantize_fp32's for every
 // x the input zero point allows (tried exhaustively: at most 256 values per channel). Nothing
 // when some channel has none (a product landing exactly on a half, which the float contract rounds
 // to even; a non-finite or huge scale): the caller then runs the fp32 kernels.

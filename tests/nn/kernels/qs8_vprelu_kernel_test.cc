@@ -200,7 +200,7 @@ TEST(Qs8VpreluKernelTest, RndnuPackingDeclinesWhatFixedPointCannotReproduce) {
   EXPECT_FALSE(pack_qs8_vprelu_rndnu(3, slope.data(), 0.5f, 0, 1.0f, 0, -128, 127));
   const std::vector<float> not_finite = {0.25f, NAN, 0.0f};
   EXPECT_FALSE(pack_qs8_vprelu_rndnu(3, not_finite.data(), 0.037f, 0, 0.021f, 0, -128, 127));
-  // A ratio past 2^22 leaves no shift that keeps 255 x multiplier in int32.
+  // A ratio of 1e8 puts 255 x multiplier past int32.
   EXPECT_FALSE(pack_qs8_vprelu_rndnu(3, slope.data(), 1e4f, 0, 1e-4f, 0, -128, 127));
   // And the same slopes with calibrated-looking scales are taken, padded to whole groups.
   const std::optional<Qs8VpreluRndnuPacking> packing =

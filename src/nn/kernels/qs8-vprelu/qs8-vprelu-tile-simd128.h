@@ -53,19 +53,17 @@ struct Fp32Step {
 struct RndnuStep {
   i16x8 input_zero_point;
   i32x4 positive, rounding;
-  int32_t shift;
   i8x16 qmin, qmax;
   explicit RndnuStep(const Qs8VpreluRndnuParams& p)
       : input_zero_point(i16x8_splat(p.input_zero_point)),
         positive(i32x4_splat(p.positive_multiplier)),
         rounding(i32x4_splat(p.rounding)),
-        shift(p.shift),
         qmin(i8x16_splat(p.qmin)),
         qmax(i8x16_splat(p.qmax)) {}
 
   FU_SIMD_INLINE i32x4 requantize(i32x4 x, const int32_t* negative_less_positive) const {
     const i32x4 multiplier = positive + ((x >> 31) & i32x4_load(negative_less_positive));
-    return (x * multiplier + rounding) >> shift;
+    return (x * multiplier + rounding) >> kQs8VpreluRndnuShift;
   }
 
   // The zero point is subtracted in 16 bits (exact: within [-255, 255]); nothing here converts

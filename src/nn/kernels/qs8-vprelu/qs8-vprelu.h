@@ -7,9 +7,10 @@
 //   multiple of kQs8VpreluChannelGroup, so whole groups are always loaded.
 // - rndnu kernels compute clamp((x * m + rounding) >> shift, qmin, qmax) in int32, m the
 //   positive multiplier where x >= 0 and the channel's negative one elsewhere: no float work.
-//   pack_qs8_vprelu_rndnu() (qs8_packing.h) gives the multipliers only when this reproduces
-//   requantize_fp32 exactly for every input the input zero point allows, so they are bit-exact
-//   too, with the same packed-group layout (int32 negative multipliers less the positive one).
+//   pack_qs8_vprelu_rndnu() (qs8_packing.h) gives the multipliers (shift kQs8VpreluRndnuShift) only
+//   when this reproduces requantize_fp32 exactly for every input the input zero point allows, so
+//   they are bit-exact too, with the same packed-group layout (int32 negative multipliers less the
+//   positive one).
 // Input and output tails use partial loads and stores: no byte past either buffer is read or
 // written. The output may alias the input (each group is loaded before it is stored).
 #pragma once
@@ -41,13 +42,17 @@ inline Qs8VpreluFp32Params make_qs8_vprelu_fp32_params(float input_scale, int32_
                              make_qs8_fp32_params(output_zero_point, qmin, qmax)};
 }
 
-// The fixed-point form: rounding = 2^(shift - 1) + output zero point * 2^shift, and
-// |x * m| + |rounding| < 2^31 for every x in [-255, 255] (pack_qs8_vprelu_rndnu checks it).
+// The fixed-point form's shift: a constant, because WebAssembly's i32x4.shr_s by a run-time count
+// held in a loop-invariant register compiles (clang 14) to four scalar shifts. 20 bits leave
+// multipliers for scales below 4 (PReLU's are near 1 on the positive side and below it on the
+// negative one) and keep |x * m| + |rounding| < 2^31 for every x in [-255, 255].
+constexpr int kQs8VpreluRndnuShift = 20;
+
+// rounding = 2^(shift - 1) + output zero point * 2^shift (pack_qs8_vprelu_rndnu).
 struct Qs8VpreluRndnuParams {
   int16_t input_zero_point;
   int32_t positive_multiplier;
   int32_t rounding;
-  int32_t shift;  // 1..30
   int8_t qmin;
   int8_t qmax;
 };
