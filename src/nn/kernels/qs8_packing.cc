@@ -118,6 +118,8 @@ std::optional<int64_t> exact_multiplier(float scale, int32_t first, int32_t last
   const int64_t nearest = std::llround(std::ldexp(static_cast<double>(scale), shift));
   for (int64_t step : {0, -1, 1, -2, 2}) {
     const int64_t multiplier = nearest + step;
+    // The pair form (nn/kernels/qs8-vprelu/qs8-vprelu.h) holds |m| < 2^22.
+    if (multiplier < -(int64_t{1} << 22) || multiplier >= (int64_t{1} << 22)) continue;
     bool exact = true;
     for (int32_t x = first; x <= last && exact; ++x) {
       exact = rndnu_output(x, multiplier, rounding, shift, qmin, qmax) ==
@@ -126,6 +128,16 @@ std::optional<int64_t> exact_multiplier(float scale, int32_t first, int32_t last
     if (exact) return multiplier;
   }
   return std::nullopt;
+}
+
+// m as the int32 whose low int16 is m >> 7 and high int16 m & 127 (|m| < 2^22).
+int32_t multiplier_pair(int64_t m) {
+  const uint32_t low = static_cast<uint16_t>(static_cast<int16_t>(m >> 7));
+  const uint32_t high = static_cast<uint32_t>(m & 127);
+  const uint32_t pair = low | (high << 16);
+  int32_t out;
+  std::memcpy(&out, &pair, sizeof(out));
+  return out;
 }
 
 }  // namespace
@@ -154,23 +166,24 @@ std::optional<Qs8VpreluRndnuPacking> pack_qs8_vprelu_rndnu(
   const int32_t lowest = -128 - input_zero_point;
   const int32_t highest = 127 - input_zero_point;
 
-  const std::optional<int64_t> positive_multiplier =
+  const std::optional<int64_t> positive_m =
       highest >= 0
           ? exact_multiplier(positive, 0, highest, rounding, shift, output_zero_point, qmin, qmax)
           : std::optional<int64_t>(0);
-  if (!positive_multiplier) return std::nullopt;
+  if (!positive_m) return std::nullopt;
   Qs8VpreluRndnuPacking packing;
-  packing.params = Qs8VpreluRndnuParams{static_cast<int16_t>(input_zero_point),
-                                        static_cast<int32_t>(*positive_multiplier),
-                                        static_cast<int32_t>(rounding), qmin, qmax};
+  packing.params =
+      Qs8VpreluRndnuParams{static_cast<int16_t>(input_zero_point), multiplier_pair(*positive_m),
+                           static_cast<int32_t>(rounding), qmin, qmax};
   const size_t group = kQs8VpreluChannelGroup;
-  packing.negative_less_positive.assign((channels + group - 1) / group * group, 0);
+  packing.negative_xor_positive.assign((channels + group - 1) / group * group, 0);
   for (size_t c = 0; c < channels; ++c) {
-    std::optional<int64_t> m = lowest <= -1 ? exact_multiplier(negative[c], lowest, -1, rounding,
-                                                               shift, output_zero_point, qmin, qmax)
-                                            : std::optional<int64_t>(0);
+    const std::optional<int64_t> m = lowest <= -1
+                                         ? exact_multiplier(negative[c], lowest, -1, rounding,
+                                                            shift, output_zero_point, qmin, qmax)
+                                         : std::optional<int64_t>(0);
     if (!m) return std::nullopt;
-    packing.negative_less_positive[c] = static_cast<int32_t>(*m - *positive_multiplier);
+    packing.negative_xor_positive[c] = multiplier_pair(*m) ^ multiplier_pair(*positive_m);
   }
   return packing;
 }

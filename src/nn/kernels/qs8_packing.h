@@ -39,7 +39,7 @@ std::vector<float> pack_qs8_vprelu_scales(size_t channels, const float* slope, f
 // positive one, `channels` int32 zero padded to whole groups.
 struct Qs8VpreluRndnuPacking {
   Qs8VpreluRndnuParams params;
-  std::vector<int32_t> negative_less_positive;
+  std::vector<int32_t> negative_xor_positive;
 };
 
 // Per side and channel the multiplier (round(scale * 2^kQs8VpreluRndnuShift), or one within 2 of

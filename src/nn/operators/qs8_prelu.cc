@@ -28,8 +28,8 @@ void Qs8PReluOperator::run(const int8_t* input, int pixels, int8_t* output) cons
   // c16: two groups of 8 channels per step (bench/kernel_bench, qs8_vprelu rows).
   if (rndnu_) {
     kernels::qs8_vprelu_minmax_rndnu_ukernel_c16__simd128(
-        static_cast<size_t>(pixels), channels_, input, rndnu_->negative_less_positive.data(),
-        output, rndnu_->params);
+        static_cast<size_t>(pixels), channels_, input, rndnu_->negative_xor_positive.data(), output,
+        rndnu_->params);
     return;
   }
   kernels::qs8_vprelu_minmax_fp32_ukernel_c16__simd128(

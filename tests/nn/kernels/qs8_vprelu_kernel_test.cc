@@ -141,6 +141,17 @@ const std::vector<Case> kCalibratedCases = {
     {{0.0133f, 17}, {0.0117f, -9}, -40, 60},      {{0.0093f, 0}, {0.1931f, 0}, -128, 127},
 };
 
+// Slopes as training leaves them: within [-1.5, 1.5], some zero, some exactly 1. (The fixed-point
+// form needs every scale below 4; RndnuPackingDeclinesWhatFixedPointCannotReproduce covers larger
+// ones.)
+std::vector<float> trained_slopes(size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(-1.5f, 1.5f);
+  std::vector<float> v(n);
+  for (size_t i = 0; i < n; ++i) v[i] = i % 7 == 3 ? 0.0f : i % 11 == 5 ? 1.0f : dist(rng);
+  return v;
+}
+
 // Runs `k` wherever the packing succeeds; returns whether it did.
 bool run_rndnu_case(const RndnuKernel& k, size_t channels, size_t pixels, const Case& q,
                     const std::vector<float>& slope, const std::vector<int8_t>& input, bool alias,
@@ -152,7 +163,7 @@ bool run_rndnu_case(const RndnuKernel& k, size_t channels, size_t pixels, const 
   std::vector<int8_t> want(input.size());
   reference::qs8_prelu(slope.data(), q.input, q.output, q.qmin, q.qmax, input.data(),
                        static_cast<int>(pixels), static_cast<int>(channels), want.data());
-  const GuardedBuffer<int32_t> multipliers(packing->negative_less_positive);
+  const GuardedBuffer<int32_t> multipliers(packing->negative_xor_positive);
   GuardedBuffer<int8_t> in(input);
   GuardedBuffer<int8_t> separate(input.size());
   int8_t* out = alias ? in.data() : separate.data();
@@ -172,7 +183,7 @@ TEST(Qs8VpreluKernelTest, RndnuKernelsAllChannelTailsMatchTheReference) {
       for (const Case& q : kCalibratedCases) {
         const size_t pixels = 1 + seed % 3;
         const std::string what = k.name + " channels=" + std::to_string(channels);
-        ASSERT_TRUE(run_rndnu_case(k, channels, pixels, q, random_slopes(channels, seed + 1),
+        ASSERT_TRUE(run_rndnu_case(k, channels, pixels, q, trained_slopes(channels, seed + 1),
                                    random_int8(pixels * channels, seed), seed % 4 == 0, what))
             << what << ": no exact multipliers for scales " << q.input.scale << " / "
             << q.output.scale;
@@ -189,7 +200,7 @@ TEST(Qs8VpreluKernelTest, RndnuKernelsEveryInputValueOnEveryChannelOfATile) {
       std::vector<int8_t> input(256 * channels);
       for (size_t i = 0; i < input.size(); ++i) input[i] = static_cast<int8_t>(i / channels + i);
       ASSERT_TRUE(
-          run_rndnu_case(k, channels, 256, q, random_slopes(channels, 5), input, false, k.name));
+          run_rndnu_case(k, channels, 256, q, trained_slopes(channels, 5), input, false, k.name));
     }
   }
 }
@@ -200,15 +211,17 @@ TEST(Qs8VpreluKernelTest, RndnuPackingDeclinesWhatFixedPointCannotReproduce) {
   EXPECT_FALSE(pack_qs8_vprelu_rndnu(3, slope.data(), 0.5f, 0, 1.0f, 0, -128, 127));
   const std::vector<float> not_finite = {0.25f, NAN, 0.0f};
   EXPECT_FALSE(pack_qs8_vprelu_rndnu(3, not_finite.data(), 0.037f, 0, 0.021f, 0, -128, 127));
-  // A ratio of 1e8 puts 255 x multiplier past int32.
+  // A ratio of 1e8 puts 255 x multiplier past int32; one of 4.5 leaves the pair form's 2^22.
   EXPECT_FALSE(pack_qs8_vprelu_rndnu(3, slope.data(), 1e4f, 0, 1e-4f, 0, -128, 127));
+  const std::vector<float> steep = {0.25f, 4.5f, 0.0f};
+  EXPECT_FALSE(pack_qs8_vprelu_rndnu(3, steep.data(), 0.0371f, -11, 0.0371f, -100, -128, 127));
   // And the same slopes with calibrated-looking scales are taken, padded to whole groups.
   const std::optional<Qs8VpreluRndnuPacking> packing =
       pack_qs8_vprelu_rndnu(3, slope.data(), 0.0371f, -11, 0.0213f, -100, -128, 127);
   ASSERT_TRUE(packing);
-  EXPECT_EQ(packing->negative_less_positive.size(), kQs8VpreluChannelGroup);
+  EXPECT_EQ(packing->negative_xor_positive.size(), kQs8VpreluChannelGroup);
   for (size_t c = 3; c < kQs8VpreluChannelGroup; ++c) {
-    EXPECT_EQ(packing->negative_less_positive[c], 0);
+    EXPECT_EQ(packing->negative_xor_positive[c], 0);
   }
 }
 

@@ -47,31 +47,36 @@ struct Fp32Step {
   FU_SIMD_INLINE i8x16 clamp(i8x16 bytes) const { return bytes; }
 };
 
-// Fixed point: out = (x * multiplier + rounding) >> shift, the output zero point inside
-// `rounding`, and the clamp after narrowing. The negative side's multipliers are stored less the
-// positive one, so that the select is an and plus an add.
+// Fixed point: out = (x * m + rounding) >> kQs8VpreluRndnuShift, the output zero point inside
+// `rounding`, and the clamp after narrowing. The product is one i32x4.dot_i16x8_s (pmaddwd) of
+// the lanes (x * 128, x) with the multiplier's pair (m >> 7, m & 127): exact, since |x * 128| and
+// both halves fit in 16 bits, and cheaper than an i32x4.mul after widening x. A lane's sign is
+// x's (its high half), so the shift by 31 gives the select mask; the negative side's pairs are
+// stored xor the positive pair, so that the select is an and plus an xor.
 struct RndnuStep {
   i16x8 input_zero_point;
   i32x4 positive, rounding;
   i8x16 qmin, qmax;
   explicit RndnuStep(const Qs8VpreluRndnuParams& p)
       : input_zero_point(i16x8_splat(p.input_zero_point)),
-        positive(i32x4_splat(p.positive_multiplier)),
+        positive(i32x4_splat(p.positive_pair)),
         rounding(i32x4_splat(p.rounding)),
         qmin(i8x16_splat(p.qmin)),
         qmax(i8x16_splat(p.qmax)) {}
 
-  FU_SIMD_INLINE i32x4 requantize(i32x4 x, const int32_t* negative_less_positive) const {
-    const i32x4 multiplier = positive + ((x >> 31) & i32x4_load(negative_less_positive));
-    return (x * multiplier + rounding) >> kQs8VpreluRndnuShift;
+  FU_SIMD_INLINE i32x4 requantize(i16x8 lanes, const int32_t* negative_xor_positive) const {
+    const i32x4 pair = positive ^ (((i32x4)lanes >> 31) & i32x4_load(negative_xor_positive));
+    return (i32x4_dot_i16x8(lanes, (i16x8)pair) + rounding) >> kQs8VpreluRndnuShift;
   }
 
-  // The zero point is subtracted in 16 bits (exact: within [-255, 255]); nothing here converts
-  // to float, so clang has no 16-bit conversion to fold it into.
-  FU_SIMD_INLINE i16x8 operator()(i16x8 q, const int32_t* negative_less_positive) const {
+  // The zero point is subtracted in 16 bits (exact: within [-255, 255]).
+  FU_SIMD_INLINE i16x8 operator()(i16x8 q, const int32_t* negative_xor_positive) const {
     const i16x8 x = q - input_zero_point;
-    return i16x8_narrow_i32x4(requantize(i32x4_extend_low_i16x8(x), negative_less_positive),
-                              requantize(i32x4_extend_high_i16x8(x), negative_less_positive + 4));
+    const i16x8 x128 = x << 7;
+    const i16x8 low = __builtin_shufflevector(x128, x, 0, 8, 1, 9, 2, 10, 3, 11);
+    const i16x8 high = __builtin_shufflevector(x128, x, 4, 12, 5, 13, 6, 14, 7, 15);
+    return i16x8_narrow_i32x4(requantize(low, negative_xor_positive),
+                              requantize(high, negative_xor_positive + 4));
   }
   FU_SIMD_INLINE i8x16 clamp(i8x16 bytes) const { return i8x16_min(i8x16_max(bytes, qmin), qmax); }
 };
