@@ -45,7 +45,13 @@ class AxisSampler {
     AxisTap t;
     if (replicate_) {
       // Clamping the sample point is the same as bilinear sampling with replicated edges.
-      s = std::isnan(s) ? 0.0 : std::fmin(std::fmax(s, 0.0), size_ - 1.0);
+      // (Plain comparisons: fmin and fmax cost NaN handling in WebAssembly. -0.0 may stay -0.0
+      // where fmax could return +0.0; either gives the same tap and a weight of zero.)
+      if (!(s >= 0.0)) {
+        s = 0.0;  // also NaN
+      } else if (s > size_ - 1.0) {
+        s = size_ - 1.0;
+      }
     } else if (!(s > -1.0 && s < size_)) {
       // Every tap is border (also true for NaN); keeps the int conversion below in range.
       t.outside = true;
@@ -226,11 +232,21 @@ void warp_into(const PixelSampler& sampler, const AffineTransform& output_to_inp
     }
     return;
   }
+  // AffineTransform::apply's sums, (m0 x + m1 y) + m2, with the products of x computed once per
+  // column and those of y once per row: the same operations, so the same sample points.
+  std::vector<double> column_x(out.width());
+  std::vector<double> column_y(out.width());
+  for (int x = 0; x < out.width(); ++x) {
+    column_x[x] = m[0] * x;
+    column_y[x] = m[3] * x;
+  }
   for (int y = 0; y < out.height(); ++y) {
+    const double row_x = m[1] * y;
+    const double row_y = m[4] * y;
     std::uint8_t* dst = out.row(y);
     for (int x = 0; x < out.width(); ++x, dst += Channels) {
-      const Point p = output_to_input.apply(Point{static_cast<double>(x), static_cast<double>(y)});
-      sampler.sample<Channels>(columns.tap(p.x), rows.tap(p.y), dst);
+      sampler.sample<Channels>(columns.tap(column_x[x] + row_x + m[2]),
+                               rows.tap(column_y[x] + row_y + m[5]), dst);
     }
   }
 }
