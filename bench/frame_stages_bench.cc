@@ -17,6 +17,7 @@
 #include <cstring>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "face/alignment.h"
@@ -117,31 +118,27 @@ int main(int argc, char** argv) {
   const fu::face::Letterbox letterbox = fu::face::make_letterbox(kWidth, kHeight, 128, 128);
 
   std::vector<Stage> stages;
-  stages.push_back({"detector letterbox 640x480 -> 128x128", [&] {
-                      return std::uint32_t{fu::face::apply_letterbox(frame, letterbox).data()[0]};
-                    }});
-  stages.push_back({"quality (assess_quality, 200-px face)", [&] {
-                      return static_cast<std::uint32_t>(
-                          fu::face::assess_quality(frame, face).sharpness);
-                    }});
-  stages.push_back({"alignment 112x112 (align_face)", [&] {
-                      return std::uint32_t{fu::face::align_face(frame, face, alignment).data()[0]};
-                    }});
+  auto add = [&](const char* name, std::function<std::uint32_t()> run) {
+    stages.push_back(Stage{name, std::move(run), {}});
+  };
+  add("detector letterbox 640x480 -> 128x128",
+      [&] { return std::uint32_t{fu::face::apply_letterbox(frame, letterbox).data()[0]}; });
+  add("quality (assess_quality, 200-px face)",
+      [&] { return static_cast<std::uint32_t>(fu::face::assess_quality(frame, face).sharpness); });
+  add("alignment 112x112 (align_face)",
+      [&] { return std::uint32_t{fu::face::align_face(frame, face, alignment).data()[0]}; });
   // The two kinds of warp without the prefilter's halvings (scale above 1/2).
   const fu::image::AffineTransform rotated =
       fu::image::AffineTransform::similarity(0.8, 0.1, -180.0, -120.0);
   const fu::image::AffineTransform axis_aligned(0.8, 0.0, -180.0, 0.0, 0.8, -120.0);
-  stages.push_back(
-      {"warp_affine 112x112 RGBA, rotated",
-       [&] { return std::uint32_t{fu::image::warp_affine(frame, rotated, 112, 112).data()[0]}; }});
-  stages.push_back({"warp_affine 112x112 RGBA, axis-aligned", [&] {
-                      return std::uint32_t{
-                          fu::image::warp_affine(frame, axis_aligned, 112, 112).data()[0]};
-                    }});
-  stages.push_back({"halve 640x480 RGBA (resize_bilinear)", [&] {
-                      return std::uint32_t{
-                          fu::image::resize_bilinear(frame, kWidth / 2, kHeight / 2).data()[0]};
-                    }});
+  add("warp_affine 112x112 RGBA, rotated",
+      [&] { return std::uint32_t{fu::image::warp_affine(frame, rotated, 112, 112).data()[0]}; });
+  add("warp_affine 112x112 RGBA, axis-aligned", [&] {
+    return std::uint32_t{fu::image::warp_affine(frame, axis_aligned, 112, 112).data()[0]};
+  });
+  add("halve 640x480 RGBA (resize_bilinear)", [&] {
+    return std::uint32_t{fu::image::resize_bilinear(frame, kWidth / 2, kHeight / 2).data()[0]};
+  });
 
   using Clock = std::chrono::steady_clock;
   std::uint32_t checksum = 0;
