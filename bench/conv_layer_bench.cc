@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -267,6 +268,25 @@ void bench_prelu(double min_seconds) {
       1);
   FU_QS8_VPRELU_MINMAX_FP32_UKERNELS(FU_VPRELU_ROW)
 #undef FU_VPRELU_ROW
+  // The fixed-point kernels, on the multipliers the packing verified for the same scales.
+  const std::optional<k::Qs8VpreluRndnuPacking> rndnu =
+      k::pack_qs8_vprelu_rndnu(kPreluChannels, slope.data(), in_q.scale, in_q.zero_point,
+                               out_q_params.scale, out_q_params.zero_point, -128, 127);
+  if (!rndnu) {
+    std::printf("(no exact fixed-point multipliers for these scales: rndnu rows left out)\n");
+    return;
+  }
+#define FU_VPRELU_RNDNU_ROW(fn, ct)                                                             \
+  row(#fn,                                                                                      \
+      fastest_ms(                                                                               \
+          [&] {                                                                                 \
+            k::fn(kPixels, kPreluChannels, input_q.data(), rndnu->negative_xor_positive.data(), \
+                  out_q.data(), rndnu->params);                                                 \
+          },                                                                                    \
+          min_seconds),                                                                         \
+      1);
+  FU_QS8_VPRELU_MINMAX_RNDNU_UKERNELS(FU_VPRELU_RNDNU_ROW)
+#undef FU_VPRELU_RNDNU_ROW
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -220,6 +221,28 @@ void qs8_vprelu(benchmark::State& state, Qs8VpreluMinMaxFp32Ukernel fn) {
                                               benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// The same for the fixed-point kernels, on the multipliers the packing verified for those scales
+// (the row is skipped if it finds none).
+void qs8_vprelu_rndnu(benchmark::State& state, Qs8VpreluMinMaxRndnuUkernel fn) {
+  constexpr size_t kPixels = 56 * 56, kChannels = 64;
+  const auto input = random_int8(kPixels * kChannels, 1);
+  const auto slope = random_floats(kChannels, 2);
+  const std::optional<Qs8VpreluRndnuPacking> packing =
+      pack_qs8_vprelu_rndnu(kChannels, slope.data(), 0.02f, -3, 0.015f, -40, -128, 127);
+  if (!packing) {
+    state.SkipWithError("no exact fixed-point multipliers for these scales");
+    return;
+  }
+  std::vector<int8_t> out(kPixels * kChannels);
+  for (auto _ : state) {
+    fn(kPixels, kChannels, input.data(), packing->negative_xor_positive.data(), out.data(),
+       packing->params);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.counters["GB/s"] = benchmark::Counter(2.0 * kPixels * kChannels * 1e-9,
+                                              benchmark::Counter::kIsIterationInvariantRate);
+}
+
 // Registration expands the family lists, so a kernel added to a list gets its rows here.
 int register_all() {
   for (const GemmShape& s : kGemmShapes) {
@@ -252,6 +275,10 @@ int register_all() {
   benchmark::RegisterBenchmark(#fn "/prelu_64_56x56", qs8_vprelu, fn);
   FU_QS8_VPRELU_MINMAX_FP32_UKERNELS(FU_BENCH_QS8_VPRELU)
 #undef FU_BENCH_QS8_VPRELU
+#define FU_BENCH_QS8_VPRELU_RNDNU(fn, ct) \
+  benchmark::RegisterBenchmark(#fn "/prelu_64_56x56", qs8_vprelu_rndnu, fn);
+  FU_QS8_VPRELU_MINMAX_RNDNU_UKERNELS(FU_BENCH_QS8_VPRELU_RNDNU)
+#undef FU_BENCH_QS8_VPRELU_RNDNU
   return 0;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <string>
 
 #include "base/error.h"
@@ -75,27 +76,36 @@ image::Image face_region_grey(const image::ImageView& full_image, const FaceBox&
   return region.channels() == 1 ? region : image::convert_channels(region, 1);
 }
 
+// Integer sums: exact, as the double sums they replace were (every term is an integer and the
+// totals stay far below 2^53), so the figures are the same, for a fraction of the time.
 float mean_of(const image::Image& grey) {
-  double sum = 0.0;
+  std::uint64_t sum = 0;
   for (std::size_t i = 0; i < grey.size_bytes(); ++i) sum += grey.data()[i];
-  return static_cast<float>(sum / grey.size_bytes());
+  return static_cast<float>(static_cast<double>(sum) / grey.size_bytes());
 }
 
 float laplacian_variance(const image::Image& grey) {
-  double sum = 0.0;
-  double sum_squares = 0.0;
-  int count = 0;
+  std::int64_t sum = 0;
+  std::int64_t sum_squares = 0;
   for (int y = 1; y + 1 < grey.height(); ++y) {
+    const std::uint8_t* above = grey.row(y - 1);
+    const std::uint8_t* row = grey.row(y);
+    const std::uint8_t* below = grey.row(y + 1);
+    // One row's sums fit in 32 bits: |v| <= 1020 (the image is kAnalysisSide wide).
+    static_assert(1020 * 1020 * kAnalysisSide < (1 << 30));
+    std::int32_t row_sum = 0;
+    std::int32_t row_squares = 0;
     for (int x = 1; x + 1 < grey.width(); ++x) {
-      const double v = grey.at(x - 1, y, 0) + grey.at(x + 1, y, 0) + grey.at(x, y - 1, 0) +
-                       grey.at(x, y + 1, 0) - 4.0 * grey.at(x, y, 0);
-      sum += v;
-      sum_squares += v * v;
-      ++count;
+      const std::int32_t v = row[x - 1] + row[x + 1] + above[x] + below[x] - 4 * row[x];
+      row_sum += v;
+      row_squares += v * v;
     }
+    sum += row_sum;
+    sum_squares += row_squares;
   }
-  const double mean = sum / count;
-  return static_cast<float>(sum_squares / count - mean * mean);
+  const double count = static_cast<double>(grey.height() - 2) * (grey.width() - 2);
+  const double mean = static_cast<double>(sum) / count;
+  return static_cast<float>(static_cast<double>(sum_squares) / count - mean * mean);
 }
 
 bool outside(const image::ImageView& image, const Face& face, float fraction) {

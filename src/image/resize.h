@@ -15,6 +15,11 @@ namespace fu::image {
 
 // Throws fu::Error if the source is empty or the output size is invalid.
 Image resize_bilinear(ImageView source, int out_width, int out_height);
+// The pixels of `region` of `out` (allocated by the caller at the output size, with the source's
+// channels), each exactly as resize_bilinear computes it; the rest of `out` is left alone. For a
+// caller that reads a small part of a large image (a face in a camera frame). Throws fu::Error if
+// the source is empty or the region is empty or not inside `out`.
+void resize_bilinear_region(ImageView source, Image& out, const Rect& region);
 // Same sampling, unrounded float output in [0, 255] (network input before normalisation).
 ImageF resize_bilinear_float(ImageView source, int out_width, int out_height);
 

@@ -67,6 +67,26 @@ TEST(ResizeTest, HalvingAveragesEachTwoByTwoBlock) {
   }
 }
 
+TEST(ResizeTest, HalvingEvenSidesRoundsLikeTheGeneralPath) {
+  // Even sides take an integer 2x2 average; its bytes must be those of the float lerps rounded
+  // (resize_bilinear_float is the general path without the rounding), on every channel count and
+  // on a view whose rows are padded (a crop).
+  for (int channels : {1, 3, 4}) {
+    const Image noise = testing::random_image(30, 22, channels, 3 + channels);
+    for (const ImageView& source : {ImageView(noise), ImageView(noise).crop(Rect{3, 1, 24, 18})}) {
+      const int w = source.width() / 2;
+      const int h = source.height() / 2;
+      const Image half = resize_bilinear(source, w, h);
+      const ImageF exact = resize_bilinear_float(source, w, h);
+      for (std::size_t i = 0; i < half.size_bytes(); ++i) {
+        const float v = exact.data()[i];
+        ASSERT_EQ(half.data()[i], static_cast<std::uint8_t>(v + 0.5f))
+            << "channels " << channels << " byte " << i << " mean " << v;
+      }
+    }
+  }
+}
+
 TEST(ResizeTest, WorksOnACroppedView) {
   const Image image = testing::random_image(10, 10, 1);
   const ImageView crop = ImageView(image).crop(Rect{2, 3, 4, 5});

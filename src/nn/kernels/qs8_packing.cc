@@ -1,5 +1,7 @@
 #include "nn/kernels/qs8_packing.h"
 
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 #include "nn/kernels/qs8-dwconv/qs8-dwconv.h"
@@ -96,6 +98,94 @@ std::vector<float> pack_qs8_vprelu_scales(size_t channels, const float* slope, f
     packed[c] = requantization_scale(input_scale, slope[c], output_scale);
   }
   return packed;
+}
+
+namespace {
+
+// The rndnu kernel's output for x, in 64 bits (the packing keeps the kernel's int32 from
+// overflowing, so the two agree), clamped as the kernel's saturating narrowings and min/max do.
+int32_t rndnu_output(int32_t x, int64_t multiplier, int64_t rounding, int shift, int8_t qmin,
+                     int8_t qmax) {
+  const int64_t y = (x * multiplier + rounding) >> shift;
+  return static_cast<int32_t>(y < qmin ? qmin : (y > qmax ? qmax : y));
+}
+
+// A multiplier near scale * 2^shift with which every x in [first, last] gives what
+// requantize_fp32 gives, or nothing.
+std::optional<int64_t> exact_multiplier(float scale, int32_t first, int32_t last, int64_t rounding,
+                                        int shift, int32_t output_zero_point, int8_t qmin,
+                                        int8_t qmax) {
+  const int64_t nearest = std::llround(std::ldexp(static_cast<double>(scale), shift));
+  for (int64_t step : {0, -1, 1, -2, 2}) {
+    const int64_t multiplier = nearest + step;
+    // The pair form (nn/kernels/qs8-vprelu/qs8-vprelu.h) holds |m| < 2^22.
+    if (multiplier < -(int64_t{1} << 22) || multiplier >= (int64_t{1} << 22)) continue;
+    bool exact = true;
+    for (int32_t x = first; x <= last && exact; ++x) {
+      exact = rndnu_output(x, multiplier, rounding, shift, qmin, qmax) ==
+              requantize_fp32(x, scale, output_zero_point, qmin, qmax);
+    }
+    if (exact) return multiplier;
+  }
+  return std::nullopt;
+}
+
+// m as the int32 whose low int16 is m >> 7 and high int16 m & 127 (|m| < 2^22).
+int32_t multiplier_pair(int64_t m) {
+  const uint32_t low = static_cast<uint16_t>(static_cast<int16_t>(m >> 7));
+  const uint32_t high = static_cast<uint32_t>(m & 127);
+  const uint32_t pair = low | (high << 16);
+  int32_t out;
+  std::memcpy(&out, &pair, sizeof(out));
+  return out;
+}
+
+}  // namespace
+
+std::optional<Qs8VpreluRndnuPacking> pack_qs8_vprelu_rndnu(
+    size_t channels, const float* slope, float input_scale, int32_t input_zero_point,
+    float output_scale, int32_t output_zero_point, int8_t qmin, int8_t qmax) {
+  const float positive = requantization_scale(input_scale, 1.0f, output_scale);
+  std::vector<float> negative(channels);
+  double largest = std::fabs(positive);
+  for (size_t c = 0; c < channels; ++c) {
+    negative[c] = requantization_scale(input_scale, slope[c], output_scale);
+    if (!std::isfinite(negative[c])) return std::nullopt;
+    largest = std::fmax(largest, std::fabs(negative[c]));
+  }
+  if (!std::isfinite(largest)) return std::nullopt;
+  // x = q - zp_in lies in [-128 - zp_in, 127 - zp_in], within [-255, 255]: the products
+  // (multipliers up to 2 past the nearest) and the rounding term must keep to int32.
+  const int shift = kQs8VpreluRndnuShift;
+  const int64_t rounding =
+      (int64_t{1} << (shift - 1)) + int64_t{output_zero_point} * (int64_t{1} << shift);
+  if (255.0 * (std::ldexp(largest, shift) + 3.0) + static_cast<double>(std::llabs(rounding)) >=
+      static_cast<double>(int64_t{1} << 31)) {
+    return std::nullopt;
+  }
+  const int32_t lowest = -128 - input_zero_point;
+  const int32_t highest = 127 - input_zero_point;
+
+  const std::optional<int64_t> positive_m =
+      highest >= 0
+          ? exact_multiplier(positive, 0, highest, rounding, shift, output_zero_point, qmin, qmax)
+          : std::optional<int64_t>(0);
+  if (!positive_m) return std::nullopt;
+  Qs8VpreluRndnuPacking packing;
+  packing.params =
+      Qs8VpreluRndnuParams{static_cast<int16_t>(input_zero_point), multiplier_pair(*positive_m),
+                           static_cast<int32_t>(rounding), qmin, qmax};
+  const size_t group = kQs8VpreluChannelGroup;
+  packing.negative_xor_positive.assign((channels + group - 1) / group * group, 0);
+  for (size_t c = 0; c < channels; ++c) {
+    const std::optional<int64_t> m = lowest <= -1
+                                         ? exact_multiplier(negative[c], lowest, -1, rounding,
+                                                            shift, output_zero_point, qmin, qmax)
+                                         : std::optional<int64_t>(0);
+    if (!m) return std::nullopt;
+    packing.negative_xor_positive[c] = multiplier_pair(*m) ^ multiplier_pair(*positive_m);
+  }
+  return packing;
 }
 
 }  // namespace fu::nn::kernels

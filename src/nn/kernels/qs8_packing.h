@@ -8,7 +8,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
+
+#include "nn/kernels/qs8-vprelu/qs8-vprelu.h"
 
 namespace fu::nn::kernels {
 
@@ -30,5 +33,22 @@ std::vector<int8_t> pack_qs8_dwconv_weights(size_t channels, size_t ks, const in
 // describes.
 std::vector<float> pack_qs8_vprelu_scales(size_t channels, const float* slope, float input_scale,
                                           float output_scale);
+
+// The fixed-point form of a PReLU's requantisation for the rndnu kernels
+// (nn/kernels/qs8-vprelu/qs8-vprelu.h): the params and the negative multipliers less the
+// positive one, `channels` int32 zero padded to whole groups.
+struct Qs8VpreluRndnuPacking {
+  Qs8VpreluRndnuParams params;
+  std::vector<int32_t> negative_xor_positive;
+};
+
+// Per side and channel the multiplier (round(scale * 2^kQs8VpreluRndnuShift), or one within 2 of
+// it) whose output equals requantize_fp32's for every
+// x the input zero point allows (tried exhaustively: at most 256 values per channel). Nothing
+// when some channel has none (a product landing exactly on a half, which the float contract rounds
+// to even; a non-finite or huge scale): the caller then runs the fp32 kernels.
+std::optional<Qs8VpreluRndnuPacking> pack_qs8_vprelu_rndnu(
+    size_t channels, const float* slope, float input_scale, int32_t input_zero_point,
+    float output_scale, int32_t output_zero_point, int8_t qmin, int8_t qmax);
 
 }  // namespace fu::nn::kernels

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "base/error.h"
@@ -36,6 +37,29 @@ TEST(Qs8PReluOperatorTest, MatchesTheReferenceByteForByte) {
       op.run(x.data(), pixels, got.data());
       EXPECT_EQ(got.values(), want) << channels << " channels, " << pixels << " pixels";
     }
+  }
+}
+
+TEST(Qs8PReluOperatorTest, FixedPointAndFloatKernelsBothMatchTheReference) {
+  // Calibrated-looking scales take the fixed-point kernel; a ratio of exactly 1/2 puts products
+  // on halves, which only the float kernel rounds as the contract does (to even).
+  const int channels = 67;
+  const int pixels = 256;
+  std::vector<float> slope(channels);
+  for (int c = 0; c < channels; ++c) slope[c] = 0.03f * static_cast<float>(c) - 0.9f;
+  std::vector<int8_t> values(static_cast<size_t>(pixels) * channels);
+  for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<int8_t>(i / channels);
+  const GuardedBuffer<int8_t> x(values);
+  for (const auto& [in, out, fixed_point] :
+       {std::tuple{QuantParams{0.0371f, 9}, QuantParams{0.0213f, -70}, true},
+        std::tuple{QuantParams{0.5f, 0}, QuantParams{1.0f, 0}, false}}) {
+    std::vector<int8_t> want(x.size());
+    reference::qs8_prelu(slope.data(), in, out, -128, 127, x.data(), pixels, channels, want.data());
+    const Qs8PReluOperator op(slope.data(), channels, in, out, -128, 127);
+    EXPECT_EQ(op.fixed_point(), fixed_point) << in.scale << " / " << out.scale;
+    GuardedBuffer<int8_t> got(x.size());
+    op.run(x.data(), pixels, got.data());
+    EXPECT_EQ(got.values(), want) << in.scale << " / " << out.scale;
   }
 }
 

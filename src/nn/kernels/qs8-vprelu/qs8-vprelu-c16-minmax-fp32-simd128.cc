@@ -7,7 +7,8 @@ void qs8_vprelu_minmax_fp32_ukernel_c16__simd128(size_t pixels, size_t channels,
                                                  const int8_t* input, const float* negative_scales,
                                                  int8_t* output,
                                                  const Qs8VpreluFp32Params& params) {
-  qs8_vprelu::prelu<2>(pixels, channels, input, negative_scales, output, params);
+  qs8_vprelu::prelu<2>(pixels, channels, input, negative_scales, output,
+                       qs8_vprelu::Fp32Step(params));
 }
 
 }  // namespace fu::nn::kernels
