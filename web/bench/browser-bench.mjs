@@ -468,34 +468,46 @@ async function run(options) {
       headless: true,
       args: CHROMIUM_ARGS,
     });
-    const page = context.pages()[0] ?? await context.newPage();
     const pageErrors = [];
-    page.on('pageerror', (error) => pageErrors.push(String(error)));
-    page.on('console', (message) => {
-      if (options.verbose) console.error(`[page ${message.type()}] ${message.text()}`);
-    });
-    const cdp = await context.newCDPSession(page);
     const say = (text) => {
       if (options.verbose || !options.json) console.error(text);
     };
-
-    // A first visit to the site happens in a running browser: this navigation starts the
-    // renderer, so that the cold start below measures the page, not the browser's launch.
-    await page.goto(`${server.origin}/web/bench/bench.html`);
-    await page.evaluate(() => window.bench.ready);
-    server.log.length = 0;
+    let page = null;
+    let cdp = null;
+    // Each configuration gets a new tab, and so a new renderer: within one renderer V8 keeps a
+    // compiled module for other loads of the same .wasm bytes, and a second configuration's cold
+    // start then skipped the compilation a first visit pays (measured: the same configuration
+    // twice in one tab, 541 then 235 ms).
+    const openPage = async () => {
+      if (page) await page.close();
+      page = await context.newPage();
+      page.on('pageerror', (error) => pageErrors.push(String(error)));
+      page.on('console', (message) => {
+        if (options.verbose) console.error(`[page ${message.type()}] ${message.text()}`);
+      });
+      cdp = await context.newCDPSession(page);
+      // A first visit to the site happens in a running browser: this navigation starts the
+      // renderer, so that the cold start measures the page, not the browser's launch.
+      await page.goto(`${server.origin}/web/bench/bench.html`);
+      await page.evaluate(() => window.bench.ready);
+      server.log.length = 0;
+    };
+    const measure = async (settings) => {
+      await openPage();
+      return measureConfiguration({ page, cdp, server, photos, embedder: settings.embedder,
+        options, say, ...settings });
+    };
 
     const configurations = [];
     for (const embedder of options.embedders) {
-      configurations.push(await measureConfiguration(
-          { page, cdp, server, coreUrl, threads: 1, photos, embedder, options, say }));
+      configurations.push(await measure({ coreUrl, threads: 1, embedder }));
       if (options.landmarks) {
-        configurations.push(await measureConfiguration({ page, cdp, server, coreUrl, threads: 1,
-          photos, embedder, landmarks: options.landmarks, options, say }));
+        configurations.push(
+            await measure({ coreUrl, threads: 1, embedder, landmarks: options.landmarks }));
       }
       if (mtCoreUrl) {
-        configurations.push(await measureConfiguration({ page, cdp, server, coreUrl: mtCoreUrl,
-          threads: options.threads, photos, embedder, options, say }));
+        configurations.push(
+            await measure({ coreUrl: mtCoreUrl, threads: options.threads, embedder }));
       }
     }
     // face-api runs on the page of the last configuration, on the same frames.
@@ -729,8 +741,9 @@ function report(r) {
         `${String(fu.downloadBytes + fu.libraryJsOnDisk.bytes).padStart(11)}`);
   }
   // What the landmark model adds: each configuration with it against the one measured just
-  // before it, without (the same embedder and core). Give an --embedder twice to see how much of
-  // a cold-start difference is the order (the first page load of a run is the slowest).
+  // before it, without (the same embedder and core). Each configuration loads in a new tab, so
+  // neither reuses the other's compiled core; give an --embedder twice to see the remaining
+  // run-to-run spread of the cold start.
   r.configurations.forEach((withLandmarks, i) => {
     const without = r.configurations[i - 1];
     if (!withLandmarks.landmarks || !without || without.landmarks ||
