@@ -8,7 +8,7 @@
  * Usage: node web/bench/browser-bench.mjs [--frames 1000] [--faceapi-frames 100] [--warmup 20]
  *            [--users 100] [--embedder models/dlib-resnet-int8.fum]... [--hold 1] [--core DIR]
  *            [--threads N] [--landmarks models/face-landmarks-68.fum] [--require-quality]
- *            [--json] [--verbose]
+ *            [--js-flags V8FLAGS] [--json] [--verbose]
  *
  * --threads N (above 1) serves every page with COOP/COEP headers (cross-origin isolated) and
  * measures each embedder twice: on the single-threaded core, then on the multi-threaded one
@@ -19,6 +19,9 @@
  * landmark model (the library's models.landmarks): with --hold 1 every frame's face moved, as
  * in a head-turn challenge, so the engine runs the landmark net on every frame (inside its
  * `refine` stage), and the landmark net's own pass is timed beside the other networks.
+ *
+ * --js-flags passes V8 flags to Chromium (e.g. --no-wasm-lazy-compilation), to find out where a
+ * cold start's time goes; figures taken with it are not what users see.
  *
  * Each --embedder is one configuration, measured from its own cold start in the same browser
  * before face-api, so every ratio compares figures of one run. --hold N shows each photo for N
@@ -41,7 +44,8 @@ import { parseArgs } from 'node:util';
 
 const USAGE = 'usage: node web/bench/browser-bench.mjs [--frames N] [--faceapi-frames N] ' +
     '[--warmup N] [--users N] [--embedder MODEL]... [--hold N] [--core DIR] ' +
-    '[--threads N] [--landmarks MODEL] [--require-quality] [--json] [--verbose]';
+    '[--threads N] [--landmarks MODEL] [--require-quality] [--js-flags V8FLAGS] [--json] ' +
+    '[--verbose]';
 
 const repoRoot = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 // Research photos live beside the project, never inside it (../shared/data/README.md).
@@ -466,7 +470,7 @@ async function run(options) {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: CHROMIUM_ARGS,
+      args: options.jsFlags ? [...CHROMIUM_ARGS, `--js-flags=${options.jsFlags}`] : CHROMIUM_ARGS,
     });
     const pageErrors = [];
     const say = (text) => {
@@ -606,6 +610,7 @@ function report(r) {
   lines.push(`${r.browser}, ${r.cpus} x ${r.cpuModel}; wasm SIMD, ` +
       (r.options.threads > 1 ? `each embedder on one thread, then on ${r.options.threads} ` +
       '(faceunlock_core_mt)' : 'one thread') + `; crossOriginIsolated=${first.crossOriginIsolated}`);
+  if (r.options.jsFlags) lines.push(`V8 flags (not what users run): ${r.options.jsFlags}`);
   lines.push(`load average (1 min) before ${r.loadAverageBefore[0].toFixed(2)}, after ` +
       `${r.loadAverageAfter[0].toFixed(2)}`);
   lines.push(`frames: ${r.photos.length} photos from ${r.framesSource}, each in a 640x480 canvas` +
@@ -775,6 +780,7 @@ async function main() {
         'threads': { type: 'string', default: '1' },
         'landmarks': { type: 'string' },
         'core': { type: 'string' },
+        'js-flags': { type: 'string' },
         'faceapi-frames': { type: 'string', default: '100' },
         'faceapi-warmup': { type: 'string', default: '5' },
         'require-quality': { type: 'boolean', default: false },
@@ -803,6 +809,7 @@ async function main() {
     threads: wholeNumber(values.threads, '--threads', 1),
     landmarks: values.landmarks ? modelPath(values.landmarks, '--landmarks') : null,
     core: values.core ?? null,
+    jsFlags: values['js-flags'] ?? null,
     requireQuality: values['require-quality'],
     json: values.json,
     verbose: values.verbose,
