@@ -44,11 +44,7 @@ int run_enroll(const std::vector<std::string>& args) {
   const auto embedder = load_embedder(parsed);
   // With --landmarks the templates are aligned on the landmarks' eyes, nose and mouth, as
   // `faceunlock unlock --landmarks` aligns its frames.
-  face::PipelineOptions pipeline_options;
-  pipeline_options.network.backend = selected_backend(parsed);
-  const LandmarkStage landmarks = load_landmark_stage(parsed);
-  pipeline_options.landmarks = landmarks.model;
-  pipeline_options.landmark_box_scale = landmarks.box_scale;
+  const face::PipelineOptions pipeline_options = enroll_unlock_pipeline_options(parsed);
   require_gallery_embedder(parsed, gallery, *embedder, pipeline_options);
   // A new gallery, or one from before galleries named their embedder, records it (and the
   // keypoints its faces are aligned on, as the browser engine does) from now on.

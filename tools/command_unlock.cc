@@ -176,11 +176,7 @@ int run_unlock(const std::vector<std::string>& args) {
 
   const unlock::Gallery gallery = open_gallery(parsed, false);
   const auto embedder = load_embedder(parsed);
-  face::PipelineOptions pipeline_options;
-  pipeline_options.network.backend = selected_backend(parsed);
-  const LandmarkStage landmarks = load_landmark_stage(parsed);
-  pipeline_options.landmarks = landmarks.model;
-  pipeline_options.landmark_box_scale = landmarks.box_scale;
+  const face::PipelineOptions pipeline_options = enroll_unlock_pipeline_options(parsed);
   require_gallery_embedder(parsed, gallery, *embedder, pipeline_options);
   // The challenge's bounds belong to the points it measures; the two flags only measure variants.
   const unlock::KeypointSource keypoints = unlock::keypoint_source_of(pipeline_options);

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "base/error.h"
+#include "evaluation_report.h"
 #include "face/pipeline.h"
 #include "face_cli.h"
 #include "image/decode.h"
@@ -26,6 +27,15 @@ unlock::Gallery open_gallery(const ParsedArgs& parsed, bool may_be_new) {
   std::error_code ec;
   if (may_be_new && !std::filesystem::exists(path, ec)) return unlock::Gallery();
   return unlock::Gallery::load(path);
+}
+
+face::PipelineOptions enroll_unlock_pipeline_options(const ParsedArgs& parsed) {
+  face::PipelineOptions options;
+  options.network.backend = selected_backend(parsed);
+  const LandmarkStage landmarks = load_landmark_stage(parsed);
+  options.landmarks = landmarks.model;
+  options.landmark_box_scale = landmarks.box_scale;
+  return options;
 }
 
 std::string gallery_templates_identity(const nn::Model& embedder,

@@ -18,6 +18,9 @@ std::vector<FlagSpec> threshold_flags();
 
 // Loads the gallery named by --gallery; a missing file is an error unless `may_be_new`.
 unlock::Gallery open_gallery(const ParsedArgs& parsed, bool may_be_new);
+// The pipeline `enroll` and `unlock` run: --backend, and --landmarks with --landmark-box-scale
+// (templates and camera frames must be aligned on the same points).
+face::PipelineOptions enroll_unlock_pipeline_options(const ParsedArgs& parsed);
 // What a gallery records for templates `embedder` makes on the keypoints `pipeline` aligns on
 // (unlock::templates_identity): galleries enrolled with --landmarks say so.
 std::string gallery_templates_identity(const nn::Model& embedder,
