@@ -9,6 +9,7 @@
 #include <array>
 #include <cmath>
 #include <functional>
+#include <initializer_list>
 
 #include "face/face.h"
 #include "unlock/head_turn.h"
@@ -93,6 +94,33 @@ inline void for_each_tilted_picture(
         p.scale *= zoom;
         p.x += 40;
         check(distance, tilt, measure_turn(reference, project(flat_picture(), p)));
+      }
+    }
+  }
+}
+
+// A flat picture whose nose a detector draws aside by each of `shifts` eye distances towards the
+// tilt (as detectors draw tilted photos), tilted 40, 50 and 60 degrees either way and zoomed by
+// `zoom`, at 3, 5 and 8 eye distances: `check` gets each pose's measure against the picture held
+// frontal, and `sign` (+1 tilted to the subject's left, -1 to the right).
+inline void for_each_picture_drawn_turned(
+    std::initializer_list<double> shifts, double zoom,
+    const std::function<void(double distance, double tilt, double shift, double sign,
+                             const TurnMeasure&)>& check) {
+  for (double distance : {3.0, 5.0, 8.0}) {
+    Pose front;
+    front.distance = distance;
+    const HeadPoints reference = project(flat_picture(), front);
+    for (double shift : shifts) {
+      for (double tilt : {40.0, 50.0, 60.0}) {
+        for (double sign : {-1.0, 1.0}) {
+          Head drawn = flat_picture();
+          drawn[2].x += sign * shift;  // the nose
+          Pose p = front;
+          p.yaw_degrees = sign * tilt;
+          p.scale *= zoom;
+          check(distance, tilt, shift, sign, measure_turn(reference, project(drawn, p)));
+        }
       }
     }
   }

@@ -15,6 +15,7 @@ namespace fu::unlock {
 namespace {
 
 using testing::flat_picture;
+using testing::for_each_picture_drawn_turned;
 using testing::for_each_tilted_picture;
 using testing::Pose;
 using testing::project;
@@ -98,28 +99,14 @@ TEST(HeadTurn, SqueezeRefusesATiltedPictureDrawnTurned) {
   // the detector is. What this does not cover: a detector drawing a turn as large as the squeeze
   // would need (a nose drawn 0.3 aside at a 30 degree tilt measures squeeze 1.06 and would pass);
   // tests/cli/unlock.test.mjs measures what BlazeFace actually draws.
-  for (double distance : {3.0, 5.0, 8.0}) {
-    Pose front;
-    front.distance = distance;
-    const HeadPoints reference = project(flat_picture(), front);
-    for (double shift : {0.1, 0.15, 0.2}) {
-      for (double tilt : {40.0, 50.0, 60.0}) {
-        for (double sign : {-1.0, 1.0}) {
-          testing::Head drawn = flat_picture();
-          drawn[2].x += sign * shift;  // the nose, drawn aside towards the tilt
-          Pose p = front;
-          p.yaw_degrees = sign * tilt;
-          p.scale *= 1.2;
-          SCOPED_TRACE("distance " + std::to_string(distance) + " tilt " + std::to_string(tilt) +
-                       " shift " + std::to_string(shift));
-          const TurnMeasure m = measure_turn(reference, project(drawn, p));
-          EXPECT_GE(sign * m.lateral, kDefaults.bounds.min_lateral)
-              << "the drawn nose looks turned";
-          EXPECT_LT(m.squeeze, kDefaults.bounds.min_squeeze);
-        }
-      }
-    }
-  }
+  for_each_picture_drawn_turned(
+      {0.1, 0.15, 0.2}, 1.2,
+      [](double distance, double tilt, double shift, double sign, const TurnMeasure& m) {
+        SCOPED_TRACE("distance " + std::to_string(distance) + " tilt " + std::to_string(tilt) +
+                     " shift " + std::to_string(shift));
+        EXPECT_GE(sign * m.lateral, kDefaults.bounds.min_lateral) << "the drawn nose looks turned";
+        EXPECT_LT(m.squeeze, kDefaults.bounds.min_squeeze);
+      });
 }
 
 TEST(HeadTurn, SmallTurnsAndNoddingDoNotPass) {

@@ -12,7 +12,7 @@
 namespace fu::unlock {
 namespace {
 
-using testing::flat_picture;
+using testing::for_each_picture_drawn_turned;
 using testing::for_each_tilted_picture;
 using testing::Pose;
 using testing::project;
@@ -119,26 +119,14 @@ TEST(LivenessBounds, LandmarkSqueezeRefusesATiltedPictureDrawnTurned) {
   // (AT&T: lateral up to 0.34), but keeps the face squeezed across. Modelled: the flat picture's
   // nose drawn aside by 0.075 to 0.15 eye distances (lateral 0.17 to 0.35), tilted 40 to 60
   // degrees: lateral is fooled, the squeeze is not.
-  for (double distance : {3.0, 5.0, 8.0}) {
-    Pose front;
-    front.distance = distance;
-    const HeadPoints reference = project(flat_picture(), front);
-    for (double shift : {0.075, 0.1, 0.15}) {
-      for (double tilt : {40.0, 50.0, 60.0}) {
-        for (double sign : {-1.0, 1.0}) {
-          testing::Head drawn = flat_picture();
-          drawn[2].x += sign * shift;
-          Pose p = front;
-          p.yaw_degrees = sign * tilt;
-          SCOPED_TRACE(trace("drawn turned", distance, tilt) + " shift " + std::to_string(shift));
-          const TurnMeasure m = measure_turn(reference, project(drawn, p));
-          EXPECT_GE(sign * m.lateral, kLandmarkLivenessBounds.min_lateral);
-          EXPECT_LT(m.squeeze, kLandmarkLivenessBounds.min_squeeze);
-          EXPECT_FALSE(counts(m, sign, kLandmarkLivenessBounds));
-        }
-      }
-    }
-  }
+  for_each_picture_drawn_turned(
+      {0.075, 0.1, 0.15}, 1.0,
+      [](double distance, double tilt, double shift, double sign, const TurnMeasure& m) {
+        SCOPED_TRACE(trace("drawn turned", distance, tilt) + " shift " + std::to_string(shift));
+        EXPECT_GE(sign * m.lateral, kLandmarkLivenessBounds.min_lateral);
+        EXPECT_LT(m.squeeze, kLandmarkLivenessBounds.min_squeeze);
+        EXPECT_FALSE(counts(m, sign, kLandmarkLivenessBounds));
+      });
 }
 
 }  // namespace
