@@ -36,5 +36,6 @@ extern const Command kRunCommand;
 extern const Command kSampleCommand;
 extern const Command kTrainCommand;
 extern const Command kQuantizeCommand;
+extern const Command kPruneCommand;
 
 }  // namespace fu::tools

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -17,6 +19,7 @@
 #include "image/image.h"
 #include "nn/graph_builder.h"
 #include "nn/model.h"
+#include "nn/tensor.h"
 
 namespace fu::train::testing {
 
@@ -159,6 +162,26 @@ inline std::string shared_data_dir() { return FACEUNLOCK_SHARED_DATA; }
 inline bool same_pixels(const image::Image& a, const image::Image& b) {
   return a.width() == b.width() && a.height() == b.height() && a.channels() == b.channels() &&
          std::equal(a.data(), a.data() + a.size_bytes(), b.data());
+}
+
+// Deterministic weights uniform in [-limit, limit] (a linear congruential generator per seed).
+inline nn::Weight random_weight(std::vector<int> dims, float limit, unsigned seed) {
+  nn::Weight w;
+  w.dims = std::move(dims);
+  w.data.resize(w.element_count());
+  std::uint32_t state = seed;
+  for (float& v : w.data) {
+    state = state * 1664525u + 1013904223u;
+    v = (static_cast<float>(state >> 8) / 16777216.0f * 2.0f - 1.0f) * limit;
+  }
+  return w;
+}
+
+// A smooth input that differs with `phase`.
+inline nn::Tensor ramp(const nn::Shape& shape, float phase) {
+  nn::Tensor t(shape);
+  for (std::size_t i = 0; i < t.size(); ++i) t[i] = std::sin(0.37f * i + phase);
+  return t;
 }
 
 }  // namespace fu::train::testing

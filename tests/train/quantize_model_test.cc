@@ -13,23 +13,8 @@
 namespace fu::train {
 namespace {
 
-nn::Weight random_weight(std::vector<int> dims, float limit, unsigned seed) {
-  nn::Weight w;
-  w.dims = std::move(dims);
-  w.data.resize(w.element_count());
-  std::uint32_t state = seed;
-  for (float& v : w.data) {
-    state = state * 1664525u + 1013904223u;
-    v = (static_cast<float>(state >> 8) / 16777216.0f * 2.0f - 1.0f) * limit;
-  }
-  return w;
-}
-
-nn::Tensor ramp(const nn::Shape& shape, float phase) {
-  nn::Tensor t(shape);
-  for (std::size_t i = 0; i < t.size(); ++i) t[i] = std::sin(0.37f * i + phase);
-  return t;
-}
+using testing::ramp;
+using testing::random_weight;
 
 TEST(QuantizeModel, FoldsScaleBiasAndReluAndStaysCloseToFloat) {
   const nn::Shape shape{1, 12, 12, 3};
