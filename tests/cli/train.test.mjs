@@ -82,4 +82,33 @@ describe('faceunlock train', { skip }, () => {
     assertOk(again);
     assert.match(again.stderr, /resumed from/);
   });
+
+  it('prunes an embedder and distils the original into the narrower copy', () => {
+    const data = path.join(dir, 'data');
+    const teacher = path.join(dir, 'teacher.fum');
+    assertOk(cli('train', '--data', data, '--aligned', '--arch', 'tiny', '--input-size', '32',
+        '--epochs', '1', '--steps-per-epoch', '2', '--batch', '4', '--out', teacher));
+    const pruned = path.join(dir, 'pruned.fum');
+    const r = cli('prune', teacher, pruned, '--calibrate', data, '--aligned', '--width', '0.5',
+        '--json');
+    assertOk(r);
+    const report = JSON.parse(r.stdout);
+    assert.ok(report.groups.length > 0, r.stdout);
+    assert.ok(report.multiply_adds_after < report.multiply_adds_before, r.stdout);
+    assert.ok(report.parameters_after < report.parameters_before, r.stdout);
+    const student = path.join(dir, 'student.fum');
+    assertOk(cli('train', '--data', data, '--aligned', '--init', pruned, '--teacher', teacher,
+        '--epochs', '1', '--steps-per-epoch', '2', '--batch', '4', '--out', student));
+    const info = cli('info', student, '--json');
+    assertOk(info);
+    assert.equal(JSON.parse(info.stdout).multiply_adds, report.multiply_adds_after);
+
+    // A damaged model file is refused with its name, and nothing is written.
+    const broken = path.join(dir, 'broken.fum');
+    fs.writeFileSync(broken, Buffer.from('not a model'));
+    const bad = cli('prune', broken, path.join(dir, 'never.fum'), '--calibrate', data, '--aligned');
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /broken\.fum/);
+    assert.equal(fs.existsSync(path.join(dir, 'never.fum')), false);
+  });
 });
