@@ -13,6 +13,7 @@
 #include "face_cli.h"
 #include "image/convert.h"
 #include "nn/model.h"
+#include "nn/network.h"
 #include "train/channel_pruning.h"
 #include "train/face_dataset.h"
 #include "unlock/embedder_identity.h"
@@ -39,6 +40,9 @@ CommandSpec prune_spec() {
        {"--inner-width", "W", "share kept of every other prunable group (default: --width)"},
        {"--multiple", "M", "kept channel counts are multiples of M (default 4)"},
        {"--samples", "N", "chips ranking the channels, evenly spaced over the set (default 200)"},
+       {"--reconstruct", "N",
+        "refit each narrowed layer to the original's outputs on N of the chips (default 64; 0: "
+        "slice only)"},
        {"--cache", "FILE", "cache of aligned chips (as `faceunlock train --cache`)"},
        {"--json", "", "print JSON"},
        jobs_flag()}};
@@ -73,6 +77,7 @@ int run_prune(const std::vector<std::string>& args) {
   options.multiple = static_cast<int>(parsed.get_int("--multiple", 4, 1, 1024));
   options.backend = selected_backend(parsed);
   const int samples = static_cast<int>(parsed.get_int("--samples", 200, 1, 1000000));
+  options.reconstruct_inputs = static_cast<int>(parsed.get_int("--reconstruct", 64, 0, 100000));
   const bool json = parsed.has("--json");
 
   const nn::Model source = nn::load_model(in_path);
@@ -101,6 +106,23 @@ int run_prune(const std::vector<std::string>& args) {
     inputs.push_back(std::move(x));
   }
   train::PrunedModel pruned = train::prune_channels(source, inputs, options);
+  // How far the narrower network starts from the original: embedding cosines on chips halfway
+  // between the ranking ones, which neither the ranking nor the refit saw.
+  nn::Network before(std::make_shared<const nn::Model>(source), {options.backend, 1, 1});
+  nn::Network after(std::make_shared<const nn::Model>(pruned.model), {options.backend, 1, 1});
+  double cosine_sum = 0;
+  const std::size_t held_out = std::min<std::size_t>(used, 100);
+  for (std::size_t k = 0; k < held_out; ++k) {
+    const std::size_t total = data.samples.size();
+    nn::Tensor x(source.metadata.input_shape());
+    image::normalize_to_float(
+        data.samples[(k * total / held_out + total / (2 * used)) % total].chip, norm, x.data(),
+        x.size());
+    const nn::Tensor& a = before.run(x).front();
+    const nn::Tensor& b = after.run(x).front();
+    for (std::size_t i = 0; i < a.size(); ++i) cosine_sum += static_cast<double>(a[i]) * b[i];
+  }
+  const double mean_cosine = cosine_sum / static_cast<double>(held_out);
 
   // Another network: the source's thresholds and template identity do not carry over.
   nn::ModelMetadata& m = pruned.model.metadata;
@@ -110,11 +132,15 @@ int run_prune(const std::vector<std::string>& args) {
     it = stale ? m.properties.erase(it) : std::next(it);
   }
   m.name = source.metadata.name + "-pruned";
-  m.provenance = source.metadata.provenance + " | channel-pruned by `faceunlock prune` from " +
-                 std::filesystem::path(in_path).filename().string() + " (streams " +
-                 std::to_string(options.stream_width) + ", inner " +
-                 std::to_string(options.inner_width) + ", ranked on " + std::to_string(used) +
-                 " chips)";
+  m.provenance =
+      source.metadata.provenance + " | channel-pruned by `faceunlock prune` from " +
+      std::filesystem::path(in_path).filename().string() + " (streams " +
+      std::to_string(options.stream_width) + ", inner " + std::to_string(options.inner_width) +
+      ", ranked on " + std::to_string(used) + " chips" +
+      (options.reconstruct_inputs > 0 ? ", refitted on " + std::to_string(std::min<std::size_t>(
+                                                               used, options.reconstruct_inputs))
+                                      : std::string()) +
+      ")";
   nn::save_model(pruned.model, out_path);
 
   const std::uint64_t params_before = parameter_count(source);
@@ -128,6 +154,8 @@ int run_prune(const std::vector<std::string>& args) {
     out.key("multiply_adds_after").value(pruned.multiply_adds_after);
     out.key("parameters_before").value(params_before);
     out.key("parameters_after").value(params_after);
+    out.key("held_out_chips").value(static_cast<std::uint64_t>(held_out));
+    out.key("mean_cosine_to_original").value(mean_cosine);
     out.key("groups").begin_array();
     for (const train::PrunedGroup& gr : pruned.groups) {
       out.begin_object().key("value").value(gr.value).key("stream").value(gr.stream);
@@ -143,6 +171,8 @@ int run_prune(const std::vector<std::string>& args) {
     std::printf("multiply-adds %.1f M -> %.1f M; parameters %.3f M -> %.3f M; wrote %s\n",
                 pruned.multiply_adds_before / 1e6, pruned.multiply_adds_after / 1e6,
                 params_before / 1e6, params_after / 1e6, out_path.c_str());
+    std::printf("embedding cosine to the original on %zu held-out chips: mean %.4f\n", held_out,
+                mean_cosine);
   }
   return kExitOk;
 }

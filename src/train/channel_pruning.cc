@@ -94,6 +94,189 @@ int kept_count(int channels, double width, int multiple) {
   return std::clamp(kept, std::min(m, channels), channels);
 }
 
+// Every node's output of a graph, observed on one input at a time.
+class ValueTap {
+ public:
+  ValueTap(const nn::Graph& graph, const nn::Shape& input_shape, nn::Backend backend)
+      : graph_(graph), index_(graph.values.size(), -1) {
+    graph_.outputs.clear();
+    for (const Node& n : graph.nodes) {
+      index_[n.output] = static_cast<int>(graph_.outputs.size());
+      graph_.outputs.push_back(n.output);
+    }
+    // No fused clamps: a value read by a later ReLU is observed as the graph computes it.
+    nn::PlanOptions no_fusion;
+    no_fusion.fuse_activations = false;
+    plan_ = nn::make_plan(graph_, input_shape, no_fusion);
+    executor_ = nn::create_executor(backend, plan_);
+  }
+  void run(const nn::Tensor& x) {
+    input_ = &x;
+    executor_->run(x);
+  }
+  const nn::Tensor& value(int v) const {
+    return index_[v] < 0 ? *input_ : executor_->outputs()[index_[v]];
+  }
+  const nn::Shape& shape(int v) const { return plan_.shapes[v]; }
+  const nn::PlannedNode& planned(std::size_t node) const { return plan_.nodes[node]; }
+
+ private:
+  nn::Graph graph_;  // the plan points into it
+  std::vector<int> index_;
+  nn::Plan plan_;
+  std::unique_ptr<nn::Executor> executor_;
+  const nn::Tensor* input_ = nullptr;
+};
+
+// Output pixels of one weighted node sampled for reconstruction on one input: all of them when
+// few, else an evenly strided subset with a per-node offset.
+std::vector<int> sampled_pixels(int pixels, int limit, std::size_t node, std::size_t sample) {
+  std::vector<int> out;
+  if (pixels <= limit) return first_n(pixels);
+  const double step = static_cast<double>(pixels) / limit;
+  const double offset = std::fmod(0.618034 * (node * 7 + sample * 13), 1.0) * step;
+  for (int i = 0; i < limit; ++i) out.push_back(static_cast<int>(offset + i * step));
+  return out;
+}
+
+// The receptive-field row of output pixel `p` of a convolution (or the input vector of a fully
+// connected layer) in OHWI order, zero where the window hangs over the padding.
+void patch_row(const nn::Tensor& in, const nn::PlannedNode& node, int p, std::vector<double>& row) {
+  const nn::Shape& s = in.shape();
+  row.clear();
+  if (node.op == OpType::kFullyConnected) {
+    row.assign(in.data(), in.data() + s.h * s.w * s.c);
+    return;
+  }
+  const nn::Window2d& w = node.conv.window;
+  const int out_w =
+      (s.w + w.padding.left + w.padding.right - (w.dilation_w * (w.kernel_w - 1) + 1)) /
+          w.stride_w +
+      1;
+  const int oy = p / out_w, ox = p % out_w;
+  for (int ky = 0; ky < w.kernel_h; ++ky) {
+    const int y = oy * w.stride_h - w.padding.top + ky * w.dilation_h;
+    for (int kx = 0; kx < w.kernel_w; ++kx) {
+      const int x = ox * w.stride_w - w.padding.left + kx * w.dilation_w;
+      const bool inside = y >= 0 && y < s.h && x >= 0 && x < s.w;
+      const float* src = in.data() + (static_cast<std::size_t>(y) * s.w + x) * s.c;
+      for (int c = 0; c < s.c; ++c) row.push_back(inside ? src[c] : 0.0);
+    }
+  }
+}
+
+// Solves (A + lambda I) X = B in place for symmetric positive definite A (n x n) and B (n x m),
+// by Cholesky; B becomes X.
+void solve_ridge(std::vector<double>& a, std::vector<double>& b, int n, int m, double lambda) {
+  for (int i = 0; i < n; ++i) a[i * n + i] += lambda;
+  for (int j = 0; j < n; ++j) {
+    double d = a[j * n + j];
+    for (int k = 0; k < j; ++k) d -= a[j * n + k] * a[j * n + k];
+    d = std::sqrt(std::max(d, 1e-300));
+    a[j * n + j] = d;
+    for (int i = j + 1; i < n; ++i) {
+      double v = a[i * n + j];
+      for (int k = 0; k < j; ++k) v -= a[i * n + k] * a[j * n + k];
+      a[i * n + j] = v / d;
+    }
+  }
+  for (int c = 0; c < m; ++c) {
+    for (int i = 0; i < n; ++i) {  // L y = b
+      double v = b[i * m + c];
+      for (int k = 0; k < i; ++k) v -= a[i * n + k] * b[k * m + c];
+      b[i * m + c] = v / a[i * n + i];
+    }
+    for (int i = n - 1; i >= 0; --i) {  // L^T x = y
+      double v = b[i * m + c];
+      for (int k = i + 1; k < n; ++k) v -= a[k * n + i] * b[k * m + c];
+      b[i * m + c] = v / a[i * n + i];
+    }
+  }
+}
+
+// Refits each pruned convolution and fully connected layer, in graph order, so that on the sample
+// inputs its output (kept channels) reproduces the original layer's output as closely as a least
+// squares fit allows, given the pruned network's own (already refitted) input to it: each layer
+// then also absorbs what the layers before it lost. Ridge regularised towards the sliced weights.
+void reconstruct(const nn::Graph& original, nn::Graph& pruned,
+                 const std::vector<std::vector<int>>& out_keep, const nn::Shape& input_shape,
+                 const std::vector<nn::Tensor>& inputs, nn::Backend backend) {
+  // About this many rows per layer: every pixel of a small late layer, a strided subset of a
+  // large early one (its rows are many and alike).
+  constexpr std::size_t kRowsPerLayer = 16384;
+  const int kPixelsPerInput = static_cast<int>(
+      std::max<std::size_t>(1, (kRowsPerLayer + inputs.size() - 1) / inputs.size()));
+  ValueTap teacher(original, input_shape, backend);
+  // targets[node][sample]: the original's output rows at the sampled pixels, kept channels.
+  std::vector<std::vector<std::vector<float>>> targets(original.nodes.size());
+  for (std::size_t s = 0; s < inputs.size(); ++s) {
+    teacher.run(inputs[s]);
+    for (std::size_t k = 0; k < original.nodes.size(); ++k) {
+      const Node& n = original.nodes[k];
+      if ((n.op != OpType::kConv2d && n.op != OpType::kFullyConnected)) continue;
+      const nn::Tensor& y = teacher.value(n.output);
+      const int c = y.shape().c;
+      std::vector<float> rows;
+      for (int p : sampled_pixels(y.shape().h * y.shape().w, kPixelsPerInput, k, s)) {
+        const float* px = y.data() + static_cast<std::size_t>(p) * c;
+        if (out_keep[k].empty()) {
+          rows.insert(rows.end(), px, px + c);
+        } else {
+          for (int ch : out_keep[k]) rows.push_back(px[ch]);
+        }
+      }
+      targets[k].push_back(std::move(rows));
+    }
+  }
+  for (std::size_t k = 0; k < pruned.nodes.size(); ++k) {
+    if (targets[k].empty()) continue;
+    Node& n = pruned.nodes[k];
+    nn::Weight& filter = n.weights["filter"];
+    nn::Weight* bias = n.weights.count("bias") ? &n.weights["bias"] : nullptr;
+    const int outs = filter.dims[0];
+    const int k_in = static_cast<int>(filter.element_count() / outs);
+    const int dim = k_in + (bias ? 1 : 0);
+    std::vector<double> gram(static_cast<std::size_t>(dim) * dim, 0.0);
+    std::vector<double> cross(static_cast<std::size_t>(dim) * outs, 0.0);
+    ValueTap student(pruned, input_shape, backend);
+    std::vector<double> row;
+    for (std::size_t s = 0; s < inputs.size(); ++s) {
+      student.run(inputs[s]);
+      const nn::Tensor& x = student.value(n.inputs[0]);
+      const nn::Shape& ys = student.shape(n.output);
+      const std::vector<int> pixels = sampled_pixels(ys.h * ys.w, kPixelsPerInput, k, s);
+      for (std::size_t r = 0; r < pixels.size(); ++r) {
+        patch_row(x, student.planned(k), pixels[r], row);
+        if (bias) row.push_back(1.0);
+        const float* t = targets[k][s].data() + r * outs;
+        for (int i = 0; i < dim; ++i) {
+          if (row[i] == 0.0) continue;
+          for (int j = 0; j <= i; ++j) gram[i * dim + j] += row[i] * row[j];
+          for (int o = 0; o < outs; ++o) cross[i * outs + o] += row[i] * t[o];
+        }
+      }
+    }
+    double trace = 0;
+    for (int i = 0; i < dim; ++i) {
+      for (int j = 0; j < i; ++j) gram[j * dim + i] = gram[i * dim + j];
+      trace += gram[i * dim + i];
+    }
+    const double lambda = 1e-3 * trace / dim + 1e-12;
+    // Ridge towards the sliced weights: (G + lambda I) W = X^T T + lambda W0.
+    for (int o = 0; o < outs; ++o) {
+      for (int i = 0; i < k_in; ++i) cross[i * outs + o] += lambda * filter.data[o * k_in + i];
+      if (bias) cross[k_in * outs + o] += lambda * bias->data[o];
+    }
+    solve_ridge(gram, cross, dim, outs, lambda);
+    for (int o = 0; o < outs; ++o) {
+      for (int i = 0; i < k_in; ++i) {
+        filter.data[o * k_in + i] = static_cast<float>(cross[i * outs + o]);
+      }
+      if (bias) bias->data[o] = static_cast<float>(cross[k_in * outs + o]);
+    }
+  }
+}
+
 }  // namespace
 
 PrunedModel prune_channels(const nn::Model& model, const std::vector<nn::Tensor>& inputs,
@@ -143,27 +326,18 @@ PrunedModel prune_channels(const nn::Model& model, const std::vector<nn::Tensor>
   }
 
   // 2. Importance of every channel of every prunable group, from the sample inputs.
-  nn::Graph observed = g;
-  observed.outputs.clear();
-  for (const Node& n : g.nodes) observed.outputs.push_back(n.output);
-  nn::PlanOptions no_fusion;
-  no_fusion.fuse_activations = false;
-  const nn::Plan observed_plan = nn::make_plan(observed, input_shape, no_fusion);
-  const auto executor = nn::create_executor(options.backend, observed_plan);
+  ValueTap tap(g, input_shape, options.backend);
   std::vector<std::vector<double>> sum_squares(values);
   std::vector<double> pixels(values, 0.0);
   for (const nn::Tensor& x : inputs) {
-    executor->run(x);
-    const std::vector<nn::Tensor>& outs = executor->outputs();
-    for (std::size_t k = 0; k < outs.size(); ++k) {
-      const int v = observed.outputs[k];
-      const int c = channels_of(v);
-      std::vector<double>& s = sum_squares[v];
-      s.resize(c, 0.0);
-      for (std::size_t i = 0; i < outs[k].size(); ++i) {
-        s[i % c] += static_cast<double>(outs[k][i]) * outs[k][i];
-      }
-      pixels[v] += static_cast<double>(outs[k].size() / c);
+    tap.run(x);
+    for (const Node& n : g.nodes) {
+      const nn::Tensor& y = tap.value(n.output);
+      const int c = channels_of(n.output);
+      std::vector<double>& sq = sum_squares[n.output];
+      sq.resize(c, 0.0);
+      for (std::size_t i = 0; i < y.size(); ++i) sq[i % c] += static_cast<double>(y[i]) * y[i];
+      pixels[n.output] += static_cast<double>(y.size() / c);
     }
   }
   std::vector<std::vector<double>> importance(values);
@@ -260,6 +434,14 @@ PrunedModel prune_channels(const nn::Model& model, const std::vector<nn::Tensor>
       default:
         break;
     }
+  }
+  if (options.reconstruct_inputs > 0) {
+    std::vector<std::vector<int>> out_keep(g.nodes.size());
+    for (std::size_t k = 0; k < g.nodes.size(); ++k) out_keep[k] = kept_of(g.nodes[k].output);
+    const std::size_t used = std::min<std::size_t>(inputs.size(), options.reconstruct_inputs);
+    std::vector<nn::Tensor> chosen;
+    for (std::size_t i = 0; i < used; ++i) chosen.push_back(inputs[i * inputs.size() / used]);
+    reconstruct(g, pruned, out_keep, input_shape, chosen, options.backend);
   }
   out.model.metadata = model.metadata;
   out.model.graph = std::move(pruned);

@@ -13,7 +13,8 @@
 //   importance(c) = sum over weighted consumers k of rms(x_c) * |W_k[:, c]|
 // with rms(x_c) the root mean square of channel c of the value consumer k reads and |W_k[:, c]|
 // the Euclidean norm of k's weights on that input channel. The `kept` channels of highest
-// importance stay, in their original order; the weights of every node are sliced to match.
+// importance stay, in their original order; the weights of every node are sliced to match, and
+// optionally refitted (reconstruct_inputs).
 // Groups that touch the graph's input or outputs, concatenations, reshapes and flattening keep
 // every channel.
 #pragma once
@@ -36,6 +37,10 @@ struct ChannelPruningOptions {
   // Kept counts are rounded to a multiple of this (SIMD kernels like whole vectors), at least
   // one multiple and at most every channel.
   int multiple = 4;
+  // Then refit every pruned convolution and fully connected layer, in order, by least squares
+  // (ridge towards the sliced weights) so that on this many of the sample inputs it reproduces
+  // the original layer's kept outputs from the pruned network's own input (0: slice only).
+  int reconstruct_inputs = 0;
   nn::Backend backend = nn::default_backend();
 };
 
