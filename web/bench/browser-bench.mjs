@@ -35,7 +35,7 @@
  * Frames come from ../shared/data/lfw when present, else from face-api's demo photos.
  */
 import { createReadStream } from 'node:fs';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -443,6 +443,110 @@ async function measureConfiguration(
   };
 }
 
+// What a trace of one cold start records: page loading, script and wasm compilation, tasks.
+const TRACE_CATEGORIES = [
+  'devtools.timeline', 'v8', 'v8.wasm', 'v8.execute', 'disabled-by-default-v8.compile',
+  'disabled-by-default-v8.wasm.detailed', 'disabled-by-default-devtools.timeline', 'blink',
+  'loading', 'netlog', 'toplevel', 'blink.user_timing', '__metadata',
+];
+
+/**
+ * Records a Chrome trace (chrome://tracing, Perfetto) of what `navigate` does in the page.
+ * @param {!Object} cdp the page's CDP session
+ * @param {string} file where the trace's JSON goes
+ * @param {function(): !Promise} navigate
+ */
+async function traced(cdp, file, navigate) {
+  await cdp.send('Tracing.start', {
+    transferMode: 'ReturnAsStream',
+    traceConfig: { includedCategories: TRACE_CATEGORIES, recordMode: 'recordAsMuchAsPossible' },
+  });
+  const complete = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+  try {
+    await navigate();
+  } finally {
+    await cdp.send('Tracing.end');
+  }
+  const { stream } = await complete;
+  const chunks = [];
+  for (;;) {
+    const { data, eof, base64Encoded } = await cdp.send('IO.read', { handle: stream });
+    chunks.push(base64Encoded ? Buffer.from(data, 'base64') : Buffer.from(data));
+    if (eof) break;
+  }
+  await cdp.send('IO.close', { handle: stream });
+  await writeFile(file, Buffer.concat(chunks));
+}
+
+/**
+ * The page's resource timing entries: when each download started and ended, in ms since
+ * navigation start.
+ * @param {!Object} page
+ * @return {!Promise<!Array<!Object>>}
+ */
+function resourceTimes(page) {
+  return page.evaluate(() => performance.getEntriesByType('resource').map((e) => ({
+    path: new URL(e.name).pathname,
+    start: e.startTime,
+    responseStart: e.responseStart,
+    end: e.responseEnd,
+  })));
+}
+
+/**
+ * --cold-runs N: only cold starts, N rounds; each round loads, each in a new tab after the same
+ * warm-up navigation as the full benchmark, every --embedder on the bench page (the core driven
+ * directly), then with --library FaceUnlock.create({ embedder: 'fast' }) on web/bench/library.html,
+ * then the floor: web/bench/floor.html, a page with one inline script, whose first script time is
+ * what any page pays in a fresh tab of this browser.
+ * @param {!Object} c context, server, coreUrl, options, openPage
+ * @return {!Promise<!Object>}
+ */
+async function coldRuns({ context, server, coreUrl, options, openPage }) {
+  const runs = [];
+  const urlPath = (file) => '/' + file.split(path.sep).join('/');
+  const pages = [];
+  for (const embedder of options.embedders) {
+    pages.push({ name: `bench ${embedder}`, url: `/web/bench/bench.html?core=` +
+        `${encodeURIComponent(coreUrl)}&embedder=${encodeURIComponent(urlPath(embedder))}&threads=1`,
+    ready: () => window.bench.ready.then((r) => r.marks) });
+  }
+  if (options.library) {
+    pages.push({ name: 'library fast', url: '/web/bench/library.html',
+      ready: () => window.libraryReady.then((r) => r.marks) });
+  }
+  pages.push({ name: 'floor', url: '/web/bench/floor.html', ready: async () => {
+    while (window.floor?.moduleScript === undefined) await new Promise((r) => setTimeout(r, 5));
+    return { htmlReceived: performance.getEntriesByType('navigation')[0]?.responseEnd,
+      ...window.floor };
+  } });
+  for (let round = 0; round < options.coldRuns; round++) {
+    for (const p of pages) {
+      const { page, cdp } = await openPage();
+      const load = os.loadavg()[0];
+      const navigate = async () => {
+        await page.goto(`${server.origin}${p.url}`);
+        return page.evaluate(p.ready);
+      };
+      let marks;
+      if (options.trace && round === 0) {
+        const file = `${options.trace.replace(/\.json$/, '')}-${runs.length}.json`;
+        await traced(cdp, file, async () => {
+          marks = await navigate();
+        });
+        console.error(`trace of ${p.name}: ${file}`);
+      } else {
+        marks = await navigate();
+      }
+      const resources = await resourceTimes(page);
+      runs.push({ round, page: p.name, load, marks, resources });
+      console.error(`${p.name} round ${round}: load ${load.toFixed(2)}, ` +
+          Object.entries(marks).map(([k, v]) => `${k} ${fmt(v)}`).join(', '));
+    }
+  }
+  return { coldRuns: runs };
+}
+
 /**
  * @param {!Object} options parsed command line
  * @return {!Promise<!Object>} every figure of the run
@@ -496,6 +600,24 @@ async function run(options) {
       await page.evaluate(() => window.bench.ready);
       server.log.length = 0;
     };
+    if (options.coldRuns) {
+      const cold = await coldRuns({ context, server, coreUrl, options, openPage: async () => {
+        await openPage();
+        return { page, cdp };
+      } });
+      return {
+        command: `node web/bench/browser-bench.mjs ${process.argv.slice(2).join(' ')}`.trim(),
+        browser: `Chromium ${context.browser()?.version() ?? ''}`.trim(),
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model,
+        loadAverageBefore: loadBefore,
+        loadAverageAfter: os.loadavg(),
+        options,
+        pageErrors,
+        coreUrl,
+        ...cold,
+      };
+    }
     const measure = async (settings) => {
       await openPage();
       return measureConfiguration({ page, cdp, server, photos, embedder: settings.embedder,
@@ -597,6 +719,42 @@ function fmt(ms) {
  */
 function mib(bytes) {
   return `${(bytes / (1024 * 1024)).toFixed(2)} MiB (${bytes} B)`;
+}
+
+/**
+ * @param {!Object} r result of run() with --cold-runs
+ * @return {string} every cold start, then per page the spread of its last mark
+ */
+function coldReport(r) {
+  const lines = [`${r.browser}, ${r.cpus} x ${r.cpuModel}; core ${r.coreUrl}`];
+  if (r.options.jsFlags) lines.push(`V8 flags (not what users run): ${r.options.jsFlags}`);
+  lines.push(`load average (1 min) before ${r.loadAverageBefore[0].toFixed(2)}, after ` +
+      `${r.loadAverageAfter[0].toFixed(2)}`);
+  lines.push('ms since navigation start, each load in a new tab (first visit: no-store, fresh ' +
+      'profile); load = 1-minute load average when the load started');
+  const byPage = new Map();
+  for (const run of r.coldRuns) {
+    lines.push(`  ${run.page.padEnd(48)} load ${run.load.toFixed(2)}  ` +
+        Object.entries(run.marks).map(([k, v]) => `${k} ${fmt(v)}`).join(', '));
+    if (r.options.verbose) {
+      for (const e of run.resources) {
+        lines.push(`      ${e.path.padEnd(54)} start ${fmt(e.start).padStart(8)} first byte ` +
+            `${fmt(e.responseStart).padStart(8)} end ${fmt(e.end).padStart(8)}`);
+      }
+    }
+    const last = run.marks.ready ?? run.marks.moduleScript;
+    if (!byPage.has(run.page)) byPage.set(run.page, []);
+    byPage.get(run.page).push(last);
+  }
+  lines.push('per page: ready (floor: its module script ran), all values in run order, median');
+  for (const [name, values] of byPage) {
+    const s = summarize(values);
+    lines.push(`  ${name.padEnd(48)} ${values.map(fmt).join(' ')}  median ${fmt(s.median)}` +
+        (name.startsWith('bench') || name.startsWith('library') ? `  (target <= ` +
+        `${FAST_COLD_START_MS} ms for the fast configuration)` : ''));
+  }
+  if (r.pageErrors.length) lines.push(`page errors: ${r.pageErrors.join(' | ')}`);
+  return lines.join('\n');
 }
 
 /**
@@ -781,6 +939,9 @@ async function main() {
         'landmarks': { type: 'string' },
         'core': { type: 'string' },
         'js-flags': { type: 'string' },
+        'cold-runs': { type: 'string' },
+        'library': { type: 'boolean', default: false },
+        'trace': { type: 'string' },
         'faceapi-frames': { type: 'string', default: '100' },
         'faceapi-warmup': { type: 'string', default: '5' },
         'require-quality': { type: 'boolean', default: false },
@@ -810,12 +971,16 @@ async function main() {
     landmarks: values.landmarks ? modelPath(values.landmarks, '--landmarks') : null,
     core: values.core ?? null,
     jsFlags: values['js-flags'] ?? null,
+    coldRuns: values['cold-runs'] ? wholeNumber(values['cold-runs'], '--cold-runs', 1) : 0,
+    library: values.library,
+    trace: values.trace ?? null,
     requireQuality: values['require-quality'],
     json: values.json,
     verbose: values.verbose,
   };
   const result = await run(options);
-  console.log(options.json ? JSON.stringify(result, null, 2) : report(result));
+  console.log(options.json ? JSON.stringify(result, null, 2) :
+    options.coldRuns ? coldReport(result) : report(result));
 }
 
 /**
