@@ -506,10 +506,15 @@ async function coldRuns({ context, server, coreUrl, options, openPage }) {
   const runs = [];
   const urlPath = (file) => '/' + file.split(path.sep).join('/');
   const pages = [];
-  for (const embedder of options.embedders) {
-    pages.push({ name: `bench ${embedder}`, url: `/web/bench/bench.html?core=` +
-        `${encodeURIComponent(coreUrl)}&embedder=${encodeURIComponent(urlPath(embedder))}&threads=1`,
-    ready: () => window.bench.ready.then((r) => r.marks) });
+  const coreUrls = [coreUrl];
+  for (const core of options.cores.slice(1)) coreUrls.push(await findCore(core));
+  for (const url of coreUrls) {
+    for (const embedder of options.embedders) {
+      pages.push({ name: `bench ${embedder}${coreUrls.length > 1 ? ` ${url}` : ''}`,
+        url: `/web/bench/bench.html?core=${encodeURIComponent(url)}` +
+          `&embedder=${encodeURIComponent(urlPath(embedder))}&threads=1`,
+        ready: () => window.bench.ready.then((r) => r.marks) });
+    }
   }
   if (options.library) {
     pages.push({ name: 'library fast', url: '/web/bench/library.html',
@@ -521,7 +526,8 @@ async function coldRuns({ context, server, coreUrl, options, openPage }) {
       ...window.floor };
   } });
   for (let round = 0; round < options.coldRuns; round++) {
-    for (const p of pages) {
+    // Every other round in reverse, so that no page always follows the same one.
+    for (const p of round % 2 ? [...pages].reverse() : pages) {
       const { page, cdp } = await openPage();
       const load = os.loadavg()[0];
       const navigate = async () => {
@@ -529,17 +535,19 @@ async function coldRuns({ context, server, coreUrl, options, openPage }) {
         return page.evaluate(p.ready);
       };
       let marks;
-      if (options.trace && round === 0) {
+      const run = { round, page: p.name, load };
+      if (options.trace) {
         const file = `${options.trace.replace(/\.json$/, '')}-${runs.length}.json`;
         await traced(cdp, file, async () => {
           marks = await navigate();
         });
         console.error(`trace of ${p.name}: ${file}`);
+        run.trace = file;
       } else {
         marks = await navigate();
       }
       const resources = await resourceTimes(page);
-      runs.push({ round, page: p.name, load, marks, resources });
+      runs.push({ ...run, marks, resources });
       console.error(`${p.name} round ${round}: load ${load.toFixed(2)}, ` +
           Object.entries(marks).map(([k, v]) => `${k} ${fmt(v)}`).join(', '));
     }
@@ -563,7 +571,7 @@ async function run(options) {
     throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
   }
   const loadBefore = os.loadavg();
-  const coreUrl = await findCore(options.core);
+  const coreUrl = await findCore(options.cores[0] ?? null);
   const mtCoreUrl = options.threads > 1 ? await findMtCore() : null;
   const photos = await findFramePhotos();
   const server = await startServer(options.threads > 1);
@@ -937,7 +945,7 @@ async function main() {
         'hold': { type: 'string', default: '1' },
         'threads': { type: 'string', default: '1' },
         'landmarks': { type: 'string' },
-        'core': { type: 'string' },
+        'core': { type: 'string', multiple: true },
         'js-flags': { type: 'string' },
         'cold-runs': { type: 'string' },
         'library': { type: 'boolean', default: false },
@@ -969,7 +977,7 @@ async function main() {
     hold: wholeNumber(values.hold, '--hold', 1),
     threads: wholeNumber(values.threads, '--threads', 1),
     landmarks: values.landmarks ? modelPath(values.landmarks, '--landmarks') : null,
-    core: values.core ?? null,
+    cores: values.core ?? [],
     jsFlags: values['js-flags'] ?? null,
     coldRuns: values['cold-runs'] ? wholeNumber(values['cold-runs'], '--cold-runs', 1) : 0,
     library: values.library,
@@ -978,6 +986,10 @@ async function main() {
     json: values.json,
     verbose: values.verbose,
   };
+  if (options.cores.length > 1 && !options.coldRuns) {
+    console.error(`--core more than once compares cold starts only: add --cold-runs N\n${USAGE}`);
+    process.exit(2);
+  }
   const result = await run(options);
   console.log(options.json ? JSON.stringify(result, null, 2) :
     options.coldRuns ? coldReport(result) : report(result));

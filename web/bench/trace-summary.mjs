@@ -113,17 +113,23 @@ async function main() {
     const [fromName, from] = points[i - 1];
     const [toName, to] = points[i];
     const busy = tasks.reduce((sum, e) => sum + overlap(e, from, to), 0);
-    console.log(`\n${fromName} -> ${toName}: ${ms(to - from)} ms; main thread busy ${ms(busy)}, ` +
-        `idle ${ms(to - from - busy)}; worker threads busy ${ms(workers.reduce((sum, e) =>
-          sum + overlap(e, from, to), 0))} (summed over threads)`);
+    // Thread time: what the main thread ran on a CPU, without the time another process had it
+    // (the machine may be shared); a task cut by the interval counts in proportion.
+    const cpu = tasks.reduce((sum, e) => sum + (e.dur > 0 && e.tdur !== undefined ?
+      e.tdur * overlap(e, from, to) / e.dur : 0), 0);
+    console.log(`\n${fromName} -> ${toName}: ${ms(to - from)} ms; main thread busy ${ms(busy)} ` +
+        `(on a CPU ${ms(cpu)}), idle ${ms(to - from - busy)}; worker threads busy ` +
+        `${ms(workers.reduce((sum, e) => sum + overlap(e, from, to), 0))} (summed over threads)`);
     let named = 0;
     for (const [kind, eventNames] of KINDS) {
       const inKind = onMain.filter((e) => eventNames.includes(e.name));
       const us = inKind.reduce((sum, e) => sum + overlap(e, from, to), 0);
       named += us;
       if (us >= 50) {
-        const count = inKind.filter((e) => overlap(e, from, to) > 0).length;
-        console.log(`  ${kind.padEnd(56)} ${ms(us).padStart(7)} ms  (${count} events)`);
+        const inside = inKind.filter((e) => overlap(e, from, to) > 0);
+        const onCpu = inside.reduce((sum, e) => sum + (e.tdur ?? 0), 0);
+        console.log(`  ${kind.padEnd(56)} ${ms(us).padStart(7)} ms  (on a CPU ${ms(onCpu)}; ` +
+            `${inside.length} events)`);
       }
     }
     console.log(`  ${'other work (running JS and wasm, tasks, GC)'.padEnd(56)} ` +
