@@ -99,14 +99,25 @@ function wholeNumber(text, flag, min) {
 }
 
 /**
- * Serves the repository root (and the shared photos under SHARED_DATA_PREFIX) on 127.0.0.1 at a
- * free port, without caching, and logs the size of every response.
+ * Serves the repository root (and the shared photos under SHARED_DATA_PREFIX, and the files the
+ * harness put in `generated`) on 127.0.0.1 at a free port, without caching, and logs the size of
+ * every response.
  * @return {!Promise<{origin: string, log: !Array<!Object>, close: function(): !Promise}>}
  */
 async function startServer(isolate) {
   const log = [];
+  // Files made by the harness (the bundled library page), served like the others.
+  const generated = new Map();
   const server = createServer(async (request, response) => {
     const urlPath = decodeURIComponent(new URL(request.url, 'http://localhost').pathname);
+    const made = generated.get(urlPath);
+    if (made) {
+      log.push({ path: urlPath, status: 200, bytes: made.body.length });
+      response.writeHead(200, { 'Content-Type': made.type, 'Content-Length': made.body.length,
+        'Cache-Control': 'no-store' });
+      response.end(made.body);
+      return;
+    }
     const [base, relative] = urlPath.startsWith(SHARED_DATA_PREFIX) ?
         [sharedDataDir, urlPath.slice(SHARED_DATA_PREFIX.length)] : [repoRoot, urlPath];
     const file = path.join(base, relative);
@@ -143,6 +154,7 @@ async function startServer(isolate) {
   return {
     origin: `http://127.0.0.1:${port}`,
     log,
+    generated,
     close: () => new Promise((resolve) => server.close(resolve)),
   };
 }
@@ -493,11 +505,53 @@ function resourceTimes(page) {
   })));
 }
 
+// The bundle sits beside library-page.js, so the library's `new URL('../../models/...',
+// import.meta.url)` defaults resolve as they do unbundled.
+const LIBRARY_BUNDLED_PAGE = '/web/bench/library-bundled.html';
+const LIBRARY_BUNDLE = '/web/bench/library-bundle.js';
+
+/**
+ * Bundles web/bench/library-page.js (the library, its core's loader included) into one module
+ * with esbuild, as an application's build would, and serves it with a page that names the core
+ * and the models in preload hints (README, "Loading progress"): one script instead of fourteen
+ * modules, so the downloads no longer queue for the browser's six connections to the server.
+ * @param {!Object} server from startServer
+ */
+async function bundleLibraryPage(server) {
+  let esbuild;
+  try {
+    esbuild = await import('esbuild');
+  } catch {
+    throw new Error('--library needs esbuild in node_modules (npm install: vite brings it)');
+  }
+  const result = await esbuild.build({
+    entryPoints: [path.join(repoRoot, 'web', 'bench', 'library-page.js')],
+    bundle: true,
+    format: 'esm',
+    minify: true,
+    write: false,
+    // The library's Node-only branches import these; a browser build leaves them out.
+    external: ['node:*'],
+    logLevel: 'silent',
+  });
+  server.generated.set(LIBRARY_BUNDLE, { type: MIME_TYPES['.js'],
+    body: Buffer.from(result.outputFiles[0].contents) });
+  const html = ['<!doctype html>', '<html lang="en">', '<head>', '<meta charset="utf-8">',
+    '<title>faceunlock library cold start, bundled</title>', '<link rel="icon" href="data:,">',
+    '<link rel="preload" href="../dist/faceunlock_core.wasm" as="fetch" crossorigin>',
+    '<link rel="preload" href="../../models/blazeface-short.fum" as="fetch" crossorigin>',
+    '<link rel="preload" href="../../models/mobilefacenet-student-int8.fum" as="fetch" ' +
+    'crossorigin>', `<script type="module" src="${path.posix.basename(LIBRARY_BUNDLE)}"></script>`,
+    '</head>', '<body><p>Driven by web/bench/browser-bench.mjs --cold-runs --library.</p></body>',
+    '</html>'].join('\n');
+  server.generated.set(LIBRARY_BUNDLED_PAGE, { type: MIME_TYPES['.html'], body: Buffer.from(html) });
+}
+
 /**
  * --cold-runs N: only cold starts, N rounds; each round loads, each in a new tab after the same
  * warm-up navigation as the full benchmark, every --embedder on the bench page (the core driven
- * directly), then with --library FaceUnlock.create({ embedder: 'fast' }) on web/bench/library.html,
- * then the floor: web/bench/floor.html, a page with one inline script, whose first script time is
+ * directly), then with --library FaceUnlock.create({ embedder: 'fast' }) on web/bench/library.html
+ * (modules with hints) and bundled (bundleLibraryPage), then the floor: web/bench/floor.html, a page with one inline script, whose first script time is
  * what any page pays in a fresh tab of this browser.
  * @param {!Object} c context, server, coreUrl, options, openPage
  * @return {!Promise<!Object>}
@@ -517,8 +571,10 @@ async function coldRuns({ context, server, coreUrl, options, openPage }) {
     }
   }
   if (options.library) {
-    pages.push({ name: 'library fast', url: '/web/bench/library.html',
-      ready: () => window.libraryReady.then((r) => r.marks) });
+    const ready = () => window.libraryReady.then((r) => r.marks);
+    pages.push({ name: 'library fast, modules + hints', url: '/web/bench/library.html', ready });
+    await bundleLibraryPage(server);
+    pages.push({ name: 'library fast, bundled', url: LIBRARY_BUNDLED_PAGE, ready });
   }
   pages.push({ name: 'floor', url: '/web/bench/floor.html', ready: async () => {
     while (window.floor?.moduleScript === undefined) await new Promise((r) => setTimeout(r, 5));
