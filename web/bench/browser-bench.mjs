@@ -9,6 +9,16 @@
  *            [--users 100] [--embedder models/dlib-resnet-int8.fum]... [--hold 1] [--core DIR]
  *            [--threads N] [--landmarks models/face-landmarks-68.fum] [--require-quality]
  *            [--js-flags V8FLAGS] [--json] [--verbose]
+ *        node web/bench/browser-bench.mjs --cold-runs N [--library] [--trace FILE]
+ *            [--embedder MODEL]... [--core DIR]... [--js-flags V8FLAGS] [--verbose]
+ *
+ * --cold-runs N measures first-visit cold starts only, N rounds of loads each in a new tab: the
+ * bench page per --embedder and per --core (several --core builds alternate, every other round
+ * in reverse), with --library FaceUnlock.create({ embedder: 'fast' }) as modules and bundled,
+ * and an empty page (floor.html) whose first script is what any page pays in a new tab. It
+ * prints every load's marks (ms since navigation) with the load average, --verbose adds resource
+ * timing, and --trace FILE records a Chrome trace of each load as FILE-K.json for
+ * web/bench/trace-summary.mjs.
  *
  * --threads N (above 1) serves every page with COOP/COEP headers (cross-origin isolated) and
  * measures each embedder twice: on the single-threaded core, then on the multi-threaded one
@@ -45,7 +55,8 @@ import { parseArgs } from 'node:util';
 const USAGE = 'usage: node web/bench/browser-bench.mjs [--frames N] [--faceapi-frames N] ' +
     '[--warmup N] [--users N] [--embedder MODEL]... [--hold N] [--core DIR] ' +
     '[--threads N] [--landmarks MODEL] [--require-quality] [--js-flags V8FLAGS] [--json] ' +
-    '[--verbose]';
+    '[--verbose]\n       node web/bench/browser-bench.mjs --cold-runs N [--library] ' +
+    '[--trace FILE] [--embedder MODEL]... [--core DIR]... [--js-flags V8FLAGS] [--verbose]';
 
 const repoRoot = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 // Research photos live beside the project, never inside it (../shared/data/README.md).

@@ -77,7 +77,13 @@ async function main() {
     console.error(`--tasks must be a number of milliseconds >= 0: ${parsed.values.tasks}`);
     process.exit(2);
   }
-  const json = JSON.parse(await readFile(file, 'utf8'));
+  let json;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`cannot read trace (${file}): ${error.message}; record one with ` +
+        '`node web/bench/browser-bench.mjs --cold-runs 1 --trace FILE`');
+  }
   const events = Array.isArray(json) ? json : json.traceEvents;
   const names = threadNames(events);
   // The traced navigation is the last one that loaded a document (the tab's earlier page also
