@@ -9,6 +9,16 @@
  *            [--users 100] [--embedder models/dlib-resnet-int8.fum]... [--hold 1] [--core DIR]
  *            [--threads N] [--landmarks models/face-landmarks-68.fum] [--require-quality]
  *            [--js-flags V8FLAGS] [--json] [--verbose]
+ *        node web/bench/browser-bench.mjs --cold-runs N [--library] [--trace FILE]
+ *            [--embedder MODEL]... [--core DIR]... [--js-flags V8FLAGS] [--verbose]
+ *
+ * --cold-runs N measures first-visit cold starts only, N rounds of loads each in a new tab: the
+ * bench page per --embedder and per --core (several --core builds alternate, every other round
+ * in reverse), with --library FaceUnlock.create({ embedder: 'fast' }) as modules and bundled,
+ * and an empty page (floor.html) whose first script is what any page pays in a new tab. It
+ * prints every load's marks (ms since navigation) with the load average, --verbose adds resource
+ * timing, and --trace FILE records a Chrome trace of each load as FILE-K.json for
+ * web/bench/trace-summary.mjs.
  *
  * --threads N (above 1) serves every page with COOP/COEP headers (cross-origin isolated) and
  * measures each embedder twice: on the single-threaded core, then on the multi-threaded one
@@ -35,7 +45,7 @@
  * Frames come from ../shared/data/lfw when present, else from face-api's demo photos.
  */
 import { createReadStream } from 'node:fs';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -45,7 +55,8 @@ import { parseArgs } from 'node:util';
 const USAGE = 'usage: node web/bench/browser-bench.mjs [--frames N] [--faceapi-frames N] ' +
     '[--warmup N] [--users N] [--embedder MODEL]... [--hold N] [--core DIR] ' +
     '[--threads N] [--landmarks MODEL] [--require-quality] [--js-flags V8FLAGS] [--json] ' +
-    '[--verbose]';
+    '[--verbose]\n       node web/bench/browser-bench.mjs --cold-runs N [--library] ' +
+    '[--trace FILE] [--embedder MODEL]... [--core DIR]... [--js-flags V8FLAGS] [--verbose]';
 
 const repoRoot = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 // Research photos live beside the project, never inside it (../shared/data/README.md).
@@ -99,14 +110,25 @@ function wholeNumber(text, flag, min) {
 }
 
 /**
- * Serves the repository root (and the shared photos under SHARED_DATA_PREFIX) on 127.0.0.1 at a
- * free port, without caching, and logs the size of every response.
+ * Serves the repository root (and the shared photos under SHARED_DATA_PREFIX, and the files the
+ * harness put in `generated`) on 127.0.0.1 at a free port, without caching, and logs the size of
+ * every response.
  * @return {!Promise<{origin: string, log: !Array<!Object>, close: function(): !Promise}>}
  */
 async function startServer(isolate) {
   const log = [];
+  // Files made by the harness (the bundled library page), served like the others.
+  const generated = new Map();
   const server = createServer(async (request, response) => {
     const urlPath = decodeURIComponent(new URL(request.url, 'http://localhost').pathname);
+    const made = generated.get(urlPath);
+    if (made) {
+      log.push({ path: urlPath, status: 200, bytes: made.body.length });
+      response.writeHead(200, { 'Content-Type': made.type, 'Content-Length': made.body.length,
+        'Cache-Control': 'no-store' });
+      response.end(made.body);
+      return;
+    }
     const [base, relative] = urlPath.startsWith(SHARED_DATA_PREFIX) ?
         [sharedDataDir, urlPath.slice(SHARED_DATA_PREFIX.length)] : [repoRoot, urlPath];
     const file = path.join(base, relative);
@@ -143,6 +165,7 @@ async function startServer(isolate) {
   return {
     origin: `http://127.0.0.1:${port}`,
     log,
+    generated,
     close: () => new Promise((resolve) => server.close(resolve)),
   };
 }
@@ -443,6 +466,162 @@ async function measureConfiguration(
   };
 }
 
+// What a trace of one cold start records: page loading, script and wasm compilation, tasks.
+const TRACE_CATEGORIES = [
+  'devtools.timeline', 'v8', 'v8.wasm', 'v8.execute', 'disabled-by-default-v8.compile',
+  'disabled-by-default-v8.wasm.detailed', 'disabled-by-default-devtools.timeline', 'blink',
+  'loading', 'netlog', 'toplevel', 'blink.user_timing', '__metadata',
+];
+
+/**
+ * Records a Chrome trace (chrome://tracing, Perfetto) of what `navigate` does in the page.
+ * @param {!Object} cdp the page's CDP session
+ * @param {string} file where the trace's JSON goes
+ * @param {function(): !Promise} navigate
+ */
+async function traced(cdp, file, navigate) {
+  await cdp.send('Tracing.start', {
+    transferMode: 'ReturnAsStream',
+    traceConfig: { includedCategories: TRACE_CATEGORIES, recordMode: 'recordAsMuchAsPossible' },
+  });
+  const complete = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+  try {
+    await navigate();
+  } finally {
+    await cdp.send('Tracing.end');
+  }
+  const { stream } = await complete;
+  const chunks = [];
+  for (;;) {
+    const { data, eof, base64Encoded } = await cdp.send('IO.read', { handle: stream });
+    chunks.push(base64Encoded ? Buffer.from(data, 'base64') : Buffer.from(data));
+    if (eof) break;
+  }
+  await cdp.send('IO.close', { handle: stream });
+  await writeFile(file, Buffer.concat(chunks));
+}
+
+/**
+ * The page's resource timing entries: when each download started and ended, in ms since
+ * navigation start.
+ * @param {!Object} page
+ * @return {!Promise<!Array<!Object>>}
+ */
+function resourceTimes(page) {
+  return page.evaluate(() => performance.getEntriesByType('resource').map((e) => ({
+    path: new URL(e.name).pathname,
+    start: e.startTime,
+    responseStart: e.responseStart,
+    end: e.responseEnd,
+  })));
+}
+
+// The bundle sits beside library-page.js, so the library's `new URL('../../models/...',
+// import.meta.url)` defaults resolve as they do unbundled.
+const LIBRARY_BUNDLED_PAGE = '/web/bench/library-bundled.html';
+const LIBRARY_BUNDLE = '/web/bench/library-bundle.js';
+
+/**
+ * Bundles web/bench/library-page.js (the library, its core's loader included) into one module
+ * with esbuild, as an application's build would, and serves it with a page that names the core
+ * and the models in preload hints (README, "Loading progress"): one script instead of fourteen
+ * modules, so the downloads no longer queue for the browser's six connections to the server.
+ * @param {!Object} server from startServer
+ */
+async function bundleLibraryPage(server) {
+  let esbuild;
+  try {
+    esbuild = await import('esbuild');
+  } catch {
+    throw new Error('--library needs esbuild in node_modules (npm install: vite brings it)');
+  }
+  const result = await esbuild.build({
+    entryPoints: [path.join(repoRoot, 'web', 'bench', 'library-page.js')],
+    bundle: true,
+    format: 'esm',
+    minify: true,
+    write: false,
+    // The library's Node-only branches import these; a browser build leaves them out.
+    external: ['node:*'],
+    logLevel: 'silent',
+  });
+  server.generated.set(LIBRARY_BUNDLE, { type: MIME_TYPES['.js'],
+    body: Buffer.from(result.outputFiles[0].contents) });
+  const html = ['<!doctype html>', '<html lang="en">', '<head>', '<meta charset="utf-8">',
+    '<title>faceunlock library cold start, bundled</title>', '<link rel="icon" href="data:,">',
+    '<link rel="preload" href="../dist/faceunlock_core.wasm" as="fetch" crossorigin>',
+    '<link rel="preload" href="../../models/blazeface-short.fum" as="fetch" crossorigin>',
+    '<link rel="preload" href="../../models/mobilefacenet-student-int8.fum" as="fetch" ' +
+    'crossorigin>', `<script type="module" src="${path.posix.basename(LIBRARY_BUNDLE)}"></script>`,
+    '</head>', '<body><p>Driven by web/bench/browser-bench.mjs --cold-runs --library.</p></body>',
+    '</html>'].join('\n');
+  server.generated.set(LIBRARY_BUNDLED_PAGE, { type: MIME_TYPES['.html'], body: Buffer.from(html) });
+}
+
+/**
+ * --cold-runs N: only cold starts, N rounds; each round loads, each in a new tab after the same
+ * warm-up navigation as the full benchmark, every --embedder on the bench page (the core driven
+ * directly), then with --library FaceUnlock.create({ embedder: 'fast' }) on web/bench/library.html
+ * (modules with hints) and bundled (bundleLibraryPage), then the floor: web/bench/floor.html, a page with one inline script, whose first script time is
+ * what any page pays in a fresh tab of this browser.
+ * @param {!Object} c context, server, coreUrl, options, openPage
+ * @return {!Promise<!Object>}
+ */
+async function coldRuns({ context, server, coreUrl, options, openPage }) {
+  const runs = [];
+  const urlPath = (file) => '/' + file.split(path.sep).join('/');
+  const pages = [];
+  const coreUrls = [coreUrl];
+  for (const core of options.cores.slice(1)) coreUrls.push(await findCore(core));
+  for (const url of coreUrls) {
+    for (const embedder of options.embedders) {
+      pages.push({ name: `bench ${embedder}${coreUrls.length > 1 ? ` ${url}` : ''}`,
+        url: `/web/bench/bench.html?core=${encodeURIComponent(url)}` +
+          `&embedder=${encodeURIComponent(urlPath(embedder))}&threads=1`,
+        ready: () => window.bench.ready.then((r) => r.marks) });
+    }
+  }
+  if (options.library) {
+    const ready = () => window.libraryReady.then((r) => r.marks);
+    pages.push({ name: 'library fast, modules + hints', url: '/web/bench/library.html', ready });
+    await bundleLibraryPage(server);
+    pages.push({ name: 'library fast, bundled', url: LIBRARY_BUNDLED_PAGE, ready });
+  }
+  pages.push({ name: 'floor', url: '/web/bench/floor.html', ready: async () => {
+    while (window.floor?.moduleScript === undefined) await new Promise((r) => setTimeout(r, 5));
+    return { htmlReceived: performance.getEntriesByType('navigation')[0]?.responseEnd,
+      ...window.floor };
+  } });
+  for (let round = 0; round < options.coldRuns; round++) {
+    // Every other round in reverse, so that no page always follows the same one.
+    for (const p of round % 2 ? [...pages].reverse() : pages) {
+      const { page, cdp } = await openPage();
+      const load = os.loadavg()[0];
+      const navigate = async () => {
+        await page.goto(`${server.origin}${p.url}`);
+        return page.evaluate(p.ready);
+      };
+      let marks;
+      const run = { round, page: p.name, load };
+      if (options.trace) {
+        const file = `${options.trace.replace(/\.json$/, '')}-${runs.length}.json`;
+        await traced(cdp, file, async () => {
+          marks = await navigate();
+        });
+        console.error(`trace of ${p.name}: ${file}`);
+        run.trace = file;
+      } else {
+        marks = await navigate();
+      }
+      const resources = await resourceTimes(page);
+      runs.push({ ...run, marks, resources });
+      console.error(`${p.name} round ${round}: load ${load.toFixed(2)}, ` +
+          Object.entries(marks).map(([k, v]) => `${k} ${fmt(v)}`).join(', '));
+    }
+  }
+  return { coldRuns: runs };
+}
+
 /**
  * @param {!Object} options parsed command line
  * @return {!Promise<!Object>} every figure of the run
@@ -459,7 +638,7 @@ async function run(options) {
     throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
   }
   const loadBefore = os.loadavg();
-  const coreUrl = await findCore(options.core);
+  const coreUrl = await findCore(options.cores[0] ?? null);
   const mtCoreUrl = options.threads > 1 ? await findMtCore() : null;
   const photos = await findFramePhotos();
   const server = await startServer(options.threads > 1);
@@ -496,6 +675,24 @@ async function run(options) {
       await page.evaluate(() => window.bench.ready);
       server.log.length = 0;
     };
+    if (options.coldRuns) {
+      const cold = await coldRuns({ context, server, coreUrl, options, openPage: async () => {
+        await openPage();
+        return { page, cdp };
+      } });
+      return {
+        command: `node web/bench/browser-bench.mjs ${process.argv.slice(2).join(' ')}`.trim(),
+        browser: `Chromium ${context.browser()?.version() ?? ''}`.trim(),
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model,
+        loadAverageBefore: loadBefore,
+        loadAverageAfter: os.loadavg(),
+        options,
+        pageErrors,
+        coreUrl,
+        ...cold,
+      };
+    }
     const measure = async (settings) => {
       await openPage();
       return measureConfiguration({ page, cdp, server, photos, embedder: settings.embedder,
@@ -597,6 +794,42 @@ function fmt(ms) {
  */
 function mib(bytes) {
   return `${(bytes / (1024 * 1024)).toFixed(2)} MiB (${bytes} B)`;
+}
+
+/**
+ * @param {!Object} r result of run() with --cold-runs
+ * @return {string} every cold start, then per page the spread of its last mark
+ */
+function coldReport(r) {
+  const lines = [`${r.browser}, ${r.cpus} x ${r.cpuModel}; core ${r.coreUrl}`];
+  if (r.options.jsFlags) lines.push(`V8 flags (not what users run): ${r.options.jsFlags}`);
+  lines.push(`load average (1 min) before ${r.loadAverageBefore[0].toFixed(2)}, after ` +
+      `${r.loadAverageAfter[0].toFixed(2)}`);
+  lines.push('ms since navigation start, each load in a new tab (first visit: no-store, fresh ' +
+      'profile); load = 1-minute load average when the load started');
+  const byPage = new Map();
+  for (const run of r.coldRuns) {
+    lines.push(`  ${run.page.padEnd(48)} load ${run.load.toFixed(2)}  ` +
+        Object.entries(run.marks).map(([k, v]) => `${k} ${fmt(v)}`).join(', '));
+    if (r.options.verbose) {
+      for (const e of run.resources) {
+        lines.push(`      ${e.path.padEnd(54)} start ${fmt(e.start).padStart(8)} first byte ` +
+            `${fmt(e.responseStart).padStart(8)} end ${fmt(e.end).padStart(8)}`);
+      }
+    }
+    const last = run.marks.ready ?? run.marks.moduleScript;
+    if (!byPage.has(run.page)) byPage.set(run.page, []);
+    byPage.get(run.page).push(last);
+  }
+  lines.push('per page: ready (floor: its module script ran), all values in run order, median');
+  for (const [name, values] of byPage) {
+    const s = summarize(values);
+    lines.push(`  ${name.padEnd(48)} ${values.map(fmt).join(' ')}  median ${fmt(s.median)}` +
+        (name.startsWith('bench') || name.startsWith('library') ? `  (target <= ` +
+        `${FAST_COLD_START_MS} ms for the fast configuration)` : ''));
+  }
+  if (r.pageErrors.length) lines.push(`page errors: ${r.pageErrors.join(' | ')}`);
+  return lines.join('\n');
 }
 
 /**
@@ -779,8 +1012,11 @@ async function main() {
         'hold': { type: 'string', default: '1' },
         'threads': { type: 'string', default: '1' },
         'landmarks': { type: 'string' },
-        'core': { type: 'string' },
+        'core': { type: 'string', multiple: true },
         'js-flags': { type: 'string' },
+        'cold-runs': { type: 'string' },
+        'library': { type: 'boolean', default: false },
+        'trace': { type: 'string' },
         'faceapi-frames': { type: 'string', default: '100' },
         'faceapi-warmup': { type: 'string', default: '5' },
         'require-quality': { type: 'boolean', default: false },
@@ -808,14 +1044,22 @@ async function main() {
     hold: wholeNumber(values.hold, '--hold', 1),
     threads: wholeNumber(values.threads, '--threads', 1),
     landmarks: values.landmarks ? modelPath(values.landmarks, '--landmarks') : null,
-    core: values.core ?? null,
+    cores: values.core ?? [],
     jsFlags: values['js-flags'] ?? null,
+    coldRuns: values['cold-runs'] ? wholeNumber(values['cold-runs'], '--cold-runs', 1) : 0,
+    library: values.library,
+    trace: values.trace ?? null,
     requireQuality: values['require-quality'],
     json: values.json,
     verbose: values.verbose,
   };
+  if (options.cores.length > 1 && !options.coldRuns) {
+    console.error(`--core more than once compares cold starts only: add --cold-runs N\n${USAGE}`);
+    process.exit(2);
+  }
   const result = await run(options);
-  console.log(options.json ? JSON.stringify(result, null, 2) : report(result));
+  console.log(options.json ? JSON.stringify(result, null, 2) :
+    options.coldRuns ? coldReport(result) : report(result));
 }
 
 /**

@@ -240,26 +240,42 @@ export async function loadBytes(what, input, report = () => {}) {
 }
 
 /** @type {Uint32Array | null} */
-let crcTable = null;
+let crcTables = null;
 
 /**
- * CRC-32 (IEEE 802.3, reflected, as zlib and PNG compute it), the checksum of src/base.
+ * CRC-32 (IEEE 802.3, reflected, as zlib and PNG compute it), the checksum of src/base. Eight
+ * bytes per step (slicing-by-8): on a first visit this loop runs over both models (0.75 MB for
+ * 'fast') before V8 has optimised it, and there an eighth of the iterations counts most.
  * @param {Uint8Array} bytes
  * @param {number} [start]
  * @returns {number} unsigned 32-bit
  */
 export function crc32(bytes, start = 0) {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
+  if (!crcTables) {
+    // Table k gives the CRC of a byte followed by k zero bytes.
+    crcTables = new Uint32Array(8 * 256);
     for (let n = 0; n < 256; n++) {
       let c = n;
       for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
+      crcTables[n] = c >>> 0;
+    }
+    for (let n = 0; n < 256; n++) {
+      for (let k = 1; k < 8; k++) {
+        const previous = crcTables[(k - 1) * 256 + n];
+        crcTables[k * 256 + n] = (previous >>> 8) ^ crcTables[previous & 0xff];
+      }
     }
   }
-  const table = crcTable;
+  const t = crcTables;
   let c = 0xffffffff;
-  for (let i = start; i < bytes.length; i++) c = table[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  let i = start;
+  for (const end = bytes.length - 7; i < end; i += 8) {
+    const a = c ^ (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24));
+    c = t[1792 + (a & 0xff)] ^ t[1536 + ((a >>> 8) & 0xff)] ^ t[1280 + ((a >>> 16) & 0xff)] ^
+        t[1024 + (a >>> 24)] ^ t[768 + bytes[i + 4]] ^ t[512 + bytes[i + 5]] ^
+        t[256 + bytes[i + 6]] ^ t[bytes[i + 7]];
+  }
+  for (; i < bytes.length; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
 

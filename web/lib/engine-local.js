@@ -60,27 +60,26 @@ async function startCore(options, requested, importCore) {
 }
 
 /**
- * Compiles and instantiates the .wasm from a download already under way. Compilation follows the
- * download as it streams in; a server that does not label the file application/wasm makes
- * streaming refuse it, and then the bytes are compiled once complete, as Emscripten's loader does.
+ * Compiles the .wasm from a download already under way. Compilation follows the download as it
+ * streams in; a server that does not label the file application/wasm makes streaming refuse it,
+ * and then the bytes are compiled once complete, as Emscripten's loader does.
  * @param {Promise<Response>} download
- * @param {WebAssembly.Imports} imports
- * @returns {Promise<WebAssembly.WebAssemblyInstantiatedSource>}
+ * @returns {Promise<WebAssembly.Module>}
  */
-async function instantiateDownload(download, imports) {
+async function compileDownload(download) {
   const response = await download;
   if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`.trim());
-  if (typeof WebAssembly.instantiateStreaming !== 'function') {
-    return WebAssembly.instantiate(await response.arrayBuffer(), imports);
+  if (typeof WebAssembly.compileStreaming !== 'function') {
+    return WebAssembly.compile(await response.arrayBuffer());
   }
   const spare = response.clone();
   try {
-    return await WebAssembly.instantiateStreaming(response, imports);
+    return await WebAssembly.compileStreaming(response);
   } catch (e) {
     // A wrong Content-Type is a TypeError; a broken file is a CompileError, which the bytes
     // would not mend.
     if (!(e instanceof TypeError)) throw e;
-    return WebAssembly.instantiate(await spare.arrayBuffer(), imports);
+    return WebAssembly.compile(await spare.arrayBuffer());
   }
 }
 
@@ -102,15 +101,15 @@ export async function loadCore(wasm, importCore) {
     options.locateFile = (/** @type {string} */ path, /** @type {string} */ prefix) =>
       (path.endsWith('.wasm') ? url : prefix + path);
     if (typeof fetch === 'function' && !wasm.factory) {
-      // The download starts now rather than once the loader is imported and evaluated: on a
-      // first visit the two then overlap instead of costing two round trips in a row.
-      const download = fetch(url, { credentials: 'same-origin' });
-      download.catch(() => {});  // reported through `failed` once the loader asks for it
+      // The download and its compilation start now rather than once the loader is imported and
+      // evaluated: on a first visit the core compiles while the loader and the models arrive.
+      const compiled = compileDownload(fetch(url, { credentials: 'same-origin' }));
+      compiled.catch(() => {});  // reported through `failed` once the loader asks for it
       failed = new Promise((_, reject) => {
         options.instantiateWasm = (/** @type {WebAssembly.Imports} */ imports,
             /** @type {(i: WebAssembly.Instance, m: WebAssembly.Module) => void} */ receive) => {
-          instantiateDownload(download, imports)
-              .then(({ instance, module }) => receive(instance, module), reject);
+          compiled.then((module) => WebAssembly.instantiate(module, imports)
+              .then((instance) => receive(instance, module))).catch(reject);
           return {};
         };
       });

@@ -102,16 +102,18 @@ std::vector<float> pack_qs8_vprelu_scales(size_t channels, const float* slope, f
 
 namespace {
 
-// The rndnu kernel's output for x, in 64 bits (the packing keeps the kernel's int32 from
-// overflowing, so the two agree), clamped as the kernel's saturating narrowings and min/max do.
-int32_t rndnu_output(int32_t x, int64_t multiplier, int64_t rounding, int shift, int8_t qmin,
+// The rndnu kernel's output for x, clamped as the kernel's saturating narrowings and min/max do.
+// In 32 bits like the kernel: the packing keeps x * multiplier + rounding within int32.
+int32_t rndnu_output(int32_t x, int32_t multiplier, int32_t rounding, int shift, int8_t qmin,
                      int8_t qmax) {
-  const int64_t y = (x * multiplier + rounding) >> shift;
-  return static_cast<int32_t>(y < qmin ? qmin : (y > qmax ? qmax : y));
+  const int32_t y = (x * multiplier + rounding) >> shift;
+  return y < qmin ? qmin : (y > qmax ? qmax : y);
 }
 
 // A multiplier near scale * 2^shift with which every x in [first, last] gives what
-// requantize_fp32 gives, or nothing.
+// requantize_fp32 gives, or nothing. Each candidate is checked over the whole range without
+// stopping at the first difference: the loop then vectorises, which matters because it runs at
+// engine creation for every PReLU channel, on a first visit in code V8 has not optimised yet.
 std::optional<int64_t> exact_multiplier(float scale, int32_t first, int32_t last, int64_t rounding,
                                         int shift, int32_t output_zero_point, int8_t qmin,
                                         int8_t qmax) {
@@ -120,12 +122,14 @@ std::optional<int64_t> exact_multiplier(float scale, int32_t first, int32_t last
     const int64_t multiplier = nearest + step;
     // The pair form (nn/kernels/qs8-vprelu/qs8-vprelu.h) holds |m| < 2^22.
     if (multiplier < -(int64_t{1} << 22) || multiplier >= (int64_t{1} << 22)) continue;
-    bool exact = true;
-    for (int32_t x = first; x <= last && exact; ++x) {
-      exact = rndnu_output(x, multiplier, rounding, shift, qmin, qmax) ==
-              requantize_fp32(x, scale, output_zero_point, qmin, qmax);
+    const auto m = static_cast<int32_t>(multiplier);
+    const auto r = static_cast<int32_t>(rounding);
+    int32_t differences = 0;
+    for (int32_t x = first; x <= last; ++x) {
+      differences |= rndnu_output(x, m, r, shift, qmin, qmax) ^
+                     requantize_fp32(x, scale, output_zero_point, qmin, qmax);
     }
-    if (exact) return multiplier;
+    if (differences == 0) return multiplier;
   }
   return std::nullopt;
 }
