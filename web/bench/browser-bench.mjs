@@ -638,6 +638,16 @@ async function run(options) {
     throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
   }
   const loadBefore = os.loadavg();
+  // What every report starts with: the command, the browser and the machine. The machine may be
+  // shared: a high load explains noisy figures.
+  const runContext = () => ({
+    command: `node web/bench/browser-bench.mjs ${process.argv.slice(2).join(' ')}`.trim(),
+    browser: `Chromium ${context.browser()?.version() ?? ''}`.trim(),
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    loadAverageBefore: loadBefore,
+    loadAverageAfter: os.loadavg(),
+  });
   const coreUrl = await findCore(options.cores[0] ?? null);
   const mtCoreUrl = options.threads > 1 ? await findMtCore() : null;
   const photos = await findFramePhotos();
@@ -681,12 +691,7 @@ async function run(options) {
         return { page, cdp };
       } });
       return {
-        command: `node web/bench/browser-bench.mjs ${process.argv.slice(2).join(' ')}`.trim(),
-        browser: `Chromium ${context.browser()?.version() ?? ''}`.trim(),
-        cpus: os.cpus().length,
-        cpuModel: os.cpus()[0]?.model,
-        loadAverageBefore: loadBefore,
-        loadAverageAfter: os.loadavg(),
+        ...runContext(),
         options,
         pageErrors,
         coreUrl,
@@ -749,13 +754,7 @@ async function run(options) {
     const libraryJs = await libraryJsOnDisk();
     for (const c of configurations) c.libraryJsOnDisk = libraryJs;
     return {
-      command: `node web/bench/browser-bench.mjs ${process.argv.slice(2).join(' ')}`.trim(),
-      browser: `Chromium ${context.browser()?.version() ?? ''}`.trim(),
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model,
-      // The machine may be shared: a high load explains noisy figures.
-      loadAverageBefore: loadBefore,
-      loadAverageAfter: os.loadavg(),
+      ...runContext(),
       framesSource: photos.source,
       photos: photos.urls,
       options,
