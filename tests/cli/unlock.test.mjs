@@ -18,7 +18,8 @@ import path from 'node:path';
 import { controlPoints, headModel, project, renderPose } from '../liveness/head-warp.mjs';
 import {
   PHOTO_ATTACKS, attGenuineFrames, attackFrames, decodeRgb, genuineFrames, haveAtt, haveData,
-  landmarksAll, noseLateral, pickAttPeople, pickPeople, render, repoRoot, stoppedBy, swapFrames,
+  landmarksAll, noseLateral, pickAttPeople, pickPeople, render, repoRoot, spread, stoppedBy,
+  swapFrames,
   TurnSpreads, warpedGenuineFrames, writePpm, writeY4m,
 } from '../liveness/videos.mjs';
 
@@ -80,6 +81,10 @@ function unlock(keypoints, gallery, video, ...extra) {
   return result;
 }
 
+// The range of the warped runs' peak yaws in degrees (tests/liveness/videos.mjs turnPoses), e.g.
+// FACEUNLOCK_WARP_YAWS=15-25 to see how far a turn the identity check keeps up with.
+const WARP_YAWS = (process.env.FACEUNLOCK_WARP_YAWS ?? '20-35').split('-').map(Number);
+
 // The genuine people, picked once for every describe (pickPeople runs the detector on many photos).
 let genuinePeople;
 function pickGenuinePeople() {
@@ -87,8 +92,11 @@ function pickGenuinePeople() {
   return genuinePeople;
 }
 
-function plan(gallery, seed) {
-  const r = cli('unlock', '--gallery', gallery, '--plan', '--json', '--seed', String(seed), '-');
+// The turns a session of this seed will ask for. The gallery is opened, so it takes the keypoint
+// path's flags like every other run on it.
+function plan(keypoints, gallery, seed) {
+  const r = cli('unlock', '--gallery', gallery, '--plan', '--json', '--seed', String(seed), '-',
+      ...keypoints.flags);
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(r.stdout).turns;
 }
@@ -151,7 +159,7 @@ for (const keypoints of PATHS_RUN) {
       const spreads = new TurnSpreads();
       people.forEach((p, i) => {
         const seed = i + 1;
-        const turns = plan(gallery, seed);
+        const turns = plan(keypoints, gallery, seed);
         const video = path.join(dir, `genuine-${i}.y4m`);
         writeY4m(video, genuineFrames(p, turns), FPS);
         const r = unlock(keypoints, gallery, video, '--seed', String(seed));
@@ -170,7 +178,7 @@ for (const keypoints of PATHS_RUN) {
           const seed = 100 + i;
           const video = path.join(dir, `attack-${i}.y4m`);
           const frames = kind === 'face swap' ?
-            swapFrames(victim.frontal, people[people.length - 1 - i], plan(gallery, seed)) :
+            swapFrames(victim.frontal, people[people.length - 1 - i], plan(keypoints, gallery, seed)) :
             attackFrames(victim.frontal, kind, ATTACK_FRAMES);
           writeY4m(video, frames, FPS);
           const r = unlock(keypoints, gallery, video, '--seed', String(seed));
@@ -249,10 +257,10 @@ for (const keypoints of PATHS_RUN) {
       const peaks = [];
       people.forEach((p, i) => {
         const seed = 300 + i;
-        const turns = plan(gallery, seed);
+        const turns = plan(keypoints, gallery, seed);
         assert.ok(landmarks.get(frames[i]), `${p.name}: no single face in ${p.frontal}`);
         const video = path.join(dir, `warped-${i}.y4m`);
-        writeY4m(video, warpedGenuineFrames(p.frontal, landmarks.get(frames[i]), turns, seed), FPS);
+        writeY4m(video, warpedGenuineFrames(p.frontal, landmarks.get(frames[i]), turns, seed, WARP_YAWS), FPS);
         const r = unlock(keypoints, gallery, video, '--seed', String(seed));
         const ok = r.unlocked && r.user === p.name;
         passed += ok ? 1 : 0;
@@ -263,12 +271,17 @@ for (const keypoints of PATHS_RUN) {
         }
         peaks.push(peak.left, peak.right);
         if (!ok) {
+          // The quality check's yaw of the last frame judged: how far the head had turned when
+          // the attempt ended (past 0.5 the face counts as turned).
+          const last = (r.frames ?? []).filter((f) => f.yaw !== undefined).at(-1);
           rows.push(`warped ${p.name} ${turns.join(',')}: ${r.reason}, stopped by ${stoppedBy(r)} ` +
-              `(${r.hint}); peak lateral left ${peak.left.toFixed(3)} right ${peak.right.toFixed(3)}`);
+              `(${r.hint}); peak lateral left ${peak.left.toFixed(3)} right ${peak.right.toFixed(3)}; ` +
+              `last frame's yaw ${last ? last.yaw.toFixed(2) : 'none'}`);
         }
         fs.rmSync(video);
       });
-      console.log(`warped genuine runs (one photo's head turned in 3-D): ${passed} of ${people.length} unlocked`);
+      console.log(`warped genuine runs (one photo's head turned in 3-D, peak yaws ${WARP_YAWS.join(' to ')} ` +
+          `degrees): ${passed} of ${people.length} unlocked`);
       console.log(`warped peak lateral per asked turn (0 for a turn the session never asked): ` +
           `${spread(peaks.filter((x) => x > 0))}`);
       spreads.print('warped ');
@@ -313,7 +326,7 @@ for (const keypoints of PATHS_RUN) {
       const spreads = new TurnSpreads();
       people.forEach((p, i) => {
         const seed = 200 + i;
-        const turns = plan(gallery, seed);
+        const turns = plan(keypoints, gallery, seed);
         const video = path.join(dir, `genuine-${i}.y4m`);
         writeY4m(video, attGenuineFrames(p, turns), FPS);
         const r = unlock(keypoints, gallery, video, '--seed', String(seed));

@@ -342,15 +342,17 @@ const TURN_STEPS = [0.35, 0.7, 1, 1, 1, 0.65, 0.3, 0.1, 0];
 
 /**
  * The poses of a genuine run of one head (tests/liveness/head-warp.mjs): frontal while fusion
- * accepts, then each asked turn out to a yaw drawn from 20 to 35 degrees, held, and back, with
+ * accepts, then each asked turn out to a yaw drawn from `yaws` (20 to 35 degrees), held, and
+ * back, with
  * the small unsteadiness of a person holding a phone or sitting at a webcam: pitch within about
  * 3 degrees, roll within 2, the head drifting within about 0.5 cm sideways and 1.5 cm nearer or
  * farther, all slow (periods of 1.4 to 3 s) with phases drawn from `seed`.
  * @param {string[]} turns e.g. ['right', 'left'] (faceunlock unlock --plan)
  * @param {number} seed
+ * @param {[number, number]} [yaws] the smallest and largest peak yaw, degrees
  * @returns {{yaw: number, pitch: number, roll: number, dx: number, dy: number, dz: number}[]}
  */
-export function turnPoses(turns, seed) {
+export function turnPoses(turns, seed, yaws = [20, 35]) {
   const next = random(seed);
   const wobble = (amplitude) => {
     const period = 7 + 8 * next(); const phase = 2 * Math.PI * next();
@@ -360,7 +362,7 @@ export function turnPoses(turns, seed) {
   const yaws = Array(START_FRAMES).fill(0);
   for (const t of turns) {
     // The subject's left: the nose towards the image's right, a positive yaw (head-warp.mjs).
-    const peak = (t === 'left' ? 1 : -1) * (20 + 15 * next());
+    const peak = (t === 'left' ? 1 : -1) * (yaws[0] + (yaws[1] - yaws[0]) * next());
     yaws.push(...TURN_STEPS.map((f) => f * peak));
   }
   return yaws.map((yaw, i) => ({ yaw, pitch: pitch(i), roll: roll(i), dx: dx(i), dy: dy(i), dz: dz(i) }));
@@ -373,11 +375,12 @@ export function turnPoses(turns, seed) {
  * @param {number[][]} landmarks the 68 landmarks of the photo as render() shows it
  * @param {string[]} turns
  * @param {number} seed
+ * @param {[number, number]} [yaws] the range of the turns' peak yaws, degrees (turnPoses)
  */
-export function warpedGenuineFrames(photoFile, landmarks, turns, seed) {
+export function warpedGenuineFrames(photoFile, landmarks, turns, seed, yaws) {
   const frame = { width: WIDTH, height: HEIGHT, rgb: render(decodeRgb(photoFile)) };
   const model = headModel(landmarks, frame);
-  return turnPoses(turns, seed).map((pose) => renderPose(frame, model, pose));
+  return turnPoses(turns, seed, yaws).map((pose) => renderPose(frame, model, pose));
 }
 
 /** @param {number} i frame index */
