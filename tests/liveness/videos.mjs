@@ -342,17 +342,17 @@ const TURN_STEPS = [0.35, 0.7, 1, 1, 1, 0.65, 0.3, 0.1, 0];
 
 /**
  * The poses of a genuine run of one head (tests/liveness/head-warp.mjs): frontal while fusion
- * accepts, then each asked turn out to a yaw drawn from `yaws` (20 to 35 degrees), held, and
+ * accepts, then each asked turn out to a yaw drawn from `peaks` (20 to 35 degrees), held, and
  * back, with
  * the small unsteadiness of a person holding a phone or sitting at a webcam: pitch within about
  * 3 degrees, roll within 2, the head drifting within about 0.5 cm sideways and 1.5 cm nearer or
  * farther, all slow (periods of 1.4 to 3 s) with phases drawn from `seed`.
  * @param {string[]} turns e.g. ['right', 'left'] (faceunlock unlock --plan)
  * @param {number} seed
- * @param {[number, number]} [yaws] the smallest and largest peak yaw, degrees
+ * @param {[number, number]} [peaks] the smallest and largest peak yaw, degrees
  * @returns {{yaw: number, pitch: number, roll: number, dx: number, dy: number, dz: number}[]}
  */
-export function turnPoses(turns, seed, yaws = [20, 35]) {
+export function turnPoses(turns, seed, peaks = [20, 35]) {
   const next = random(seed);
   const wobble = (amplitude) => {
     const period = 7 + 8 * next(); const phase = 2 * Math.PI * next();
@@ -362,7 +362,7 @@ export function turnPoses(turns, seed, yaws = [20, 35]) {
   const yaws = Array(START_FRAMES).fill(0);
   for (const t of turns) {
     // The subject's left: the nose towards the image's right, a positive yaw (head-warp.mjs).
-    const peak = (t === 'left' ? 1 : -1) * (yaws[0] + (yaws[1] - yaws[0]) * next());
+    const peak = (t === 'left' ? 1 : -1) * (peaks[0] + (peaks[1] - peaks[0]) * next());
     yaws.push(...TURN_STEPS.map((f) => f * peak));
   }
   return yaws.map((yaw, i) => ({ yaw, pitch: pitch(i), roll: roll(i), dx: dx(i), dy: dy(i), dz: dz(i) }));
