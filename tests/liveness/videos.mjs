@@ -337,7 +337,7 @@ function random(seed) {
   };
 }
 
-/** How far into a turn each frame of it is: out in 3 frames, held for 3, back in 4 (5 fps). */
+/** How far into a turn each frame of it is (5 fps): two frames out, three at the peak, four back. */
 const TURN_STEPS = [0.35, 0.7, 1, 1, 1, 0.65, 0.3, 0.1, 0];
 
 /**
