@@ -88,14 +88,16 @@ try {
       drops.warped.push(warped.start - warped.score);
       under.real += real.score < threshold ? 1 : 0;
       under.warped += warped.score < threshold ? 1 : 0;
-      console.log(`${p.name} ${way}: real lateral ${real.lateral.toFixed(3)} score ${real.score.toFixed(4)}; ` +
-          `warped (yaw ${yaw.toFixed(1)}) lateral ${warped.lateral.toFixed(3)} score ${warped.score.toFixed(4)}; ` +
-          `frontal ${real.start.toFixed(4)}`);
+      console.log(`${p.name} ${way}: real lateral ${real.lateral.toFixed(3)} ` +
+          `score ${real.score.toFixed(4)}; warped (yaw ${yaw.toFixed(1)}) lateral ` +
+          `${warped.lateral.toFixed(3)} score ${warped.score.toFixed(4)}; frontal ${real.start.toFixed(4)}`);
     }
   });
   console.log(`threshold ${threshold}`);
-  console.log(`score drop frontal -> real turn: ${spread(drops.real)}; under the threshold ${under.real} of ${drops.real.length}`);
-  console.log(`score drop frontal -> warped turn: ${spread(drops.warped)}; under the threshold ${under.warped} of ${drops.warped.length}`);
+  for (const kind of ['real', 'warped']) {
+    console.log(`score drop frontal -> ${kind} turn: ${spread(drops[kind])}; ` +
+        `under the threshold ${under[kind]} of ${drops[kind].length}`);
+  }
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
 }
