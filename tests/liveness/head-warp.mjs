@@ -118,8 +118,14 @@ export function controlPoints(landmarks) {
   // Below the jaw: the neck, which does not turn with the head.
   for (const i of [4, 6, 8, 10, 12]) add(outward(landmarks[i], 1.35), 0, true);
   // The frame's border: background, far behind and never moving.
-  for (let x = 0; x <= WIDTH; x += WIDTH / 4) add([x, 0], 0, true), add([x, HEIGHT], 0, true);
-  for (let y = HEIGHT / 4; y < HEIGHT; y += HEIGHT / 4) add([0, y], 0, true), add([WIDTH, y], 0, true);
+  for (let x = 0; x <= WIDTH; x += WIDTH / 4) {
+    add([x, 0], 0, true);
+    add([x, HEIGHT], 0, true);
+  }
+  for (let y = HEIGHT / 4; y < HEIGHT; y += HEIGHT / 4) {
+    add([0, y], 0, true);
+    add([WIDTH, y], 0, true);
+  }
   return { points, depth, fixed };
 }
 
