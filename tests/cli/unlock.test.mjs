@@ -233,7 +233,8 @@ for (const keypoints of PATHS_RUN) {
   // adult head's depths, turned 20 to 35 degrees each way with a little pitch, roll and drift
   // (tests/liveness/head-warp.mjs, videos.mjs turnPoses). What it proves and what it does not:
   // src/unlock/README.md. No bound was chosen on these runs (tuning on them would be circular:
-  // the warp and the liveness check model the same 3-D facts).
+  // the warp and the liveness check model the same 3-D facts). It adds about 3 minutes per keypoint
+  // path to this file (189 s on the shared 2-core machine under load, of the file's 11 minutes).
   describe(`liveness on one photo's head turned in 3-D (LFW, ${keypoints.name})`, { skip }, () => {
     let dir;
     let gallery;
