@@ -1,11 +1,14 @@
 // `faceunlock detect`: the faces in photos, with scores, boxes and keypoints; optionally drawn.
 #include <cmath>
 #include <iostream>
+#include <optional>
 
 #include "base/error.h"
 #include "cli.h"
 #include "commands.h"
+#include "evaluation_report.h"
 #include "face/detector.h"
+#include "face/landmarks.h"
 #include "face/quality.h"
 #include "face_cli.h"
 #include "image/decode.h"
@@ -18,10 +21,12 @@ namespace {
 CommandSpec detect_spec() {
   CommandSpec spec{
       kDetectCommand.name,
-      "IMAGE... [--out ANNOTATED.png] [--min-score S] [--json]",
+      "IMAGE... [--out ANNOTATED.png] [--min-score S] [--json] [--landmarks FILE]",
       kDetectCommand.summary,
       "Each face gets its detector score (0..1), its box (x, y, width, height in "
-      "image pixels), its keypoints and a quality verdict with a hint.\n",
+      "image pixels), its keypoints and a quality verdict with a hint. With --landmarks, "
+      "also the 68 landmark points (dlib's numbering) located as `enroll` and `unlock` "
+      "locate them (on the refined face); --json lists them.\n",
       {"IMAGE..."},
       {{"--out", "FILE", "write the (single) image with boxes and keypoints drawn, as PNG"},
        {"--min-score", "S", "report faces scoring at least S (default 0.5)"},
@@ -29,6 +34,7 @@ CommandSpec detect_spec() {
   for (FlagSpec& f : face_model_flags()) {
     if (f.name != "--model") spec.flags.push_back(f);
   }
+  for (FlagSpec& f : landmark_flags()) spec.flags.push_back(f);
   return spec;
 }
 
@@ -65,6 +71,17 @@ int run_detect(const std::vector<std::string>& args) {
   face::FaceDetector detector(load_detector(parsed), network);
   face::QualityOptions quality_options;
   quality_options.keypoint_names = detector.keypoint_names();
+  const LandmarkStage landmark_stage = load_landmark_stage(parsed);
+  std::optional<face::FaceLandmarker> landmarker;
+  if (landmark_stage.model) {
+    landmarker.emplace(landmark_stage.model, network);
+    landmarker->set_box_scale(landmark_stage.box_scale);
+  }
+  // The points of the face pipeline's landmark stage: it locates them on the refined face, so
+  // the same is done here (tests synthesise videos from them, which unlock then reads).
+  auto landmarks_of = [&](const image::Image& photo, const face::Face& f) {
+    return landmarker->locate(photo, detector.refine(photo, f, options));
+  };
 
   const bool json = parsed.has("--json");
   JsonWriter out(std::cout);
@@ -99,6 +116,13 @@ int run_detect(const std::vector<std::string>& args) {
               .floats({static_cast<float>(f.keypoints[k].x), static_cast<float>(f.keypoints[k].y)});
         }
         out.end_object();
+        if (landmarker) {
+          out.key("landmarks").begin_array();
+          for (const image::Point& p : landmarks_of(photo, f)) {
+            out.floats({static_cast<float>(p.x), static_cast<float>(p.y)});
+          }
+          out.end_array();
+        }
         out.key("quality").value(face::quality_issue_name(q.issue));
         out.key("hint").value(q.reason);
         out.end_object();
@@ -120,6 +144,10 @@ int run_detect(const std::vector<std::string>& args) {
           std::snprintf(line, sizeof line, "    %-13s %7.1f %7.1f\n",
                         detector.keypoint_names()[k].c_str(), f.keypoints[k].x, f.keypoints[k].y);
           std::cout << line;
+        }
+        if (landmarker) {
+          std::cout << "    landmarks     " << landmarks_of(photo, f).size()
+                    << " points (--json lists them)\n";
         }
       }
     }

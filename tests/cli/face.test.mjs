@@ -64,6 +64,34 @@ describe('face commands', { skip }, () => {
     assert.deepEqual([...png.subarray(1, 4)], [...Buffer.from('PNG')]);
   });
 
+  it('detect --landmarks lists 68 points where the face is, and refuses a model of another kind', () => {
+    const r = cli('detect', photo('George_W_Bush', 1), '--json', '--landmarks',
+      'models/face-landmarks-68.fum');
+    assertExit(r, 0);
+    const [face] = JSON.parse(r.stdout).images[0].faces;
+    assert.equal(face.landmarks.length, 68);
+    const mean = (from, to) => [0, 1].map((c) =>
+      face.landmarks.slice(from, to).reduce((s, p) => s + p[c], 0) / (to - from));
+    // dlib's numbering: 36-41 the subject's right eye, 42-47 the left, 30 the nose tip. They land
+    // within a fifth of the eye distance of the detector's own keypoints.
+    const k = face.keypoints;
+    const eyes = Math.hypot(k.left_eye[0] - k.right_eye[0], k.left_eye[1] - k.right_eye[1]);
+    const near = (a, b, what) => assert.ok(Math.hypot(a[0] - b[0], a[1] - b[1]) < 0.2 * eyes,
+      `${what}: landmarks ${a} against keypoint ${b}`);
+    near(mean(36, 42), k.right_eye, 'right eye');
+    near(mean(42, 48), k.left_eye, 'left eye');
+    near(face.landmarks[30], k.nose_tip, 'nose tip');
+    // The jaw line (0-16) runs from the subject's right to left, below the eyes at its middle.
+    assert.ok(face.landmarks[0][0] < face.landmarks[8][0] && face.landmarks[8][0] < face.landmarks[16][0]);
+    assert.ok(face.landmarks[8][1] > k.mouth_center[1]);
+    // Without the flag, no landmarks; with the wrong model, an error naming it.
+    assert.equal(JSON.parse(cli('detect', photo('George_W_Bush', 1), '--json').stdout)
+      .images[0].faces[0].landmarks, undefined);
+    const wrong = cli('detect', photo('George_W_Bush', 1), '--landmarks', 'models/blazeface-short.fum');
+    assertExit(wrong, 1);
+    assert.match(wrong.stderr, /cannot use model as a face landmarker/);
+  });
+
   it('detect reports no face as an empty list, and a broken file as an error', () => {
     const blank = path.join(dir, 'blank.pgm');
     writeBlankPhoto(blank);

@@ -16,6 +16,8 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { headModel, renderPose } from './head-warp.mjs';
+
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const dataDir = path.resolve(repoRoot, '..', 'shared', 'data');
 export const lfwDir = path.join(dataDir, 'lfw');
@@ -73,6 +75,29 @@ export function detectAll(bin, files) {
     for (const image of JSON.parse(run.stdout).images) {
       const faces = image.faces ?? [];
       out.set(image.file, faces.length === 1 ? faces[0] : null);
+    }
+  }
+  return out;
+}
+
+/**
+ * The 68 landmarks (`faceunlock detect --landmarks`, located as the unlock path locates them) of
+ * the single face in each photo, or null when it does not show exactly one face.
+ * @param {string} bin
+ * @param {string[]} files
+ * @param {string} model the 68-point landmark model
+ * @returns {Map<string, number[][] | null>}
+ */
+export function landmarksAll(bin, files, model) {
+  const out = new Map();
+  for (let i = 0; i < files.length; i += 200) {
+    const chunk = files.slice(i, i + 200);
+    const run = spawnSync(bin, ['detect', ...chunk, '--json', '--landmarks', model],
+        { encoding: 'utf8', cwd: repoRoot, maxBuffer: 1 << 28 });
+    if (run.status !== 0) throw new Error(`faceunlock detect --landmarks failed: ${run.stderr}`);
+    for (const image of JSON.parse(run.stdout).images) {
+      const faces = image.faces ?? [];
+      out.set(image.file, faces.length === 1 ? faces[0].landmarks : null);
     }
   }
   return out;
@@ -296,6 +321,66 @@ export function genuineFrames(person, turns) {
   const frames = Array(START_FRAMES).fill(frontal);
   for (const t of turns) frames.push(...Array(4).fill(turned[t]), ...Array(3).fill(frontal));
   return frames;
+}
+
+/**
+ * A seeded generator of numbers in [0, 1) (mulberry32), so that a run's motion is repeatable.
+ * @param {number} seed
+ */
+function random(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** How far into a turn each frame of it is (5 fps): two frames out, three at the peak, four back. */
+const TURN_STEPS = [0.35, 0.7, 1, 1, 1, 0.65, 0.3, 0.1, 0];
+
+/**
+ * The poses of a genuine run of one head (tests/liveness/head-warp.mjs): frontal while fusion
+ * accepts, then each asked turn out to a yaw drawn from `peaks` (20 to 35 degrees), held, and
+ * back, with
+ * the small unsteadiness of a person holding a phone or sitting at a webcam: pitch within about
+ * 3 degrees, roll within 2, the head drifting within about 0.5 cm sideways and 1.5 cm nearer or
+ * farther, all slow (periods of 1.4 to 3 s) with phases drawn from `seed`.
+ * @param {string[]} turns e.g. ['right', 'left'] (faceunlock unlock --plan)
+ * @param {number} seed
+ * @param {[number, number]} [peaks] the smallest and largest peak yaw, degrees
+ * @returns {{yaw: number, pitch: number, roll: number, dx: number, dy: number, dz: number}[]}
+ */
+export function turnPoses(turns, seed, peaks = [20, 35]) {
+  const next = random(seed);
+  const wobble = (amplitude) => {
+    const period = 7 + 8 * next(); const phase = 2 * Math.PI * next();
+    return (i) => amplitude * Math.sin((2 * Math.PI * i) / period + phase);
+  };
+  const [pitch, roll, dx, dy, dz] = [wobble(3), wobble(2), wobble(0.5), wobble(0.4), wobble(1.5)];
+  const yaws = Array(START_FRAMES).fill(0);
+  for (const t of turns) {
+    // The subject's left: the nose towards the image's right, a positive yaw (head-warp.mjs).
+    const peak = (t === 'left' ? 1 : -1) * (peaks[0] + (peaks[1] - peaks[0]) * next());
+    yaws.push(...TURN_STEPS.map((f) => f * peak));
+  }
+  return yaws.map((yaw, i) => ({ yaw, pitch: pitch(i), roll: roll(i), dx: dx(i), dy: dy(i), dz: dz(i) }));
+}
+
+/**
+ * A genuine run made from ONE frontal photo: the photo's head turned in 3-D
+ * (tests/liveness/head-warp.mjs) through the poses of turnPoses.
+ * @param {string} photoFile
+ * @param {number[][]} landmarks the 68 landmarks of the photo as render() shows it
+ * @param {string[]} turns
+ * @param {number} seed
+ * @param {[number, number]} [yaws] the range of the turns' peak yaws, degrees (turnPoses)
+ */
+export function warpedGenuineFrames(photoFile, landmarks, turns, seed, yaws) {
+  const frame = { width: WIDTH, height: HEIGHT, rgb: render(decodeRgb(photoFile)) };
+  const model = headModel(landmarks, frame);
+  return turnPoses(turns, seed, yaws).map((pose) => renderPose(frame, model, pose));
 }
 
 /** @param {number} i frame index */
