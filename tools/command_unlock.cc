@@ -47,9 +47,9 @@ CommandSpec unlock_spec() {
        {"--threshold", "T", "accept at cosine similarity T instead of a level's threshold"},
        {"--liveness", "on|off", "the head-turn challenge (default on)"},
        {"--challenge-identity", "MODE",
-        "how each turned frame is checked to be the user: gallery (default), gallery+start (or "
-        "matches the frontal frame the challenge started from), off (not at all: to measure the "
-        "geometry alone)"},
+        "how each turned frame is checked to be the user: gallery (the default with the "
+        "detector's keypoints), gallery+start (or matches the frontal frame the challenge started "
+        "from; the default with --landmarks), off (not at all: to measure the geometry alone)"},
        {"--seed", "N", "seed of the challenge's turn order (default 1)"},
        {"--turn-ms", "MS", "time allowed for each turn (default 4000)"},
        {"--min-aspect", "X",
@@ -163,12 +163,6 @@ int run_unlock(const std::vector<std::string>& args) {
   options.fusion_required = static_cast<int>(
       parsed.get_int("--required", std::min(3, options.fusion_window), 1, options.fusion_window));
   options.liveness.enabled = liveness == "on";
-  try {
-    options.challenge_identity =
-        unlock::parse_challenge_identity(parsed.get("--challenge-identity", "gallery"));
-  } catch (const Error& e) {
-    throw UsageError(std::string("--challenge-identity: ") + e.what());
-  }
   options.liveness.seed = static_cast<std::uint64_t>(parsed.get_int("--seed", 1, 0, INT64_MAX));
   options.liveness.turn_ms = parsed.get_double("--turn-ms", 4000, 500, 60000);
   // One attempt of one command: nothing to persist a lockout in.
@@ -181,6 +175,15 @@ int run_unlock(const std::vector<std::string>& args) {
   // The challenge's bounds belong to the points it measures; the two flags only measure variants.
   const unlock::KeypointSource keypoints = unlock::keypoint_source_of(pipeline_options);
   options.liveness.bounds = unlock::liveness_bounds(keypoints);
+  options.challenge_identity = unlock::default_challenge_identity(keypoints);
+  if (parsed.has("--challenge-identity")) {
+    try {
+      options.challenge_identity =
+          unlock::parse_challenge_identity(parsed.get("--challenge-identity", ""));
+    } catch (const Error& e) {
+      throw UsageError(std::string("--challenge-identity: ") + e.what());
+    }
+  }
   options.liveness.bounds.min_aspect =
       parsed.get_double("--min-aspect", options.liveness.bounds.min_aspect, 0, 1);
   options.liveness.bounds.min_squeeze =

@@ -301,6 +301,7 @@ JsEngine::JsEngine(std::shared_ptr<const nn::Model> detector,
   }
   // The challenge measures the points the pipeline gives, with the bounds calibrated on them.
   options.liveness.bounds = unlock::liveness_bounds(keypoints_);
+  options.challenge_identity = unlock::default_challenge_identity(keypoints_);
   session_ = std::make_unique<unlock::UnlockSession>(gallery_, std::move(levels), options,
                                                      pipeline_.detector().keypoint_names(),
                                                      [this] { return now(); });

@@ -51,6 +51,11 @@ ChallengeIdentity parse_challenge_identity(const std::string& name) {
               "): expected 'gallery', 'gallery+start' or 'off'");
 }
 
+ChallengeIdentity default_challenge_identity(KeypointSource source) {
+  return source == KeypointSource::kLandmarks68 ? ChallengeIdentity::kGalleryOrStart
+                                                : ChallengeIdentity::kGallery;
+}
+
 UnlockSession::UnlockSession(const Gallery& gallery, CalibratedLevels levels,
                              const SessionOptions& options,
                              const std::vector<std::string>& keypoint_names, Clock clock)

@@ -409,6 +409,10 @@ TEST_F(SessionTest, ChallengeIdentityNames) {
     EXPECT_EQ(parse_challenge_identity(challenge_identity_name(mode)), mode);
   }
   EXPECT_THROW(parse_challenge_identity("on"), Error);
+  // Continuity only where the geometry alone stops photos: the 68-point landmarks.
+  EXPECT_EQ(default_challenge_identity(KeypointSource::kLandmarks68),
+            ChallengeIdentity::kGalleryOrStart);
+  EXPECT_EQ(default_challenge_identity(KeypointSource::kDetector), ChallengeIdentity::kGallery);
 }
 
 TEST_F(SessionTest, LivenessStartsOnlyFromAFrameOfTheUser) {
