@@ -31,9 +31,7 @@ CommandSpec detect_spec() {
       {{"--out", "FILE", "write the (single) image with boxes and keypoints drawn, as PNG"},
        {"--min-score", "S", "report faces scoring at least S (default 0.5)"},
        {"--json", "", "print JSON"}}};
-  for (FlagSpec& f : face_model_flags()) {
-    if (f.name != "--model") spec.flags.push_back(f);
-  }
+  for (FlagSpec& f : detector_flags()) spec.flags.push_back(f);
   for (FlagSpec& f : landmark_flags()) spec.flags.push_back(f);
   return spec;
 }

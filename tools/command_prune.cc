@@ -46,9 +46,7 @@ CommandSpec prune_spec() {
        {"--cache", "FILE", "cache of aligned chips (as `faceunlock train --cache`)"},
        {"--json", "", "print JSON"},
        jobs_flag()}};
-  for (FlagSpec& f : face_model_flags()) {
-    if (f.name != "--model") spec.flags.push_back(f);
-  }
+  for (FlagSpec& f : detector_flags()) spec.flags.push_back(f);
   return spec;
 }
 

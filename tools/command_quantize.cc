@@ -55,9 +55,7 @@ CommandSpec quantize_spec() {
         "lowest embedding cosine at which OUT keeps IN's identity (default 0.999; 1.01: never)"},
        {"--json", "", "print JSON"},
        jobs_flag()}};
-  for (FlagSpec& f : face_model_flags()) {
-    if (f.name != "--model") spec.flags.push_back(f);
-  }
+  for (FlagSpec& f : detector_flags()) spec.flags.push_back(f);
   return spec;
 }
 

@@ -84,9 +84,7 @@ CommandSpec train_spec() {
        {"--out", "FILE", "the trained model (required)"},
        {"--json", "", "one JSON line per epoch on stdout"},
        jobs_flag()}};
-  for (FlagSpec& f : face_model_flags()) {
-    if (f.name != "--model") spec.flags.push_back(f);
-  }
+  for (FlagSpec& f : detector_flags()) spec.flags.push_back(f);
   return spec;
 }
 

@@ -41,6 +41,14 @@ std::vector<FlagSpec> face_model_flags() {
   };
 }
 
+std::vector<FlagSpec> detector_flags() {
+  std::vector<FlagSpec> flags;
+  for (FlagSpec& f : face_model_flags()) {
+    if (f.name != "--model") flags.push_back(f);
+  }
+  return flags;
+}
+
 FlagSpec jobs_flag() {
   return {"--jobs", "N", "photos processed in parallel (default: the number of cores)"};
 }

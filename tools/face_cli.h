@@ -14,6 +14,8 @@ namespace fu::tools {
 
 // --detector, --model, --backend: every face subcommand takes them.
 std::vector<FlagSpec> face_model_flags();
+// --detector, --backend: the commands whose embedder is a positional argument or none.
+std::vector<FlagSpec> detector_flags();
 // --jobs: the commands that work through many photos.
 FlagSpec jobs_flag();
 int parse_jobs(const ParsedArgs& parsed);
