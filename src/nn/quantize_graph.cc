@@ -93,18 +93,11 @@ QuantParams quant_params_for_range(const ValueRange& range) {
 
 ValueRangeRecorder::ValueRangeRecorder(const Graph& graph, const Shape& input_shape,
                                        Backend backend)
-    : observed_(graph) {
-  if (!graph.quantized_values.empty()) {
-    throw Error("cannot record value ranges (an int8 graph): calibrate the float graph");
-  }
-  observed_.outputs.clear();
-  for (const Node& n : graph.nodes) observed_.outputs.push_back(n.output);
-  // No activation fusion: a value read by a later ReLU is observed before the clamp, as the
-  // graph computes it.
-  PlanOptions options;
-  options.fuse_activations = false;
-  plan_ = make_plan(observed_, input_shape, options);
-  executor_ = create_executor(backend, plan_);
+    : tap_((graph.quantized_values.empty()
+                ? graph
+                : throw Error("cannot record value ranges (an int8 graph): calibrate the float "
+                              "graph")),
+           input_shape, backend) {
   min_max_.assign(graph.values.size(), ValueRange{});
   sum_of_min_.assign(graph.values.size(), 0.0);
   sum_of_max_.assign(graph.values.size(), 0.0);
@@ -135,12 +128,12 @@ std::vector<ValueRange> ValueRangeRecorder::ranges(RangeRule rule) const {
 }
 
 void ValueRangeRecorder::observe(const Tensor& input) {
-  executor_->run(input);
-  const std::vector<Tensor>& outs = executor_->outputs();
-  for (std::size_t k = 0; k < outs.size(); ++k) {
-    add(observed_.outputs[k], outs[k].data(), outs[k].size());
+  tap_.run(input);
+  for (const Node& n : tap_.graph().nodes) {
+    const Tensor& y = tap_.value(n.output);
+    add(n.output, y.data(), y.size());
   }
-  add(observed_.input, input.data(), input.size());
+  add(tap_.graph().input, input.data(), input.size());
   ++samples_;
 }
 

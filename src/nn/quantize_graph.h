@@ -13,6 +13,7 @@
 #include "nn/executor.h"
 #include "nn/graph.h"
 #include "nn/plan.h"
+#include "nn/value_tap.h"
 
 namespace fu::nn {
 
@@ -46,9 +47,7 @@ class ValueRangeRecorder {
  private:
   void add(int value, const float* data, std::size_t count);
 
-  Graph observed_;  // the graph with every computed value as an output
-  Plan plan_;
-  std::unique_ptr<Executor> executor_;
+  ValueTap tap_;
   std::vector<ValueRange> min_max_;
   std::vector<double> sum_of_min_;  // per value, over samples
   std::vector<double> sum_of_max_;

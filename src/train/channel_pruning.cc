@@ -9,6 +9,7 @@
 #include "nn/graph_builder.h"
 #include "nn/plan.h"
 #include "nn/sample_networks.h"
+#include "nn/value_tap.h"
 
 namespace fu::train {
 namespace {
@@ -94,40 +95,6 @@ int kept_count(int channels, double width, int multiple) {
   return std::clamp(kept, std::min(m, channels), channels);
 }
 
-// Every node's output of a graph, observed on one input at a time.
-class ValueTap {
- public:
-  ValueTap(const nn::Graph& graph, const nn::Shape& input_shape, nn::Backend backend)
-      : graph_(graph), index_(graph.values.size(), -1) {
-    graph_.outputs.clear();
-    for (const Node& n : graph.nodes) {
-      index_[n.output] = static_cast<int>(graph_.outputs.size());
-      graph_.outputs.push_back(n.output);
-    }
-    // No fused clamps: a value read by a later ReLU is observed as the graph computes it.
-    nn::PlanOptions no_fusion;
-    no_fusion.fuse_activations = false;
-    plan_ = nn::make_plan(graph_, input_shape, no_fusion);
-    executor_ = nn::create_executor(backend, plan_);
-  }
-  void run(const nn::Tensor& x) {
-    input_ = &x;
-    executor_->run(x);
-  }
-  const nn::Tensor& value(int v) const {
-    return index_[v] < 0 ? *input_ : executor_->outputs()[index_[v]];
-  }
-  const nn::Shape& shape(int v) const { return plan_.shapes[v]; }
-  const nn::PlannedNode& planned(std::size_t node) const { return plan_.nodes[node]; }
-
- private:
-  nn::Graph graph_;  // the plan points into it
-  std::vector<int> index_;
-  nn::Plan plan_;
-  std::unique_ptr<nn::Executor> executor_;
-  const nn::Tensor* input_ = nullptr;
-};
-
 // Output pixels of one weighted node sampled for reconstruction on one input: all of them when
 // few, else an evenly strided subset with a per-node offset.
 std::vector<int> sampled_pixels(int pixels, int limit, std::size_t node, std::size_t sample) {
@@ -141,7 +108,8 @@ std::vector<int> sampled_pixels(int pixels, int limit, std::size_t node, std::si
 
 // The receptive-field row of output pixel `p` of a convolution (or the input vector of a fully
 // connected layer) in OHWI order, zero where the window hangs over the padding.
-void patch_row(const nn::Tensor& in, const nn::PlannedNode& node, int p, std::vector<double>& row) {
+void patch_row(const nn::Tensor& in, const nn::PlannedNode& node, int out_w, int p,
+               std::vector<double>& row) {
   const nn::Shape& s = in.shape();
   row.clear();
   if (node.op == OpType::kFullyConnected) {
@@ -149,10 +117,6 @@ void patch_row(const nn::Tensor& in, const nn::PlannedNode& node, int p, std::ve
     return;
   }
   const nn::Window2d& w = node.conv.window;
-  const int out_w =
-      (s.w + w.padding.left + w.padding.right - (w.dilation_w * (w.kernel_w - 1) + 1)) /
-          w.stride_w +
-      1;
   const int oy = p / out_w, ox = p % out_w;
   for (int ky = 0; ky < w.kernel_h; ++ky) {
     const int y = oy * w.stride_h - w.padding.top + ky * w.dilation_h;
@@ -206,7 +170,7 @@ void reconstruct(const nn::Graph& original, nn::Graph& pruned,
   constexpr std::size_t kRowsPerLayer = 16384;
   const int kPixelsPerInput = static_cast<int>(
       std::max<std::size_t>(1, (kRowsPerLayer + inputs.size() - 1) / inputs.size()));
-  ValueTap teacher(original, input_shape, backend);
+  nn::ValueTap teacher(original, input_shape, backend);
   // targets[node][sample]: the original's output rows at the sampled pixels, kept channels.
   std::vector<std::vector<std::vector<float>>> targets(original.nodes.size());
   for (std::size_t s = 0; s < inputs.size(); ++s) {
@@ -238,7 +202,7 @@ void reconstruct(const nn::Graph& original, nn::Graph& pruned,
     const int dim = k_in + (bias ? 1 : 0);
     std::vector<double> gram(static_cast<std::size_t>(dim) * dim, 0.0);
     std::vector<double> cross(static_cast<std::size_t>(dim) * outs, 0.0);
-    ValueTap student(pruned, input_shape, backend);
+    nn::ValueTap student(pruned, input_shape, backend);
     std::vector<double> row;
     for (std::size_t s = 0; s < inputs.size(); ++s) {
       student.run(inputs[s]);
@@ -246,7 +210,7 @@ void reconstruct(const nn::Graph& original, nn::Graph& pruned,
       const nn::Shape& ys = student.shape(n.output);
       const std::vector<int> pixels = sampled_pixels(ys.h * ys.w, kPixelsPerInput, k, s);
       for (std::size_t r = 0; r < pixels.size(); ++r) {
-        patch_row(x, student.planned(k), pixels[r], row);
+        patch_row(x, student.planned(k), ys.w, pixels[r], row);
         if (bias) row.push_back(1.0);
         const float* t = targets[k][s].data() + r * outs;
         for (int i = 0; i < dim; ++i) {
@@ -326,7 +290,7 @@ PrunedModel prune_channels(const nn::Model& model, const std::vector<nn::Tensor>
   }
 
   // 2. Importance of every channel of every prunable group, from the sample inputs.
-  ValueTap tap(g, input_shape, options.backend);
+  nn::ValueTap tap(g, input_shape, options.backend);
   std::vector<std::vector<double>> sum_squares(values);
   std::vector<double> pixels(values, 0.0);
   for (const nn::Tensor& x : inputs) {
