@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "base/error.h"
+#include "chip_dataset_cli.h"
 #include "cli.h"
 #include "commands.h"
 #include "face/alignment.h"
@@ -80,15 +81,7 @@ int run_prune(const std::vector<std::string>& args) {
 
   const nn::Model source = nn::load_model(in_path);
   const auto detector = load_detector(parsed);
-  train::FaceDatasetOptions data_options;
-  data_options.mode =
-      parsed.has("--aligned") ? train::DatasetMode::kAligned : train::DatasetMode::kPhotos;
-  data_options.alignment =
-      face::make_alignment_template(source.metadata, face::FaceDetector(detector).keypoint_names());
-  data_options.detector = detector;
-  data_options.backend = options.backend;
-  data_options.jobs = parse_jobs(parsed);
-  data_options.cache_path = parsed.get("--cache", "");
+  train::FaceDatasetOptions data_options = chip_dataset_options(parsed, source.metadata, detector);
   ProgressBar bar("calibration faces", !json);
   data_options.progress = [&](std::size_t done, std::size_t total) { bar.update(done, total); };
   const train::FaceDataset data = train::load_face_dataset(roots, data_options);

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "base/error.h"
+#include "chip_dataset_cli.h"
 #include "cli.h"
 #include "commands.h"
 #include "face/alignment.h"
@@ -241,17 +242,8 @@ int run_train(const std::vector<std::string>& args) {
   if (options.distill_weight > 0 && !teacher) throw UsageError("--distill needs --teacher");
   if (parsed.has("--center-teacher") && !teacher)
     throw UsageError("--center-teacher needs --teacher");
-  const face::FaceDetector detector_info(detector);
   const nn::ModelMetadata& chip_model = teacher ? teacher->metadata : model.metadata;
-  train::FaceDatasetOptions data_options;
-  data_options.mode =
-      parsed.has("--aligned") ? train::DatasetMode::kAligned : train::DatasetMode::kPhotos;
-  data_options.alignment =
-      face::make_alignment_template(chip_model, detector_info.keypoint_names());
-  data_options.detector = detector;
-  data_options.backend = selected_backend(parsed);
-  data_options.jobs = jobs;
-  data_options.cache_path = parsed.get("--cache", "");
+  train::FaceDatasetOptions data_options = chip_dataset_options(parsed, chip_model, detector);
   ProgressBar load_bar("aligning faces", !json);
   data_options.progress = [&](std::size_t done, std::size_t total) {
     load_bar.update(done, total);
