@@ -7,7 +7,7 @@
  * it is hot); without the flag the later creations run optimised code.
  *
  * Usage: node [--liftoff-only] wasm/creation-bench.mjs [--runs N] [DETECTOR EMBEDDER]
- *   (default models/blazeface-short.fum models/mobilefacenet-student-int8.fum, the fast
+ *   (default models/blazeface-short.fum models/dlib-resnet-pruned-int8.fum, the fast
  *   configuration). The core is loaded from $FACEUNLOCK_WASM_DIR, else build-wasm/wasm.
  * Prints the first creation (which includes compiling what creation calls) and the median and
  * fastest of the others.
@@ -39,7 +39,7 @@ async function main() {
   }
   const [detectorFile, embedderFile] = parsed.positionals.length ? parsed.positionals :
     [path.join(repoRoot, 'models', 'blazeface-short.fum'),
-      path.join(repoRoot, 'models', 'mobilefacenet-student-int8.fum')];
+      path.join(repoRoot, 'models', 'dlib-resnet-pruned-int8.fum')];
   const missing = await findMissingCore();
   if (missing) throw new Error(missing);
   const core = await loadCore();

@@ -59,32 +59,34 @@ export interface FaceUnlockOptions {
    * before use: a damaged or cut download rejects with code 'load-failed'.
    */
   /**
-   * `landmarks`: the 68-point landmark model (models/face-landmarks-68.fum of the repository,
-   * 366,989 bytes, MIT, from face-api.js; the npm package does not ship it, so serve it and pass
-   * its URL, or its bytes). With it, its eye, nose and mouth points replace the detector's for
-   * aligning faces (enrollment and unlock alike) and for the liveness challenge, which then uses
-   * bounds calibrated on those points: with them the head-turn geometry alone refused every photo
-   * attack measured (src/unlock/README.md). Templates enrolled with it do not match without it
-   * and the other way round: stored users and backups record which (`FaceUnlock.keypoints`), and
-   * those of the other are refused with code 'keypoints-mismatch' and left stored. Without it
-   * nothing changes.
+   * `landmarks`: the 68-point landmark model (the package's models/face-landmarks-68.fum,
+   * 366,989 bytes, MIT, from face-api.js). With it, its eye, nose and mouth points replace the
+   * detector's for aligning faces (enrollment and unlock alike) and for the liveness challenge,
+   * which then uses bounds calibrated on those points: with them the head-turn geometry alone
+   * refused every photo attack measured, and synthesised genuine turns pass far more often
+   * (src/unlock/README.md). Default: the shipped file when `liveness` is on at create(), none
+   * otherwise; `null` never loads one (the detector's keypoints, one download less). Templates
+   * enrolled with it do not match without it and the other way round: stored users and backups
+   * record which (`FaceUnlock.keypoints`), and those of the other are refused with code
+   * 'keypoints-mismatch' and left stored.
    */
-  models?: { detector?: BinaryInput; embedder?: BinaryInput; landmarks?: BinaryInput };
+  models?: { detector?: BinaryInput; embedder?: BinaryInput; landmarks?: BinaryInput | null };
   /**
    * Which shipped embedder to load; give this or models.embedder (your own file), not both.
    * 'accurate' (default): dlib's ResNet in int8, 5.6 MB (its embeddings are the float
-   * network's: templates enrolled with models/dlib-resnet.fum stay valid). 'fast': the
-   * MobileFaceNet student distilled from it, in int8, 0.33 MB and several times faster, far less
-   * accurate (models/README.md has the figures of both; templates enrolled with the float
-   * student that 'fast' loaded before are refused with 'embedder-mismatch'). Templates enrolled with one embedder do not match under the other: each
-   * records its embedder, and stored users of the other one are refused with code
-   * 'embedder-mismatch' (in loadErrors, left in the store) until the right embedder loads them
-   * or the users enroll again.
+   * network's: templates enrolled with models/dlib-resnet.fum stay valid). 'fast':
+   * dlib-resnet-pruned in int8, 1.18 MB: dlib's ResNet narrowed to a fifth of its multiply-adds
+   * by `faceunlock prune` and distilled back towards it, faster and less accurate
+   * (models/README.md has the figures of both; templates of the MobileFaceNet student that
+   * 'fast' loaded before are refused with 'embedder-mismatch'). Templates enrolled with one
+   * embedder do not match under the other: each records its embedder, and stored users of the
+   * other one are refused with code 'embedder-mismatch' (in loadErrors, left in the store) until
+   * the right embedder loads them or the users enroll again.
    */
   embedder?: 'accurate' | 'fast';
   /**
-   * Called as the model files download (together, about 6.9 MB with the defaults, 0.37 MB more
-   * with models.landmarks), for a progress bar. Bytes passed in directly count as loaded at once.
+   * Called as the model files download (together, about 6.1 MB with the defaults, 0.37 MB more
+   * with the landmark model), for a progress bar. Bytes passed in directly count as loaded at once.
    */
   onProgress?: (progress: DownloadProgress) => void;
   /**
@@ -116,6 +118,8 @@ export interface FaceUnlockOptions {
    * matches, unlock() asks the user to turn the head left and right in a random order and
    * unlocks only when the keypoints show a real head turning and every frame is still that user.
    * `true` for the defaults, or LivenessOptions. See LivenessOptions for what it does not stop.
+   * On at create(), it loads the landmark model too (see `models.landmarks`); turned on later
+   * with setLiveness() it judges the keypoints the instance was created with.
    */
   liveness?: boolean | LivenessOptions;
   /**
@@ -358,7 +362,7 @@ export declare class FaceUnlock {
   readonly embedder: EmbedderInfo;
   /**
    * Where the keypoints that align faces and that the liveness challenge measures come from:
-   * 'landmarks-68' when created with `models.landmarks`, else 'detector'. Stored users and
+   * 'landmarks-68' when created with a landmark model, else 'detector'. Stored users and
    * backups record it (in EmbedderInfo.templates); those of the other are refused with code
    * 'keypoints-mismatch' (in `loadErrors` at create(), from importBackup), left stored.
    */
@@ -426,7 +430,7 @@ export interface EmbedderInfo {
   dimension: number;
   /**
    * What this instance's stored users and backups record as their templates' maker: `identity`
-   * with the detector's keypoints, `identity + '+landmarks-68'` with models.landmarks.
+   * with the detector's keypoints, `identity + '+landmarks-68'` with the landmark model.
    */
   templates: string;
 }

@@ -129,7 +129,7 @@ test('in Node the default file: URLs are read from disk, with one progress over 
 test('the embedder option picks a shipped embedder by name', async () => {
   const read = async (name) => new Uint8Array(await readFile(path.join(repoRoot, 'models', name)));
   const [, fast] = await loadModels(undefined, undefined, 'fast');
-  assert.deepEqual(fast, await read('mobilefacenet-student-int8.fum'));
+  assert.deepEqual(fast, await read('dlib-resnet-pruned-int8.fum'));
   const [, accurate] = await loadModels(undefined, undefined, 'accurate');
   assert.deepEqual(accurate, await read('dlib-resnet-int8.fum'));
   await assert.rejects(loadModels(undefined, undefined, 'fastest'),

@@ -13,7 +13,7 @@ import {
   createdFor, engineAssets, engineTest, nodeOptions, nodeOptionsWithModels, repoRoot,
 } from './helpers.mjs';
 
-const FAST_MODEL = path.join(repoRoot, 'models', 'mobilefacenet-student-int8.fum');
+const FAST_MODEL = path.join(repoRoot, 'models', 'dlib-resnet-pruned-int8.fum');
 
 /**
  * A user record's plaintext as an engine running `embedder` exports it: one user with two
@@ -83,7 +83,7 @@ engineTest('each instance reports the identity of the embedder it runs', {}, asy
   assert.match(accurate.embedder.identity, /^dlib-resnet@[0-9a-f]{8}$/);
   assert.equal(accurate.embedder.name, 'dlib-resnet');
   assert.equal(accurate.embedder.dimension, 128);
-  assert.match(fast.embedder.identity, /^mobilefacenet-w0\.5-112-int8@[0-9a-f]{8}$/);
+  assert.match(fast.embedder.identity, /^dlib-resnet-pruned@[0-9a-f]{8}$/);
   assert.equal(fast.embedder.dimension, 128);
 });
 
@@ -103,7 +103,7 @@ engineTest('a stored user of another embedder is refused, named, and left in the
       const e = fast.loadErrors[0];
       assert.equal(e.code, 'embedder-mismatch');
       assert.equal(e.userId, 'alice');
-      assert.match(e.message, /^cannot load stored user 'alice': these templates were made by model 'dlib-resnet' \(dlib-resnet@[0-9a-f]{8}\); this instance runs 'mobilefacenet-w0\.5-112-int8' /);
+      assert.match(e.message, /^cannot load stored user 'alice': these templates were made by model 'dlib-resnet' \(dlib-resnet@[0-9a-f]{8}\); this instance runs 'dlib-resnet-pruned' /);
       assert.match(e.message, /create it with \{ embedder: 'accurate' \}, or remove the user and enroll again$/);
       assert.equal(e.embedders.running, fast.embedder.identity);
       assert.match(e.embedders.stored, /^dlib-resnet@/);
@@ -160,7 +160,7 @@ engineTest('a backup of another embedder is refused and changes nothing', {}, as
   for (const [backup, options] of [[plain, {}], [sealed, { passphrase: 'correct horse' }]]) {
     await assert.rejects(accurate.importBackup(backup, options), (e) => {
       assert.equal(e.code, 'embedder-mismatch');
-      assert.match(e.message, /^cannot import the backup: these templates were made by model 'mobilefacenet-w0\.5-112-int8' .*create it with \{ embedder: 'fast' \}, or enroll the users again$/);
+      assert.match(e.message, /^cannot import the backup: these templates were made by model 'dlib-resnet-pruned' .*create it with \{ embedder: 'fast' \}, or enroll the users again$/);
       return true;
     });
   }

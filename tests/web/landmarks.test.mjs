@@ -34,7 +34,7 @@ async function snapshot(store) {
 }
 
 engineTest('models.landmarks (bytes or a URL) switches the keypoints the instance aligns on', {}, async (t) => {
-  const plain = await createdFor(t, await nodeOptions({ store: 'memory', liveness: true }));
+  const plain = await createdFor(t, await nodeOptions({ store: 'memory' }));
   const withBytes = await createdFor(t, await landmarkOptions({ store: 'memory', liveness: true }));
   const withUrl = await createdFor(t, await nodeOptions({ store: 'memory' }).then((o) =>
     ({ ...o, models: { ...o.models, landmarks: pathToFileURL(LANDMARK_MODEL) } })));
@@ -45,6 +45,23 @@ engineTest('models.landmarks (bytes or a URL) switches the keypoints the instanc
   assert.equal(plain.embedder.templates, plain.embedder.identity);
   assert.equal(withBytes.embedder.templates, `${plain.embedder.identity}+landmarks-68`);
 });
+
+engineTest('liveness on brings the shipped landmark model unless models.landmarks is null', {},
+    async (t) => {
+      const reports = [];
+      const live = await createdFor(t, await nodeOptions({ store: 'memory', liveness: true,
+        onProgress: (p) => reports.push(p) }));
+      assert.equal(live.keypoints, 'landmarks-68');
+      const { detector, embedder } = await engineAssets();
+      const shipped = (await readFile(LANDMARK_MODEL)).length;
+      const total = detector.length + embedder.length + shipped;
+      assert.deepEqual(reports.at(-1), { loaded: total, total }, 'the package\'s own file loaded');
+      const optedOut = await createdFor(t, await nodeOptionsWithModels({ landmarks: null },
+          { store: 'memory', liveness: { turnMs: 3000 } }));
+      assert.equal(optedOut.keypoints, 'detector');
+      const off = await createdFor(t, await nodeOptions({ store: 'memory', liveness: { enabled: false } }));
+      assert.equal(off.keypoints, 'detector');
+    });
 
 engineTest('the download progress counts the landmark model', {}, async (t) => {
   const reports = [];
@@ -91,8 +108,8 @@ engineTest('users enrolled on the other keypoints are refused with advice, and s
       assert.equal(e.userId, 'alice');
       assert.deepEqual(e.keypoints, { stored: 'landmarks-68', running: 'detector' });
       assert.equal(e.embedders.stored, `${detector.embedder.identity}+landmarks-68`);
-      assert.match(e.message, /^cannot load stored user 'alice': these templates were enrolled on faces aligned on the 68-point landmarks \(models\.landmarks\); this instance aligns on the face detector's keypoints/);
-      assert.match(e.message, /create it with models: \{ landmarks \} set to face-landmarks-68\.fum, or remove the user and enroll again$/);
+      assert.match(e.message, /^cannot load stored user 'alice': these templates were enrolled on faces aligned on the 68-point landmarks \(the landmark model\); this instance aligns on the face detector's keypoints/);
+      assert.match(e.message, /create it with liveness on \(or models: \{ landmarks \} set to face-landmarks-68\.fum\), or remove the user and enroll again$/);
       assert.deepEqual(seen, [e]);
       // Its backup is refused too, and changes nothing.
       await assert.rejects(detector.importBackup(backup), (err) => {
@@ -117,7 +134,7 @@ engineTest('users enrolled on the other keypoints are refused with advice, and s
       await plain.dispose();
       const landmarksOnOld = await createdFor(t, await landmarkOptions({ store: other }));
       assert.equal(landmarksOnOld.loadErrors[0].code, 'keypoints-mismatch');
-      assert.match(landmarksOnOld.loadErrors[0].message, /aligned on the face detector's keypoints \(no landmark model\); this instance aligns on the 68-point landmarks.*create it without models\.landmarks, or remove the user and enroll again$/);
+      assert.match(landmarksOnOld.loadErrors[0].message, /aligned on the face detector's keypoints \(no landmark model\); this instance aligns on the 68-point landmarks.*create it with models: \{ landmarks: null \} \(or without liveness\), or remove the user and enroll again$/);
     });
 
 engineTest('the worker engine takes the landmark model too', {}, async (t) => {

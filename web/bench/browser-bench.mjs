@@ -551,7 +551,7 @@ async function bundleLibraryPage(server) {
     '<title>faceunlock library cold start, bundled</title>', '<link rel="icon" href="data:,">',
     '<link rel="preload" href="../dist/faceunlock_core.wasm" as="fetch" crossorigin>',
     '<link rel="preload" href="../../models/blazeface-short.fum" as="fetch" crossorigin>',
-    '<link rel="preload" href="../../models/mobilefacenet-student-int8.fum" as="fetch" ' +
+    '<link rel="preload" href="../../models/dlib-resnet-pruned-int8.fum" as="fetch" ' +
     'crossorigin>', `<script type="module" src="${path.posix.basename(LIBRARY_BUNDLE)}"></script>`,
     '</head>', '<body><p>Driven by web/bench/browser-bench.mjs --cold-runs --library.</p></body>',
     '</html>'].join('\n');

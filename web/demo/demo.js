@@ -45,11 +45,6 @@ const EMBEDDER_KEY = 'faceunlock-demo.embedder';
 const EMBEDDER_DATABASES = { accurate: 'faceunlock', fast: 'faceunlock-fast' };
 const CAMERA_KEY = 'faceunlock-demo.camera';
 const LIVENESS_KEY = 'faceunlock-demo.liveness';
-// With the liveness check on, the 68-point landmark model aligns faces and feeds the head-turn
-// check: with its points the geometry alone refused every photo attack measured, where
-// BlazeFace's six keypoints need the identity check too (src/unlock/README.md). The npm package
-// does not ship it; the demo serves it from the repository.
-const LANDMARK_MODEL = new URL('../../models/face-landmarks-68.fum', import.meta.url);
 // What each keypoint path is called on screen, and what to do with a user enrolled on the other.
 const KEYPOINT_PATHS = {
   'landmarks-68': { name: '68-point landmarks', liveness: 'on' },
@@ -632,9 +627,10 @@ async function startEngine() {
   ui.liveness.checked = localStorage.getItem(LIVENESS_KEY) !== 'off';
   // ?threads=N asks for the multi-threaded core (serve with `node scripts/serve.mjs --isolate`).
   const threads = Number(new URLSearchParams(location.search).get('threads') ?? 1);
-  const models = ui.liveness.checked ? { landmarks: LANDMARK_MODEL } : undefined;
+  // With liveness on the library loads the 68-point landmark model too: they align faces and
+  // feed the head-turn check (src/unlock/README.md), so the keypoint path follows the checkbox.
   try {
-    fu = await FaceUnlock.create({ store, embedder, models, securityLevel: level,
+    fu = await FaceUnlock.create({ store, embedder, securityLevel: level,
       onProgress: showLoad, liveness: ui.liveness.checked, threads });
   } finally {
     ui.load.hidden = true;

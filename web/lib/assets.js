@@ -16,7 +16,8 @@ import { FaceUnlockError, messageOf } from './errors.js';
 const SHIPPED = {
   detector: new URL('../../models/blazeface-short.fum', import.meta.url),
   embedder: new URL('../../models/dlib-resnet-int8.fum', import.meta.url),
-  fastEmbedder: new URL('../../models/mobilefacenet-student-int8.fum', import.meta.url),
+  fastEmbedder: new URL('../../models/dlib-resnet-pruned-int8.fum', import.meta.url),
+  landmarks: new URL('../../models/face-landmarks-68.fum', import.meta.url),
   wasm: new URL('../dist/faceunlock_core.wasm', import.meta.url),
 };
 
@@ -45,15 +46,19 @@ export function devServerFile(pathInPackage) {
 export const DEFAULT_MODELS = Object.freeze(IN_VITE_DEPS ? {
   detector: devServerFile('models/blazeface-short.fum'),
   embedder: devServerFile('models/dlib-resnet-int8.fum'),
-  fastEmbedder: devServerFile('models/mobilefacenet-student-int8.fum'),
-} : { detector: SHIPPED.detector, embedder: SHIPPED.embedder, fastEmbedder: SHIPPED.fastEmbedder });
+  fastEmbedder: devServerFile('models/dlib-resnet-pruned-int8.fum'),
+  landmarks: devServerFile('models/face-landmarks-68.fum'),
+} : {
+  detector: SHIPPED.detector, embedder: SHIPPED.embedder, fastEmbedder: SHIPPED.fastEmbedder,
+  landmarks: SHIPPED.landmarks,
+});
 
 /**
  * The shipped embedders by the name FaceUnlock's `embedder` option gives them: 'accurate' is
  * dlib's ResNet in int8 (5.6 MB; it declares the float network's identity, whose embeddings it
- * reproduces, and embeds twice as fast in WebAssembly), 'fast' the distilled MobileFaceNet
- * student in int8 (0.33 MB; faster in WebAssembly than its float32 original, which the package
- * no longer ships, models/README.md).
+ * reproduces, and embeds twice as fast in WebAssembly), 'fast' dlib-resnet-pruned in int8
+ * (1.18 MB, a fifth of the multiply-adds): dlib's ResNet narrowed by `faceunlock prune` and
+ * distilled back towards it (models/README.md).
  * Their embeddings live in different spaces: templates enrolled with one do not match the other.
  */
 export const EMBEDDER_CHOICES = Object.freeze({
@@ -347,23 +352,25 @@ function embedderSource(models, choice) {
 
 /**
  * The models, checked, with one progress report over every download: the detector, the
- * embedder and, when `models.landmarks` is given, the 68-point landmark model. The package does
- * not ship that one (models/face-landmarks-68.fum of the repository, 366,989 bytes), so it has no
- * default: the caller serves it and passes its URL, or its bytes.
+ * embedder and the 68-point landmark model, which aligns faces and feeds the liveness challenge.
+ * `models.landmarks` set loads that; unset, the shipped one loads when `landmarksByDefault` is
+ * true (FaceUnlock created with liveness on); null (or false) never loads one.
  * @param {{detector?: unknown, embedder?: unknown, landmarks?: unknown} | undefined} models
  * @param {((p: DownloadProgress) => void) | undefined} onProgress
  * @param {unknown} [embedder] 'accurate' (default) or 'fast': which shipped embedder
+ * @param {boolean} [landmarksByDefault]
  * @returns {Promise<[Uint8Array, Uint8Array, Uint8Array | undefined]>} detector, embedder,
- *     landmarks (undefined without models.landmarks)
+ *     landmarks (undefined when none loads)
  */
-export async function loadModels(models, onProgress, embedder) {
+export async function loadModels(models, onProgress, embedder, landmarksByDefault = false) {
   if (onProgress !== undefined && typeof onProgress !== 'function') {
     throw new FaceUnlockError('invalid-argument', 'onProgress must be a function ({loaded, total})');
   }
   const sources = [models?.detector ?? DEFAULT_MODELS.detector, embedderSource(models, embedder)];
   const names = ['the detector model', 'the embedder model'];
-  const landmarks = models?.landmarks;
-  if (landmarks !== undefined && landmarks !== null) {
+  const landmarks = models?.landmarks === undefined && landmarksByDefault ?
+    DEFAULT_MODELS.landmarks : models?.landmarks;
+  if (landmarks !== undefined && landmarks !== null && landmarks !== false) {
     sources.push(landmarks);
     names.push('the landmark model');
   }

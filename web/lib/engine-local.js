@@ -197,7 +197,7 @@ export class LocalEngine {
       engine.delete();
       throw new FaceUnlockError('load-failed', 'cannot load the landmark model: this WebAssembly ' +
           'core does not take one (a build from before the landmark path); rebuild it with ' +
-          '`bash scripts/build.sh`, or leave out models.landmarks');
+          '`bash scripts/build.sh`, or pass models: { landmarks: null }');
     }
     /** @type {Threading} */
     const threading = { threads,

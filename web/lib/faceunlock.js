@@ -30,7 +30,7 @@ const LOCKOUT_META = 'lockout'; // the store meta entry holding the engine's loc
  * tests/web/embedder-mismatch.test.mjs checks these against models/.
  */
 const SHIPPED_EMBEDDERS = Object.freeze({
-  'dlib-resnet': 'accurate', 'dlib-resnet-int8': 'accurate', 'mobilefacenet-w0.5-112-int8': 'fast',
+  'dlib-resnet': 'accurate', 'dlib-resnet-int8': 'accurate', 'dlib-resnet-pruned': 'fast',
 });
 
 /** Lets only create() call the constructor, which cannot be async. */
@@ -147,7 +147,7 @@ function splitTemplatesIdentity(identity) {
 /** @param {string} keypoints */
 function keypointsText(keypoints) {
   if (keypoints === 'detector') return "the face detector's keypoints (no landmark model)";
-  if (keypoints === 'landmarks-68') return 'the 68-point landmarks (models.landmarks)';
+  if (keypoints === 'landmarks-68') return 'the 68-point landmarks (the landmark model)';
   return `the keypoints '${keypoints}'`;
 }
 
@@ -166,8 +166,8 @@ function asMismatchError(e, what, redo, userId) {
   const now = splitTemplatesIdentity(running);
   if (stored && was.embedder === now.embedder && was.keypoints !== now.keypoints) {
     const advice = was.keypoints === 'landmarks-68' ?
-      'create it with models: { landmarks } set to face-landmarks-68.fum' :
-      'create it without models.landmarks';
+      'create it with liveness on (or models: { landmarks } set to face-landmarks-68.fum)' :
+      'create it with models: { landmarks: null } (or without liveness)';
     return new FaceUnlockError('keypoints-mismatch', `${what}: these templates were enrolled on ` +
         `faces aligned on ${keypointsText(was.keypoints)}; this instance aligns on ` +
         `${keypointsText(now.keypoints)}, and templates match only frames aligned as they were: ` +
@@ -326,7 +326,10 @@ export class FaceUnlock {
     const store = resolveStore(options.store);
     const reader = new FrameReader(options.maxFrameSide ?? DEFAULT_MAX_SIDE);
     const choice = threadChoice(options.threads, options.wasm);
-    const models = loadModels(options.models, options.onProgress, options.embedder);
+    // The challenge measures the head's turn far better on the 68 landmarks than on the
+    // detector's six keypoints (src/unlock/README.md), so liveness brings them unless told not to.
+    const models = loadModels(options.models, options.onProgress, options.embedder,
+        liveness.enabled === true);
     const wasm = resolveWasm(options.wasm);
     // The engine's core downloads and compiles while the models download; a worker gets
     // everything in one message.
@@ -429,14 +432,14 @@ export class FaceUnlock {
   /**
    * The embedder this instance runs: its model name, its identity ("<name>@<weights CRC>"), its
    * embedding size, and the identity every stored user and backup of this instance records
-   * (`templates`: the embedder's identity, followed by "+landmarks-68" with models.landmarks).
+   * (`templates`: the embedder's identity, followed by "+landmarks-68" with the landmark model).
    * @returns {{name: string, identity: string, dimension: number, templates: string}}
    */
   get embedder() { return { ...this._embedder }; }
 
   /**
    * Where the keypoints that align faces (for enrollment and unlock alike) and that the liveness
-   * challenge measures come from: 'landmarks-68' when created with `models.landmarks`, else
+   * challenge measures come from: 'landmarks-68' when created with a landmark model, else
    * 'detector'. Stored users and backups record it; those of the other source are refused with
    * code 'keypoints-mismatch'.
    * @returns {'detector' | 'landmarks-68'}
