@@ -171,9 +171,13 @@ int run_train(const std::vector<std::string>& args) {
   // The network.
   nn::Model model;
   std::vector<std::string> init_nodes;
+  std::string init_history;  // what --init was, for the output's provenance
   if (parsed.has("--init")) {
     if (parsed.has("--arch")) throw UsageError("give --init or --arch, not both");
     model = nn::load_model(parsed.get("--init", ""));
+    // Its own name and provenance rather than the path, which names only the trainer's disk.
+    init_history = model.metadata.name +
+                   (model.metadata.provenance.empty() ? "" : " (" + model.metadata.provenance + ")");
     for (const nn::Node& n : model.graph.nodes) init_nodes.push_back(n.name);
     if (parsed.has("--new-head")) model = with_new_head(std::move(model));
   } else {
@@ -349,7 +353,7 @@ int run_train(const std::vector<std::string>& args) {
     provenance << "; distilled from " << teacher->metadata.name
                << (parsed.has("--center-teacher") ? " (centred)" : "");
   }
-  if (parsed.has("--init")) provenance << "; initialised from " << parsed.get("--init", "");
+  if (parsed.has("--init")) provenance << "; initialised from " << init_history;
   m.provenance = provenance.str();
   m.license = "trained weights inherit the terms of the training data (" + join(roots) +
               "; CelebA: non-commercial research only)" +

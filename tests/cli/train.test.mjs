@@ -101,7 +101,13 @@ describe('faceunlock train', { skip }, () => {
         '--epochs', '1', '--steps-per-epoch', '2', '--batch', '4', '--out', student));
     const info = cli('info', student, '--json');
     assertOk(info);
-    assert.equal(JSON.parse(info.stdout).multiply_adds, report.multiply_adds_after);
+    const studentInfo = JSON.parse(info.stdout);
+    assert.equal(studentInfo.multiply_adds, report.multiply_adds_after);
+    // Its provenance tells the start's history, not where the trainer kept the file.
+    const prunedInfo = JSON.parse(cli('info', pruned, '--json').stdout);
+    assert.ok(studentInfo.metadata.provenance.endsWith(`; initialised from ${prunedInfo.metadata.name} ` +
+        `(${prunedInfo.metadata.provenance})`), studentInfo.metadata.provenance);
+    assert.ok(!studentInfo.metadata.provenance.includes(pruned), studentInfo.metadata.provenance);
 
     // A damaged model file is refused with its name, and nothing is written.
     const broken = path.join(dir, 'broken.fum');
