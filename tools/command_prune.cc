@@ -14,8 +14,8 @@
 #include "face_cli.h"
 #include "image/convert.h"
 #include "nn/model.h"
-#include "nn/network.h"
 #include "train/channel_pruning.h"
+#include "train/embedding_agreement.h"
 #include "train/face_dataset.h"
 #include "unlock/embedder_identity.h"
 
@@ -99,21 +99,11 @@ int run_prune(const std::vector<std::string>& args) {
   train::PrunedModel pruned = train::prune_channels(source, inputs, options);
   // How far the narrower network starts from the original: embedding cosines on chips halfway
   // between the ranking ones, which neither the ranking nor the refit saw.
-  nn::Network before(std::make_shared<const nn::Model>(source), {options.backend, 1, 1});
-  nn::Network after(std::make_shared<const nn::Model>(pruned.model), {options.backend, 1, 1});
-  double cosine_sum = 0;
-  const std::size_t held_out = std::min<std::size_t>(used, 100);
-  for (std::size_t k = 0; k < held_out; ++k) {
-    const std::size_t total = data.samples.size();
-    nn::Tensor x(source.metadata.input_shape());
-    image::normalize_to_float(
-        data.samples[(k * total / held_out + total / (2 * used)) % total].chip, norm, x.data(),
-        x.size());
-    const nn::Tensor& a = before.run(x).front();
-    const nn::Tensor& b = after.run(x).front();
-    for (std::size_t i = 0; i < a.size(); ++i) cosine_sum += static_cast<double>(a[i]) * b[i];
-  }
-  const double mean_cosine = cosine_sum / static_cast<double>(held_out);
+  const std::size_t total = data.samples.size();
+  const train::EmbeddingAgreement agreement = train::embedding_agreement(
+      source, pruned.model, data,
+      train::spread_chips(total, std::min<std::size_t>(used, 100), total / (2 * used)),
+      options.backend);
 
   // Another network: the source's thresholds and template identity do not carry over.
   nn::ModelMetadata& m = pruned.model.metadata;
@@ -145,8 +135,9 @@ int run_prune(const std::vector<std::string>& args) {
     out.key("multiply_adds_after").value(pruned.multiply_adds_after);
     out.key("parameters_before").value(params_before);
     out.key("parameters_after").value(params_after);
-    out.key("held_out_chips").value(static_cast<std::uint64_t>(held_out));
-    out.key("mean_cosine_to_original").value(mean_cosine);
+    out.key("held_out_chips").value(static_cast<std::uint64_t>(agreement.chips));
+    out.key("mean_cosine_to_original").value(agreement.mean_cosine);
+    out.key("min_cosine_to_original").value(agreement.min_cosine);
     out.key("groups").begin_array();
     for (const train::PrunedGroup& gr : pruned.groups) {
       out.begin_object().key("value").value(gr.value).key("stream").value(gr.stream);
@@ -162,8 +153,8 @@ int run_prune(const std::vector<std::string>& args) {
     std::printf("multiply-adds %.1f M -> %.1f M; parameters %.3f M -> %.3f M; wrote %s\n",
                 pruned.multiply_adds_before / 1e6, pruned.multiply_adds_after / 1e6,
                 params_before / 1e6, params_after / 1e6, out_path.c_str());
-    std::printf("embedding cosine to the original on %zu held-out chips: mean %.4f\n", held_out,
-                mean_cosine);
+    std::printf("embedding cosine to the original on %d held-out chips: mean %.4f, min %.4f\n",
+                agreement.chips, agreement.mean_cosine, agreement.min_cosine);
   }
   return kExitOk;
 }

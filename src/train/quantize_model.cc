@@ -40,43 +40,6 @@ nn::Tensor chip_input(const image::Image& chip, const image::ChannelNormalizatio
   return t;
 }
 
-double cosine(const nn::Tensor& a, const nn::Tensor& b) {
-  double ab = 0, aa = 0, bb = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    ab += static_cast<double>(a[i]) * b[i];
-    aa += static_cast<double>(a[i]) * a[i];
-    bb += static_cast<double>(b[i]) * b[i];
-  }
-  return aa > 0 && bb > 0 ? ab / std::sqrt(aa * bb) : 0.0;
-}
-
-// Chips halfway between the calibration chips (k * total / used), so none was observed.
-EmbeddingAgreement measure_agreement(const nn::Model& float_model, const nn::Model& int8_model,
-                                     const FaceDataset& data, nn::Backend backend,
-                                     std::size_t count) {
-  EmbeddingAgreement agreement;
-  const std::size_t total = data.samples.size();
-  count = std::min(count, total);
-  if (count == 0) return agreement;
-  nn::Network before(std::make_shared<const nn::Model>(float_model), {backend, 1, 1});
-  nn::Network after(std::make_shared<const nn::Model>(int8_model), {backend, 1, 1});
-  const image::ChannelNormalization norm = face::pixel_normalization(float_model.metadata);
-  const nn::Shape shape = float_model.metadata.input_shape();
-  double sum = 0;
-  agreement.min_cosine = 1;
-  for (std::size_t k = 0; k < count; ++k) {
-    const FaceSample& s = data.samples[(k * total / count + total / (2 * count)) % total];
-    const nn::Tensor x = chip_input(s.chip, norm, shape, false);
-    const nn::Tensor reference = before.run(x).front();
-    const double c = cosine(reference, after.run(x).front());
-    agreement.min_cosine = std::min(agreement.min_cosine, c);
-    sum += c;
-  }
-  agreement.chips = static_cast<int>(count);
-  agreement.mean_cosine = sum / static_cast<double>(count);
-  return agreement;
-}
-
 }  // namespace
 
 nn::Graph quantize_with_inputs(const nn::Graph& graph, const nn::Shape& input_shape,
@@ -138,8 +101,13 @@ QuantizedModel quantize_model(const nn::Model& model, const QuantizeModelOptions
       " mode)";
   out.model.graph = nn::quantize_graph(folded, recorder.ranges(options.range_rule), options.graph);
   if (options.agreement_samples > 0) {
-    out.agreement = measure_agreement(model, out.model, data, data_options.backend,
-                                      static_cast<std::size_t>(options.agreement_samples));
+    // Halfway between the calibration's evenly spaced chips, which it observed.
+    const std::size_t total = data.samples.size();
+    const std::size_t count =
+        std::clamp<std::size_t>(static_cast<std::size_t>(options.agreement_samples), 1, total);
+    out.agreement =
+        embedding_agreement(model, out.model, data, spread_chips(total, count, total / (2 * count)),
+                            data_options.backend);
   }
   return out;
 }

@@ -12,6 +12,7 @@
 
 #include "nn/model.h"
 #include "nn/quantize_graph.h"
+#include "train/embedding_agreement.h"
 #include "train/face_dataset.h"
 
 namespace fu::train {
@@ -34,19 +35,10 @@ struct QuantizeModelOptions {
   int agreement_samples = 100;
 };
 
-// How closely the int8 copy reproduces the float embeddings: cosines between the two networks'
-// embeddings of the same held-out chip. Templates enrolled with one can be probed with the
-// other only when even the worst chip agrees closely.
-struct EmbeddingAgreement {
-  int chips = 0;
-  double min_cosine = 0;
-  double mean_cosine = 0;
-};
-
 struct QuantizedModel {
   nn::Model model;
-  int chips = 0;  // calibration chips observed (mirrors not counted)
-  EmbeddingAgreement agreement;
+  int chips = 0;                 // calibration chips observed (mirrors not counted)
+  EmbeddingAgreement agreement;  // float against int8 on held-out chips
   DatasetSummary dataset_summary;
 };
 
