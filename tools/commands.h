@@ -37,5 +37,6 @@ extern const Command kSampleCommand;
 extern const Command kTrainCommand;
 extern const Command kQuantizeCommand;
 extern const Command kPruneCommand;
+extern const Command kCompareCommand;
 
 }  // namespace fu::tools

@@ -22,10 +22,11 @@ namespace {
 
 // The order here is the order of `faceunlock --help`.
 const Command* const kCommands[] = {
-    &kDetectCommand, &kEmbedCommand,    &kEnrollCommand,     &kVerifyCommand,    &kIdentifyCommand,
-    &kUsersCommand,  &kRemoveCommand,   &kEvalCommand,       &kCalibrateCommand, &kFarCommand,
-    &kTrainCommand,  &kQuantizeCommand, &kPruneCommand,      &kInfoCommand,      &kRunCommand,
-    &kSampleCommand, &kBenchCommand,    &kBenchTrainCommand, &kConvertCommand,   &kUnlockCommand,
+    &kDetectCommand, &kEmbedCommand,    &kEnrollCommand, &kVerifyCommand,     &kIdentifyCommand,
+    &kUsersCommand,  &kRemoveCommand,   &kEvalCommand,   &kCalibrateCommand,  &kFarCommand,
+    &kTrainCommand,  &kQuantizeCommand, &kPruneCommand,  &kCompareCommand,    &kInfoCommand,
+    &kRunCommand,    &kSampleCommand,   &kBenchCommand,  &kBenchTrainCommand, &kConvertCommand,
+    &kUnlockCommand,
 };
 
 const Command* find_command(const std::string& name) {

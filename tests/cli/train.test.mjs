@@ -109,6 +109,26 @@ describe('faceunlock train', { skip }, () => {
         `(${prunedInfo.metadata.provenance})`), studentInfo.metadata.provenance);
     assert.ok(!studentInfo.metadata.provenance.includes(pruned), studentInfo.metadata.provenance);
 
+    // compare: the teacher agrees with itself exactly, and with its pruned student less.
+    const agreement = (a, b) => {
+      const c = cli('compare', a, b, '--data', data, '--aligned', '--samples', '6', '--json');
+      assertOk(c);
+      return JSON.parse(c.stdout);
+    };
+    const itself = agreement(teacher, teacher);
+    assert.equal(itself.chips, 6);
+    assert.ok(Math.abs(itself.mean_cosine - 1) < 1e-6 && Math.abs(itself.min_cosine - 1) < 1e-6,
+        JSON.stringify(itself));
+    const distilled = agreement(teacher, student);
+    assert.ok(distilled.mean_cosine < 0.9999 && distilled.min_cosine <= distilled.mean_cosine,
+        JSON.stringify(distilled));
+    const wider = path.join(dir, 'wider-input.fum');
+    assertOk(cli('train', '--data', data, '--aligned', '--arch', 'tiny', '--input-size', '48',
+        '--epochs', '1', '--steps-per-epoch', '1', '--batch', '4', '--out', wider));
+    const refused = cli('compare', teacher, wider, '--data', data, '--aligned');
+    assert.notEqual(refused.status, 0);
+    assert.match(refused.stderr, /cannot compare .*teacher\.fum with .*wider-input\.fum: they take different inputs/);
+
     // A damaged model file is refused with its name, and nothing is written.
     const broken = path.join(dir, 'broken.fum');
     fs.writeFileSync(broken, Buffer.from('not a model'));

@@ -1,0 +1,93 @@
+// `faceunlock compare`: how closely two embedders agree on the same faces
+// (train/embedding_agreement.h). A student's cosine to its teacher on the faces it was distilled
+// on against faces it never saw tells whether it is short of capacity (both low) or of data
+// (only the unseen ones low). A thin shell: it parses, makes the chips, reports.
+#include <algorithm>
+#include <iostream>
+#include <memory>
+
+#include "base/error.h"
+#include "chip_dataset_cli.h"
+#include "cli.h"
+#include "commands.h"
+#include "face_cli.h"
+#include "nn/model.h"
+#include "train/embedding_agreement.h"
+#include "train/face_dataset.h"
+
+namespace fu::tools {
+namespace {
+
+CommandSpec compare_spec() {
+  CommandSpec spec{
+      kCompareCommand.name,
+      "A B --data DIR [--aligned] [--samples N] [--json]",
+      kCompareCommand.summary,
+      "Embeds --samples face chips of --data (identity folders; through the detector and the\n"
+      "aligner of A, or resized with --aligned) with both embedders and prints the mean and the\n"
+      "lowest cosine between their embeddings of the same chip. A and B must take the same\n"
+      "input (size and pixel normalisation); the chips are aligned for A.\n",
+      {"A", "B"},
+      {{"--data", "DIR", "face photos: identity folders (repeatable; required)"},
+       {"--aligned", "", "--data holds aligned crops: resize only, no detection"},
+       {"--samples", "N", "chips compared, evenly spaced over the set (default 500)"},
+       {"--cache", "FILE", "cache of aligned chips (as `faceunlock train --cache`)"},
+       {"--json", "", "print JSON"},
+       jobs_flag()}};
+  for (FlagSpec& f : detector_flags()) spec.flags.push_back(f);
+  return spec;
+}
+
+int run_compare(const std::vector<std::string>& args) {
+  const CommandSpec spec = compare_spec();
+  const ParsedArgs parsed = parse_args(spec, args);
+  if (parsed.has("--help")) {
+    std::cout << help_text(spec);
+    return kExitOk;
+  }
+  const std::string a_path = parsed.positional(0);
+  const std::string b_path = parsed.positional(1);
+  const std::vector<std::string> roots = parsed.get_all("--data");
+  if (roots.empty()) throw UsageError("compare needs --data DIR (identity folders of faces)");
+  const auto samples = static_cast<std::size_t>(parsed.get_int("--samples", 500, 1, 10000000));
+  const bool json = parsed.has("--json");
+
+  const nn::Model a = nn::load_model(a_path);
+  const nn::Model b = nn::load_model(b_path);
+  const nn::ModelMetadata& am = a.metadata;
+  const nn::ModelMetadata& bm = b.metadata;
+  if (am.input_shape() != bm.input_shape() || am.pixel_mean != bm.pixel_mean ||
+      am.pixel_scale != bm.pixel_scale) {
+    throw Error("cannot compare " + a_path + " with " + b_path +
+                ": they take different inputs (size or pixel normalisation), so the same chip "
+                "cannot feed both");
+  }
+  const auto detector = load_detector(parsed);
+  train::FaceDatasetOptions data_options = chip_dataset_options(parsed, am, detector);
+  ProgressBar bar("faces", !json);
+  data_options.progress = [&](std::size_t done, std::size_t total) { bar.update(done, total); };
+  const train::FaceDataset data = train::load_face_dataset(roots, data_options);
+  if (data.samples.empty()) throw Error("cannot compare embedders: no face chips in --data");
+
+  const train::EmbeddingAgreement agreement = train::embedding_agreement(
+      a, b, data, train::spread_chips(data.samples.size(), samples, 0), data_options.backend);
+  if (json) {
+    JsonWriter out(std::cout);
+    out.begin_object().key("a").value(a_path).key("b").value(b_path);
+    out.key("chips").value(static_cast<std::uint64_t>(agreement.chips));
+    out.key("mean_cosine").value(agreement.mean_cosine);
+    out.key("min_cosine").value(agreement.min_cosine).end_object();
+    std::cout << "\n";
+  } else {
+    std::printf("%s vs %s on %d chips: cosine mean %.4f, min %.4f\n", am.name.c_str(),
+                bm.name.c_str(), agreement.chips, agreement.mean_cosine, agreement.min_cosine);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+extern const Command kCompareCommand = {
+    "compare", "how closely two embedders agree on the same faces (cosine per face)", run_compare};
+
+}  // namespace fu::tools
