@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "face_cli.h"
+#include "image/resize.h"
 #include "nn/model.h"
 #include "train/embedding_agreement.h"
 #include "train/face_dataset.h"
@@ -21,16 +22,18 @@ namespace {
 CommandSpec compare_spec() {
   CommandSpec spec{
       kCompareCommand.name,
-      "A B --data DIR [--aligned] [--samples N] [--json]",
+      "A B --data DIR [--aligned] [--samples N] [--b-pixels N] [--json]",
       kCompareCommand.summary,
       "Embeds --samples face chips of --data (identity folders; through the detector and the\n"
       "aligner of A, or resized with --aligned) with both embedders and prints the mean and the\n"
       "lowest cosine between their embeddings of the same chip. A and B must take the same\n"
-      "input (size and pixel normalisation); the chips are aligned for A.\n",
+      "input (size and pixel normalisation); the chips are aligned for A. With --b-pixels N, B\n"
+      "sees each chip scaled down to N x N pixels and back up: a lower-resolution face.\n",
       {"A", "B"},
       {{"--data", "DIR", "face photos: identity folders (repeatable; required)"},
        {"--aligned", "", "--data holds aligned crops: resize only, no detection"},
        {"--samples", "N", "chips compared, evenly spaced over the set (default 500)"},
+       {"--b-pixels", "N", "B sees every chip at N x N pixels, scaled back up (default: as is)"},
        {"--cache", "FILE", "cache of aligned chips (as `faceunlock train --cache`)"},
        {"--json", "", "print JSON"},
        jobs_flag()}};
@@ -69,8 +72,20 @@ int run_compare(const std::vector<std::string>& args) {
   const train::FaceDataset data = train::load_face_dataset(roots, data_options);
   if (data.samples.empty()) throw Error("cannot compare embedders: no face chips in --data");
 
+  // B's chips, at a lower resolution when asked (only those compared are scaled).
+  const std::vector<std::size_t> chips = train::spread_chips(data.samples.size(), samples, 0);
+  train::FaceDataset b_data;
+  if (parsed.has("--b-pixels")) {
+    const int pixels = static_cast<int>(parsed.get_int("--b-pixels", 0, 4, 4096));
+    b_data.samples.resize(data.samples.size());
+    for (const std::size_t i : chips) {
+      const image::Image& chip = data.samples[i].chip;
+      b_data.samples[i].chip = image::resize_bilinear(image::resize_bilinear(chip, pixels, pixels),
+                                                      chip.width(), chip.height());
+    }
+  }
   const train::EmbeddingAgreement agreement = train::embedding_agreement(
-      a, b, data, train::spread_chips(data.samples.size(), samples, 0), data_options.backend);
+      a, data, b, parsed.has("--b-pixels") ? b_data : data, chips, data_options.backend);
   if (json) {
     JsonWriter out(std::cout);
     out.begin_object().key("a").value(a_path).key("b").value(b_path);

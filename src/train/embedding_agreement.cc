@@ -21,18 +21,27 @@ std::vector<std::size_t> spread_chips(std::size_t total, std::size_t count, std:
 EmbeddingAgreement embedding_agreement(const nn::Model& reference, const nn::Model& other,
                                        const FaceDataset& data,
                                        const std::vector<std::size_t>& chips, nn::Backend backend) {
+  return embedding_agreement(reference, data, other, data, chips, backend);
+}
+
+EmbeddingAgreement embedding_agreement(const nn::Model& reference,
+                                       const FaceDataset& reference_data, const nn::Model& other,
+                                       const FaceDataset& other_data,
+                                       const std::vector<std::size_t>& chips, nn::Backend backend) {
   EmbeddingAgreement agreement;
   if (chips.empty()) return agreement;
   nn::Network first(std::make_shared<const nn::Model>(reference), {backend, 1, 1});
   nn::Network second(std::make_shared<const nn::Model>(other), {backend, 1, 1});
   const image::ChannelNormalization norm = face::pixel_normalization(reference.metadata);
   nn::Tensor x(reference.metadata.input_shape());
+  nn::Tensor y(reference.metadata.input_shape());
   double sum = 0;
   agreement.min_cosine = 1;
   for (const std::size_t i : chips) {
-    image::normalize_to_float(data.samples.at(i).chip, norm, x.data(), x.size());
+    image::normalize_to_float(reference_data.samples.at(i).chip, norm, x.data(), x.size());
+    image::normalize_to_float(other_data.samples.at(i).chip, norm, y.data(), y.size());
     const nn::Tensor& a = first.run(x).front();
-    const nn::Tensor& b = second.run(x).front();
+    const nn::Tensor& b = second.run(y).front();
     double ab = 0, aa = 0, bb = 0;
     for (std::size_t j = 0; j < a.size(); ++j) {
       ab += static_cast<double>(a[j]) * b[j];

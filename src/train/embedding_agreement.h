@@ -30,4 +30,11 @@ EmbeddingAgreement embedding_agreement(const nn::Model& reference, const nn::Mod
                                        const FaceDataset& data,
                                        const std::vector<std::size_t>& chips, nn::Backend backend);
 
+// The same with each model seeing its own version of every chip (e.g. `other` a degraded copy):
+// chip i is reference_data.samples[i] for `reference`, other_data.samples[i] for `other`.
+EmbeddingAgreement embedding_agreement(const nn::Model& reference,
+                                       const FaceDataset& reference_data, const nn::Model& other,
+                                       const FaceDataset& other_data,
+                                       const std::vector<std::size_t>& chips, nn::Backend backend);
+
 }  // namespace fu::train

@@ -110,8 +110,8 @@ describe('faceunlock train', { skip }, () => {
     assert.ok(!studentInfo.metadata.provenance.includes(pruned), studentInfo.metadata.provenance);
 
     // compare: the teacher agrees with itself exactly, and with its pruned student less.
-    const agreement = (a, b) => {
-      const c = cli('compare', a, b, '--data', data, '--aligned', '--samples', '6', '--json');
+    const agreement = (a, b, ...extra) => {
+      const c = cli('compare', a, b, '--data', data, '--aligned', '--samples', '6', '--json', ...extra);
       assertOk(c);
       return JSON.parse(c.stdout);
     };
@@ -119,6 +119,8 @@ describe('faceunlock train', { skip }, () => {
     assert.equal(itself.chips, 6);
     assert.ok(Math.abs(itself.mean_cosine - 1) < 1e-6 && Math.abs(itself.min_cosine - 1) < 1e-6,
         JSON.stringify(itself));
+    const blurred = agreement(teacher, teacher, '--b-pixels', '8');
+    assert.ok(blurred.mean_cosine < 0.9999, `B saw 8 x 8 pixel faces: ${JSON.stringify(blurred)}`);
     const distilled = agreement(teacher, student);
     assert.ok(distilled.mean_cosine < 0.9999 && distilled.min_cosine <= distilled.mean_cosine,
         JSON.stringify(distilled));

@@ -62,5 +62,21 @@ TEST(EmbeddingAgreement, ANetworkAgreesWithItselfAndNotWithAnother) {
   EXPECT_EQ(embedding_agreement(a, a, data, {}, nn::Backend::kReference).chips, 0);
 }
 
+TEST(EmbeddingAgreement, EachModelSeesItsOwnVersionOfTheChips) {
+  const FaceDataset data = noise_chips(8);
+  FaceDataset inverted = noise_chips(8);
+  for (FaceSample& s : inverted.samples) {
+    for (std::size_t k = 0; k < s.chip.size_bytes(); ++k) s.chip.data()[k] = 255 - s.chip.data()[k];
+  }
+  const nn::Model a = tiny(3);
+  const std::vector<std::size_t> chips = spread_chips(8, 8, 0);
+  EXPECT_NEAR(embedding_agreement(a, data, a, data, chips, nn::Backend::kReference).mean_cosine,
+              1.0, 1e-6);
+  const EmbeddingAgreement changed =
+      embedding_agreement(a, data, a, inverted, chips, nn::Backend::kReference);
+  EXPECT_EQ(changed.chips, 8);
+  EXPECT_LT(changed.mean_cosine, 0.999);
+}
+
 }  // namespace
 }  // namespace fu::train
