@@ -354,7 +354,7 @@ function embedderSource(models, choice) {
  * The models, checked, with one progress report over every download: the detector, the
  * embedder and the 68-point landmark model, which aligns faces and feeds the liveness challenge.
  * `models.landmarks` set loads that; unset, the shipped one loads when `landmarksByDefault` is
- * true (FaceUnlock created with liveness on); null (or false) never loads one.
+ * true (FaceUnlock created with liveness on); null never loads one.
  * @param {{detector?: unknown, embedder?: unknown, landmarks?: unknown} | undefined} models
  * @param {((p: DownloadProgress) => void) | undefined} onProgress
  * @param {unknown} [embedder] 'accurate' (default) or 'fast': which shipped embedder
@@ -370,7 +370,7 @@ export async function loadModels(models, onProgress, embedder, landmarksByDefaul
   const names = ['the detector model', 'the embedder model'];
   const landmarks = models?.landmarks === undefined && landmarksByDefault ?
     DEFAULT_MODELS.landmarks : models?.landmarks;
-  if (landmarks !== undefined && landmarks !== null && landmarks !== false) {
+  if (landmarks !== undefined && landmarks !== null) {
     sources.push(landmarks);
     names.push('the landmark model');
   }
