@@ -15,7 +15,7 @@
  * the first request of a file version pays for it (brotli: about 2 s per MB on this machine).
  */
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
@@ -25,8 +25,11 @@ export const COMPRESSIBLE_EXTENSIONS = Object.freeze(new Set([
   '.js', '.mjs', '.wasm', '.html', '.htm', '.css', '.json', '.map', '.svg', '.md', '.txt',
 ]));
 
-/** Model files: identity unless `compressModels` (see the file comment for why). */
-export const MODEL_EXTENSIONS = Object.freeze(new Set(['.fum']));
+/**
+ * Model weights: ours (.fum) and tfjs's shards (.bin, face-api's nets in the benchmark), both
+ * served as application/octet-stream: identity unless `compressModels` (see the file comment).
+ */
+export const MODEL_EXTENSIONS = Object.freeze(new Set(['.fum', '.bin']));
 
 /** The encodings a server offers by default, most preferred first. */
 export const DEFAULT_ENCODINGS = Object.freeze(['br', 'gzip']);
@@ -174,6 +177,35 @@ export class CompressedFiles {
   }
 }
 
+/**
+ * @param {Uint8Array} bytes
+ * @param {string} encoding 'br' or 'gzip'
+ * @return {Promise<Buffer>} the bytes as sendBody would send them in that encoding
+ */
+export function compressBytes(bytes, encoding) {
+  return compressors[encoding](bytes);
+}
+
+/**
+ * Compresses files ahead of their first request, in every encoding `settings` offers for them,
+ * so that no response of a measurement waits for a compression (the benchmark's cold starts).
+ * @param {Iterable<string>} files absolute paths
+ * @param {{encodings: readonly string[], compressModels?: boolean, cache: CompressedFiles}}
+ *     settings as for sendBody
+ * @return {Promise<number>} how many files are compressible
+ */
+export async function precompress(files, settings) {
+  let count = 0;
+  for (const file of files) {
+    if (!isCompressible(file, settings)) continue;
+    const info = await stat(file);
+    await Promise.all(
+        settings.encodings.map((encoding) => settings.cache.get(file, info, encoding)));
+    count++;
+  }
+  return count;
+}
+
 /** Compressed copies of in-memory bodies (generated pages), one per Buffer and encoding. */
 const compressedBodies = new WeakMap();
 
@@ -187,6 +219,18 @@ function compressBody(body, encoding) {
   if (!byEncoding) compressedBodies.set(body, (byEncoding = new Map()));
   if (!byEncoding.has(encoding)) byEncoding.set(encoding, compressors[encoding](body));
   return byEncoding.get(encoding);
+}
+
+/**
+ * precompress() for an in-memory body that sendBody will send under `name`.
+ * @param {string} name
+ * @param {Buffer} body
+ * @param {{encodings: readonly string[], compressModels?: boolean}} settings
+ * @return {Promise<void>}
+ */
+export async function precompressBody(name, body, settings) {
+  if (!isCompressible(name, settings)) return;
+  await Promise.all(settings.encodings.map((encoding) => compressBody(body, encoding)));
 }
 
 /**
