@@ -10,14 +10,16 @@
  *            [--threads N] [--landmarks models/face-landmarks-68.fum] [--require-quality]
  *            [--js-flags V8FLAGS] [--encodings br,gzip|gzip|none] [--compress-models] [--json]
  *            [--verbose]
- *        node web/bench/browser-bench.mjs --cold-runs N [--library] [--trace FILE]
- *            [--embedder MODEL]... [--core DIR]... [--js-flags V8FLAGS] [--encodings LIST]
- *            [--compress-models] [--verbose]
+ *        node web/bench/browser-bench.mjs --cold-runs N [--library [--without-js-crc]]
+ *            [--trace FILE] [--embedder MODEL]... [--core DIR]... [--js-flags V8FLAGS]
+ *            [--encodings LIST] [--compress-models] [--verbose]
  *
  * --cold-runs N measures first-visit cold starts only, N rounds of loads each in a new tab: the
  * bench page per --embedder and per --core (several --core builds alternate, every other round
  * in reverse), with --library FaceUnlock.create({ embedder: 'fast' }) as modules and bundled,
- * and an empty page (floor.html) whose first script is what any page pays in a new tab. It
+ * and an empty page (floor.html) whose first script is what any page pays in a new tab;
+ * --without-js-crc adds the bundled page once more with web/lib/assets.js's CRC-32 of the models
+ * left out (a diagnostic: the engine checks them again in C++; not what users run). It
  * prints every load's marks (ms since navigation) with the load average, --verbose adds resource
  * timing, and --trace FILE records a Chrome trace of each load as FILE-K.json for
  * web/bench/trace-summary.mjs.
@@ -55,7 +57,7 @@
  * build-wasm/wasm/faceunlock_core.mjs, or the folder --core names (another build to compare).
  * Frames come from ../shared/data/lfw when present, else from face-api's demo photos.
  */
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -71,7 +73,7 @@ const USAGE = 'usage: node web/bench/browser-bench.mjs [--frames N] [--faceapi-f
     '[--warmup N] [--users N] [--embedder MODEL]... [--hold N] [--core DIR] ' +
     '[--threads N] [--landmarks MODEL] [--require-quality] [--js-flags V8FLAGS] ' +
     '[--encodings br,gzip|gzip|none] [--compress-models] [--json] [--verbose]\n' +
-    '       node web/bench/browser-bench.mjs --cold-runs N [--library] ' +
+    '       node web/bench/browser-bench.mjs --cold-runs N [--library [--without-js-crc]] ' +
     '[--trace FILE] [--embedder MODEL]... [--core DIR]... [--js-flags V8FLAGS] ' +
     '[--encodings br,gzip|gzip|none] [--compress-models] [--verbose]';
 
@@ -335,11 +337,14 @@ async function libraryBundle(encoding) {
 /**
  * web/bench/library-page.js bundled into one minified module by esbuild, as an application's
  * build would bundle the library.
- * @param {{withLoader: boolean}} options whether the core's loader (faceunlock_core.mjs, which
- *     the library imports by a literal specifier) goes into the bundle
+ * @param {{withLoader: boolean, withoutJsCrc: (boolean|undefined)}} options withLoader: whether
+ *     the core's loader (faceunlock_core.mjs, which the library imports by a literal specifier)
+ *     goes into the bundle; withoutJsCrc: a diagnostic variant (--without-js-crc), not the
+ *     library users get: web/lib/assets.js's CRC-32 of each model skipped, the engine's own check
+ *     in C++ left as the only one
  * @return {!Promise<!Uint8Array>}
  */
-async function bundleLibrary({ withLoader }) {
+async function bundleLibrary({ withLoader, withoutJsCrc = false }) {
   let esbuild;
   try {
     esbuild = await import('esbuild');
@@ -356,7 +361,23 @@ async function bundleLibrary({ withLoader }) {
     // The library's Node-only branches import these; a browser build leaves them out.
     external: ['node:*', ...(withLoader ? [] : ['*/faceunlock_core.mjs'])],
     logLevel: 'silent',
+    plugins: withoutJsCrc ? [{
+      name: 'without-js-crc',
+      setup(build) {
+        build.onLoad({ filter: /[\\/]web[\\/]lib[\\/]assets\.js$/ }, async (args) => {
+          const source = await readFile(args.path, 'utf8');
+          // The stored checksum stands in for the computed one, so the check passes untouched.
+          const patched = source.replace(JS_CRC_CALL, 'const actual = stored;');
+          if (patched === source) {
+            throw new Error(`--without-js-crc: web/lib/assets.js no longer has ` +
+                `"${JS_CRC_CALL}"; update browser-bench.mjs`);
+          }
+          return { contents: patched, loader: 'js' };
+        });
+      },
+    }] : [],
   });
+  if (result.errors.length) throw new Error(result.errors[0].text);
   return result.outputFiles[0].contents;
 }
 
@@ -624,6 +645,11 @@ function resourceTimes(page) {
 // import.meta.url)` defaults resolve as they do unbundled.
 const LIBRARY_BUNDLED_PAGE = '/web/bench/library-bundled.html';
 const LIBRARY_BUNDLE = '/web/bench/library-bundle.js';
+// --without-js-crc: the same page and bundle with the library's own CRC-32 pass left out.
+const LIBRARY_BUNDLED_PAGE_NO_CRC = '/web/bench/library-bundled-without-js-crc.html';
+const LIBRARY_BUNDLE_NO_CRC = '/web/bench/library-bundle-without-js-crc.js';
+// The statement of web/lib/assets.js's checkModelFile that --without-js-crc replaces.
+const JS_CRC_CALL = 'const actual = crc32(bytes, HEADER_SIZE);';
 
 /**
  * Bundles web/bench/library-page.js (the library, its core's loader included) into one module
@@ -632,18 +658,20 @@ const LIBRARY_BUNDLE = '/web/bench/library-bundle.js';
  * modules, so the downloads no longer queue for the browser's six connections to the server.
  * @param {!Object} server from startServer
  */
-async function bundleLibraryPage(server) {
-  await server.generate(LIBRARY_BUNDLE, MIME_TYPES['.js'],
-      Buffer.from(await bundleLibrary({ withLoader: true })));
+async function bundleLibraryPage(server, { withoutJsCrc = false } = {}) {
+  const bundle = withoutJsCrc ? LIBRARY_BUNDLE_NO_CRC : LIBRARY_BUNDLE;
+  await server.generate(bundle, MIME_TYPES['.js'],
+      Buffer.from(await bundleLibrary({ withLoader: true, withoutJsCrc })));
   const html = ['<!doctype html>', '<html lang="en">', '<head>', '<meta charset="utf-8">',
     '<title>faceunlock library cold start, bundled</title>', '<link rel="icon" href="data:,">',
     '<link rel="preload" href="../dist/faceunlock_core.wasm" as="fetch" crossorigin>',
     '<link rel="preload" href="../../models/blazeface-short.fum" as="fetch" crossorigin>',
     '<link rel="preload" href="../../models/dlib-resnet-pruned-int8.fum" as="fetch" ' +
-    'crossorigin>', `<script type="module" src="${path.posix.basename(LIBRARY_BUNDLE)}"></script>`,
+    'crossorigin>', `<script type="module" src="${path.posix.basename(bundle)}"></script>`,
     '</head>', '<body><p>Driven by web/bench/browser-bench.mjs --cold-runs --library.</p></body>',
     '</html>'].join('\n');
-  await server.generate(LIBRARY_BUNDLED_PAGE, MIME_TYPES['.html'], Buffer.from(html));
+  await server.generate(withoutJsCrc ? LIBRARY_BUNDLED_PAGE_NO_CRC : LIBRARY_BUNDLED_PAGE,
+      MIME_TYPES['.html'], Buffer.from(html));
 }
 
 /**
@@ -674,6 +702,11 @@ async function coldRuns({ context, server, coreUrl, options, openPage }) {
     pages.push({ name: 'library fast, modules + hints', url: '/web/bench/library.html', ready });
     await bundleLibraryPage(server);
     pages.push({ name: 'library fast, bundled', url: LIBRARY_BUNDLED_PAGE, ready });
+    if (options.withoutJsCrc) {
+      await bundleLibraryPage(server, { withoutJsCrc: true });
+      pages.push({ name: 'library fast, bundled, without JS CRC', url: LIBRARY_BUNDLED_PAGE_NO_CRC,
+        ready });
+    }
   }
   pages.push({ name: 'floor', url: '/web/bench/floor.html', ready: async () => {
     while (window.floor?.moduleScript === undefined) await new Promise((r) => setTimeout(r, 5));
@@ -1185,6 +1218,7 @@ async function main() {
         'library': { type: 'boolean', default: false },
         'encodings': { type: 'string', default: DEFAULT_ENCODINGS.join(',') },
         'compress-models': { type: 'boolean', default: false },
+        'without-js-crc': { type: 'boolean', default: false },
         'trace': { type: 'string' },
         'faceapi-frames': { type: 'string', default: '100' },
         'faceapi-warmup': { type: 'string', default: '5' },
@@ -1219,11 +1253,16 @@ async function main() {
     library: values.library,
     encodings: encodingList(values.encodings),
     compressModels: values['compress-models'],
+    withoutJsCrc: values['without-js-crc'],
     trace: values.trace ?? null,
     requireQuality: values['require-quality'],
     json: values.json,
     verbose: values.verbose,
   };
+  if (options.withoutJsCrc && !(options.coldRuns && options.library)) {
+    console.error(`--without-js-crc adds a page to --cold-runs N --library\n${USAGE}`);
+    process.exit(2);
+  }
   if (options.cores.length > 1 && !options.coldRuns) {
     console.error(`--core more than once compares cold starts only: add --cold-runs N\n${USAGE}`);
     process.exit(2);
