@@ -10,7 +10,7 @@
  *            [--threads N] [--landmarks models/face-landmarks-68.fum] [--require-quality]
  *            [--js-flags V8FLAGS] [--encodings br,gzip|gzip|none] [--compress-models] [--json]
  *            [--verbose]
- *        node web/bench/browser-bench.mjs --cold-runs N [--library [--without-js-crc]]
+ *        node web/bench/browser-bench.mjs --cold-runs N [--library [--with-js-crc]]
  *            [--trace FILE] [--embedder MODEL]... [--core DIR]... [--js-flags V8FLAGS]
  *            [--encodings LIST] [--compress-models] [--verbose]
  *
@@ -18,8 +18,9 @@
  * bench page per --embedder and per --core (several --core builds alternate, every other round
  * in reverse), with --library FaceUnlock.create({ embedder: 'fast' }) as modules and bundled,
  * and an empty page (floor.html) whose first script is what any page pays in a new tab;
- * --without-js-crc adds the bundled page once more with web/lib/assets.js's CRC-32 of the models
- * left out (a diagnostic: the engine checks them again in C++; not what users run). It
+ * --with-js-crc adds the bundled page once more with web/lib/assets.js checking the models'
+ * CRC-32 in JavaScript on every load, as the library did before it left that to the engine (a
+ * diagnostic to compare against, not what users run). It
  * prints every load's marks (ms since navigation) with the load average, --verbose adds resource
  * timing, and --trace FILE records a Chrome trace of each load as FILE-K.json for
  * web/bench/trace-summary.mjs.
@@ -73,7 +74,7 @@ const USAGE = 'usage: node web/bench/browser-bench.mjs [--frames N] [--faceapi-f
     '[--warmup N] [--users N] [--embedder MODEL]... [--hold N] [--core DIR] ' +
     '[--threads N] [--landmarks MODEL] [--require-quality] [--js-flags V8FLAGS] ' +
     '[--encodings br,gzip|gzip|none] [--compress-models] [--json] [--verbose]\n' +
-    '       node web/bench/browser-bench.mjs --cold-runs N [--library [--without-js-crc]] ' +
+    '       node web/bench/browser-bench.mjs --cold-runs N [--library [--with-js-crc]] ' +
     '[--trace FILE] [--embedder MODEL]... [--core DIR]... [--js-flags V8FLAGS] ' +
     '[--encodings br,gzip|gzip|none] [--compress-models] [--verbose]';
 
@@ -337,14 +338,14 @@ async function libraryBundle(encoding) {
 /**
  * web/bench/library-page.js bundled into one minified module by esbuild, as an application's
  * build would bundle the library.
- * @param {{withLoader: boolean, withoutJsCrc: (boolean|undefined)}} options withLoader: whether
+ * @param {{withLoader: boolean, withJsCrc: (boolean|undefined)}} options withLoader: whether
  *     the core's loader (faceunlock_core.mjs, which the library imports by a literal specifier)
- *     goes into the bundle; withoutJsCrc: a diagnostic variant (--without-js-crc), not the
- *     library users get: web/lib/assets.js's CRC-32 of each model skipped, the engine's own check
- *     in C++ left as the only one
+ *     goes into the bundle; withJsCrc: a diagnostic variant (--with-js-crc), not the library
+ *     users get: loadModels() in web/lib/assets.js checks each model's CRC-32 in JavaScript too,
+ *     before the engine checks it in C++
  * @return {!Promise<!Uint8Array>}
  */
-async function bundleLibrary({ withLoader, withoutJsCrc = false }) {
+async function bundleLibrary({ withLoader, withJsCrc = false }) {
   let esbuild;
   try {
     esbuild = await import('esbuild');
@@ -361,16 +362,15 @@ async function bundleLibrary({ withLoader, withoutJsCrc = false }) {
     // The library's Node-only branches import these; a browser build leaves them out.
     external: ['node:*', ...(withLoader ? [] : ['*/faceunlock_core.mjs'])],
     logLevel: 'silent',
-    plugins: withoutJsCrc ? [{
-      name: 'without-js-crc',
+    plugins: withJsCrc ? [{
+      name: 'with-js-crc',
       setup(build) {
         build.onLoad({ filter: /[\\/]web[\\/]lib[\\/]assets\.js$/ }, async (args) => {
           const source = await readFile(args.path, 'utf8');
-          // The stored checksum stands in for the computed one, so the check passes untouched.
-          const patched = source.replace(JS_CRC_CALL, 'const actual = stored;');
+          const patched = source.replace(HEADER_ONLY_CHECK, JS_CRC_CHECK);
           if (patched === source) {
-            throw new Error(`--without-js-crc: web/lib/assets.js no longer has ` +
-                `"${JS_CRC_CALL}"; update browser-bench.mjs`);
+            throw new Error(`--with-js-crc: web/lib/assets.js no longer has ` +
+                `"${HEADER_ONLY_CHECK}"; update browser-bench.mjs`);
           }
           return { contents: patched, loader: 'js' };
         });
@@ -645,11 +645,12 @@ function resourceTimes(page) {
 // import.meta.url)` defaults resolve as they do unbundled.
 const LIBRARY_BUNDLED_PAGE = '/web/bench/library-bundled.html';
 const LIBRARY_BUNDLE = '/web/bench/library-bundle.js';
-// --without-js-crc: the same page and bundle with the library's own CRC-32 pass left out.
-const LIBRARY_BUNDLED_PAGE_NO_CRC = '/web/bench/library-bundled-without-js-crc.html';
-const LIBRARY_BUNDLE_NO_CRC = '/web/bench/library-bundle-without-js-crc.js';
-// The statement of web/lib/assets.js's checkModelFile that --without-js-crc replaces.
-const JS_CRC_CALL = 'const actual = crc32(bytes, HEADER_SIZE);';
+// --with-js-crc: the same page and bundle with the library's CRC-32 pass in JavaScript put back.
+const LIBRARY_BUNDLED_PAGE_JS_CRC = '/web/bench/library-bundled-with-js-crc.html';
+const LIBRARY_BUNDLE_JS_CRC = '/web/bench/library-bundle-with-js-crc.js';
+// loadModels()'s check in web/lib/assets.js, and what --with-js-crc makes of it.
+const HEADER_ONLY_CHECK = 'checkModelFile(names[i], source, bytes, { checksum: false });';
+const JS_CRC_CHECK = 'checkModelFile(names[i], source, bytes);';
 
 /**
  * Bundles web/bench/library-page.js (the library, its core's loader included) into one module
@@ -658,10 +659,10 @@ const JS_CRC_CALL = 'const actual = crc32(bytes, HEADER_SIZE);';
  * modules, so the downloads no longer queue for the browser's six connections to the server.
  * @param {!Object} server from startServer
  */
-async function bundleLibraryPage(server, { withoutJsCrc = false } = {}) {
-  const bundle = withoutJsCrc ? LIBRARY_BUNDLE_NO_CRC : LIBRARY_BUNDLE;
+async function bundleLibraryPage(server, { withJsCrc = false } = {}) {
+  const bundle = withJsCrc ? LIBRARY_BUNDLE_JS_CRC : LIBRARY_BUNDLE;
   await server.generate(bundle, MIME_TYPES['.js'],
-      Buffer.from(await bundleLibrary({ withLoader: true, withoutJsCrc })));
+      Buffer.from(await bundleLibrary({ withLoader: true, withJsCrc })));
   const html = ['<!doctype html>', '<html lang="en">', '<head>', '<meta charset="utf-8">',
     '<title>faceunlock library cold start, bundled</title>', '<link rel="icon" href="data:,">',
     '<link rel="preload" href="../dist/faceunlock_core.wasm" as="fetch" crossorigin>',
@@ -670,7 +671,7 @@ async function bundleLibraryPage(server, { withoutJsCrc = false } = {}) {
     'crossorigin>', `<script type="module" src="${path.posix.basename(bundle)}"></script>`,
     '</head>', '<body><p>Driven by web/bench/browser-bench.mjs --cold-runs --library.</p></body>',
     '</html>'].join('\n');
-  await server.generate(withoutJsCrc ? LIBRARY_BUNDLED_PAGE_NO_CRC : LIBRARY_BUNDLED_PAGE,
+  await server.generate(withJsCrc ? LIBRARY_BUNDLED_PAGE_JS_CRC : LIBRARY_BUNDLED_PAGE,
       MIME_TYPES['.html'], Buffer.from(html));
 }
 
@@ -702,9 +703,9 @@ async function coldRuns({ context, server, coreUrl, options, openPage }) {
     pages.push({ name: 'library fast, modules + hints', url: '/web/bench/library.html', ready });
     await bundleLibraryPage(server);
     pages.push({ name: 'library fast, bundled', url: LIBRARY_BUNDLED_PAGE, ready });
-    if (options.withoutJsCrc) {
-      await bundleLibraryPage(server, { withoutJsCrc: true });
-      pages.push({ name: 'library fast, bundled, without JS CRC', url: LIBRARY_BUNDLED_PAGE_NO_CRC,
+    if (options.withJsCrc) {
+      await bundleLibraryPage(server, { withJsCrc: true });
+      pages.push({ name: 'library fast, bundled, with JS CRC', url: LIBRARY_BUNDLED_PAGE_JS_CRC,
         ready });
     }
   }
@@ -1218,7 +1219,7 @@ async function main() {
         'library': { type: 'boolean', default: false },
         'encodings': { type: 'string', default: DEFAULT_ENCODINGS.join(',') },
         'compress-models': { type: 'boolean', default: false },
-        'without-js-crc': { type: 'boolean', default: false },
+        'with-js-crc': { type: 'boolean', default: false },
         'trace': { type: 'string' },
         'faceapi-frames': { type: 'string', default: '100' },
         'faceapi-warmup': { type: 'string', default: '5' },
@@ -1253,14 +1254,14 @@ async function main() {
     library: values.library,
     encodings: encodingList(values.encodings),
     compressModels: values['compress-models'],
-    withoutJsCrc: values['without-js-crc'],
+    withJsCrc: values['with-js-crc'],
     trace: values.trace ?? null,
     requireQuality: values['require-quality'],
     json: values.json,
     verbose: values.verbose,
   };
-  if (options.withoutJsCrc && !(options.coldRuns && options.library)) {
-    console.error(`--without-js-crc adds a page to --cold-runs N --library\n${USAGE}`);
+  if (options.withJsCrc && !(options.coldRuns && options.library)) {
+    console.error(`--with-js-crc adds a page to --cold-runs N --library\n${USAGE}`);
     process.exit(2);
   }
   if (options.cores.length > 1 && !options.coldRuns) {
