@@ -15,10 +15,10 @@
 // multi-threaded core (FaceUnlock.create({ threads })) runs only there. Off by default, since it
 // also stops the page from loading cross-origin resources that do not opt in.
 //
-// Responses are compressed as production hosts send them (scripts/content-encoding.mjs): brotli or
-// gzip, whichever the browser accepts first among --encodings (default br,gzip; `none` for
-// identity only), for JavaScript, WebAssembly, HTML, CSS, JSON, SVG and text; model files (.fum)
-// go out as they are unless --compress-models. Range requests get the whole file with 200 (no
+// Responses are compressed as production hosts send them (scripts/content-encoding.mjs): with the
+// first of --encodings (default br,gzip; `none` for identity only) that the browser accepts, for
+// JavaScript, WebAssembly, HTML, CSS, JSON, SVG and text; model files (.fum) go out as they are
+// unless --compress-models. Range requests get the whole file with 200 (no
 // partial responses), as before compression.
 //
 // Also importable: `startServer({ root, port, isolate, encodings, compressModels })` resolves to
