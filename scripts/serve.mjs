@@ -2,6 +2,7 @@
 // A small static file server for the webcam demo and the browser tests.
 //
 //   node scripts/serve.mjs [--root DIR] [--port N] [--page PATH] [--isolate]
+//                          [--encodings br,gzip] [--compress-models]
 //
 // Serves the repository root (or --root) on 127.0.0.1 only: the demo needs a secure context for
 // getUserMedia, and browsers treat localhost as one, so no TLS is needed. The port comes from
@@ -14,13 +15,23 @@
 // multi-threaded core (FaceUnlock.create({ threads })) runs only there. Off by default, since it
 // also stops the page from loading cross-origin resources that do not opt in.
 //
-// Also importable: `startServer({ root, port, isolate })` resolves to { server, port, url }.
+// Responses are compressed as production hosts send them (scripts/content-encoding.mjs): with the
+// first of --encodings (default br,gzip; `none` for identity only) that the browser accepts, for
+// JavaScript, WebAssembly, HTML, CSS, JSON, SVG and text; model files (.fum) go out as they are
+// unless --compress-models. Range requests get the whole file with 200 (no
+// partial responses), as before compression.
+//
+// Also importable: `startServer({ root, port, isolate, encodings, compressModels })` resolves to
+// { server, port, url, root, cache } (cache: the CompressedFiles behind the responses).
 
 import { createServer } from 'node:http';
-import { createReadStream } from 'node:fs';
 import { stat, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+
+import {
+  CompressedFiles, DEFAULT_ENCODINGS, checkEncodings, sendBody,
+} from './content-encoding.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const defaultRoot = path.resolve(here, '..');
@@ -79,7 +90,7 @@ export const ISOLATION_HEADERS = Object.freeze({
   'Cross-Origin-Embedder-Policy': 'require-corp',
 });
 
-function handler(root, isolate) {
+function handler(root, isolate, compression) {
   return async (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       send(res, 405, 'method not allowed', { Allow: 'GET, HEAD' });
@@ -113,21 +124,18 @@ function handler(root, isolate) {
       }
     }
     const type = MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
-    res.writeHead(200, {
-      'Content-Type': type,
-      'Content-Length': info.size,
-      // Edits to the demo or a rebuilt engine should show on the next reload.
-      'Cache-Control': 'no-cache',
-      'X-Content-Type-Options': 'nosniff',
-      ...(isolate ? ISOLATION_HEADERS : {}),
-    });
-    if (req.method === 'HEAD') {
-      res.end();
-      return;
-    }
-    createReadStream(file)
-      .on('error', () => res.destroy())
-      .pipe(res);
+    await sendBody(req, res, {
+      name: file,
+      type,
+      file,
+      info,
+      headers: {
+        // Edits to the demo or a rebuilt engine should show on the next reload.
+        'Cache-Control': 'no-cache',
+        'X-Content-Type-Options': 'nosniff',
+        ...(isolate ? ISOLATION_HEADERS : {}),
+      },
+    }, compression);
   };
 }
 
@@ -148,10 +156,14 @@ function listen(server, port) {
 }
 
 // port 0 asks the system for any free port (what the tests use); otherwise try port, port+1, ...
-export async function startServer({ root = defaultRoot, port = 8080, tries = 50, isolate = false } = {}) {
+export async function startServer({ root = defaultRoot, port = 8080, tries = 50, isolate = false,
+  encodings = DEFAULT_ENCODINGS, compressModels = false } = {}) {
   const realRoot = await realpath(path.resolve(root));
+  const compression = { encodings: checkEncodings(encodings), compressModels,
+    cache: new CompressedFiles() };
+  const handle = handler(realRoot, isolate, compression);
   const server = createServer((req, res) => {
-    handler(realRoot, isolate)(req, res).catch((err) => {
+    handle(req, res).catch((err) => {
       if (!res.headersSent) send(res, 500, 'server error: ' + err.message);
       else res.destroy();
     });
@@ -159,11 +171,18 @@ export async function startServer({ root = defaultRoot, port = 8080, tries = 50,
   for (let i = 0; ; i++) {
     try {
       const bound = await listen(server, port === 0 ? 0 : port + i);
-      return { server, port: bound, url: `http://localhost:${bound}/`, root: realRoot };
+      return { server, port: bound, url: `http://localhost:${bound}/`, root: realRoot,
+        cache: compression.cache };
     } catch (err) {
       if (err.code !== 'EADDRINUSE' || port === 0 || i + 1 >= tries) throw err;
     }
   }
+}
+
+// `br,gzip` -> ['br', 'gzip']; `none` -> [] (identity only).
+function parseEncodings(text) {
+  if (text === undefined) throw new Error('--encodings needs a list, e.g. br,gzip or none');
+  return text === 'none' ? [] : checkEncodings(text.split(',').map((name) => name.trim()));
 }
 
 function parseArgs(argv) {
@@ -174,6 +193,8 @@ function parseArgs(argv) {
     else if (arg === '--port') out.port = argv[++i];
     else if (arg === '--page') out.page = argv[++i];
     else if (arg === '--isolate') out.isolate = true;
+    else if (arg === '--encodings') out.encodings = parseEncodings(argv[++i]);
+    else if (arg === '--compress-models') out.compressModels = true;
     else if (arg === '-h' || arg === '--help') out.help = true;
     else throw new Error(`unknown argument: ${arg}`);
   }
@@ -185,8 +206,12 @@ async function main() {
   if (args.help) {
     console.log(
       'usage: node scripts/serve.mjs [--root DIR] [--port N] [--page PATH] [--isolate]\n' +
+        '                              [--encodings br,gzip] [--compress-models]\n' +
         '  port default: $PORT, else 8080 (or the next free one)\n' +
-        '  --isolate: send COOP/COEP headers (for the multi-threaded core)',
+        '  --isolate: send COOP/COEP headers (for the multi-threaded core)\n' +
+        '  --encodings: content encodings offered, most preferred first (default br,gzip;\n' +
+        '      none: identity only)\n' +
+        '  --compress-models: compress .fum model files too (by default sent as they are)',
     );
     return;
   }
@@ -195,9 +220,13 @@ async function main() {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`invalid port: ${portText}`);
   }
-  const { port: bound, root } = await startServer({ root: args.root, port, isolate: args.isolate });
+  const encodings = args.encodings ?? DEFAULT_ENCODINGS;
+  const { port: bound, root } = await startServer({ root: args.root, port, isolate: args.isolate,
+    encodings, compressModels: args.compressModels });
   console.log(`serving ${root} at http://localhost:${bound}/` +
-      (args.isolate ? ' (cross-origin isolated: COOP/COEP)' : ''));
+      (args.isolate ? ' (cross-origin isolated: COOP/COEP)' : '') +
+      ` (encodings: ${encodings.length ? encodings.join(', ') : 'identity only'}` +
+      `${args.compressModels ? ', models too' : ''})`);
   if (args.page) {
     const page = new URL(args.page.replace(/^\/+/, ''), `http://localhost:${bound}/`);
     console.log(`\n  open ${page.href}\n`);

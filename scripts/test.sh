@@ -10,6 +10,6 @@ scripts/build.sh
 echo "== native tests (GoogleTest via CTest)"
 ctest --test-dir build --output-on-failure -j"$(nproc)"
 
-echo "== Node tests (CLI, install, converters, WebAssembly module, JavaScript library, package, browser, bundlers)"
+echo "== Node tests (CLI, install, converters, WebAssembly module, JavaScript library, package, static server, browser, bundlers)"
 node --test tests/cli/ tests/install/ tests/wasm/ tests/convert/ tests/web/ tests/package/ \
-  tests/browser/ tests/bundlers/
+  tests/scripts/ tests/browser/ tests/bundlers/

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import zlib from 'node:zlib';
 
 import {
-  DEFAULT_MODELS, checkModelFile, crc32, loadBytes, loadModels, resolveWasm,
+  DEFAULT_MODELS, checkModelFile, crc32, findDamagedModel, loadBytes, loadModels, resolveWasm,
 } from '../../web/lib/assets.js';
 import { repoRoot } from './helpers.mjs';
 
@@ -52,7 +52,27 @@ test('model files are checked before use, with the reason', async () => {
       { message: /not a faceunlock model file.*HTML page/ });
   assert.throws(() => checkModelFile('the detector model', '/m.fum', new Uint8Array(5)),
       { message: /5 bytes, fewer than the 32-byte header/ });
+  // Without the checksum: the header and the size only.
+  checkModelFile('the embedder model', good, flipped, { checksum: false });
+  assert.throws(() => checkModelFile('the detector model', '/m.fum', html, { checksum: false }),
+      { message: /not a faceunlock model file/ });
 });
+
+test('loadModels leaves the CRC-32 to the engine; findDamagedModel names a damaged file after',
+    async () => {
+      const good = new Uint8Array(await readFile(detectorPath));
+      const flipped = new Uint8Array(good);
+      flipped[100] ^= 0x01;
+      const loaded = await loadModels({ detector: good, embedder: flipped });
+      assert.equal(loaded[1], flipped, 'loaded as given: its header and size are right');
+      const damaged = findDamagedModel(loaded);
+      assert.equal(damaged?.code, 'load-failed');
+      assert.match(damaged.message,
+          /cannot use the embedder model \(the bytes passed in\): its checksum does not match/);
+      assert.equal(findDamagedModel(await loadModels({ detector: good, embedder: good })), null);
+      // Bytes that loadModels did not load are not its to judge.
+      assert.equal(findDamagedModel([flipped.slice(), undefined]), null);
+    });
 
 /** A server for one file, optionally cutting the body short or hiding its length. */
 async function serve(bytes, { cut = false, noLength = false } = {}) {

@@ -234,6 +234,16 @@ engineTest('load failures name the file and the fix', {}, async () => {
   await assert.rejects(FaceUnlock.create({ ...options,
     models: { ...options.models, embedder: options.models.embedder.subarray(0, 4096) } }),
   { code: 'load-failed', message: /embedder model .*incomplete/ });
+  // One bit flipped in the body: only the CRC-32 tells, which the engine checks; the file is
+  // named all the same.
+  for (const which of ['detector', 'embedder']) {
+    const flipped = new Uint8Array(options.models[which]);
+    flipped[flipped.length >> 1] ^= 0x10;
+    await assert.rejects(FaceUnlock.create({ ...options,
+      models: { ...options.models, [which]: flipped } }),
+    { code: 'load-failed',
+      message: new RegExp(`${which} model \\(the bytes passed in\\): its checksum does not match`) });
+  }
 });
 
 engineTest('in Node the defaults load from the package without bytes', {}, async () => {

@@ -288,14 +288,18 @@ const MODEL_MAGIC = 'FUMODEL\0';
 const HEADER_SIZE = 32;
 
 /**
- * Checks a model file's 32-byte header and its body's CRC-32 (docs/model-format.md) before the
- * engine parses it. The engine checks too; this check runs first so that a damaged download is
- * reported as such, with the file's name, rather than as a model the engine cannot read.
+ * Checks a model file's 32-byte header and its body's CRC-32 (docs/model-format.md), so that a
+ * damaged download is reported as such, with the file's name, rather than as a model the engine
+ * cannot read. loadModels() checks the header only (`checksum: false`): the engine checks the
+ * CRC-32 again while it parses the file, and a second pass in JavaScript cost a first visit
+ * some tens of ms (bench/README.md, "Tried for the fast configuration's cold start"), so the
+ * JavaScript CRC runs only once the engine has refused a model (findDamagedModel).
  * @param {string} what e.g. "the detector model"
  * @param {unknown} source where the bytes came from (a URL, or bytes)
  * @param {Uint8Array} bytes
+ * @param {{checksum?: boolean}} [options] checksum: false checks the header and size only
  */
-export function checkModelFile(what, source, bytes) {
+export function checkModelFile(what, source, bytes, { checksum = true } = {}) {
   const from = isUrlLike(source) ? ` from ${String(source)}` : ' (the bytes passed in)';
   const fail = (/** @type {string} */ reason) => {
     throw new FaceUnlockError('load-failed', `cannot use ${what}${from}: ${reason}`);
@@ -318,6 +322,7 @@ export function checkModelFile(what, source, bytes) {
     fail(`its header announces ${bodySize + HEADER_SIZE} bytes but ${bytes.length} arrived; ` +
         'the download is incomplete or the file was cut');
   }
+  if (!checksum) return;
   const stored = view.getUint32(24, true);
   const actual = crc32(bytes, HEADER_SIZE);
   if (stored !== actual) {
@@ -377,10 +382,35 @@ export async function loadModels(models, onProgress, embedder, landmarksByDefaul
   const progress = new ProgressSum(onProgress, sources.length);
   const loaded = await Promise.all(sources.map(async (source, i) => {
     const bytes = await loadBytes(names[i], source, (l, t) => progress.report(i, l, t));
-    checkModelFile(names[i], source, bytes);
+    checkModelFile(names[i], source, bytes, { checksum: false });
+    loadedModels.set(bytes, { what: names[i], source });
     return bytes;
   }));
   return [loaded[0], loaded[1], loaded[2]];
+}
+
+/** What loadModels() loaded: bytes -> the name and source its errors give. */
+const loadedModels = new WeakMap();
+
+/**
+ * Once the engine has refused the models: the first of them (loadModels()'s result) whose
+ * CRC-32 does not match, as the error that names it, or null when all are intact (the engine's
+ * own error then stands).
+ * @param {(Uint8Array | undefined)[]} models
+ * @returns {FaceUnlockError | null}
+ */
+export function findDamagedModel(models) {
+  for (const bytes of models) {
+    const loaded = bytes && loadedModels.get(bytes);
+    if (!loaded) continue;
+    try {
+      checkModelFile(loaded.what, loaded.source, bytes);
+    } catch (e) {
+      if (e instanceof FaceUnlockError) return e;
+      throw e;
+    }
+  }
+  return null;
 }
 
 /**

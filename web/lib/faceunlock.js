@@ -5,7 +5,9 @@
  * reported as done, so what the page sees and what survives a reload stay the same.
  */
 
-import { DEFAULT_MT_LOADER, asBytes, isUrlLike, loadModels, resolveWasm } from './assets.js';
+import {
+  DEFAULT_MT_LOADER, asBytes, findDamagedModel, isUrlLike, loadModels, resolveWasm,
+} from './assets.js';
 import {
   decryptBackup, decryptRecord, encryptBackup, encryptRecord, isEncryptedBackup,
 } from './crypto.js';
@@ -347,8 +349,11 @@ export class FaceUnlock {
     if (created.status === 'rejected' || opened.status === 'rejected') {
       if (created.status === 'fulfilled') await created.value.dispose().catch(() => {});
       if (opened.status === 'fulfilled') await store.close();
-      throw created.status === 'rejected' ? created.reason :
-        /** @type {PromiseRejectedResult} */ (opened).reason;
+      if (created.status === 'rejected') {
+        // The models' CRC-32 is the engine's to check; a file it refused for that is named here.
+        throw (await models.then(findDamagedModel, () => null)) ?? created.reason;
+      }
+      throw /** @type {PromiseRejectedResult} */ (opened).reason;
     }
     const engine = created.value;
     try {
