@@ -10,14 +10,14 @@
  * only by the hold's time limit, which the test reports as a failure.
  */
 import assert from 'node:assert/strict';
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { chromiumPath, launch, repoRoot, skipOrFail } from './support.mjs';
+import { findMissing, launch, repoRoot, skipOrFail } from './support.mjs';
 
 const LOADER = '/web/dist/faceunlock_core.mjs';
 const WASM = '/web/dist/faceunlock_core.wasm';
@@ -25,21 +25,7 @@ const PAGE = '/cold-start.html';
 // Long enough that only a library that never asks for the awaited file hits it.
 const HOLD_LIMIT_MS = 15_000;
 
-async function missing() {
-  const parts = [];
-  if (!existsSync(chromiumPath)) parts.push(`${chromiumPath} (apt-get install chromium)`);
-  for (const file of [LOADER, WASM]) {
-    if (!existsSync(path.join(repoRoot, file))) parts.push(`${file} (bash scripts/build.sh)`);
-  }
-  try {
-    await import('playwright-core');
-  } catch {
-    parts.push('playwright-core (bash scripts/setup.sh)');
-  }
-  return parts.length ? 'missing ' + parts.join(', ') : null;
-}
-
-const skip = skipOrFail(await missing());
+const skip = skipOrFail(await findMissing({ camera: false }));
 
 const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
 

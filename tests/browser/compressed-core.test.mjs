@@ -6,33 +6,19 @@
  * decoded, and the loader module arrives compressed too.
  */
 import assert from 'node:assert/strict';
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { startServer } from '../../scripts/serve.mjs';
-import { chromiumPath, launch, repoRoot, skipOrFail } from './support.mjs';
+import { findMissing, launch, repoRoot, skipOrFail } from './support.mjs';
 
 const WASM = 'web/dist/faceunlock_core.wasm';
 const LOADER = 'web/dist/faceunlock_core.mjs';
 
-async function missing() {
-  const parts = [];
-  if (!existsSync(chromiumPath)) parts.push(`${chromiumPath} (apt-get install chromium)`);
-  for (const file of [LOADER, WASM]) {
-    if (!existsSync(path.join(repoRoot, file))) parts.push(`${file} (bash scripts/build.sh)`);
-  }
-  try {
-    await import('playwright-core');
-  } catch {
-    parts.push('playwright-core (bash scripts/setup.sh)');
-  }
-  return parts.length ? 'missing ' + parts.join(', ') : null;
-}
-
-const skip = skipOrFail(await missing());
+const skip = skipOrFail(await findMissing({ camera: false }));
 
 let browser;
 let profile;

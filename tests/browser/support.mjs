@@ -29,15 +29,19 @@ const CHROMIUM_FLAGS = [
  * What is missing for the browser tests, or null. Outside CI a missing piece skips the tests
  * (a user's checkout has no ../shared/data); in CI ($CI set, e.g. CI=true) it fails them, since
  * CI installs and builds everything.
+ * @param {{camera?: boolean}} [options] camera: false for tests that feed no webcam video, so
+ *     need neither ffmpeg nor the face photos
  * @returns {Promise<string | null>}
  */
-export async function findMissing() {
+export async function findMissing({ camera = true } = {}) {
   const missing = [];
   if (!existsSync(chromiumPath)) missing.push(`${chromiumPath} (apt-get install chromium)`);
-  if (spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status !== 0) {
+  if (camera && spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status !== 0) {
     missing.push('ffmpeg (apt-get install ffmpeg)');
   }
-  if (!existsSync(path.join(dataDir, 'lfw'))) missing.push(`${path.join(dataDir, 'lfw')} (face photos)`);
+  if (camera && !existsSync(path.join(dataDir, 'lfw'))) {
+    missing.push(`${path.join(dataDir, 'lfw')} (face photos)`);
+  }
   for (const file of ['faceunlock_core.mjs', 'faceunlock_core.wasm']) {
     const p = path.join(repoRoot, 'web', 'dist', file);
     if (!existsSync(p)) missing.push(`${p} (bash scripts/build.sh)`);
