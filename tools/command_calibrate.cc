@@ -49,7 +49,9 @@ CommandSpec calibrate_spec() {
       "the FAR 1e-3 threshold, so no level is looser. Never calibrate on the data you report "
       "(LFW View 2). With --template-scales (needs pairs on the first population) it first tries "
       "the alignment template scaled by each factor about its centre, keeps the one that decides "
-      "the pairs best, then calibrates with it.\n",
+      "the pairs best, then calibrates with it. With --templates T each level's pairs are held to "
+      "its rate / T: a user enrolled with T templates meets a stranger's frame T times, and by "
+      "the union bound the frame is then accepted at most T times as often as one pair.\n",
       {},
       {{"--data", "DIR", "a population: photos, one folder per identity"},
        {"--pairs", "FILE", "LFW pairs file(s) naming --data's identities (repeatable)"},
@@ -58,6 +60,7 @@ CommandSpec calibrate_spec() {
        {"--alpha", "A", "one-sided confidence 1 - A of each population's bound (default 0.05)"},
        {"--no-spread-margin", "", "do not add the spread between populations"},
        {"--template-scales", "LIST", "alignment template scales to try, e.g. 0.94,1,1.06,1.12"},
+       {"--templates", "T", "hold each level per frame against T templates (default 1: per pair)"},
        {"--json", "", "print JSON"},
        jobs_flag()}};
   for (FlagSpec& f : face_model_flags()) spec.flags.push_back(f);
@@ -234,8 +237,10 @@ int run_calibrate(const std::vector<std::string>& args) {
     p.roc = score_set(p.set, jobs).roc();
     rocs.push_back({p.photos.name, p.roc});
   }
+  // The union bound over a user's templates: a level's rate per frame needs rate / T per pair.
+  const int templates = static_cast<int>(parsed.get_int("--templates", 1, 1, 64));
   std::vector<double> targets;
-  for (const Target& t : kTargets) targets.push_back(t.far);
+  for (const Target& t : kTargets) targets.push_back(t.far / templates);
   const std::vector<train::LevelThreshold> levels = train::calibrate_levels(rocs, targets, rule);
 
   for (std::size_t l = 0; l < levels.size(); ++l) {
@@ -260,12 +265,15 @@ int run_calibrate(const std::vector<std::string>& args) {
     props["embedder.threshold"] = format_float(best->threshold);
     default_from = "the best accuracy on the pairs (too few pairs for FAR 1e-3)";
   }
-  std::string source = "faceunlock calibrate: per population the lowest threshold within the " +
-                       fixed(100.0 * (1.0 - rule.alpha), 1) +
-                       "% Poisson bound of each FAR, then the strictest" +
-                       (rule.add_spread ? std::string(" plus the spread between populations")
-                                        : std::string(" (no spread margin)")) +
-                       "; on";
+  std::string source =
+      "faceunlock calibrate: per population the lowest threshold within the " +
+      fixed(100.0 * (1.0 - rule.alpha), 1) + "% Poisson bound of each FAR, then the strictest" +
+      (rule.add_spread ? std::string(" plus the spread between populations")
+                       : std::string(" (no spread margin)")) +
+      (templates > 1 ? "; each rate held per frame against " + std::to_string(templates) +
+                           " templates (pairs at rate / " + std::to_string(templates) + ")"
+                     : std::string()) +
+      "; on";
   for (std::size_t i = 0; i < populations.size(); ++i) {
     source += std::string(i ? ";" : "") + " " + populations[i].photos.name + ": " +
               std::to_string(populations[i].photos.paths.size()) + " photos of " +
@@ -278,6 +286,7 @@ int run_calibrate(const std::vector<std::string>& args) {
     JsonWriter out(std::cout);
     out.begin_object().key("model").value(calibrated.metadata.name).key("out").value(out_path);
     out.key("alpha").value(rule.alpha).key("spread_margin").value(rule.add_spread);
+    out.key("templates").value(static_cast<std::int64_t>(templates));
     out.key("populations").begin_array();
     for (const Population& p : populations) {
       out.begin_object().key("name").value(p.photos.name);
@@ -345,6 +354,10 @@ int run_calibrate(const std::vector<std::string>& args) {
             << fixed(100.0 * (1.0 - rule.alpha), 1) << "% Poisson bound (\"bound\"; \"point\" "
             << "is the plain estimate), then the strictest"
             << (rule.add_spread ? " + the spread between populations" : " (no spread margin)")
+            << (templates > 1
+                    ? "; pairs held to each rate / " + std::to_string(templates) +
+                          " (per frame against " + std::to_string(templates) + " templates)"
+                    : std::string())
             << "\n";
   if (populations.size() == 1 && rule.add_spread) {
     std::cout << "note: one population has no spread to measure; add --population for a margin\n";

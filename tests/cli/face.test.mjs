@@ -322,5 +322,23 @@ describe('face commands', { skip }, () => {
     assert.equal(level.enrolled.frame_false_rejects.trials, 40 * 5);
 
     assertExit(cli('far', '--data', att, '--named-photos'), 2);
+
+    // --templates 5 holds each level per frame against 5 templates: pairs at a fifth of the rate,
+    // so a stricter 1e-3 threshold, and 1e-4 (2e-5 per pair) is more than 78,000 pairs can show.
+    const perFrame = path.join(dir, 'per-frame.fum');
+    const t = cli('calibrate', '--population', att, '--templates', '5', '--out', perFrame, '--json',
+      '--jobs', '2');
+    assertExit(t, 0);
+    const strict = JSON.parse(t.stdout);
+    assert.equal(strict.templates, 5);
+    assert.ok(Math.abs(strict.levels[0].target_far - 2e-4) < 1e-12, JSON.stringify(strict.levels[0]));
+    assert.ok(strict.levels[0].calibrated && strict.levels[0].threshold > l3.threshold,
+        `${strict.levels[0].threshold} > ${l3.threshold}`);
+    assert.equal(strict.levels[1].calibrated, false);
+    const g = JSON.parse(cli('far', '--data', att, '--model', perFrame, '--json', '--jobs', '2').stdout);
+    const framed = g.levels.find((l) => l.level === 'far_1e-3').enrolled.frame_false_accepts;
+    assert.ok(framed.errors / framed.trials <= 1e-3, JSON.stringify(framed));
+    assert.match(JSON.stringify(JSON.parse(cli('info', perFrame, '--json').stdout)),
+        /held per frame against 5 templates/);
   });
 });
