@@ -179,6 +179,23 @@ export async function startServer({ root = defaultRoot, port = 8080, tries = 50,
   }
 }
 
+/**
+ * Compresses `files` (paths under the server's root) into its cache now, in the first offered
+ * encoding, so the first page load does not wait for it: the core's .wasm takes brotli at its
+ * highest level about 2 s here. Missing files are skipped.
+ * @param {{root: string, cache: CompressedFiles}} served what startServer resolved to
+ * @param {readonly string[]} encodings the server's, most preferred first
+ * @param {readonly string[]} files e.g. ['web/dist/faceunlock_core.wasm']
+ */
+export async function warmUp(served, encodings, files) {
+  if (encodings.length === 0) return;
+  for (const name of files) {
+    const file = path.join(served.root, name);
+    const info = await stat(file).catch(() => null);
+    if (info?.isFile()) await served.cache.get(file, info, encodings[0]);
+  }
+}
+
 // `br,gzip` -> ['br', 'gzip']; `none` -> [] (identity only).
 function parseEncodings(text) {
   if (text === undefined) throw new Error('--encodings needs a list, e.g. br,gzip or none');
@@ -221,8 +238,12 @@ async function main() {
     throw new Error(`invalid port: ${portText}`);
   }
   const encodings = args.encodings ?? DEFAULT_ENCODINGS;
-  const { port: bound, root } = await startServer({ root: args.root, port, isolate: args.isolate,
-    encodings, compressModels: args.compressModels });
+  const served = await startServer({ root: args.root, port, isolate: args.isolate, encodings,
+    compressModels: args.compressModels });
+  const { port: bound, root } = served;
+  // The demo's engine, compressed while the user opens the page.
+  warmUp(served, encodings, ['web/dist/faceunlock_core.wasm', 'web/dist/faceunlock_core.mjs'])
+      .catch((err) => console.error(`could not precompress the engine: ${err.message}`));
   console.log(`serving ${root} at http://localhost:${bound}/` +
       (args.isolate ? ' (cross-origin isolated: COOP/COEP)' : '') +
       ` (encodings: ${encodings.length ? encodings.join(', ') : 'identity only'}` +

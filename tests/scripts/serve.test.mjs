@@ -14,7 +14,7 @@ import { after, before, test } from 'node:test';
 import zlib from 'node:zlib';
 
 import { negotiateEncoding } from '../../scripts/content-encoding.mjs';
-import { startServer } from '../../scripts/serve.mjs';
+import { startServer, warmUp } from '../../scripts/serve.mjs';
 
 let root;
 let outside;
@@ -189,6 +189,21 @@ test('each file version is compressed once; a changed file is never served stale
   await utimes(file, later, later);
   assert.deepEqual(decode(await request(served, '/changing.js', { headers: accept })), third);
   assert.equal(served.cache.compressions, before + 3);
+});
+
+test('warmUp compresses ahead, so the first request finds the copy', async () => {
+  const file = path.join(root, 'early.js');
+  const bytes = Buffer.from(sampleText(10));
+  await writeFile(file, bytes);
+  const before = served.cache.compressions;
+  await warmUp(served, ['gzip'], ['early.js', 'absent.js']);
+  assert.equal(served.cache.compressions, before + 1, 'one file there, one missing and skipped');
+  const r = await request(served, '/early.js', { headers: { 'Accept-Encoding': 'gzip' } });
+  assert.equal(r.headers['content-encoding'], 'gzip');
+  assert.deepEqual(decode(r), bytes);
+  assert.equal(served.cache.compressions, before + 1, 'the request reused the warm copy');
+  await warmUp(served, [], ['early.js']);
+  assert.equal(served.cache.compressions, before + 1, 'identity only: nothing to do');
 });
 
 test('HEAD gives the headers of GET, with the encoded length, and no body', async () => {
