@@ -39,9 +39,12 @@ EmbeddingAgreement embedding_agreement(const nn::Model& reference,
   agreement.min_cosine = 1;
   for (const std::size_t i : chips) {
     image::normalize_to_float(reference_data.samples.at(i).chip, norm, x.data(), x.size());
-    image::normalize_to_float(other_data.samples.at(i).chip, norm, y.data(), y.size());
+    // One dataset for both (quantize, prune): the input is already there.
+    if (&other_data != &reference_data) {
+      image::normalize_to_float(other_data.samples.at(i).chip, norm, y.data(), y.size());
+    }
     const nn::Tensor& a = first.run(x).front();
-    const nn::Tensor& b = second.run(y).front();
+    const nn::Tensor& b = second.run(&other_data != &reference_data ? y : x).front();
     double ab = 0, aa = 0, bb = 0;
     for (std::size_t j = 0; j < a.size(); ++j) {
       ab += static_cast<double>(a[j]) * b[j];
