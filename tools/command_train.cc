@@ -60,6 +60,9 @@ CommandSpec train_spec() {
        {"--freeze", "LIST", "node-name prefixes whose weights stay; 'backbone' = all of --init"},
        {"--teacher", "MODEL", "distil this embedder's embeddings into the student"},
        {"--distill", "WEIGHT", "weight of the distillation term (default 1 with --teacher)"},
+       {"--teacher-online", "",
+        "run the teacher on each augmented face as the student sees it, every step, instead of "
+        "once per photo (teacher and student agree on every input; slower steps)"},
        {"--center-teacher", "",
         "distil the teacher's embeddings minus their mean, renormalised "
         "(spreads a teacher whose faces share one narrow cone)"},
@@ -246,6 +249,16 @@ int run_train(const std::vector<std::string>& args) {
   if (options.distill_weight > 0 && !teacher) throw UsageError("--distill needs --teacher");
   if (parsed.has("--center-teacher") && !teacher)
     throw UsageError("--center-teacher needs --teacher");
+  const bool online = parsed.has("--teacher-online");
+  if (online && !teacher) throw UsageError("--teacher-online needs --teacher");
+  if (online && parsed.has("--center-teacher")) {
+    // Centring needs the mean over all faces, which an online teacher never sees at once.
+    throw UsageError("--teacher-online and --center-teacher do not go together");
+  }
+  if (online && options.distill_weight > 0) {
+    options.online_teacher = teacher;
+    options.online_teacher_threads = jobs;
+  }
   const nn::ModelMetadata& chip_model = teacher ? teacher->metadata : model.metadata;
   train::FaceDatasetOptions data_options = chip_dataset_options(parsed, chip_model, detector);
   ProgressBar load_bar("aligning faces", !json);
@@ -256,7 +269,7 @@ int run_train(const std::vector<std::string>& args) {
   std::cerr << data.summary.text();
 
   std::vector<std::vector<float>> teacher_embeddings;
-  if (teacher && options.distill_weight > 0) {
+  if (teacher && options.distill_weight > 0 && !online) {
     std::cerr << "embedding " << data.samples.size() << " faces with the teacher ("
               << teacher->metadata.name << ")\n";
     teacher_embeddings = train::embed_dataset(data, teacher, jobs, true);
@@ -351,7 +364,8 @@ int run_train(const std::vector<std::string>& args) {
              << options.batch << " pairs, seed " << options.seed << ") on " << join(roots);
   if (teacher) {
     provenance << "; distilled from " << teacher->metadata.name
-               << (parsed.has("--center-teacher") ? " (centred)" : "");
+               << (parsed.has("--center-teacher") ? " (centred)" : "")
+               << (online ? " (online, on the augmented faces)" : "");
   }
   if (parsed.has("--init")) provenance << "; initialised from " << init_history;
   m.provenance = provenance.str();

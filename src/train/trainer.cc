@@ -62,7 +62,15 @@ Trainer::Trainer(nn::Model model, const FaceDataset& data, const TrainerOptions&
     throw Error(what + "margin " + std::to_string(options_.margin) +
                 " must be in (0, 2] for unit-length embeddings");
   }
-  if (options_.distill_weight > 0.0f && teacher_.size() != data_.samples.size()) {
+  if (options_.online_teacher && options_.distill_weight > 0.0f) {
+    if (!teacher_.empty()) {
+      throw Error(what + "give an online teacher or per-photo teacher embeddings, not both");
+    }
+    nn::NetworkOptions teacher_options;
+    teacher_options.batch = std::min(2 * options_.batch, 16);
+    teacher_options.threads = std::max(1, options_.online_teacher_threads);
+    online_teacher_ = std::make_unique<face::FaceEmbedder>(options_.online_teacher, teacher_options);
+  } else if (options_.distill_weight > 0.0f && teacher_.size() != data_.samples.size()) {
     throw Error(what + "distillation needs one teacher embedding per sample (" +
                 std::to_string(teacher_.size()) + " for " + std::to_string(data_.samples.size()) +
                 " samples)");
@@ -72,6 +80,11 @@ Trainer::Trainer(nn::Model model, const FaceDataset& data, const TrainerOptions&
   if (options_.frozen) net_->freeze(options_.frozen);
   if (net_->weights().empty()) throw Error(what + "every layer is frozen: nothing would learn");
   const int dim = embedding_dimension(*net_);
+  if (online_teacher_ && online_teacher_->dimension() != dim) {
+    throw Error(what + "the teacher's embeddings have " +
+                std::to_string(online_teacher_->dimension()) + " values, the network's have " +
+                std::to_string(dim));
+  }
   for (const auto& t : teacher_) {
     if (static_cast<int>(t.size()) != dim) {
       throw Error(what + "teacher embeddings have " + std::to_string(t.size()) +
@@ -102,6 +115,7 @@ void Trainer::prepare_batch(const std::vector<SamplePair>& pairs, std::int64_t s
   const std::size_t per_face = static_cast<std::size_t>(size) * metadata_.input_width * 3;
   input_.resize(per_face * faces);
   batch_samples_.resize(faces);
+  batch_faces_.resize(online_teacher_ ? faces : 0);
   const image::ChannelNormalization norm = face::pixel_normalization(metadata_);
   const int half = static_cast<int>(pairs.size());
   for (int k = 0; k < faces; ++k) {
@@ -115,12 +129,32 @@ void Trainer::prepare_batch(const std::vector<SamplePair>& pairs, std::int64_t s
       face = augment(chip, options_.augmentation, rng);
     }
     const image::ImageView source = options_.augment ? image::ImageView(face) : chip;
+    if (online_teacher_) {
+      const face::AlignmentTemplate& t = online_teacher_->alignment_template();
+      batch_faces_[k] = source.width() == t.width && source.height() == t.height
+                            ? image::Image::copy_of(source)
+                            : image::resize_bilinear(source, t.width, t.height);
+    }
     if (source.width() != metadata_.input_width || source.height() != size) {
       image::normalize_to_float(image::resize_bilinear(source, metadata_.input_width, size), norm,
                                 input_.data() + k * per_face, per_face);
     } else {
       image::normalize_to_float(source, norm, input_.data() + k * per_face, per_face);
     }
+  }
+}
+
+void Trainer::teacher_targets(float* out, int dim) {
+  const std::size_t faces = batch_samples_.size();
+  if (online_teacher_) {
+    const std::vector<image::ImageView> views(batch_faces_.begin(), batch_faces_.end());
+    const std::vector<std::vector<float>> e = online_teacher_->embed_batch(views);
+    for (std::size_t k = 0; k < faces; ++k) std::copy(e[k].begin(), e[k].end(), out + k * dim);
+    return;
+  }
+  for (std::size_t k = 0; k < faces; ++k) {
+    const std::vector<float>& t = teacher_[batch_samples_[k]];
+    std::copy(t.begin(), t.end(), out + k * dim);
   }
 }
 
@@ -187,10 +221,7 @@ EpochSummary Trainer::run_epoch(const std::function<void(const StepReport&)>& on
     double loss = options_.contrastive_weight * c.value;
     double distill_value = 0.0;
     if (options_.distill_weight > 0.0f) {
-      for (int k = 0; k < 2 * pairs; ++k) {
-        std::copy(teacher_[batch_samples_[k]].begin(), teacher_[batch_samples_[k]].end(),
-                  teacher.begin() + static_cast<std::size_t>(k) * dim);
-      }
+      teacher_targets(teacher.data(), dim);
       const DistillationLoss d =
           distillation_loss(emb, teacher.data(), 2 * pairs, dim, distill_grad.data());
       distill_value = d.value;
@@ -329,14 +360,13 @@ std::vector<std::vector<float>> embed_dataset(const FaceDataset& data,
     workers.emplace_back([&, j] {
       try {
         face::FaceEmbedder embedder(model);
-        embedder.set_mirror_average(mirror_average);
+        const face::AlignmentTemplate& t = embedder.alignment_template();
         for (std::size_t i = j; i < data.samples.size(); i += jobs) {
           const image::Image& chip = data.samples[i].chip;
-          const face::AlignmentTemplate& t = embedder.alignment_template();
           out[i] = chip.width() == t.width && chip.height() == t.height
-                       ? embedder.embed_after_alignment(chip)
+                       ? embedder.embed_after_alignment(chip, mirror_average)
                        : embedder.embed_after_alignment(
-                             image::resize_bilinear(chip, t.width, t.height));
+                             image::resize_bilinear(chip, t.width, t.height), mirror_average);
         }
       } catch (const std::exception& e) {
         errors[j] = e.what();

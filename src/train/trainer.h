@@ -6,9 +6,12 @@
 //   L = contrastive_weight * contrastive(a, b; margin)          train/contrastive_loss.h
 //     + distill_weight * distillation(student, teacher)         train/distillation_loss.h
 //
-// where the distillation term (when teacher embeddings are given) pulls the student's embedding
-// of every face in the batch, augmented or not, towards the teacher's embedding of that face:
-// unlabelled faces teach too. Then backward, the optimiser step (train/optimizer.h) at the
+// where the distillation term pulls the student's embedding of every face in the batch towards
+// the teacher's embedding of that face: unlabelled faces teach too. The teacher's embeddings are
+// either given once per photo (computed on the un-augmented chip, so an augmented face is taught
+// the embedding of its original) or, with an online teacher, computed on exactly the augmented
+// face the student sees in that step: the two then agree on every input, and every augmentation
+// of a photo is a lesson of its own instead of a perturbation to ignore. Then backward, the optimiser step (train/optimizer.h) at the
 // scheduled rate (train/lr_schedule.h).
 //
 // Repeatable: every random draw is a function of the seed and the step (the sampler's state, the
@@ -23,6 +26,8 @@
 #include <string>
 #include <vector>
 
+#include "face/embedder.h"
+#include "image/image.h"
 #include "nn/model.h"
 #include "nn/trainable_network.h"
 #include "train/augment.h"
@@ -39,7 +44,12 @@ struct TrainerOptions {
   int steps_per_epoch = 0;   // 0: enough pairs for every sample to appear about twice
   float margin = 1.0f;       // contrastive margin on unit embeddings (D in [0, 2])
   float contrastive_weight = 1.0f;
-  float distill_weight = 0.0f;  // needs teacher embeddings
+  float distill_weight = 0.0f;  // needs teacher embeddings or an online teacher
+  // When set, distillation targets come from this embedder run on each step's augmented faces
+  // (single pass, no mirror average), on online_teacher_threads threads; the Trainer's
+  // `teacher` argument must then be empty. The chips must be aligned for it (its template size).
+  std::shared_ptr<const nn::Model> online_teacher;
+  int online_teacher_threads = 1;
   float lr = 0.05f;
   int warmup_steps = -1;      // -1: one epoch's worth, at most 500
   float final_lr_fraction = 0.01f;
@@ -86,7 +96,8 @@ class Trainer {
   // `model`: the network to train (from build_architecture, or a model file for transfer
   // learning); its metadata says how pixels become inputs. `data` must outlive the trainer;
   // its chips may be larger than the network's input (they are resized). `teacher`: one
-  // embedding per sample (or empty). Throws fu::Error for inconsistent inputs.
+  // embedding per sample (or empty; see TrainerOptions::online_teacher). Throws fu::Error for
+  // inconsistent inputs.
   Trainer(nn::Model model, const FaceDataset& data, const TrainerOptions& options,
           std::vector<std::vector<float>> teacher = {});
   ~Trainer();
@@ -111,12 +122,16 @@ class Trainer {
 
  private:
   void prepare_batch(const std::vector<SamplePair>& pairs, std::int64_t step);
+  // The distillation targets of the batch prepare_batch made, [2B x dim], into `out`.
+  void teacher_targets(float* out, int dim);
   void refresh_hard_negatives();
 
   nn::ModelMetadata metadata_;
   const FaceDataset& data_;
   TrainerOptions options_;
   std::vector<std::vector<float>> teacher_;
+  std::unique_ptr<face::FaceEmbedder> online_teacher_;
+  std::vector<image::Image> batch_faces_;  // the augmented faces, kept for the online teacher
   std::unique_ptr<nn::TrainableNetwork> net_;
   Optimizer optimizer_;
   LrSchedule schedule_;

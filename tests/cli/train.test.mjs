@@ -109,6 +109,18 @@ describe('faceunlock train', { skip }, () => {
         `(${prunedInfo.metadata.provenance})`), studentInfo.metadata.provenance);
     assert.ok(!studentInfo.metadata.provenance.includes(pruned), studentInfo.metadata.provenance);
 
+    // The online teacher embeds each augmented face as it is drawn; its provenance says so.
+    const online = path.join(dir, 'online-student.fum');
+    assertOk(cli('train', '--data', data, '--aligned', '--init', pruned, '--teacher', teacher,
+        '--teacher-online', '--epochs', '1', '--steps-per-epoch', '2', '--batch', '4',
+        '--out', online));
+    assert.match(JSON.parse(cli('info', online, '--json').stdout).metadata.provenance,
+        /distilled from .* \(online, on the augmented faces\)/);
+    const lonely = cli('train', '--data', data, '--aligned', '--init', pruned, '--teacher-online',
+        '--out', path.join(dir, 'never.fum'));
+    assert.equal(lonely.status, 2, lonely.stderr);
+    assert.match(lonely.stderr, /--teacher-online needs --teacher/);
+
     // compare: the teacher agrees with itself exactly, and with its pruned student less.
     const agreement = (a, b, ...extra) => {
       const c = cli('compare', a, b, '--data', data, '--aligned', '--samples', '6', '--json', ...extra);

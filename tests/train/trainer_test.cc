@@ -196,6 +196,71 @@ TEST_F(TrainerTest, DistillationPullsTheStudentTowardsTheTeacher) {
       << "first " << first.distillation << " last " << last.distillation;
 }
 
+// The distillation value of each step of one epoch.
+std::vector<double> distillation_per_step(Trainer& trainer) {
+  std::vector<double> values;
+  trainer.run_epoch([&](const StepReport& r) { values.push_back(r.distillation); });
+  return values;
+}
+
+TEST_F(TrainerTest, OnlineTeacherTeachesExactlyTheFacesTheStudentSees) {
+  const FaceDataset data = synthetic_faces(8, 5, 32, 4);
+  auto teacher = std::make_shared<nn::Model>(tiny_model(99));
+  teacher->graph = nn::fold_training_ops(teacher->graph);
+  TrainerOptions o = short_run();
+  o.contrastive_weight = 0.0f;
+  o.distill_weight = 1.0f;
+
+  // Without augmentation the faces are the photos: the online teacher's targets are the
+  // per-photo ones (single pass), so the runs match step by step.
+  o.augment = false;
+  Trainer per_photo(tiny_model(), data, o, embed_dataset(data, teacher, 1, false));
+  TrainerOptions online = o;
+  online.online_teacher = teacher;
+  online.online_teacher_threads = 2;
+  Trainer online_plain(tiny_model(), data, online);
+  const std::vector<double> a = distillation_per_step(per_photo);
+  const std::vector<double> b = distillation_per_step(online_plain);
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-5 * a[i]) << "step " << i;
+
+  // With augmentation the per-photo targets are the original's, the online ones the augmented
+  // face's: they differ, and the online student still learns its teacher.
+  o.augment = true;
+  online.augment = true;
+  Trainer per_photo_augmented(tiny_model(), data, o, embed_dataset(data, teacher, 1, false));
+  Trainer online_augmented(tiny_model(), data, online);
+  const std::vector<double> c = distillation_per_step(per_photo_augmented);
+  const std::vector<double> d = distillation_per_step(online_augmented);
+  int differ = 0;
+  for (std::size_t i = 0; i < c.size(); ++i) differ += std::abs(c[i] - d[i]) > 1e-4 * c[i];
+  EXPECT_GT(differ, static_cast<int>(c.size()) / 2);
+  EpochSummary last;
+  for (int e = 1; e < 6; ++e) last = online_augmented.run_epoch(nullptr);
+  double first = 0;
+  for (double v : d) first += v / d.size();
+  EXPECT_LT(last.distillation, 0.6 * first) << "first " << first << " last " << last.distillation;
+}
+
+TEST_F(TrainerTest, OnlineTeacherMustMatchTheStudent) {
+  const FaceDataset data = synthetic_faces(4, 3, 32, 6);
+  TrainerOptions o = short_run();
+  o.distill_weight = 1.0f;
+  ArchitectureOptions arch;
+  arch.name = "tiny";
+  arch.input_size = 32;
+  arch.embedding_size = 8;  // the student's have 16
+  auto teacher = std::make_shared<nn::Model>(build_architecture(arch));
+  teacher->graph = nn::fold_training_ops(teacher->graph);
+  o.online_teacher = teacher;
+  EXPECT_THROW(Trainer(tiny_model(), data, o), Error);
+  // Per-photo targets as well as an online teacher: ambiguous.
+  auto same_size = std::make_shared<nn::Model>(tiny_model(99));
+  same_size->graph = nn::fold_training_ops(same_size->graph);
+  o.online_teacher = same_size;
+  EXPECT_THROW(Trainer(tiny_model(), data, o, embed_dataset(data, same_size, 1, false)), Error);
+}
+
 TEST_F(TrainerTest, ExportedModelRunsAsAFaceEmbedder) {
   const FaceDataset data = synthetic_faces(6, 4, 32, 5);
   TrainerOptions o = short_run();
