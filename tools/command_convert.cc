@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "convert/converters.h"
+#include "nn/graph_passes.h"
 #include "nn/model.h"
 #include "nn/sample_networks.h"
 
@@ -94,7 +95,9 @@ int run_convert(const std::vector<std::string>& args) {
   const std::string from =
       parsed.has("--from") ? parsed.get("--from", "") : find_package(converter->package);
 
-  const nn::Model model = converter->convert(from);
+  nn::Model model = converter->convert(from);
+  // Lossless: only a network whose every float weight is already a float16 value is stored so.
+  nn::store_as_half_if_lossless(model.graph);
   nn::save_model(model, out);
 
   std::uint64_t parameters = 0;

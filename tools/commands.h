@@ -38,5 +38,6 @@ extern const Command kTrainCommand;
 extern const Command kQuantizeCommand;
 extern const Command kPruneCommand;
 extern const Command kCompareCommand;
+extern const Command kCompressCommand;
 
 }  // namespace fu::tools

@@ -24,7 +24,7 @@ namespace {
 const Command* const kCommands[] = {
     &kDetectCommand, &kEmbedCommand,    &kEnrollCommand, &kVerifyCommand,     &kIdentifyCommand,
     &kUsersCommand,  &kRemoveCommand,   &kEvalCommand,   &kCalibrateCommand,  &kFarCommand,
-    &kTrainCommand,  &kQuantizeCommand, &kPruneCommand,  &kCompareCommand,    &kInfoCommand,
+    &kTrainCommand,  &kQuantizeCommand, &kCompressCommand, &kPruneCommand,  &kCompareCommand,    &kInfoCommand,
     &kRunCommand,    &kSampleCommand,   &kBenchCommand,  &kBenchTrainCommand, &kConvertCommand,
     &kUnlockCommand,
 };

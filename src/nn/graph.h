@@ -96,6 +96,10 @@ struct Weight {
   std::vector<float> channel_scales;
   int channel_axis = 0;
   std::vector<std::int32_t> i32;
+  // A float weight whose values were rounded to float16 on purpose (round_weights_to_half, or
+  // read from float16 storage): the writer stores it in two bytes per value, in a version 2
+  // file, for as long as every value is still exactly a float16.
+  bool half_storage = false;
 
   std::size_t element_count() const;  // product of dims (1 for rank 0)
   std::size_t stored_count() const;   // values held for the weight's type

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "base/error.h"
+#include "nn/float16.h"
 
 namespace fu::nn {
 
@@ -194,6 +195,62 @@ Graph fold_scale_bias_and_clamps(const Graph& graph) {
     }
   }
   return out;
+}
+
+HalfRounding round_weights_to_half(Graph& graph) {
+  auto rounds = [](const Weight& w) { return w.type == WeightType::kF32 && !w.quantization; };
+  for (const Node& node : graph.nodes) {
+    for (const auto& [role, weight] : node.weights) {
+      if (!rounds(weight)) continue;
+      for (float v : weight.data) {
+        if (std::abs(v) > 65504.0f) {
+          throw Error("cannot store the weights of node '" + node.name + "' as float16: its " +
+                      role + " holds " + std::to_string(v) +
+                      ", beyond float16's largest value 65504");
+        }
+      }
+    }
+  }
+  HalfRounding report;
+  for (Node& node : graph.nodes) {
+    for (auto& [role, weight] : node.weights) {
+      if (!rounds(weight)) continue;
+      for (float& v : weight.data) {
+        const float h = half_to_float(float_to_half(v));
+        const double change = std::abs(double{v} - h);
+        report.largest_change = std::max(report.largest_change, change);
+        if (std::abs(v) >= 0x1p-14f) {
+          report.largest_relative_change =
+              std::max(report.largest_relative_change, change / std::abs(double{v}));
+        }
+        v = h;
+      }
+      weight.half_storage = true;
+      ++report.weights;
+      report.values += weight.data.size();
+    }
+  }
+  return report;
+}
+
+bool store_as_half_if_lossless(Graph& graph) {
+  std::size_t found = 0;
+  for (const Node& node : graph.nodes) {
+    for (const auto& [role, weight] : node.weights) {
+      if (weight.type != WeightType::kF32 || weight.quantization) continue;
+      for (float v : weight.data) {
+        if (!is_exact_half(v)) return false;
+      }
+      ++found;
+    }
+  }
+  if (found == 0) return false;
+  for (Node& node : graph.nodes) {
+    for (auto& [role, weight] : node.weights) {
+      if (weight.type == WeightType::kF32 && !weight.quantization) weight.half_storage = true;
+    }
+  }
+  return true;
 }
 
 }  // namespace fu::nn

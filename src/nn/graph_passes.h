@@ -24,4 +24,26 @@ Graph fold_training_ops(const Graph& graph);
 // The removed node's output value is then computed by the node before it.
 Graph fold_scale_bias_and_clamps(const Graph& graph);
 
+struct HalfRounding {
+  std::size_t weights = 0;  // float weights rounded (uint8-affine and integer ones are left)
+  std::size_t values = 0;
+  double largest_change = 0.0;           // |w - half(w)|, largest over all values
+  // The same over |w|, for |w| in float16's normal range (at least 2^-14), where it is at most
+  // 2^-11; smaller values (float16's subnormals) move by at most 2^-25 absolute.
+  double largest_relative_change = 0.0;
+};
+
+// Rounds every float32 weight to the nearest float16 (ties to even) and marks it half_storage,
+// so the model file keeps it in two bytes per value: half the file of a float model, with the
+// network still computing in float32. Lossy, unlike the file's own choices: check the model's
+// outputs afterwards. Throws fu::Error naming the node and role of a value beyond float16's
+// range (|w| > 65504), leaving the graph unchanged.
+HalfRounding round_weights_to_half(Graph& graph);
+
+// Marks every float32 weight half_storage when ALL of them are already exact float16 values (a
+// network trained or published in float16 and handed on in float32): the file then halves and
+// not one value changes. Returns whether it did; a graph with any weight that float16 would
+// change is left as it is, so its file stays version 1, byte for byte.
+bool store_as_half_if_lossless(Graph& graph);
+
 }  // namespace fu::nn

@@ -277,6 +277,7 @@ Weight read_weight(ByteReader& r, std::uint32_t version) {
   }
   weight.data.resize(count);
   if (dtype == kDtypeF16) {
+    weight.half_storage = true;  // saved again in float16
     for (float& v : weight.data) {
       const std::uint16_t low = r.u8("weight data");
       const std::uint16_t high = r.u8("weight data");
@@ -319,6 +320,8 @@ bool needs_version2(const Graph& graph) {
   for (const Node& node : graph.nodes) {
     for (const auto& [role, weight] : node.weights) {
       if (weight.type != WeightType::kF32) return true;
+      // Rounded to float16 on purpose (round_weights_to_half): float16 storage needs version 2.
+      if (weight.half_storage && all_exact_half(weight.data)) return true;
     }
   }
   return false;

@@ -59,13 +59,13 @@ describe('faceunlock CLI', { skip }, () => {
   it('lists the subcommands in --help', () => {
     const r = cli('--help');
     assertExit(r, 0);
-    for (const name of ['bench', 'info', 'run', 'sample', 'quantize']) {
+    for (const name of ['bench', 'info', 'run', 'sample', 'quantize', 'compress']) {
       assert.match(r.stdout, new RegExp(`^\\s+${name}\\s`, 'm'), `--help lacks ${name}`);
     }
   });
 
   it('prints help for each subcommand', () => {
-    for (const name of ['bench', 'info', 'run', 'sample', 'quantize']) {
+    for (const name of ['bench', 'info', 'run', 'sample', 'quantize', 'compress']) {
       const r = cli(name, '--help');
       assertExit(r, 0);
       assert.match(r.stdout, new RegExp(`^usage: faceunlock ${name}`), name);
@@ -114,6 +114,42 @@ describe('faceunlock CLI', { skip }, () => {
     assertExit(cli('sample', 'conv1x1', '--seed', '2', '--out', other), 0);
     assert.ok(fs.readFileSync(model).equals(fs.readFileSync(again)));
     assert.ok(!fs.readFileSync(model).equals(fs.readFileSync(other)));
+  });
+
+  it('compresses a float model to float16 storage: half the file, nearly the same outputs', () => {
+    const half = path.join(dir, 'half.fum');
+    const r = cli('compress', model, half, '--json');
+    assertExit(r, 0);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.weights, 2);
+    assert.equal(report.values, 64 * 128 + 128);
+    assert.ok(report.largest_relative_change > 0 && report.largest_relative_change <= 2 ** -11,
+        r.stdout);
+    assert.equal(report.out_bytes, fs.statSync(half).size);
+    assert.ok(report.out_bytes < 0.55 * report.in_bytes, r.stdout);  // weights are most of it
+    const outputs = [model, half].map((m, i) => {
+      const out = path.join(dir, `out-${i}.f32`);
+      assertExit(cli('run', m, '--input', input, '--output', out), 0);
+      return new Float32Array(fs.readFileSync(out).buffer.slice(0));
+    });
+    let largest = 0;
+    let worst = 0;
+    for (let i = 0; i < outputs[0].length; i++) {
+      largest = Math.max(largest, Math.abs(outputs[0][i]));
+      worst = Math.max(worst, Math.abs(outputs[0][i] - outputs[1][i]));
+    }
+    assert.ok(worst > 0, 'the rounding changed nothing');
+    assert.ok(worst < 2e-3 * largest, `outputs moved by ${worst} of ${largest}`);
+    // Once is enough: the file's float weights are float16 already, nothing left to change.
+    const again = cli('compress', half, path.join(dir, 'half2.fum'), '--json');
+    assertExit(again, 0);
+    assert.equal(JSON.parse(again.stdout).largest_change, 0);
+    // A model without float32 weights (the landmark model stores uint8) is refused, clearly.
+    const none = cli('compress', path.join(repo, 'models', 'face-landmarks-68.fum'),
+        path.join(dir, 'never.fum'));
+    assertExit(none, 1);
+    assert.match(none.stderr, /no float32 weights to store as float16/);
+    assert.ok(!fs.existsSync(path.join(dir, 'never.fum')));
   });
 
   it('runs a model and writes every output as raw float32', () => {

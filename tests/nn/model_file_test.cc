@@ -15,6 +15,7 @@
 #include "base/file_envelope.h"
 #include "nn/float16.h"
 #include "nn/graph_builder.h"
+#include "nn/graph_passes.h"
 #include "nn/model.h"
 #include "nn/network.h"
 #include "nn/plan.h"
@@ -327,6 +328,72 @@ TEST(ModelFileInt8, FloatModelsStayVersion1) {
   EXPECT_EQ(bytes[9] | bytes[10] | bytes[11], 0);
   const Model back = parse_model(bytes.data(), bytes.size(), "half");
   EXPECT_EQ(back.graph.nodes[0].weight("filter")->data, filter.data);
+}
+
+// A float model whose weights were rounded to float16 on purpose (round_weights_to_half) is
+// written as version 2 with two bytes per value, reads back with the same values, and saves again
+// byte for byte; a weight changed afterwards so it is no longer exact goes back to float32.
+TEST(ModelFileInt8, FloatModelRoundedToHalfStoresTwoBytesPerValue) {
+  Model m = tiny_model();
+  Weight& filter = m.graph.nodes[0].weights["filter"];
+  for (std::size_t i = 0; i < filter.data.size(); ++i) filter.data[i] = 0.001f * i + 0.0003f;
+  const std::vector<float> before = filter.data;
+  const std::size_t float_size = serialize_model(m).size();
+  const HalfRounding r = round_weights_to_half(m.graph);
+  EXPECT_EQ(r.weights, 2u);  // filter and bias
+  EXPECT_EQ(r.values, 57u);
+  EXPECT_GT(r.largest_change, 0.0);
+  EXPECT_LE(r.largest_relative_change, std::ldexp(1.0, -11));  // half an ulp of float16
+  for (std::size_t i = 0; i < before.size(); ++i) {
+    EXPECT_EQ(filter.data[i], half_to_float(float_to_half(before[i])));
+  }
+  const std::vector<std::uint8_t> bytes = serialize_model(m);
+  EXPECT_EQ(bytes[8], 2);  // version 2
+  // 57 values at two bytes instead of four, against the version 2 file's empty int8 table.
+  EXPECT_EQ(bytes.size(), float_size - 2 * 57 + 4);
+  const Model back = parse_model(bytes.data(), bytes.size(), "half");
+  EXPECT_EQ(back.graph.nodes[0].weight("filter")->data, filter.data);
+  EXPECT_TRUE(back.graph.nodes[0].weight("filter")->half_storage);
+  EXPECT_EQ(serialize_model(back), bytes);
+  // A network built from the file computes with the rounded weights in float32.
+  Network net(std::make_shared<const Model>(back));
+  EXPECT_EQ(net.input_shape().c, 2);
+
+  Model changed = back;
+  for (auto& [role, weight] : changed.graph.nodes[0].weights) weight.data[0] += 1e-6f;
+  const std::vector<std::uint8_t> wide = serialize_model(changed);
+  EXPECT_EQ(wide[8], 1);  // no weight is exact any more: version 1, float32
+  EXPECT_EQ(wide.size(), float_size);
+}
+
+TEST(ModelFileInt8, RoundingToHalfRefusesValuesBeyondItsRange) {
+  Model m = tiny_model();
+  m.graph.nodes[0].weights["bias"].data[1] = 70000.0f;
+  const Graph before = m.graph;
+  try {
+    round_weights_to_half(m.graph);
+    FAIL() << "70000 was rounded";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("node 'conv'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("65504"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(m.graph.nodes[0].weight("bias")->data, before.nodes[0].weight("bias")->data);
+  EXPECT_FALSE(m.graph.nodes[0].weight("bias")->half_storage);
+}
+
+// The converters' lossless case: only when every float weight is already a float16 value.
+TEST(ModelFileInt8, StoresAsHalfOnlyWhenNothingChanges) {
+  Model exact = tiny_model();  // 0.5 and 1, 2, 3: all exact in float16
+  EXPECT_TRUE(store_as_half_if_lossless(exact.graph));
+  const std::vector<std::uint8_t> bytes = serialize_model(exact);
+  EXPECT_EQ(bytes[8], 2);
+  EXPECT_EQ(parse_model(bytes.data(), bytes.size(), "exact").graph.nodes[0].weight("filter")->data,
+            exact.graph.nodes[0].weight("filter")->data);
+  Model inexact = tiny_model();
+  inexact.graph.nodes[0].weights["bias"].data[2] = 0.1f;  // one value float16 cannot hold
+  EXPECT_FALSE(store_as_half_if_lossless(inexact.graph));
+  EXPECT_FALSE(inexact.graph.nodes[0].weight("filter")->half_storage);
+  EXPECT_EQ(serialize_model(inexact)[8], 1);
 }
 
 TEST(ModelFileInt8, Float16ConversionRoundsToNearestEven) {
