@@ -24,3 +24,9 @@ mkdir -p web/dist
 cp build-wasm/wasm/faceunlock_core.mjs build-wasm/wasm/faceunlock_core.wasm web/dist/
 cp build-wasm-mt/wasm/faceunlock_core_mt.mjs build-wasm-mt/wasm/faceunlock_core_mt.wasm \
   build-wasm-mt/wasm/faceunlock_core_mt.worker.js web/dist/
+
+# The browser library loads its shipped models gzipped (web/lib/assets.js: most hosts send model
+# weights uncompressed). -n leaves the name and time out, so the same .fum gives the same bytes.
+for m in blazeface-short dlib-resnet-int8 dlib-resnet-pruned-int8 face-landmarks-68; do
+  gzip -9 -n -c "models/$m.fum" > "models/$m.fum.gz"
+done

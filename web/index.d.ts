@@ -52,15 +52,16 @@ export interface FaceUnlockOptions {
    */
   store?: 'indexeddb' | 'memory' | TemplateStore;
   /**
-   * The two model files (.fum). Default: the package's models/blazeface-short.fum and
-   * models/dlib-resnet-int8.fum, located with `new URL(..., import.meta.url)` so bundlers copy them.
-   * URLs are fetched (kept by the browser's HTTP cache like any download); in Node, file: URLs
-   * (the defaults included) are read from disk. Each file's header and CRC-32 are checked
+   * The two model files (.fum, or .fum.gz: gzip-compressed files are unpacked with the
+   * platform's DecompressionStream). Default: the package's models/blazeface-short.fum.gz and
+   * models/dlib-resnet-int8.fum.gz, located with `new URL(..., import.meta.url)` so bundlers copy
+   * them. URLs are fetched (kept by the browser's HTTP cache like any download); in Node, file:
+   * URLs (the defaults included) are read from disk. Each file's header and CRC-32 are checked
    * before use: a damaged or cut download rejects with code 'load-failed'.
    */
   /**
-   * `landmarks`: the 68-point landmark model (the package's models/face-landmarks-68.fum,
-   * 366,989 bytes, MIT, from face-api.js). With it, its eye, nose and mouth points replace the
+   * `landmarks`: the 68-point landmark model (the package's models/face-landmarks-68.fum.gz,
+   * 366,989 bytes, 302,464 gzipped, MIT, from face-api.js). With it, its eye, nose and mouth points replace the
    * detector's for aligning faces (enrollment and unlock alike) and for the liveness challenge,
    * which then uses bounds calibrated on those points: with them the head-turn geometry alone
    * refused every photo attack measured, and synthesised genuine turns pass far more often

@@ -22,10 +22,10 @@ import { installInto, pack, packDryRun, repoRoot, run } from './pack.mjs';
 const EXPECTED_FILES = [
   'README.md',
   'models/README.md',
-  'models/blazeface-short.fum',
-  'models/dlib-resnet-int8.fum',
-  'models/dlib-resnet-pruned-int8.fum',
-  'models/face-landmarks-68.fum',
+  'models/blazeface-short.fum.gz',
+  'models/dlib-resnet-int8.fum.gz',
+  'models/dlib-resnet-pruned-int8.fum.gz',
+  'models/face-landmarks-68.fum.gz',
   'package.json',
   'web/dist/faceunlock_core.mjs',
   'web/dist/faceunlock_core.wasm',
@@ -47,9 +47,12 @@ const FORBIDDEN = [
 // for the engine to grow, not for another model to slip in. Then the fast embedder became the
 // pruned dlib-resnet in int8 (1.18 MB against the student's 0.33, for 94.9% on LFW View 2 against
 // 83.8%) and the landmark model (0.37 MB) shipped, since liveness without it lets few genuine turns
-// through (src/unlock/README.md): 26 files, 5,844,481 B packed, 8,716,913 B unpacked.
+// through (src/unlock/README.md): 26 files, 5,844,481 B packed, 8,716,913 B unpacked. Then the
+// models shipped gzipped (the page downloads 20-30% less on hosts that send weights as they are)
+// and BlazeFace in float16 storage (lossless): 6.xx MB unpacked, packed about the same (the
+// tarball was gzip already). The unpacked budget came down with them.
 const PACKED_BUDGET = 6.0e6;
-const UNPACKED_BUDGET = 8.9e6;
+const UNPACKED_BUDGET = 7.0e6;
 
 const distBuilt = existsSync(path.join(repoRoot, 'web', 'dist', 'faceunlock_core.wasm'));
 const needsDist = distBuilt ? false : 'web/dist is not built (bash scripts/build.sh)';
@@ -156,7 +159,9 @@ test('Node: import from the installed tarball, no bytes handed in', { skip: need
       }
       const out = JSON.parse(run(process.execPath, ['verify.mjs', photos ? 'photos' : ''], { cwd: consumer }));
       assert.ok(out.thresholds['far_1e-3'] > 0.5, JSON.stringify(out.thresholds));
-      assert.ok(out.progress.loaded > 5_000_000 && out.progress.loaded === out.progress.total);
+      // Bytes as downloaded: the detector and the default embedder, gzipped (4.2 MB; 5.9 unpacked).
+      assert.ok(out.progress.loaded > 4_000_000 && out.progress.loaded < 5_000_000 &&
+          out.progress.loaded === out.progress.total, JSON.stringify(out.progress));
       assert.equal(out.blank, 0);
       assert.equal(out.missing.code, 'load-failed');
       assert.ok(out.missing.isError);

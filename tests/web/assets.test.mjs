@@ -9,7 +9,8 @@ import { pathToFileURL } from 'node:url';
 import zlib from 'node:zlib';
 
 import {
-  DEFAULT_MODELS, checkModelFile, crc32, findDamagedModel, loadBytes, loadModels, resolveWasm,
+  DEFAULT_MODELS, checkModelFile, crc32, findDamagedModel, gunzipModel, loadBytes, loadModels,
+  resolveWasm,
 } from '../../web/lib/assets.js';
 import { repoRoot } from './helpers.mjs';
 
@@ -131,12 +132,15 @@ test('a download cut short fails with load-failed, naming the file', async (t) =
 });
 
 test('in Node the default file: URLs are read from disk, with one progress over both', async () => {
-  assert.equal(DEFAULT_MODELS.detector.href, pathToFileURL(detectorPath).href);
+  assert.equal(DEFAULT_MODELS.detector.href, pathToFileURL(`${detectorPath}.gz`).href);
   const reports = [];
   const [detector, embedder] = await loadModels(undefined, (p) => reports.push(p));
   assert.ok(detector.length > 100_000 && embedder.length > 1_000_000);
-  assert.deepEqual(reports.at(-1), { loaded: detector.length + embedder.length,
-    total: detector.length + embedder.length });
+  // Progress counts the bytes downloaded: the gzipped files, fewer than the models they hold.
+  const downloaded = (await readFile(`${detectorPath}.gz`)).length +
+      (await readFile(path.join(repoRoot, 'models', 'dlib-resnet-int8.fum.gz'))).length;
+  assert.deepEqual(reports.at(-1), { loaded: downloaded, total: downloaded });
+  assert.ok(downloaded < detector.length + embedder.length);
   await assert.rejects(loadModels({ detector: pathToFileURL('/nonexistent/x.fum') }),
       { code: 'load-failed', message: /detector model from file:\/\/\/nonexistent\/x\.fum: .*does not exist/ });
   await assert.rejects(loadModels({ detector: 42 }), { code: 'invalid-argument' });
@@ -144,6 +148,25 @@ test('in Node the default file: URLs are read from disk, with one progress over 
   await assert.rejects(resolveWasm({ bytes: 'wasm' }), { code: 'invalid-argument' });
   await assert.rejects(resolveWasm({ url: pathToFileURL('/nonexistent/core.wasm') }),
       { code: 'load-failed', message: /WebAssembly engine from file:/ });
+});
+
+test('gzip-compressed model files are unpacked; damaged ones are named', async () => {
+  const plain = new Uint8Array(await readFile(detectorPath));
+  const packed = new Uint8Array(zlib.gzipSync(plain, { level: 9 }));
+  assert.ok(packed.length < plain.length);
+  assert.deepEqual(await gunzipModel('the detector model', 'https://x.test/d.fum.gz', packed), plain);
+  // Not gzip (a host that already undid the compression): as it is, the very same bytes.
+  assert.equal(await gunzipModel('the detector model', 'https://x.test/d.fum.gz', plain), plain);
+  const [detector] = await loadModels({ detector: packed });
+  assert.deepEqual(detector, plain);
+  // Cut short, or a byte flipped in the compressed stream: an error that names the file.
+  await assert.rejects(gunzipModel('the detector model', 'https://x.test/d.fum.gz',
+      packed.subarray(0, packed.length >> 1)),
+  { code: 'load-failed', message: /detector model from https:\/\/x\.test\/d\.fum\.gz: it is gzip-compressed but does not decompress/ });
+  const flipped = packed.slice();
+  flipped[packed.length >> 1] ^= 0xff;
+  await assert.rejects(loadModels({ detector: flipped }),
+      { code: 'load-failed', message: /detector model \(the bytes passed in\)/ });
 });
 
 test('the embedder option picks a shipped embedder by name', async () => {
