@@ -645,6 +645,8 @@ function resourceTimes(page) {
 // import.meta.url)` defaults resolve as they do unbundled.
 const LIBRARY_BUNDLED_PAGE = '/web/bench/library-bundled.html';
 const LIBRARY_BUNDLE = '/web/bench/library-bundle.js';
+// The bundled page created with liveness on, as the demo runs it (the landmark model loads too).
+const LIBRARY_BUNDLED_LIVENESS_PAGE = '/web/bench/library-bundled-liveness.html';
 // --with-js-crc: the same page and bundle with the library's CRC-32 pass in JavaScript put back.
 const LIBRARY_BUNDLED_PAGE_JS_CRC = '/web/bench/library-bundled-with-js-crc.html';
 const LIBRARY_BUNDLE_JS_CRC = '/web/bench/library-bundle-with-js-crc.js';
@@ -663,16 +665,22 @@ async function bundleLibraryPage(server, { withJsCrc = false } = {}) {
   const bundle = withJsCrc ? LIBRARY_BUNDLE_JS_CRC : LIBRARY_BUNDLE;
   await server.generate(bundle, MIME_TYPES['.js'],
       Buffer.from(await bundleLibrary({ withLoader: true, withJsCrc })));
-  const html = ['<!doctype html>', '<html lang="en">', '<head>', '<meta charset="utf-8">',
-    '<title>faceunlock library cold start, bundled</title>', '<link rel="icon" href="data:,">',
-    '<link rel="preload" href="../dist/faceunlock_core.wasm" as="fetch" crossorigin>',
-    '<link rel="preload" href="../../models/blazeface-short.fum" as="fetch" crossorigin>',
-    '<link rel="preload" href="../../models/dlib-resnet-pruned-int8.fum" as="fetch" ' +
-    'crossorigin>', `<script type="module" src="${path.posix.basename(bundle)}"></script>`,
-    '</head>', '<body><p>Driven by web/bench/browser-bench.mjs --cold-runs --library.</p></body>',
+  const preload = (file) => `<link rel="preload" href="${file}" as="fetch" crossorigin>`;
+  const html = (models) => ['<!doctype html>', '<html lang="en">', '<head>',
+    '<meta charset="utf-8">', '<title>faceunlock library cold start, bundled</title>',
+    '<link rel="icon" href="data:,">', preload('../dist/faceunlock_core.wasm'),
+    ...models.map((m) => preload(`../../models/${m}.fum.gz`)),
+    `<script type="module" src="${path.posix.basename(bundle)}"></script>`, '</head>',
+    '<body><p>Driven by web/bench/browser-bench.mjs --cold-runs --library.</p></body>',
     '</html>'].join('\n');
+  const models = ['blazeface-short', 'dlib-resnet-pruned-int8'];
   await server.generate(withJsCrc ? LIBRARY_BUNDLED_PAGE_JS_CRC : LIBRARY_BUNDLED_PAGE,
-      MIME_TYPES['.html'], Buffer.from(html));
+      MIME_TYPES['.html'], Buffer.from(html(models)));
+  if (!withJsCrc) {
+    // The same bundle created with liveness on (library-page.js reads ?liveness).
+    await server.generate(LIBRARY_BUNDLED_LIVENESS_PAGE, MIME_TYPES['.html'],
+        Buffer.from(html([...models, 'face-landmarks-68'])));
+  }
 }
 
 /**
@@ -703,6 +711,8 @@ async function coldRuns({ context, server, coreUrl, options, openPage }) {
     pages.push({ name: 'library fast, modules + hints', url: '/web/bench/library.html', ready });
     await bundleLibraryPage(server);
     pages.push({ name: 'library fast, bundled', url: LIBRARY_BUNDLED_PAGE, ready });
+    pages.push({ name: 'library fast + liveness, bundled',
+      url: `${LIBRARY_BUNDLED_LIVENESS_PAGE}?liveness`, ready });
     if (options.withJsCrc) {
       await bundleLibraryPage(server, { withJsCrc: true });
       pages.push({ name: 'library fast, bundled, with JS CRC', url: LIBRARY_BUNDLED_PAGE_JS_CRC,
