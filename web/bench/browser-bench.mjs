@@ -1198,11 +1198,16 @@ function report(r) {
         without.embedder !== withLandmarks.embedder || without.coreUrl !== withLandmarks.coreUrl) {
       return;
     }
-    const delta = (pick) => fmt(pick(withLandmarks) - pick(without));
-    lines.push(`landmarks, ${withLandmarks.embedder}: refine stage median +` +
-        `${delta((c) => c.ms.stages.refine?.median)} ms, end to end +` +
+    // Signed: with the model a median can come out lower (run-to-run spread, or the tracker
+    // reusing boxes: with --hold most frames skip the refine pass either way).
+    const delta = (pick) => {
+      const d = pick(withLandmarks) - pick(without);
+      return `${d < 0 ? '-' : '+'}${fmt(Math.abs(d))}`;
+    };
+    lines.push(`landmarks, ${withLandmarks.embedder}: refine stage median ` +
+        `${delta((c) => c.ms.stages.refine?.median)} ms, end to end ` +
         `${delta((c) => c.ms.endToEnd.median)} ms, one landmarks pass ` +
-        `${fmt(withLandmarks.networkPass.landmarks?.median)} ms; cold start +` +
+        `${fmt(withLandmarks.networkPass.landmarks?.median)} ms; cold start ` +
         `${delta((c) => c.coldStartMs)} ms, download +` +
         `${withLandmarks.total.bytes - without.total.bytes} B sent ` +
         `(${withLandmarks.total.decodedBytes - without.total.decodedBytes} B decoded)`);
