@@ -163,6 +163,10 @@ test('gzip-compressed model files are unpacked; damaged ones are named', async (
   await assert.rejects(gunzipModel('the detector model', 'https://x.test/d.fum.gz',
       packed.subarray(0, packed.length >> 1)),
   { code: 'load-failed', message: /detector model from https:\/\/x\.test\/d\.fum\.gz: it is gzip-compressed but does not decompress/ });
+  // A stream that unpacks to more than the limit stops there (a gzip bomb would otherwise take
+  // the tab's memory); the library's limit is 256 MB, lowered here to the detector's size.
+  await assert.rejects(gunzipModel('the detector model', 'https://x.test/d.fum.gz', packed,
+      plain.length - 1), { code: 'load-failed', message: /unpacks to more than \d+ bytes/ });
   const flipped = packed.slice();
   flipped[packed.length >> 1] ^= 0xff;
   await assert.rejects(loadModels({ detector: flipped }),

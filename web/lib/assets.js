@@ -401,25 +401,52 @@ export async function loadModels(models, onProgress, embedder, landmarksByDefaul
  * @param {string} what e.g. "the detector model"
  * @param {unknown} source where the bytes came from (for the error)
  * @param {Uint8Array} bytes
+ * @param {number} [maxBytes] the most it unpacks to (tests lower it)
  * @returns {Promise<Uint8Array>}
  */
-export async function gunzipModel(what, source, bytes) {
+export async function gunzipModel(what, source, bytes, maxBytes = MAX_MODEL_BYTES) {
   if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  const from = isUrlLike(source) ? ` from ${String(source)}` : ' (the bytes passed in)';
   if (typeof DecompressionStream !== 'function') {
-    throw new FaceUnlockError('load-failed', `cannot use ${what}: it is gzip-compressed and ` +
-        'this browser has no DecompressionStream (Chrome 80, Firefox 113, Safari 16.4 and later ' +
-        'have it); pass the uncompressed .fum file instead');
+    throw new FaceUnlockError('load-failed', `cannot use ${what}${from}: it is gzip-compressed ` +
+        'and this browser has no DecompressionStream (Chrome 80, Firefox 113, Safari 16.4 and ' +
+        'later have it); pass the uncompressed .fum file instead');
   }
+  // Read piece by piece, so that a stream that unpacks to far more than any model (a damaged or
+  // hostile file) stops at the limit instead of exhausting the tab's memory.
+  const reader = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+  /** @type {Uint8Array[]} */
+  const pieces = [];
+  let total = 0;
   try {
-    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
-    return new Uint8Array(await new Response(stream).arrayBuffer());
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.length;
+      if (total > maxBytes) {
+        await reader.cancel();
+        throw new FaceUnlockError('load-failed', `cannot use ${what}${from}: it unpacks to more ` +
+            `than ${maxBytes} bytes, more than any model file; it is not a faceunlock model`);
+      }
+      pieces.push(value);
+    }
   } catch (e) {
-    const from = isUrlLike(source) ? ` from ${String(source)}` : ' (the bytes passed in)';
+    if (e instanceof FaceUnlockError) throw e;
     throw new FaceUnlockError('load-failed', `cannot use ${what}${from}: it is gzip-compressed ` +
         `but does not decompress (${messageOf(e)}); the download was cut or damaged: fetch it ` +
         'again', { cause: e });
   }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const piece of pieces) {
+    out.set(piece, at);
+    at += piece.length;
+  }
+  return out;
 }
+
+/** Largest model gunzipModel unpacks: the shipped ones are 0.2 to 5.6 MB, dlib's float 6.5. */
+const MAX_MODEL_BYTES = 256 * 1024 * 1024;
 
 /** What loadModels() loaded: bytes -> the name and source its errors give. */
 const loadedModels = new WeakMap();
