@@ -197,11 +197,18 @@ Graph fold_scale_bias_and_clamps(const Graph& graph) {
   return out;
 }
 
+namespace {
+
+// A weight held as float32 values: what float16 storage can take (uint8-affine weights already
+// take one byte per value, integer ones are not floats).
+bool is_plain_float(const Weight& w) { return w.type == WeightType::kF32 && !w.quantization; }
+
+}  // namespace
+
 HalfRounding round_weights_to_half(Graph& graph) {
-  auto rounds = [](const Weight& w) { return w.type == WeightType::kF32 && !w.quantization; };
   for (const Node& node : graph.nodes) {
     for (const auto& [role, weight] : node.weights) {
-      if (!rounds(weight)) continue;
+      if (!is_plain_float(weight)) continue;
       for (float v : weight.data) {
         if (std::abs(v) > 65504.0f) {
           throw Error("cannot store the weights of node '" + node.name + "' as float16: its " +
@@ -214,7 +221,7 @@ HalfRounding round_weights_to_half(Graph& graph) {
   HalfRounding report;
   for (Node& node : graph.nodes) {
     for (auto& [role, weight] : node.weights) {
-      if (!rounds(weight)) continue;
+      if (!is_plain_float(weight)) continue;
       for (float& v : weight.data) {
         const float h = half_to_float(float_to_half(v));
         const double change = std::abs(double{v} - h);
@@ -237,7 +244,7 @@ bool store_as_half_if_lossless(Graph& graph) {
   std::size_t found = 0;
   for (const Node& node : graph.nodes) {
     for (const auto& [role, weight] : node.weights) {
-      if (weight.type != WeightType::kF32 || weight.quantization) continue;
+      if (!is_plain_float(weight)) continue;
       for (float v : weight.data) {
         if (!is_exact_half(v)) return false;
       }
@@ -247,7 +254,7 @@ bool store_as_half_if_lossless(Graph& graph) {
   if (found == 0) return false;
   for (Node& node : graph.nodes) {
     for (auto& [role, weight] : node.weights) {
-      if (weight.type == WeightType::kF32 && !weight.quantization) weight.half_storage = true;
+      if (is_plain_float(weight)) weight.half_storage = true;
     }
   }
   return true;

@@ -360,13 +360,14 @@ std::vector<std::vector<float>> embed_dataset(const FaceDataset& data,
     workers.emplace_back([&, j] {
       try {
         face::FaceEmbedder embedder(model);
-        const face::AlignmentTemplate& t = embedder.alignment_template();
+        embedder.set_mirror_average(mirror_average);
         for (std::size_t i = j; i < data.samples.size(); i += jobs) {
           const image::Image& chip = data.samples[i].chip;
+          const face::AlignmentTemplate& t = embedder.alignment_template();
           out[i] = chip.width() == t.width && chip.height() == t.height
-                       ? embedder.embed_after_alignment(chip, mirror_average)
+                       ? embedder.embed_after_alignment(chip)
                        : embedder.embed_after_alignment(
-                             image::resize_bilinear(chip, t.width, t.height), mirror_average);
+                             image::resize_bilinear(chip, t.width, t.height));
         }
       } catch (const std::exception& e) {
         errors[j] = e.what();
