@@ -196,8 +196,17 @@ async function readBody(response, report) {
     report(loaded, total);
   }
   report(loaded, loaded);
+  return joinChunks(chunks, loaded);
+}
+
+/**
+ * @param {Uint8Array[]} chunks a stream's pieces, in order
+ * @param {number} length their total length
+ * @returns {Uint8Array} one array of them (the piece itself when there is one)
+ */
+function joinChunks(chunks, length) {
   if (chunks.length === 1) return chunks[0];
-  const bytes = new Uint8Array(loaded);
+  const bytes = new Uint8Array(length);
   let offset = 0;
   for (const chunk of chunks) {
     bytes.set(chunk, offset);
@@ -436,13 +445,7 @@ export async function gunzipModel(what, source, bytes, maxBytes = MAX_MODEL_BYTE
         `but does not decompress (${messageOf(e)}); the download was cut or damaged: fetch it ` +
         'again', { cause: e });
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const piece of pieces) {
-    out.set(piece, at);
-    at += piece.length;
-  }
-  return out;
+  return joinChunks(pieces, total);
 }
 
 /** Largest model gunzipModel unpacks: the shipped ones are 0.2 to 5.6 MB, dlib's float 6.5. */
