@@ -312,7 +312,7 @@ const HEADER_SIZE = 32;
  * @param {{checksum?: boolean}} [options] checksum: false checks the header and size only
  */
 export function checkModelFile(what, source, bytes, { checksum = true } = {}) {
-  const from = isUrlLike(source) ? ` from ${String(source)}` : ' (the bytes passed in)';
+  const from = whence(source);
   const fail = (/** @type {string} */ reason) => {
     throw new FaceUnlockError('load-failed', `cannot use ${what}${from}: ${reason}`);
   };
@@ -342,6 +342,14 @@ export function checkModelFile(what, source, bytes, { checksum = true } = {}) {
         'the file was damaged or altered on the way: fetch it again, and check that no proxy or ' +
         'server rewrites .fum files');
   }
+}
+
+/**
+ * Where a model came from, as its errors say it: " from URL" or " (the bytes passed in)".
+ * @param {unknown} source
+ */
+function whence(source) {
+  return isUrlLike(source) ? ` from ${String(source)}` : ' (the bytes passed in)';
 }
 
 /** @param {number} n */
@@ -415,7 +423,7 @@ export async function loadModels(models, onProgress, embedder, landmarksByDefaul
  */
 export async function gunzipModel(what, source, bytes, maxBytes = MAX_MODEL_BYTES) {
   if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
-  const from = isUrlLike(source) ? ` from ${String(source)}` : ' (the bytes passed in)';
+  const from = whence(source);
   if (typeof DecompressionStream !== 'function') {
     throw new FaceUnlockError('load-failed', `cannot use ${what}${from}: it is gzip-compressed ` +
         'and this browser has no DecompressionStream (Chrome 80, Firefox 113, Safari 16.4 and ' +
