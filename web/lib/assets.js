@@ -431,11 +431,13 @@ export async function gunzipModel(what, source, bytes, maxBytes = MAX_MODEL_BYTE
   }
   // Read piece by piece, so that a stream that unpacks to far more than any model (a damaged or
   // hostile file) stops at the limit instead of exhausting the tab's memory.
-  const reader = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
   /** @type {Uint8Array[]} */
   const pieces = [];
   let total = 0;
   try {
+    // Bytes over shared memory, which Blob refuses, end in the catch below like damaged ones.
+    const reader = new Blob([/** @type {BlobPart} */ (bytes)]).stream()
+        .pipeThrough(new DecompressionStream('gzip')).getReader();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
