@@ -26,7 +26,8 @@ cp build-wasm-mt/wasm/faceunlock_core_mt.mjs build-wasm-mt/wasm/faceunlock_core_
   build-wasm-mt/wasm/faceunlock_core_mt.worker.js web/dist/
 
 # The browser library loads its shipped models gzipped (web/lib/assets.js: most hosts send model
-# weights uncompressed). -n leaves the name and time out, so the same .fum gives the same bytes.
-for m in blazeface-short dlib-resnet-int8 dlib-resnet-pruned-int8 face-landmarks-68; do
-  gzip -9 -n -c "models/$m.fum" > "models/$m.fum.gz"
+# weights uncompressed): every .fum.gz the package lists, from its .fum. -n leaves the name and
+# time out, so the same .fum gives the same bytes.
+for gz in $(node -p "require('./package.json').files.filter((f) => f.endsWith('.fum.gz')).join(' ')"); do
+  gzip -9 -n -c "${gz%.gz}" > "$gz"
 done
