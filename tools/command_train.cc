@@ -78,6 +78,10 @@ CommandSpec train_spec() {
        {"--same-fraction", "F", "share of same-person pairs (default 0.5)"},
        {"--hard-negatives", "F", "share of different pairs mined as hard negatives (default 0)"},
        {"--no-augment", "", "no mirror, shift, scale, brightness, contrast or blur"},
+       {"--rotate", "DEGREES", "augmentation: in-plane rotation up to +-this (default 0)"},
+       {"--mixup", "SHARE",
+        "share of pairs blended with other faces of the step, taught by the online teacher "
+        "alone (needs --teacher-online; default 0)"},
        {"--seed", "N", "seed of every random draw (default 1)"},
        {"--val-pairs", "FILE", "LFW-format pairs validated after every epoch (e.g. View 1)"},
        {"--val-data", "DIR", "the photos --val-pairs names"},
@@ -179,8 +183,9 @@ int run_train(const std::vector<std::string>& args) {
     if (parsed.has("--arch")) throw UsageError("give --init or --arch, not both");
     model = nn::load_model(parsed.get("--init", ""));
     // Its own name and provenance rather than the path, which names only the trainer's disk.
-    init_history = model.metadata.name +
-                   (model.metadata.provenance.empty() ? "" : " (" + model.metadata.provenance + ")");
+    init_history =
+        model.metadata.name +
+        (model.metadata.provenance.empty() ? "" : " (" + model.metadata.provenance + ")");
     for (const nn::Node& n : model.graph.nodes) init_nodes.push_back(n.name);
     if (parsed.has("--new-head")) model = with_new_head(std::move(model));
   } else {
@@ -222,6 +227,8 @@ int run_train(const std::vector<std::string>& args) {
   options.sampler.same_fraction = parsed.get_double("--same-fraction", 0.5, 0.0, 1.0);
   options.sampler.hard_fraction = parsed.get_double("--hard-negatives", 0.0, 0.0, 1.0);
   options.augment = !parsed.has("--no-augment");
+  options.augmentation.max_rotation_degrees = parsed.get_double("--rotate", 0.0, 0.0, 45.0);
+  options.mixup_probability = parsed.get_double("--mixup", 0.0, 0.0, 1.0);
   if (parsed.has("--freeze")) {
     std::vector<std::string> prefixes = split_list(parsed.get("--freeze", ""));
     const bool backbone = std::find(prefixes.begin(), prefixes.end(), "backbone") != prefixes.end();
@@ -254,6 +261,11 @@ int run_train(const std::vector<std::string>& args) {
   if (online && parsed.has("--center-teacher")) {
     // Centring needs the mean over all faces, which an online teacher never sees at once.
     throw UsageError("--teacher-online and --center-teacher do not go together");
+  }
+  if (options.mixup_probability > 0 && !(online && options.distill_weight > 0)) {
+    throw UsageError(
+        "--mixup needs --teacher-online (and --distill above 0): a blend of two "
+        "faces is nobody's, only the teacher can say what it embeds to");
   }
   if (online && options.distill_weight > 0) {
     options.online_teacher = teacher;
@@ -366,6 +378,9 @@ int run_train(const std::vector<std::string>& args) {
     provenance << "; distilled from " << teacher->metadata.name
                << (parsed.has("--center-teacher") ? " (centred)" : "")
                << (online ? " (online, on the augmented faces)" : "");
+    if (options.mixup_probability > 0) {
+      provenance << " with mixup on " << options.mixup_probability << " of the pairs";
+    }
   }
   if (parsed.has("--init")) provenance << "; initialised from " << init_history;
   m.provenance = provenance.str();

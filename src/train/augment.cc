@@ -185,4 +185,27 @@ image::Image box_blur(const image::ImageView& image, int radius) {
   return out;
 }
 
+image::Image blend(const image::ImageView& a, const image::ImageView& b, double weight) {
+  require_pixels(a, "blend");
+  require_pixels(b, "blend");
+  if (a.width() != b.width() || a.height() != b.height() || a.channels() != b.channels()) {
+    throw Error("cannot blend chips (" + std::to_string(a.width()) + "x" +
+                std::to_string(a.height()) + "x" + std::to_string(a.channels()) + " with " +
+                std::to_string(b.width()) + "x" + std::to_string(b.height()) + "x" +
+                std::to_string(b.channels()) + "): they must have the same size and channels");
+  }
+  if (!(weight >= 0.0 && weight <= 1.0)) {
+    throw Error("cannot blend chips (weight " + std::to_string(weight) + "): it must be in [0, 1]");
+  }
+  const int row_values = a.width() * a.channels();
+  image::Image out(a.width(), a.height(), a.channels());
+  for (int y = 0; y < a.height(); ++y) {
+    const std::uint8_t* pa = a.row(y);
+    const std::uint8_t* pb = b.row(y);
+    std::uint8_t* dst = out.row(y);
+    for (int i = 0; i < row_values; ++i) dst[i] = to_byte(weight * pa[i] + (1.0 - weight) * pb[i]);
+  }
+  return out;
+}
+
 }  // namespace fu::train

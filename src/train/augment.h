@@ -70,5 +70,9 @@ image::Image shift_scale_rotate(const image::ImageView& image, double shift_x, d
 image::Image adjust_brightness_contrast(const image::ImageView& image, double delta, double factor);
 // The mean over the (2 radius + 1)^2 neighbourhood, edges replicated, per channel, rounded.
 image::Image box_blur(const image::ImageView& image, int radius = 1);
+// weight * a + (1 - weight) * b per value, rounded: mixup's blend of two faces, which is no
+// person's face, so only a teacher that sees it can say what it should embed to. Throws
+// fu::Error for an empty image, sizes or channel counts that differ, or a weight outside [0, 1].
+image::Image blend(const image::ImageView& a, const image::ImageView& b, double weight);
 
 }  // namespace fu::train

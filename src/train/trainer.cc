@@ -69,11 +69,22 @@ Trainer::Trainer(nn::Model model, const FaceDataset& data, const TrainerOptions&
     nn::NetworkOptions teacher_options;
     teacher_options.batch = std::min(2 * options_.batch, 16);
     teacher_options.threads = std::max(1, options_.online_teacher_threads);
-    online_teacher_ = std::make_unique<face::FaceEmbedder>(options_.online_teacher, teacher_options);
+    online_teacher_ =
+        std::make_unique<face::FaceEmbedder>(options_.online_teacher, teacher_options);
   } else if (options_.distill_weight > 0.0f && teacher_.size() != data_.samples.size()) {
     throw Error(what + "distillation needs one teacher embedding per sample (" +
                 std::to_string(teacher_.size()) + " for " + std::to_string(data_.samples.size()) +
                 " samples)");
+  }
+  if (!(options_.mixup_probability >= 0.0 && options_.mixup_probability <= 1.0)) {
+    throw Error(what + "mixup " + std::to_string(options_.mixup_probability) +
+                " must be a share of pairs in [0, 1]");
+  }
+  if (options_.mixup_probability > 0.0 && !online_teacher_) {
+    throw Error(what +
+                "mixup needs the online teacher (--teacher-online with --distill above 0): "
+                "a blend of two faces is nobody's, and only a teacher that sees it can say what "
+                "it should embed to");
   }
   net_ = std::make_unique<nn::TrainableNetwork>(std::move(model.graph),
                                                 metadata_.input_shape(2 * options_.batch));
@@ -116,19 +127,27 @@ void Trainer::prepare_batch(const std::vector<SamplePair>& pairs, std::int64_t s
   input_.resize(per_face * faces);
   batch_samples_.resize(faces);
   batch_faces_.resize(online_teacher_ ? faces : 0);
-  const image::ChannelNormalization norm = face::pixel_normalization(metadata_);
   const int half = static_cast<int>(pairs.size());
+  std::vector<image::Image> made(faces);  // augmented or blended faces; empty: the chip as it is
+  std::vector<image::ImageView> views(faces);
   for (int k = 0; k < faces; ++k) {
     const int sample = k < half ? pairs[k].a : pairs[k - half].b;
     batch_samples_[k] = sample;
     const image::Image& chip = data_.samples[sample].chip;
-    image::Image face;
     if (options_.augment) {
       // Its own stream per (step, face): no state to save, the same after a resume.
       Rng rng = stream_rng(options_.seed, static_cast<std::uint64_t>(step) * 8192 + k);
-      face = augment(chip, options_.augmentation, rng);
+      made[k] = augment(chip, options_.augmentation, rng);
+      views[k] = made[k];
+    } else {
+      views[k] = chip;
     }
-    const image::ImageView source = options_.augment ? image::ImageView(face) : chip;
+  }
+  blend_pairs(views, made, step);
+
+  const image::ChannelNormalization norm = face::pixel_normalization(metadata_);
+  for (int k = 0; k < faces; ++k) {
+    const image::ImageView source = views[k];
     if (online_teacher_) {
       const face::AlignmentTemplate& t = online_teacher_->alignment_template();
       batch_faces_[k] = source.width() == t.width && source.height() == t.height
@@ -140,6 +159,38 @@ void Trainer::prepare_batch(const std::vector<SamplePair>& pairs, std::int64_t s
                                 input_.data() + k * per_face, per_face);
     } else {
       image::normalize_to_float(source, norm, input_.data() + k * per_face, per_face);
+    }
+  }
+}
+
+void Trainer::blend_pairs(std::vector<image::ImageView>& views, std::vector<image::Image>& made,
+                          std::int64_t step) {
+  const int faces = static_cast<int>(views.size());
+  const int half = faces / 2;
+  batch_blended_.assign(half, 0);
+  if (options_.mixup_probability <= 0.0) return;
+  // Every draw happens for every pair, blended or not, so the draws of one pair do not depend
+  // on another's; partners are taken from the faces as augmented, before any blend.
+  Rng rng = stream_rng(options_.seed ^ 0x6d697875ULL, static_cast<std::uint64_t>(step));
+  std::vector<image::Image> blended(faces);
+  for (int i = 0; i < half; ++i) {
+    const bool blend_pair = chance(rng, options_.mixup_probability);
+    for (const int k : {i, half + i}) {
+      const int partner = (k + 1 + static_cast<int>(uniform_below(rng, faces - 1))) % faces;
+      const double weight = uniform01(rng);
+      if (!blend_pair) continue;
+      const image::ImageView a = views[k];
+      const image::ImageView b = views[partner];
+      blended[k] = a.width() == b.width() && a.height() == b.height()
+                       ? blend(a, b, weight)
+                       : blend(a, image::resize_bilinear(b, a.width(), a.height()), weight);
+    }
+    batch_blended_[i] = blend_pair;
+  }
+  for (int k = 0; k < faces; ++k) {
+    if (!blended[k].empty()) {
+      made[k] = std::move(blended[k]);
+      views[k] = made[k];
     }
   }
 }
@@ -182,6 +233,38 @@ void Trainer::refresh_hard_negatives() {
   sampler_.set_embeddings(embeddings);
 }
 
+ContrastiveLoss Trainer::contrastive_on_unblended(const float* emb, const std::vector<int>& labels,
+                                                  int dim, std::vector<float>& grad) const {
+  const int pairs = static_cast<int>(labels.size());
+  std::fill(grad.begin(), grad.end(), 0.0f);
+  std::vector<int> kept;
+  int same = 0;
+  for (int i = 0; i < pairs; ++i) {
+    if (batch_blended_[i]) continue;
+    kept.push_back(i);
+    same += labels[i] == 0;
+  }
+  // Without mixup every pair is kept and the batch holds both kinds (run_epoch redraws until it
+  // does); with it, a step whose kept pairs lack one kind teaches by distillation alone.
+  const int n = static_cast<int>(kept.size());
+  if (same == 0 || same == n) return ContrastiveLoss{};
+  const std::size_t row = static_cast<std::size_t>(dim);
+  std::vector<float> a(n * row), b(n * row), ga(n * row), gb(n * row);
+  std::vector<int> kept_labels(n);
+  for (int j = 0; j < n; ++j) {
+    std::copy_n(emb + kept[j] * row, row, a.data() + j * row);
+    std::copy_n(emb + (pairs + kept[j]) * row, row, b.data() + j * row);
+    kept_labels[j] = labels[kept[j]];
+  }
+  const ContrastiveLoss c = contrastive_loss(a.data(), b.data(), kept_labels.data(), n, dim,
+                                             options_.margin, ga.data(), gb.data());
+  for (int j = 0; j < n; ++j) {
+    std::copy_n(ga.data() + j * row, row, grad.data() + kept[j] * row);
+    std::copy_n(gb.data() + j * row, row, grad.data() + (pairs + kept[j]) * row);
+  }
+  return c;
+}
+
 EpochSummary Trainer::run_epoch(const std::function<void(const StepReport&)>& on_step) {
   using Clock = std::chrono::steady_clock;
   const auto epoch_start = Clock::now();
@@ -214,9 +297,7 @@ EpochSummary Trainer::run_epoch(const std::function<void(const StepReport&)>& on
     prepare_batch(batch, step);
     const std::uint64_t dropout_seed = stream_rng(options_.seed ^ 0xd5, step)();
     const float* emb = net_->forward(input_.data(), true, dropout_seed);
-    const ContrastiveLoss c = contrastive_loss(emb, emb + static_cast<std::size_t>(pairs) * dim,
-                                               labels.data(), pairs, dim, options_.margin,
-                                               grad.data(), grad.data() + pairs * dim);
+    const ContrastiveLoss c = contrastive_on_unblended(emb, labels, dim, grad);
     for (float& g : grad) g *= options_.contrastive_weight;
     double loss = options_.contrastive_weight * c.value;
     double distill_value = 0.0;
@@ -232,12 +313,14 @@ EpochSummary Trainer::run_epoch(const std::function<void(const StepReport&)>& on
     }
     if (!std::isfinite(loss)) {
       throw Error("cannot train model (" + metadata_.name + "): the loss became " +
-                  std::to_string(loss) + " at step " + std::to_string(step) +
-                  "; lower --lr");
+                  std::to_string(loss) + " at step " + std::to_string(step) + "; lower --lr");
     }
     // Pair accuracy at half the margin: same pairs closer than it, different ones farther.
     int right = 0;
+    int judged = 0;
     for (int i = 0; i < pairs; ++i) {
+      if (batch_blended_[i]) continue;
+      ++judged;
       double d2 = 0.0;
       for (int j = 0; j < dim; ++j) {
         const double diff = emb[i * dim + j] - emb[(pairs + i) * dim + j];
@@ -263,7 +346,7 @@ EpochSummary Trainer::run_epoch(const std::function<void(const StepReport&)>& on
     r.distillation = distill_value;
     r.same_distance = c.mean_same_distance;
     r.different_distance = c.mean_different_distance;
-    r.pair_accuracy = static_cast<double>(right) / pairs;
+    r.pair_accuracy = judged > 0 ? static_cast<double>(right) / judged : 0.0;
     r.seconds = std::chrono::duration<double>(Clock::now() - step_start).count();
     summary.loss += r.loss;
     summary.contrastive += r.contrastive;
@@ -315,7 +398,8 @@ void Trainer::save_checkpoint(const std::string& path) const {
 void Trainer::resume(const std::string& path) {
   TrainingCheckpoint c = load_training_checkpoint(path);
   const std::string what = "cannot resume training (" + path + "): ";
-  if (c.batch != options_.batch || c.steps_per_epoch != steps_per_epoch_ || c.seed != options_.seed) {
+  if (c.batch != options_.batch || c.steps_per_epoch != steps_per_epoch_ ||
+      c.seed != options_.seed) {
     throw Error(what + "it was made with batch " + std::to_string(c.batch) + ", " +
                 std::to_string(c.steps_per_epoch) + " steps per epoch and seed " +
                 std::to_string(c.seed) + "; resume with the same options");
@@ -364,10 +448,10 @@ std::vector<std::vector<float>> embed_dataset(const FaceDataset& data,
         for (std::size_t i = j; i < data.samples.size(); i += jobs) {
           const image::Image& chip = data.samples[i].chip;
           const face::AlignmentTemplate& t = embedder.alignment_template();
-          out[i] = chip.width() == t.width && chip.height() == t.height
-                       ? embedder.embed_after_alignment(chip)
-                       : embedder.embed_after_alignment(
-                             image::resize_bilinear(chip, t.width, t.height));
+          out[i] =
+              chip.width() == t.width && chip.height() == t.height
+                  ? embedder.embed_after_alignment(chip)
+                  : embedder.embed_after_alignment(image::resize_bilinear(chip, t.width, t.height));
         }
       } catch (const std::exception& e) {
         errors[j] = e.what();

@@ -11,8 +11,8 @@
 // either given once per photo (computed on the un-augmented chip, so an augmented face is taught
 // the embedding of its original) or, with an online teacher, computed on exactly the augmented
 // face the student sees in that step: the two then agree on every input, and every augmentation
-// of a photo is a lesson of its own instead of a perturbation to ignore. Then backward, the optimiser step (train/optimizer.h) at the
-// scheduled rate (train/lr_schedule.h).
+// of a photo is a lesson of its own instead of a perturbation to ignore. Then backward, the
+// optimiser step (train/optimizer.h) at the scheduled rate (train/lr_schedule.h).
 //
 // Repeatable: every random draw is a function of the seed and the step (the sampler's state, the
 // augmentation of step s from its own generator, dropout masks from the step), and a checkpoint
@@ -31,6 +31,7 @@
 #include "nn/model.h"
 #include "nn/trainable_network.h"
 #include "train/augment.h"
+#include "train/contrastive_loss.h"
 #include "train/face_dataset.h"
 #include "train/lr_schedule.h"
 #include "train/optimizer.h"
@@ -40,9 +41,9 @@ namespace fu::train {
 
 struct TrainerOptions {
   int epochs = 10;
-  int batch = 32;            // pairs per step (2 * batch faces per forward)
-  int steps_per_epoch = 0;   // 0: enough pairs for every sample to appear about twice
-  float margin = 1.0f;       // contrastive margin on unit embeddings (D in [0, 2])
+  int batch = 32;           // pairs per step (2 * batch faces per forward)
+  int steps_per_epoch = 0;  // 0: enough pairs for every sample to appear about twice
+  float margin = 1.0f;      // contrastive margin on unit embeddings (D in [0, 2])
   float contrastive_weight = 1.0f;
   float distill_weight = 0.0f;  // needs teacher embeddings or an online teacher
   // When set, distillation targets come from this embedder run on each step's augmented faces
@@ -51,12 +52,18 @@ struct TrainerOptions {
   std::shared_ptr<const nn::Model> online_teacher;
   int online_teacher_threads = 1;
   float lr = 0.05f;
-  int warmup_steps = -1;      // -1: one epoch's worth, at most 500
+  int warmup_steps = -1;  // -1: one epoch's worth, at most 500
   float final_lr_fraction = 0.01f;
   OptimizerOptions optimizer;
   PairSamplerOptions sampler;  // its seed is replaced by `seed`
   bool augment = true;
   AugmentOptions augmentation;
+  // Mixup: the share of pairs whose two faces are each blended (train/augment.h blend, weight
+  // uniform in [0, 1]) with another face of the same step, after augmentation. A blend is nobody's
+  // face: it needs the online teacher, which says what it embeds to, and its pair leaves the
+  // contrastive term for that step. Blends fill the space between faces with lessons, so the
+  // student learns the teacher's function rather than its values on 10,000 photos.
+  double mixup_probability = 0.0;
   std::uint64_t seed = 1;
   // Nodes whose weights stay as they are (transfer learning); empty: everything learns.
   std::function<bool(const std::string& node_name)> frozen;
@@ -66,8 +73,8 @@ struct TrainerOptions {
 };
 
 struct StepReport {
-  int epoch = 0;  // 1-based
-  std::int64_t step = 0;           // 0-based, over the whole run
+  int epoch = 0;          // 1-based
+  std::int64_t step = 0;  // 0-based, over the whole run
   std::int64_t steps_in_epoch = 0;
   std::int64_t step_in_epoch = 0;  // 1-based
   float lr = 0.0f;
@@ -122,6 +129,14 @@ class Trainer {
 
  private:
   void prepare_batch(const std::vector<SamplePair>& pairs, std::int64_t step);
+  // Mixup (TrainerOptions::mixup_probability): replaces blended faces in `views` (kept alive
+  // in `made`) and records which pairs were blended.
+  void blend_pairs(std::vector<image::ImageView>& views, std::vector<image::Image>& made,
+                   std::int64_t step);
+  // The contrastive loss over the pairs mixup left alone, its gradient ASSIGNED into `grad`
+  // [2B x dim] (zero for blended pairs); a zero loss when they lack one kind of pair.
+  ContrastiveLoss contrastive_on_unblended(const float* emb, const std::vector<int>& labels,
+                                           int dim, std::vector<float>& grad) const;
   // The distillation targets of the batch prepare_batch made, [2B x dim], into `out`.
   void teacher_targets(float* out, int dim);
   void refresh_hard_negatives();
@@ -132,6 +147,7 @@ class Trainer {
   std::vector<std::vector<float>> teacher_;
   std::unique_ptr<face::FaceEmbedder> online_teacher_;
   std::vector<image::Image> batch_faces_;  // the augmented faces, kept for the online teacher
+  std::vector<char> batch_blended_;        // per pair of the step: mixup blended its faces
   std::unique_ptr<nn::TrainableNetwork> net_;
   Optimizer optimizer_;
   LrSchedule schedule_;
@@ -139,7 +155,7 @@ class Trainer {
   std::int64_t steps_per_epoch_ = 0;
   std::int64_t steps_done_ = 0;
   int epochs_done_ = 0;
-  std::vector<float> input_;     // [2B, S, S, C]
+  std::vector<float> input_;        // [2B, S, S, C]
   std::vector<int> batch_samples_;  // sample index of each face in the batch
 };
 

@@ -116,6 +116,17 @@ describe('faceunlock train', { skip }, () => {
         '--out', online));
     assert.match(JSON.parse(cli('info', online, '--json').stdout).metadata.provenance,
         /distilled from .* \(online, on the augmented faces\)/);
+    // Mixup blends faces of a step; only the online teacher can say what a blend embeds to.
+    const mixed = path.join(dir, 'mixed-student.fum');
+    assertOk(cli('train', '--data', data, '--aligned', '--init', pruned, '--teacher', teacher,
+        '--teacher-online', '--mixup', '0.5', '--rotate', '10', '--epochs', '1',
+        '--steps-per-epoch', '2', '--batch', '4', '--out', mixed));
+    assert.match(JSON.parse(cli('info', mixed, '--json').stdout).metadata.provenance,
+        /\(online, on the augmented faces\) with mixup on 0.5 of the pairs/);
+    const unteachable = cli('train', '--data', data, '--aligned', '--init', pruned, '--teacher',
+        teacher, '--mixup', '0.5', '--out', path.join(dir, 'never.fum'));
+    assert.equal(unteachable.status, 2, unteachable.stderr);
+    assert.match(unteachable.stderr, /--mixup needs --teacher-online/);
     const lonely = cli('train', '--data', data, '--aligned', '--init', pruned, '--teacher-online',
         '--out', path.join(dir, 'never.fum'));
     assert.equal(lonely.status, 2, lonely.stderr);

@@ -261,6 +261,25 @@ TEST(AugmentTest, BlurAveragesNeighbours) {
             std::string::npos);
 }
 
+TEST(AugmentTest, BlendWeighsTwoFacesValueByValue) {
+  const image::Image a = noise(7, 5, 3, 21);
+  const image::Image b = noise(7, 5, 3, 22);
+  EXPECT_TRUE(testing::same_pixels(blend(a, b, 1.0), a));
+  EXPECT_TRUE(testing::same_pixels(blend(a, b, 0.0), b));
+  const image::Image m = blend(a, b, 0.25);
+  for (std::size_t i = 0; i < m.size_bytes(); ++i) {
+    const double want = 0.25 * a.data()[i] + 0.75 * b.data()[i];
+    ASSERT_LE(std::abs(m.data()[i] - want), 0.5) << "value " << i;
+  }
+  EXPECT_EQ(face::testing::error_of([&] { blend(a, noise(5, 7, 3, 1), 0.5); }),
+            "cannot blend chips (7x5x3 with 5x7x3): they must have the same size and channels");
+  EXPECT_NE(face::testing::error_of([&] { blend(a, b, 1.5); }).find("must be in [0, 1]"),
+            std::string::npos);
+  EXPECT_NE(face::testing::error_of([&] { blend(a, b, std::nan("")); }), "");
+  EXPECT_EQ(face::testing::error_of([&] { blend(image::ImageView(), b, 0.5); }),
+            "cannot blend chip (empty): no pixels");
+}
+
 TEST(AugmentTest, RefusesBadOptionsAndEmptyChips) {
   auto error_with = [](const std::function<void(AugmentOptions&)>& change) {
     AugmentOptions o;

@@ -10,6 +10,7 @@
 
 #include "base/error.h"
 #include "face/embedder.h"
+#include "face/test_support.h"
 #include "nn/graph_passes.h"
 #include "nn/ops/sgemm.h"
 #include "train/architecture.h"
@@ -54,8 +55,8 @@ FaceDataset synthetic_faces(int identities, int per_identity, int size, std::uin
           }
         }
       }
-      data.samples.push_back({id, "synthetic/" + std::to_string(id) + "/" + std::to_string(s),
-                              std::move(chip)});
+      data.samples.push_back(
+          {id, "synthetic/" + std::to_string(id) + "/" + std::to_string(s), std::move(chip)});
       ++data.identities.back().samples;
     }
   }
@@ -259,6 +260,68 @@ TEST_F(TrainerTest, OnlineTeacherMustMatchTheStudent) {
   same_size->graph = nn::fold_training_ops(same_size->graph);
   o.online_teacher = same_size;
   EXPECT_THROW(Trainer(tiny_model(), data, o, embed_dataset(data, same_size, 1, false)), Error);
+}
+
+TEST_F(TrainerTest, MixupBlendsFacesTaughtByTheOnlineTeacherAlone) {
+  const FaceDataset data = synthetic_faces(8, 5, 32, 4);
+  auto teacher = std::make_shared<nn::Model>(tiny_model(99));
+  teacher->graph = nn::fold_training_ops(teacher->graph);
+  TrainerOptions o = short_run();
+  o.distill_weight = 1.0f;
+  o.online_teacher = teacher;
+  o.augment = false;
+  Trainer plain(tiny_model(), data, o);
+  TrainerOptions mixed = o;
+  mixed.mixup_probability = 0.5;
+  Trainer blended(tiny_model(), data, mixed);
+  Trainer blended_again(tiny_model(), data, mixed);
+  std::vector<StepReport> p, b, again;
+  plain.run_epoch([&](const StepReport& r) { p.push_back(r); });
+  blended.run_epoch([&](const StepReport& r) { b.push_back(r); });
+  blended_again.run_epoch([&](const StepReport& r) { again.push_back(r); });
+  ASSERT_EQ(p.size(), b.size());
+  // The same draws give the same blends: repeatable from the seed and the step alone.
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    EXPECT_EQ(b[i].loss, again[i].loss) << "step " << i;
+  }
+  // Blends change what the teacher is asked about and which pairs the contrastive term sees.
+  int differ = 0;
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    differ += b[i].distillation != p[i].distillation && b[i].contrastive != p[i].contrastive;
+  }
+  EXPECT_GT(differ, static_cast<int>(b.size()) / 2);
+  // Every pair blended: no pair is left for the contrastive term, distillation still learns.
+  mixed.mixup_probability = 1.0;
+  Trainer all_blended(tiny_model(), data, mixed);
+  std::vector<StepReport> first;
+  all_blended.run_epoch([&](const StepReport& r) { first.push_back(r); });
+  double start = 0;
+  for (const StepReport& r : first) {
+    EXPECT_EQ(r.contrastive, 0.0);
+    EXPECT_EQ(r.pair_accuracy, 0.0);
+    start += r.distillation / first.size();
+  }
+  EpochSummary last;
+  for (int e = 1; e < 6; ++e) last = all_blended.run_epoch(nullptr);
+  EXPECT_LT(last.distillation, 0.6 * start) << "first " << start << " last " << last.distillation;
+}
+
+TEST_F(TrainerTest, MixupNeedsTheOnlineTeacher) {
+  const FaceDataset data = synthetic_faces(4, 3, 32, 6);
+  TrainerOptions o = short_run();
+  o.mixup_probability = 0.5;
+  EXPECT_NE(face::testing::error_of([&] {
+              Trainer(tiny_model(), data, o);
+            }).find("mixup needs the online teacher"),
+            std::string::npos);
+  auto teacher = std::make_shared<nn::Model>(tiny_model(99));
+  teacher->graph = nn::fold_training_ops(teacher->graph);
+  o.distill_weight = 1.0f;
+  EXPECT_THROW(Trainer(tiny_model(), data, o, embed_dataset(data, teacher, 1, false)), Error);
+  o.online_teacher = teacher;
+  o.mixup_probability = 1.5;
+  EXPECT_NE(face::testing::error_of([&] { Trainer(tiny_model(), data, o); }).find("mixup 1.5"),
+            std::string::npos);
 }
 
 TEST_F(TrainerTest, ExportedModelRunsAsAFaceEmbedder) {
