@@ -30,7 +30,8 @@ std::vector<int8_t> pack_qs8_gemm_weights(size_t nr, size_t nc, size_t ks, size_
   const size_t kr = kQs8GemmKr;
   const size_t blocks = (kc + kr - 1) / kr;
   const size_t panels = (nc + nr - 1) / nr;
-  const size_t panel_bytes = nr * sizeof(int32_t) + ks * blocks * kr * nr + nr * sizeof(float);
+  const size_t panel_bytes =
+      nr * sizeof(int32_t) + ks * blocks * kr * nr * sizeof(int16_t) + nr * sizeof(float);
   std::vector<int8_t> packed(panels * panel_bytes, 0);
   int8_t* out = packed.data();
   for (size_t panel = 0; panel < panels; ++panel) {
@@ -47,10 +48,12 @@ std::vector<int8_t> pack_qs8_gemm_weights(size_t nr, size_t nc, size_t ks, size_
     for (size_t t = 0; t < ks; ++t) {
       for (size_t block = 0; block < blocks; ++block) {
         for (size_t j = 0; j < n; ++j) {
-          for (size_t k = block * kr; k < (block + 1) * kr && k < kc; ++k)
-            out[j * kr + k - block * kr] = filter[((n0 + j) * ks + t) * kc + k];
+          for (size_t k = block * kr; k < (block + 1) * kr && k < kc; ++k) {
+            const int16_t w = filter[((n0 + j) * ks + t) * kc + k];
+            std::memcpy(out + (j * kr + k - block * kr) * sizeof(int16_t), &w, sizeof(w));
+          }
         }
-        out += nr * kr;
+        out += nr * kr * sizeof(int16_t);
       }
     }
     for (size_t j = 0; j < n; ++j)

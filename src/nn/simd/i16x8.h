@@ -38,6 +38,13 @@ inline i32x4 i32x4_load(const void* p) {
 inline i16x8 i16x8_zero() { return i16x8{0, 0, 0, 0, 0, 0, 0, 0}; }
 inline i16x8 i16x8_splat(int16_t x) { return i16x8{x, x, x, x, x, x, x, x}; }
 
+// Eight int16 values from any address.
+inline i16x8 i16x8_load(const void* p) {
+  i16x8 v;
+  __builtin_memcpy(&v, p, sizeof(v));
+  return v;
+}
+
 // Eight int8 values sign-extended to 16 bits.
 inline i16x8 i16x8_load_i8x8(const int8_t* p) {
 #if defined(__wasm_simd128__)

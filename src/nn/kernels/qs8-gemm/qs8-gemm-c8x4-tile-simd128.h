@@ -17,8 +17,8 @@ namespace fu::nn::kernels::qs8_c8x4 {
 using namespace simd;
 
 constexpr size_t kNr = 4;
-// Bytes of one packed depth block: kQs8GemmKr weights for each of the kNr channels.
-constexpr size_t kBlockBytes = kQs8GemmKr * kNr;
+// Bytes of one packed depth block: kQs8GemmKr int16 weights for each of the kNr channels.
+constexpr size_t kBlockBytes = kQs8GemmKr * kNr * sizeof(int16_t);
 
 template <size_t MR>
 struct Accumulators {
@@ -34,7 +34,7 @@ FU_SIMD_INLINE void clear(Accumulators<MR>& acc) {
 template <size_t MR>
 FU_SIMD_INLINE void multiply_block(const i16x8 (&va)[MR], const int8_t* w, Accumulators<MR>& acc) {
   for (size_t j = 0; j < kNr; ++j) {
-    const i16x8 vb = i16x8_load_i8x8(w + j * kQs8GemmKr);
+    const i16x8 vb = i16x8_load(w + j * kQs8GemmKr * sizeof(int16_t));
     for (size_t r = 0; r < MR; ++r) acc.v[r][j] += i32x4_dot_i16x8(va[r], vb);
   }
 }

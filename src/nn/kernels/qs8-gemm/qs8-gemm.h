@@ -3,12 +3,15 @@
 //
 // Weights are packed by pack_qs8_gemm_weights() (nn/kernels/qs8_packing.h) in panels of NR = 4
 // output channels, "c8": NR int32 biases (the input zero point already folded in), then per
-// block of kQs8GemmKr = 8 depth values the 8 weights of channel 0, of channel 1, ..., zero padded
-// past kc and nc, then NR float requantisation scales. The kernels multiply 8 sign-extended
-// int8 pairs at a time with the 16-bit dot product into one int32 vector per (row, channel) and
-// fold the four lanes at the end. A rows are a_stride bytes apart, C rows c_stride bytes apart.
-// Rows past mr are never read or written. No byte past any buffer is read: the last partial
-// depth block is loaded byte-exactly.
+// block of kQs8GemmKr = 8 depth values the 8 weights of channel 0, of channel 1, ..., each
+// already sign-extended to int16, zero padded past kc and nc, then NR float requantisation
+// scales. Weights are stored widened because the tile is bound by its vector instructions, not
+// by memory: a plain 16-byte load replaces a sign-extending one on every weight block (1.2x the
+// tile's speed in WebAssembly, docs/kernels.md), for twice the packed bytes. The kernels
+// multiply 8 int16 pairs at a time with the 16-bit dot product into one int32 vector per (row,
+// channel) and fold the four lanes at the end. A rows are a_stride bytes apart, C rows c_stride
+// bytes apart. Rows past mr are never read or written. No byte past any buffer is read: the last
+// partial depth block of A is loaded byte-exactly.
 #pragma once
 
 #include <cstddef>
