@@ -108,6 +108,7 @@ const ACCURATE_SPEEDUP_VS_TINY = 4;
 const FAST_FRAME_MS = 6;
 const FAST_DOWNLOAD_BYTES = 2 * 1000 * 1000;
 const FAST_COLD_START_MS = 300;
+const INT8_SPEEDUP = 1.8;  // an int8 embedder's pass against its float32 original's
 // JS heap after a forced GC wobbles by some kilobytes between identical states; growth per frame
 // would show as far more than this over 1,000 frames.
 const HEAP_GROWTH_TOLERANCE_BYTES = 256 * 1024;
@@ -1021,6 +1022,19 @@ function coldReport(r) {
         `${s.median <= FAST_COLD_START_MS ? 'MET' : 'NOT MET'}, <= ${FAST_DOWNLOAD_BYTES} B sent ` +
         `${summarize(p.sent).median <= FAST_DOWNLOAD_BYTES ? 'MET' : 'NOT MET'})` : ''));
   }
+  // int8 against float32: each X-int8.fum configuration against X.fum measured in the same run,
+  // on the same core and thread count, one embedder pass (Network.run) each.
+  const passes = r.configurations.filter((c) => !c.landmarks && c.networkPass.embedder);
+  for (const int8 of passes.filter((c) => c.embedder.endsWith('-int8.fum'))) {
+    const float = passes.find((c) => c.embedder === int8.embedder.replace(/-int8\.fum$/, '.fum') &&
+        c.coreUrl === int8.coreUrl && c.threads === int8.threads);
+    if (!float) continue;
+    const ratio = float.networkPass.embedder.median / int8.networkPass.embedder.median;
+    lines.push(`int8 against float32, one embedder pass, ${int8.threads} thread(s): ` +
+        `${float.embedder} ${fmt(float.networkPass.embedder.median)} ms / ${int8.embedder} ` +
+        `${fmt(int8.networkPass.embedder.median)} ms = ${ratio.toFixed(2)}x (issue 9: >= ` +
+        `${INT8_SPEEDUP}x ${verdict(ratio >= INT8_SPEEDUP)})`);
+  }
   if (r.pageErrors.length) lines.push(`page errors: ${r.pageErrors.join(' | ')}`);
   return lines.join('\n');
 }
@@ -1212,6 +1226,19 @@ function report(r) {
         `${withLandmarks.total.bytes - without.total.bytes} B sent ` +
         `(${withLandmarks.total.decodedBytes - without.total.decodedBytes} B decoded)`);
   });
+  // int8 against float32: each X-int8.fum configuration against X.fum measured in the same run,
+  // on the same core and thread count, one embedder pass (Network.run) each.
+  const passes = r.configurations.filter((c) => !c.landmarks && c.networkPass.embedder);
+  for (const int8 of passes.filter((c) => c.embedder.endsWith('-int8.fum'))) {
+    const float = passes.find((c) => c.embedder === int8.embedder.replace(/-int8\.fum$/, '.fum') &&
+        c.coreUrl === int8.coreUrl && c.threads === int8.threads);
+    if (!float) continue;
+    const ratio = float.networkPass.embedder.median / int8.networkPass.embedder.median;
+    lines.push(`int8 against float32, one embedder pass, ${int8.threads} thread(s): ` +
+        `${float.embedder} ${fmt(float.networkPass.embedder.median)} ms / ${int8.embedder} ` +
+        `${fmt(int8.networkPass.embedder.median)} ms = ${ratio.toFixed(2)}x (issue 9: >= ` +
+        `${INT8_SPEEDUP}x ${verdict(ratio >= INT8_SPEEDUP)})`);
+  }
   if (r.pageErrors.length) lines.push(`page errors: ${r.pageErrors.join(' | ')}`);
   return lines.join('\n');
 }
