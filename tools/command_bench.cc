@@ -6,10 +6,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <iostream>
 #include <map>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <utility>
 
 #include "base/error.h"
@@ -327,13 +327,7 @@ class RatioReporter : public benchmark::BenchmarkReporter {
   std::vector<std::string> failures_;
 };
 
-int run_bench(const std::vector<std::string>& args) {
-  const CommandSpec spec = bench_spec();
-  const ParsedArgs parsed = parse_args(spec, args);
-  if (parsed.has("--help")) {
-    std::cout << help_text(spec);
-    return kExitOk;
-  }
+int run_bench(const ParsedArgs& parsed) {
   const BenchOptions options = parse_options(parsed);
 
   // Settings reach Google Benchmark as its own flags, so its names and output stay the familiar
@@ -406,6 +400,7 @@ int run_bench(const std::vector<std::string>& args) {
 
 }  // namespace
 
-const Command kBenchCommand = {"bench", "time the sample networks on each backend", run_bench};
+const Command kBenchCommand = {"bench", "time the sample networks on each backend", bench_spec,
+                               run_bench};
 
 }  // namespace fu::tools

@@ -23,23 +23,24 @@ namespace {
 namespace fs = std::filesystem;
 
 CommandSpec bench_train_spec() {
-  return {kBenchTrainCommand.name,
-          "[--arch NAME] [--width W] [--input-size PIXELS] [--batch PAIRS] [--steps N]",
-          kBenchTrainCommand.summary,
-          "Both sides run contrastive training steps (forward of the batch [a; b], loss, "
-          "backward, SGD with momentum) on random inputs; data loading and augmentation are not "
-          "timed on either side. PyTorch runs through /usr/bin/python3 "
-          "tools/reference/torch_graph.py (Debian's python3-torch); without it only our figure "
-          "is printed.\n",
-          {},
-          {{"--arch", "NAME", "mobilefacenet (default) or tiny"},
-           {"--width", "W", "channel multiplier (default 0.5)"},
-           {"--input-size", "PIXELS", "input size (default 112)"},
-           {"--batch", "PAIRS", "pairs per step (default 32)"},
-           {"--steps", "N", "timed steps (default 10)"},
-           {"--warmup", "N", "PyTorch's untimed steps first (default 2; ours: one epoch of --steps)"},
-           {"--threads", "N", "threads for both sides (default 1)"},
-           {"--json", "", "print JSON"}}};
+  return {
+      kBenchTrainCommand.name,
+      "[--arch NAME] [--width W] [--input-size PIXELS] [--batch PAIRS] [--steps N]",
+      kBenchTrainCommand.summary,
+      "Both sides run contrastive training steps (forward of the batch [a; b], loss, "
+      "backward, SGD with momentum) on random inputs; data loading and augmentation are not "
+      "timed on either side. PyTorch runs through /usr/bin/python3 "
+      "tools/reference/torch_graph.py (Debian's python3-torch); without it only our figure "
+      "is printed.\n",
+      {},
+      {{"--arch", "NAME", "mobilefacenet (default) or tiny"},
+       {"--width", "W", "channel multiplier (default 0.5)"},
+       {"--input-size", "PIXELS", "input size (default 112)"},
+       {"--batch", "PAIRS", "pairs per step (default 32)"},
+       {"--steps", "N", "timed steps (default 10)"},
+       {"--warmup", "N", "PyTorch's untimed steps first (default 2; ours: one epoch of --steps)"},
+       {"--threads", "N", "threads for both sides (default 1)"},
+       {"--json", "", "print JSON"}}};
 }
 
 // The graph in torch_graph.py's "graph" format.
@@ -136,8 +137,8 @@ double torch_pairs_per_second(const nn::Graph& graph, const nn::Shape& input, in
     write_graph_json(j, graph, input);
     j.end_object();
   }
-  const std::string command = "/usr/bin/python3 '" + script + "' '" + request.string() + "' '" +
-                              result.string() + "' 2>&1";
+  const std::string command =
+      "/usr/bin/python3 '" + script + "' '" + request.string() + "' '" + result.string() + "' 2>&1";
   std::string output;
   if (std::FILE* p = popen(command.c_str(), "r")) {
     char buffer[512];
@@ -157,13 +158,7 @@ double torch_pairs_per_second(const nn::Graph& graph, const nn::Shape& input, in
   return json_number(text.str(), "pairs_per_second");
 }
 
-int run_bench_train(const std::vector<std::string>& args) {
-  const CommandSpec spec = bench_train_spec();
-  const ParsedArgs parsed = parse_args(spec, args);
-  if (parsed.has("--help")) {
-    std::cout << help_text(spec);
-    return kExitOk;
-  }
+int run_bench_train(const ParsedArgs& parsed) {
   train::ArchitectureOptions arch;
   arch.name = parsed.get("--arch", "mobilefacenet");
   arch.width = parsed.get_double("--width", 0.5, 0.125, 4.0);
@@ -230,6 +225,6 @@ int run_bench_train(const std::vector<std::string>& args) {
 
 const Command kBenchTrainCommand = {
     "bench-train", "training speed: our trainer against PyTorch on the same network",
-    run_bench_train};
+    bench_train_spec, run_bench_train};
 
 }  // namespace fu::tools

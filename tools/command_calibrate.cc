@@ -163,13 +163,7 @@ void print_level(std::ostream& out, const Target& target, const train::LevelThre
   }
 }
 
-int run_calibrate(const std::vector<std::string>& args) {
-  const CommandSpec spec = calibrate_spec();
-  const ParsedArgs parsed = parse_args(spec, args);
-  if (parsed.has("--help")) {
-    std::cout << help_text(spec);
-    return kExitOk;
-  }
+int run_calibrate(const ParsedArgs& parsed) {
   std::vector<PhotoSetSpec> specs;
   if (parsed.has("--data")) {
     if (parsed.get_all("--data").size() > 1) {
@@ -382,7 +376,8 @@ int run_calibrate(const std::vector<std::string>& args) {
 
 }  // namespace
 
-const Command kCalibrateCommand = {
-    "calibrate", "write thresholds at named false-accept rates into a model", run_calibrate};
+const Command kCalibrateCommand = {"calibrate",
+                                   "write thresholds at named false-accept rates into a model",
+                                   calibrate_spec, run_calibrate};
 
 }  // namespace fu::tools

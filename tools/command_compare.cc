@@ -41,13 +41,7 @@ CommandSpec compare_spec() {
   return spec;
 }
 
-int run_compare(const std::vector<std::string>& args) {
-  const CommandSpec spec = compare_spec();
-  const ParsedArgs parsed = parse_args(spec, args);
-  if (parsed.has("--help")) {
-    std::cout << help_text(spec);
-    return kExitOk;
-  }
+int run_compare(const ParsedArgs& parsed) {
   const std::string a_path = parsed.positional(0);
   const std::string b_path = parsed.positional(1);
   const std::vector<std::string> roots = parsed.get_all("--data");
@@ -103,6 +97,7 @@ int run_compare(const std::vector<std::string>& args) {
 }  // namespace
 
 extern const Command kCompareCommand = {
-    "compare", "how closely two embedders agree on the same faces (cosine per face)", run_compare};
+    "compare", "how closely two embedders agree on the same faces (cosine per face)", compare_spec,
+    run_compare};
 
 }  // namespace fu::tools

@@ -31,13 +31,7 @@ CommandSpec compress_spec() {
       {{"--json", "", "print JSON"}}};
 }
 
-int run_compress(const std::vector<std::string>& args) {
-  const CommandSpec spec = compress_spec();
-  const ParsedArgs parsed = parse_args(spec, args);
-  if (parsed.has("--help")) {
-    std::cout << help_text(spec);
-    return kExitOk;
-  }
+int run_compress(const ParsedArgs& parsed) {
   const std::string in_path = parsed.positional(0);
   const std::string out_path = parsed.positional(1);
   nn::Model model = nn::load_model(in_path);
@@ -72,6 +66,6 @@ int run_compress(const std::vector<std::string>& args) {
 
 extern const Command kCompressCommand = {
     "compress", "store a float model's weights as float16 (half the file, same float32 compute)",
-    run_compress};
+    compress_spec, run_compress};
 
 }  // namespace fu::tools

@@ -74,13 +74,7 @@ std::string find_package(const std::string& package) {
               "repository or pass --from DIR");
 }
 
-int run_convert(const std::vector<std::string>& args) {
-  const CommandSpec spec = convert_spec();
-  const ParsedArgs parsed = parse_args(spec, args);
-  if (parsed.has("--help")) {
-    std::cout << help_text(spec);
-    return kExitOk;
-  }
+int run_convert(const ParsedArgs& parsed) {
   const std::string& name = parsed.positional(0);
   const Converter* converter = nullptr;
   std::vector<std::string> names;
@@ -136,6 +130,7 @@ int run_convert(const std::vector<std::string>& args) {
 }  // namespace
 
 const Command kConvertCommand = {
-    "convert", "import a pretrained network from an npm package into a model file", run_convert};
+    "convert", "import a pretrained network from an npm package into a model file", convert_spec,
+    run_convert};
 
 }  // namespace fu::tools

@@ -51,13 +51,7 @@ void draw_faces(image::Image& canvas, const std::vector<face::Face>& faces) {
   }
 }
 
-int run_detect(const std::vector<std::string>& args) {
-  const CommandSpec spec = detect_spec();
-  const ParsedArgs parsed = parse_args(spec, args);
-  if (parsed.has("--help")) {
-    std::cout << help_text(spec);
-    return kExitOk;
-  }
+int run_detect(const ParsedArgs& parsed) {
   const std::vector<std::string>& paths = parsed.positionals();
   if (parsed.has("--out") && paths.size() != 1) {
     throw UsageError("--out draws one image; " + std::to_string(paths.size()) + " were given");
@@ -161,6 +155,6 @@ int run_detect(const std::vector<std::string>& args) {
 }  // namespace
 
 const Command kDetectCommand = {"detect", "find faces in photos: scores, boxes, keypoints, quality",
-                                run_detect};
+                                detect_spec, run_detect};
 
 }  // namespace fu::tools

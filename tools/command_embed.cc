@@ -26,13 +26,7 @@ CommandSpec embed_spec() {
   return spec;
 }
 
-int run_embed(const std::vector<std::string>& args) {
-  const CommandSpec spec = embed_spec();
-  const ParsedArgs parsed = parse_args(spec, args);
-  if (parsed.has("--help")) {
-    std::cout << help_text(spec);
-    return kExitOk;
-  }
+int run_embed(const ParsedArgs& parsed) {
   ProgressBar progress("embedding", true);
   train::EmbedImagesOptions options;
   options.jobs = parse_jobs(parsed);
@@ -83,6 +77,6 @@ int run_embed(const std::vector<std::string>& args) {
 }  // namespace
 
 const Command kEmbedCommand = {"embed", "print the embedding of the most prominent face in photos",
-                               run_embed};
+                               embed_spec, run_embed};
 
 }  // namespace fu::tools

@@ -29,13 +29,7 @@ CommandSpec enroll_spec() {
   return spec;
 }
 
-int run_enroll(const std::vector<std::string>& args) {
-  const CommandSpec spec = enroll_spec();
-  const ParsedArgs parsed = parse_args(spec, args);
-  if (parsed.has("--help")) {
-    std::cout << help_text(spec);
-    return kExitOk;
-  }
+int run_enroll(const ParsedArgs& parsed) {
   const std::string user = parsed.require("--user");
   if (const std::string problem = unlock::user_name_problem(user); !problem.empty()) {
     throw UsageError("--user: " + problem);
@@ -80,6 +74,7 @@ int run_enroll(const std::vector<std::string>& args) {
 
 }  // namespace
 
-const Command kEnrollCommand = {"enroll", "add a user's face templates to a gallery", run_enroll};
+const Command kEnrollCommand = {"enroll", "add a user's face templates to a gallery", enroll_spec,
+                                run_enroll};
 
 }  // namespace fu::tools

@@ -61,13 +61,7 @@ std::string percent(double fraction, int digits = 2) {
   return text;
 }
 
-int run_eval(const std::vector<std::string>& args) {
-  const CommandSpec spec = eval_spec();
-  const ParsedArgs parsed = parse_args(spec, args);
-  if (parsed.has("--help")) {
-    std::cout << help_text(spec);
-    return kExitOk;
-  }
+int run_eval(const ParsedArgs& parsed) {
   const std::string data = parsed.require("--data");
   const std::string pairs_file = parsed.require("--pairs");
   const int jobs = parse_jobs(parsed);
@@ -313,6 +307,7 @@ int run_eval(const std::vector<std::string>& args) {
 
 }  // namespace
 
-const Command kEvalCommand = {"eval", "evaluate an embedder with the LFW protocol", run_eval};
+const Command kEvalCommand = {"eval", "evaluate an embedder with the LFW protocol", eval_spec,
+                              run_eval};
 
 }  // namespace fu::tools

@@ -104,13 +104,7 @@ void write_count(JsonWriter& out, const char* name, const train::ErrorCount& c) 
   out.end_object();
 }
 
-int run_far(const std::vector<std::string>& args) {
-  const CommandSpec spec = far_spec();
-  const ParsedArgs parsed = parse_args(spec, args);
-  if (parsed.has("--help")) {
-    std::cout << help_text(spec);
-    return kExitOk;
-  }
+int run_far(const ParsedArgs& parsed) {
   PhotoSetSpec set_spec;
   set_spec.root = parsed.require("--data");
   set_spec.pairs_files = parsed.get_all("--pairs");
@@ -235,6 +229,7 @@ int run_far(const std::vector<std::string>& args) {
 }  // namespace
 
 const Command kFarCommand = {
-    "far", "measure the false-accept and false-reject rate of each security level", run_far};
+    "far", "measure the false-accept and false-reject rate of each security level", far_spec,
+    run_far};
 
 }  // namespace fu::tools

@@ -24,13 +24,7 @@ CommandSpec identify_spec() {
   return spec;
 }
 
-int run_identify(const std::vector<std::string>& args) {
-  const CommandSpec spec = identify_spec();
-  const ParsedArgs parsed = parse_args(spec, args);
-  if (parsed.has("--help")) {
-    std::cout << help_text(spec);
-    return kExitOk;
-  }
+int run_identify(const ParsedArgs& parsed) {
   const unlock::Gallery gallery = open_gallery(parsed, false);
   const auto top = static_cast<std::size_t>(parsed.get_int("--top", 5, 1, 1000));
   const auto embedder = load_embedder(parsed);
@@ -66,6 +60,6 @@ int run_identify(const std::vector<std::string>& args) {
 }  // namespace
 
 const Command kIdentifyCommand = {"identify", "1:N: who in a gallery is the face in a photo?",
-                                  run_identify};
+                                  identify_spec, run_identify};
 
 }  // namespace fu::tools

@@ -135,13 +135,7 @@ void print_text(const std::string& path, const nn::Model& model, const ModelInfo
       << static_cast<double>(info.parameters) * 1e-6 << " M)\n";
 }
 
-int run_info(const std::vector<std::string>& args) {
-  const CommandSpec spec = info_spec();
-  const ParsedArgs parsed = parse_args(spec, args);
-  if (parsed.has("--help")) {
-    std::cout << help_text(spec);
-    return kExitOk;
-  }
+int run_info(const ParsedArgs& parsed) {
   const std::string& path = parsed.positional(0);
   const nn::Model model = nn::load_model(path);
   const ModelInfo info = describe(model);
@@ -156,6 +150,6 @@ int run_info(const std::vector<std::string>& args) {
 }  // namespace
 
 const Command kInfoCommand = {"info", "show a model's metadata, shapes, operators and size",
-                              run_info};
+                              info_spec, run_info};
 
 }  // namespace fu::tools

@@ -59,13 +59,7 @@ std::uint64_t parameter_count(const nn::Model& model) {
   return n;
 }
 
-int run_prune(const std::vector<std::string>& args) {
-  const CommandSpec spec = prune_spec();
-  const ParsedArgs parsed = parse_args(spec, args);
-  if (parsed.has("--help")) {
-    std::cout << help_text(spec);
-    return kExitOk;
-  }
+int run_prune(const ParsedArgs& parsed) {
   const std::string in_path = parsed.positional(0);
   const std::string out_path = parsed.positional(1);
   const std::vector<std::string> roots = parsed.get_all("--calibrate");
@@ -162,6 +156,7 @@ int run_prune(const std::vector<std::string>& args) {
 }  // namespace
 
 extern const Command kPruneCommand = {
-    "prune", "make a narrower copy of a float embedder, to train as a student", run_prune};
+    "prune", "make a narrower copy of a float embedder, to train as a student", prune_spec,
+    run_prune};
 
 }  // namespace fu::tools

@@ -108,13 +108,7 @@ train::KFoldAccuracy lfw_accuracy(const std::vector<train::LfwPair>& pairs,
   return train::k_fold_accuracy(scored);
 }
 
-int run_quantize(const std::vector<std::string>& args) {
-  const CommandSpec spec = quantize_spec();
-  const ParsedArgs parsed = parse_args(spec, args);
-  if (parsed.has("--help")) {
-    std::cout << help_text(spec);
-    return kExitOk;
-  }
+int run_quantize(const ParsedArgs& parsed) {
   const std::string in_path = parsed.positional(0);
   const std::string out_path = parsed.positional(1);
   const std::vector<std::string> roots = parsed.get_all("--calibrate");
@@ -232,6 +226,7 @@ int run_quantize(const std::vector<std::string>& args) {
 }  // namespace
 
 extern const Command kQuantizeCommand = {
-    "quantize", "make an int8 copy of a float embedder, calibrated on face photos", run_quantize};
+    "quantize", "make an int8 copy of a float embedder, calibrated on face photos", quantize_spec,
+    run_quantize};
 
 }  // namespace fu::tools

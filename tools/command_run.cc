@@ -71,13 +71,7 @@ void write_outputs(const std::string& path, const std::vector<nn::Tensor>& outpu
   if (!out) throw Error("cannot write output (" + path + "): " + system_reason());
 }
 
-int run_run(const std::vector<std::string>& args) {
-  const CommandSpec spec = run_spec();
-  const ParsedArgs parsed = parse_args(spec, args);
-  if (parsed.has("--help")) {
-    std::cout << help_text(spec);
-    return kExitOk;
-  }
+int run_run(const ParsedArgs& parsed) {
   const std::string& model_path = parsed.positional(0);
   const std::string input_path = parsed.require("--input");
   const std::string output_path = parsed.require("--output");
@@ -129,6 +123,6 @@ int run_run(const std::vector<std::string>& args) {
 
 }  // namespace
 
-const Command kRunCommand = {"run", "run a model on a raw float32 input file", run_run};
+const Command kRunCommand = {"run", "run a model on a raw float32 input file", run_spec, run_run};
 
 }  // namespace fu::tools

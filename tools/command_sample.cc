@@ -35,13 +35,7 @@ CommandSpec sample_spec() {
       }};
 }
 
-int run_sample(const std::vector<std::string>& args) {
-  const CommandSpec spec = sample_spec();
-  const ParsedArgs parsed = parse_args(spec, args);
-  if (parsed.has("--help")) {
-    std::cout << help_text(spec);
-    return kExitOk;
-  }
+int run_sample(const ParsedArgs& parsed) {
   const std::string& name = parsed.positional(0);
   const std::string out = parsed.require("--out");
   const auto seed = static_cast<std::uint32_t>(parsed.get_int("--seed", 1, 0, 4294967295LL));
@@ -77,6 +71,6 @@ int run_sample(const std::vector<std::string>& args) {
 }  // namespace
 
 const Command kSampleCommand = {"sample", "write a random-weight sample network as a model file",
-                                run_sample};
+                                sample_spec, run_sample};
 
 }  // namespace fu::tools

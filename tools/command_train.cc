@@ -161,13 +161,7 @@ std::string duration_text(double seconds) {
   return out.str();
 }
 
-int run_train(const std::vector<std::string>& args) {
-  const CommandSpec spec = train_spec();
-  const ParsedArgs parsed = parse_args(spec, args);
-  if (parsed.has("--help")) {
-    std::cout << help_text(spec);
-    return kExitOk;
-  }
+int run_train(const ParsedArgs& parsed) {
   const std::vector<std::string> roots = parsed.get_all("--data");
   if (roots.empty()) throw UsageError("missing --data");
   const std::string out_path = parsed.require("--out");
@@ -408,6 +402,6 @@ int run_train(const std::vector<std::string>& args) {
 }  // namespace
 
 const Command kTrainCommand = {"train", "train an embedder on face pairs (contrastive Siamese)",
-                               run_train};
+                               train_spec, run_train};
 
 }  // namespace fu::tools

@@ -139,13 +139,7 @@ void write_update_frame(JsonWriter& out, int index, double time_ms, const face::
   out.key("hint").value(u.hint).end_object();
 }
 
-int run_unlock(const std::vector<std::string>& args) {
-  const CommandSpec spec = unlock_spec();
-  const ParsedArgs parsed = parse_args(spec, args);
-  if (parsed.has("--help")) {
-    std::cout << help_text(spec);
-    return kExitOk;
-  }
+int run_unlock(const ParsedArgs& parsed) {
   const std::string liveness = parsed.get("--liveness", "on");
   if (liveness != "on" && liveness != "off") {
     throw UsageError("--liveness is '" + liveness + "', expected on or off");
@@ -266,7 +260,8 @@ int run_unlock(const std::vector<std::string>& args) {
 
 }  // namespace
 
-const Command kUnlockCommand = {
-    "unlock", "run an unlock attempt (fusion, liveness) over video frames", run_unlock};
+const Command kUnlockCommand = {"unlock",
+                                "run an unlock attempt (fusion, liveness) over video frames",
+                                unlock_spec, run_unlock};
 
 }  // namespace fu::tools

@@ -9,18 +9,16 @@
 namespace fu::tools {
 namespace {
 
-int run_users(const std::vector<std::string>& args) {
-  const CommandSpec spec{kUsersCommand.name,
-                         "--gallery FILE [--json]",
-                         kUsersCommand.summary,
-                         "",
-                         {},
-                         {gallery_flag(), {"--json", "", "print JSON"}}};
-  const ParsedArgs parsed = parse_args(spec, args);
-  if (parsed.has("--help")) {
-    std::cout << help_text(spec);
-    return kExitOk;
-  }
+CommandSpec users_spec() {
+  return {kUsersCommand.name,
+          "--gallery FILE [--json]",
+          kUsersCommand.summary,
+          "",
+          {},
+          {gallery_flag(), {"--json", "", "print JSON"}}};
+}
+
+int run_users(const ParsedArgs& parsed) {
   const unlock::Gallery gallery = open_gallery(parsed, false);
   if (parsed.has("--json")) {
     JsonWriter out(std::cout);
@@ -41,18 +39,16 @@ int run_users(const std::vector<std::string>& args) {
   return kExitOk;
 }
 
-int run_remove(const std::vector<std::string>& args) {
-  const CommandSpec spec{kRemoveCommand.name,
-                         "--gallery FILE --user NAME",
-                         kRemoveCommand.summary,
-                         "",
-                         {},
-                         {gallery_flag(), {"--user", "NAME", "the user to remove (required)"}}};
-  const ParsedArgs parsed = parse_args(spec, args);
-  if (parsed.has("--help")) {
-    std::cout << help_text(spec);
-    return kExitOk;
-  }
+CommandSpec remove_spec() {
+  return {kRemoveCommand.name,
+          "--gallery FILE --user NAME",
+          kRemoveCommand.summary,
+          "",
+          {},
+          {gallery_flag(), {"--user", "NAME", "the user to remove (required)"}}};
+}
+
+int run_remove(const ParsedArgs& parsed) {
   unlock::Gallery gallery = open_gallery(parsed, false);
   const std::string user = parsed.require("--user");
   if (!gallery.remove(user)) {
@@ -66,7 +62,7 @@ int run_remove(const std::vector<std::string>& args) {
 
 }  // namespace
 
-const Command kUsersCommand = {"users", "list the users of a gallery", run_users};
-const Command kRemoveCommand = {"remove", "remove a user from a gallery", run_remove};
+const Command kUsersCommand = {"users", "list the users of a gallery", users_spec, run_users};
+const Command kRemoveCommand = {"remove", "remove a user from a gallery", remove_spec, run_remove};
 
 }  // namespace fu::tools

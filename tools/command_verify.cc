@@ -25,13 +25,7 @@ CommandSpec verify_spec() {
   return spec;
 }
 
-int run_verify(const std::vector<std::string>& args) {
-  const CommandSpec spec = verify_spec();
-  const ParsedArgs parsed = parse_args(spec, args);
-  if (parsed.has("--help")) {
-    std::cout << help_text(spec);
-    return kExitOk;
-  }
+int run_verify(const ParsedArgs& parsed) {
   const unlock::Gallery gallery = open_gallery(parsed, false);
   const std::string user = parsed.require("--user");
   const auto embedder = load_embedder(parsed);
@@ -61,6 +55,6 @@ int run_verify(const std::vector<std::string>& args) {
 }  // namespace
 
 const Command kVerifyCommand = {"verify", "1:1: is the face in a photo the claimed user?",
-                                run_verify};
+                                verify_spec, run_verify};
 
 }  // namespace fu::tools

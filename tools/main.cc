@@ -1,5 +1,6 @@
-// `faceunlock`: the native command-line tool. This file only picks the subcommand and turns
-// what it throws into a message and an exit code; the work is in command_<name>.cc.
+// `faceunlock`: the native command-line tool. This file only picks the subcommand, parses its
+// arguments against its spec (answering --help) and turns what it throws into a message and an
+// exit code; the work is in command_<name>.cc.
 #include <algorithm>
 #include <cstring>
 #include <exception>
@@ -22,11 +23,11 @@ namespace {
 
 // The order here is the order of `faceunlock --help`.
 const Command* const kCommands[] = {
-    &kDetectCommand, &kEmbedCommand,    &kEnrollCommand, &kVerifyCommand,     &kIdentifyCommand,
-    &kUsersCommand,  &kRemoveCommand,   &kEvalCommand,   &kCalibrateCommand,  &kFarCommand,
-    &kTrainCommand,  &kQuantizeCommand, &kCompressCommand, &kPruneCommand,  &kCompareCommand,    &kInfoCommand,
-    &kRunCommand,    &kSampleCommand,   &kBenchCommand,  &kBenchTrainCommand, &kConvertCommand,
-    &kUnlockCommand,
+    &kDetectCommand,  &kEmbedCommand,    &kEnrollCommand,   &kVerifyCommand,    &kIdentifyCommand,
+    &kUsersCommand,   &kRemoveCommand,   &kEvalCommand,     &kCalibrateCommand, &kFarCommand,
+    &kTrainCommand,   &kQuantizeCommand, &kCompressCommand, &kPruneCommand,     &kCompareCommand,
+    &kInfoCommand,    &kRunCommand,      &kSampleCommand,   &kBenchCommand,     &kBenchTrainCommand,
+    &kConvertCommand, &kUnlockCommand,
 };
 
 const Command* find_command(const std::string& name) {
@@ -64,7 +65,14 @@ void print_usage(std::ostream& out) {
 int run_command(const Command& command, const std::vector<std::string>& args) {
   const std::string prefix = std::string("faceunlock ") + command.name + ": ";
   try {
-    return command.run(args);
+    // Parsed inside the try: a wrong command line is a UsageError like the ones run throws.
+    const CommandSpec spec = command.spec();
+    const ParsedArgs parsed = parse_args(spec, args);
+    if (parsed.has("--help")) {
+      std::cout << help_text(spec);
+      return kExitOk;
+    }
+    return command.run(parsed);
   } catch (const UsageError& e) {
     std::cerr << prefix << e.what() << "\nRun 'faceunlock " << command.name
               << " --help' for usage.\n";
