@@ -1022,19 +1022,6 @@ function coldReport(r) {
         `${s.median <= FAST_COLD_START_MS ? 'MET' : 'NOT MET'}, <= ${FAST_DOWNLOAD_BYTES} B sent ` +
         `${summarize(p.sent).median <= FAST_DOWNLOAD_BYTES ? 'MET' : 'NOT MET'})` : ''));
   }
-  // int8 against float32: each X-int8.fum configuration against X.fum measured in the same run,
-  // on the same core and thread count, one embedder pass (Network.run) each.
-  const passes = r.configurations.filter((c) => !c.landmarks && c.networkPass.embedder);
-  for (const int8 of passes.filter((c) => c.embedder.endsWith('-int8.fum'))) {
-    const float = passes.find((c) => c.embedder === int8.embedder.replace(/-int8\.fum$/, '.fum') &&
-        c.coreUrl === int8.coreUrl && c.threads === int8.threads);
-    if (!float) continue;
-    const ratio = float.networkPass.embedder.median / int8.networkPass.embedder.median;
-    lines.push(`int8 against float32, one embedder pass, ${int8.threads} thread(s): ` +
-        `${float.embedder} ${fmt(float.networkPass.embedder.median)} ms / ${int8.embedder} ` +
-        `${fmt(int8.networkPass.embedder.median)} ms = ${ratio.toFixed(2)}x (issue 9: >= ` +
-        `${INT8_SPEEDUP}x ${verdict(ratio >= INT8_SPEEDUP)})`);
-  }
   if (r.pageErrors.length) lines.push(`page errors: ${r.pageErrors.join(' | ')}`);
   return lines.join('\n');
 }
