@@ -75,6 +75,14 @@ nn::Model tiny_model(std::uint64_t seed = 3) {
   return build_architecture(arch);
 }
 
+// Another tiny network, its training ops folded as an exported embedder's: a fixed target the
+// student can reach only by learning.
+std::shared_ptr<const nn::Model> tiny_teacher() {
+  auto teacher = std::make_shared<nn::Model>(tiny_model(99));
+  teacher->graph = nn::fold_training_ops(teacher->graph);
+  return teacher;
+}
+
 TrainerOptions short_run() {
   TrainerOptions o;
   o.epochs = 6;
@@ -179,10 +187,7 @@ TEST_F(TrainerTest, ResumeRefusesAnotherNetworkAndLeavesTheTrainerUnchanged) {
 
 TEST_F(TrainerTest, DistillationPullsTheStudentTowardsTheTeacher) {
   const FaceDataset data = synthetic_faces(8, 5, 32, 4);
-  // The "teacher" is another tiny network: its embeddings are a fixed target the student can
-  // reach only by learning.
-  auto teacher = std::make_shared<nn::Model>(tiny_model(99));
-  teacher->graph = nn::fold_training_ops(teacher->graph);
+  const std::shared_ptr<const nn::Model> teacher = tiny_teacher();
   std::vector<std::vector<float>> targets = embed_dataset(data, teacher, 2, false);
   ASSERT_EQ(targets.size(), data.samples.size());
   TrainerOptions o = short_run();
@@ -206,8 +211,7 @@ std::vector<double> distillation_per_step(Trainer& trainer) {
 
 TEST_F(TrainerTest, OnlineTeacherTeachesExactlyTheFacesTheStudentSees) {
   const FaceDataset data = synthetic_faces(8, 5, 32, 4);
-  auto teacher = std::make_shared<nn::Model>(tiny_model(99));
-  teacher->graph = nn::fold_training_ops(teacher->graph);
+  const std::shared_ptr<const nn::Model> teacher = tiny_teacher();
   TrainerOptions o = short_run();
   o.contrastive_weight = 0.0f;
   o.distill_weight = 1.0f;
@@ -256,16 +260,14 @@ TEST_F(TrainerTest, OnlineTeacherMustMatchTheStudent) {
   o.online_teacher = teacher;
   EXPECT_THROW(Trainer(tiny_model(), data, o), Error);
   // Per-photo targets as well as an online teacher: ambiguous.
-  auto same_size = std::make_shared<nn::Model>(tiny_model(99));
-  same_size->graph = nn::fold_training_ops(same_size->graph);
+  const std::shared_ptr<const nn::Model> same_size = tiny_teacher();
   o.online_teacher = same_size;
   EXPECT_THROW(Trainer(tiny_model(), data, o, embed_dataset(data, same_size, 1, false)), Error);
 }
 
 TEST_F(TrainerTest, MixupBlendsFacesTaughtByTheOnlineTeacherAlone) {
   const FaceDataset data = synthetic_faces(8, 5, 32, 4);
-  auto teacher = std::make_shared<nn::Model>(tiny_model(99));
-  teacher->graph = nn::fold_training_ops(teacher->graph);
+  const std::shared_ptr<const nn::Model> teacher = tiny_teacher();
   TrainerOptions o = short_run();
   o.distill_weight = 1.0f;
   o.online_teacher = teacher;
@@ -314,8 +316,7 @@ TEST_F(TrainerTest, MixupNeedsTheOnlineTeacher) {
               Trainer(tiny_model(), data, o);
             }).find("mixup needs the online teacher"),
             std::string::npos);
-  auto teacher = std::make_shared<nn::Model>(tiny_model(99));
-  teacher->graph = nn::fold_training_ops(teacher->graph);
+  const std::shared_ptr<const nn::Model> teacher = tiny_teacher();
   o.distill_weight = 1.0f;
   EXPECT_THROW(Trainer(tiny_model(), data, o, embed_dataset(data, teacher, 1, false)), Error);
   o.online_teacher = teacher;
