@@ -244,10 +244,11 @@ ContrastiveLoss Trainer::contrastive_on_unblended(const float* emb, const std::v
     kept.push_back(i);
     same += labels[i] == 0;
   }
-  // Without mixup every pair is kept and the batch holds both kinds (run_epoch redraws until it
-  // does); with it, a step whose kept pairs lack one kind teaches by distillation alone.
+  // Without blends every pair is kept, and a batch of one kind (run_epoch redraws until it has
+  // both) is refused by contrastive_loss as before; a step whose blends left the kept pairs one
+  // kind short teaches by distillation alone.
   const int n = static_cast<int>(kept.size());
-  if (same == 0 || same == n) return ContrastiveLoss{};
+  if (n < pairs && (same == 0 || same == n)) return ContrastiveLoss{};
   const std::size_t row = static_cast<std::size_t>(dim);
   std::vector<float> a(n * row), b(n * row), ga(n * row), gb(n * row);
   std::vector<int> kept_labels(n);
