@@ -77,7 +77,7 @@ CommandSpec train_spec() {
        {"--warmup", "STEPS", "linear warm-up steps (default one epoch, at most 500)"},
        {"--same-fraction", "F", "share of same-person pairs (default 0.5)"},
        {"--hard-negatives", "F", "share of different pairs mined as hard negatives (default 0)"},
-       {"--no-augment", "", "no mirror, shift, scale, brightness, contrast or blur"},
+       {"--no-augment", "", "no mirror, shift, scale, rotation, brightness, contrast or blur"},
        {"--rotate", "DEGREES", "augmentation: in-plane rotation up to +-this (default 0)"},
        {"--mixup", "SHARE",
         "share of pairs blended with other faces of the step, taught by the online teacher "
