@@ -46,7 +46,8 @@ struct Layer {
 
 // dlib-resnet (150x150 chip): the stem, one 3x3 SAME convolution of each width, the strided
 // first convolution of a down block; the 64-channel layer at 38x38 quoted in the int8 issue;
-// a 3x3 depthwise layer like the student embedder's.
+// a 3x3 depthwise layer like the student embedder's; the fast embedder's (dlib-resnet-pruned)
+// narrow stem and first-stage layers, whose depths (3 x 49, 12 x 9) are not multiples of 8.
 const Layer kLayers[] = {
     {"stem 7x7/2 3->32 150x150", false, 7, 2, 3, 32, 150, 150, 0},
     {"3x3 32->32 35x35", false, 3, 1, 32, 32, 35, 35, 1},
@@ -57,6 +58,11 @@ const Layer kLayers[] = {
     {"3x3 256->256 4x4", false, 3, 1, 256, 256, 4, 4, 1},
     {"1x1 64->128 28x28", false, 1, 1, 64, 128, 28, 28, 0},
     {"dw 3x3 128 56x56", true, 3, 1, 128, 128, 56, 56, 1},
+    {"pruned stem 7x7/2 3->16", false, 7, 2, 3, 16, 150, 150, 0},
+    {"pruned 3x3 16->12 35x35", false, 3, 1, 16, 12, 35, 35, 1},
+    {"pruned 3x3 12->16 35x35", false, 3, 1, 12, 16, 35, 35, 1},
+    {"pruned 3x3 32->24 17x17", false, 3, 1, 32, 24, 17, 17, 1},
+    {"pruned 3x3 24->32 17x17", false, 3, 1, 24, 32, 17, 17, 1},
 };
 
 int out_size(int in, int kernel, int stride, int pad) {
