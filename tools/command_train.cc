@@ -82,6 +82,12 @@ CommandSpec train_spec() {
        {"--mixup", "SHARE",
         "share of pairs blended with other faces of the step, taught by the online teacher "
         "alone (needs --teacher-online; default 0)"},
+       {"--hint", "VALUE",
+        "feature hint: also learn the teacher's activations at this value, named alike in both "
+        "at the same spatial size (repeatable; needs --teacher-online and a teacher taking the "
+        "same input, as a pruned copy's)"},
+       {"--hint-weight", "W", "weight of the feature hints' term (default 1 with --hint)"},
+       {"--hint-faces", "N", "faces the hints' maps are fitted on, at the start (default 512)"},
        {"--seed", "N", "seed of every random draw (default 1)"},
        {"--val-pairs", "FILE", "LFW-format pairs validated after every epoch (e.g. View 1)"},
        {"--val-data", "DIR", "the photos --val-pairs names"},
@@ -261,7 +267,16 @@ int run_train(const ParsedArgs& parsed) {
         "--mixup needs --teacher-online (and --distill above 0): a blend of two "
         "faces is nobody's, only the teacher can say what it embeds to");
   }
-  if (online && options.distill_weight > 0) {
+  options.hint_values = parsed.get_all("--hint");
+  options.hint_weight = static_cast<float>(
+      parsed.get_double("--hint-weight", options.hint_values.empty() ? 0.0 : 1.0, 0.0, 1000.0));
+  options.hint_fit_faces = static_cast<int>(parsed.get_int("--hint-faces", 512, 2, 1000000));
+  if (!options.hint_values.empty() && !online) {
+    throw UsageError(
+        "--hint needs --teacher-online: the teacher's activations of each face as "
+        "the student sees it");
+  }
+  if ((online && options.distill_weight > 0) || !options.hint_values.empty()) {
     options.online_teacher = teacher;
     options.online_teacher_threads = jobs;
   }
@@ -336,6 +351,7 @@ int run_train(const ParsedArgs& parsed) {
       j.key("loss").value(summary.loss);
       j.key("contrastive").value(summary.contrastive);
       j.key("distillation").value(summary.distillation);
+      if (!options.hint_values.empty()) j.key("hint").value(summary.hint);
       j.key("pair_accuracy").value(summary.pair_accuracy);
       j.key("pairs_per_second").value(summary.pairs_per_second);
       j.key("seconds").value(summary.seconds);
@@ -374,6 +390,10 @@ int run_train(const ParsedArgs& parsed) {
                << (online ? " (online, on the augmented faces)" : "");
     if (options.mixup_probability > 0) {
       provenance << " with mixup on " << options.mixup_probability << " of the pairs";
+    }
+    if (!options.hint_values.empty()) {
+      provenance << ", with feature hints (weight " << options.hint_weight << ") at "
+                 << join(options.hint_values);
     }
   }
   if (parsed.has("--init")) provenance << "; initialised from " << init_history;

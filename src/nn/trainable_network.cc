@@ -180,9 +180,20 @@ const float* TrainableNetwork::forward(const float* input, bool training, std::u
   return values_[plan_.outputs[0]].data();
 }
 
-void TrainableNetwork::backward(const float* output_grad) {
+int TrainableNetwork::find_value(const std::string& name) const {
+  const auto it = std::find(graph_.values.begin(), graph_.values.end(), name);
+  return it == graph_.values.end() ? -1 : static_cast<int>(it - graph_.values.begin());
+}
+
+void TrainableNetwork::backward(const float* output_grad, const std::vector<InnerGradient>& inner) {
   if (!have_training_forward_) {
     throw Error("cannot run backward (no forward): call forward with training on first");
+  }
+  for (const InnerGradient& g : inner) {
+    if (g.value < 0 || g.value >= static_cast<int>(plan_.shapes.size()) || g.grad == nullptr) {
+      throw Error("cannot run backward: an inner gradient names value " + std::to_string(g.value) +
+                  ", which the network does not have");
+    }
   }
   // PyTorch's requires_grad, propagated forward: a value carries a gradient only when some
   // trainable weight lies upstream of it, so a frozen backbone costs no backward at all.
@@ -206,6 +217,12 @@ void TrainableNetwork::backward(const float* output_grad) {
   const int out_id = plan_.outputs[0];
   if (!carries[out_id]) return;  // nothing trainable reaches the output
   std::copy(output_grad, output_grad + plan_.shapes[out_id].size(), value_grads_[out_id].begin());
+  // Every consumer of a value runs after it, so what is added here before the walk back is
+  // simply summed with what they add; a value nothing trainable precedes takes no gradient.
+  for (const InnerGradient& g : inner) {
+    std::vector<float>& to = value_grads_[g.value];
+    for (std::size_t i = 0; i < to.size(); ++i) to[i] += g.grad[i];
+  }
   for (std::size_t k = plan_.nodes.size(); k-- > 0;) {
     if (!runs[k]) continue;
     const PlannedNode& n = plan_.nodes[k];

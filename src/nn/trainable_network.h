@@ -56,9 +56,21 @@ class TrainableNetwork {
   // training: batch_norm uses (and updates) batch statistics, dropout drops with masks drawn
   // from `seed`. Returns the first graph output; valid until the next forward.
   const float* forward(const float* input, bool training, std::uint64_t seed = 0);
-  // After forward(training = true): d loss / d (first output) in, every trainable weight's
-  // gradient (TrainableWeight::grad) assigned. Throws fu::Error when no forward preceded it.
-  void backward(const float* output_grad);
+  // The id of the value called `name` (a node's output or the input), -1 when there is none.
+  int find_value(const std::string& name) const;
+  // Value `id` as the last forward left it (NHWC at the current batch), and its shape.
+  const float* value(int id) const { return values_[id].data(); }
+  const Shape& value_shape(int id) const { return plan_.shapes[id]; }
+
+  // A loss on an inner value (feature hints): d loss / d value, added to what flows back there.
+  struct InnerGradient {
+    int value = -1;
+    const float* grad = nullptr;  // value_shape(value).size() floats
+  };
+  // After forward(training = true): d loss / d (first output) in, plus any inner gradients,
+  // every trainable weight's gradient (TrainableWeight::grad) assigned. Throws fu::Error when no
+  // forward preceded it or an inner gradient names no value.
+  void backward(const float* output_grad, const std::vector<InnerGradient>& inner = {});
   // Call after changing weights through TrainableWeight::value, before the next forward.
   void weights_changed() { weights_dirty_ = true; }
 

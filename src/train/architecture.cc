@@ -17,7 +17,8 @@ using nn::OpType;
 using nn::Weight;
 
 // dlib-resnet's shipped template (150 x 150, tuned by faceunlock calibrate; models/README.md).
-constexpr double kDlibTemplate[] = {44.580, 44.496, 103.434, 44.477, 74.013, 77.450, 74.013, 110.259};
+constexpr double kDlibTemplate[] = {44.580, 44.496, 103.434, 44.477,
+                                    74.013, 77.450, 74.013,  110.259};
 constexpr int kDlibTemplateSize = 150;
 
 // Normal deviates from our own Box-Muller over mt19937_64, so a seed gives the same network
@@ -125,8 +126,8 @@ int mobilefacenet(Builder& b, const ArchitectureOptions& o) {
   struct Stage {
     int expansion, channels, repeats, stride;
   };
-  const Stage stages[] = {{2, 64, 5, 2}, {4, 128, 1, 2}, {2, 128, 6, 1}, {4, 128, 1, 2},
-                          {2, 128, 2, 1}};
+  const Stage stages[] = {
+      {2, 64, 5, 2}, {4, 128, 1, 2}, {2, 128, 6, 1}, {4, 128, 1, 2}, {2, 128, 2, 1}};
   int index = 0;
   for (const Stage& s : stages) {
     for (int r = 0; r < s.repeats; ++r) {

@@ -22,10 +22,10 @@ namespace fu::train {
 
 struct ArchitectureOptions {
   std::string name = "mobilefacenet";
-  int input_size = 112;    // square input, pixels
-  double width = 1.0;      // channel multiplier
+  int input_size = 112;  // square input, pixels
+  double width = 1.0;    // channel multiplier
   int embedding_size = 128;
-  float dropout = 0.0f;    // before the projection; 0 = none
+  float dropout = 0.0f;  // before the projection; 0 = none
   std::uint64_t seed = 1;
 };
 

@@ -10,6 +10,7 @@
 #include "nn/plan.h"
 #include "nn/sample_networks.h"
 #include "nn/value_tap.h"
+#include "train/ridge.h"
 
 namespace fu::train {
 namespace {
@@ -125,35 +126,6 @@ void patch_row(const nn::Tensor& in, const nn::PlannedNode& node, int out_w, int
       const bool inside = y >= 0 && y < s.h && x >= 0 && x < s.w;
       const float* src = in.data() + (static_cast<std::size_t>(y) * s.w + x) * s.c;
       for (int c = 0; c < s.c; ++c) row.push_back(inside ? src[c] : 0.0);
-    }
-  }
-}
-
-// Solves (A + lambda I) X = B in place for symmetric positive definite A (n x n) and B (n x m),
-// by Cholesky; B becomes X.
-void solve_ridge(std::vector<double>& a, std::vector<double>& b, int n, int m, double lambda) {
-  for (int i = 0; i < n; ++i) a[i * n + i] += lambda;
-  for (int j = 0; j < n; ++j) {
-    double d = a[j * n + j];
-    for (int k = 0; k < j; ++k) d -= a[j * n + k] * a[j * n + k];
-    d = std::sqrt(std::max(d, 1e-300));
-    a[j * n + j] = d;
-    for (int i = j + 1; i < n; ++i) {
-      double v = a[i * n + j];
-      for (int k = 0; k < j; ++k) v -= a[i * n + k] * a[j * n + k];
-      a[i * n + j] = v / d;
-    }
-  }
-  for (int c = 0; c < m; ++c) {
-    for (int i = 0; i < n; ++i) {  // L y = b
-      double v = b[i * m + c];
-      for (int k = 0; k < i; ++k) v -= a[i * n + k] * b[k * m + c];
-      b[i * m + c] = v / a[i * n + i];
-    }
-    for (int i = n - 1; i >= 0; --i) {  // L^T x = y
-      double v = b[i * m + c];
-      for (int k = i + 1; k < n; ++k) v -= a[k * n + i] * b[k * m + c];
-      b[i * m + c] = v / a[i * n + i];
     }
   }
 }

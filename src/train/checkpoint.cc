@@ -51,7 +51,8 @@ TrainingCheckpoint load_training_checkpoint(const std::string& path) {
   r.raw(c.optimizer_state.data(), c.optimizer_state.size(), "optimizer state");
   const std::uint64_t model_size = r.u64("model size");
   if (model_size != r.remaining()) r.fail("the model does not fill the rest of the file");
-  c.model = nn::parse_model(body.data + r.offset(), model_size, "training checkpoint (" + path + ")");
+  c.model =
+      nn::parse_model(body.data + r.offset(), model_size, "training checkpoint (" + path + ")");
   return c;
 }
 

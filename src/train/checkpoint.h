@@ -1,6 +1,7 @@
 // The training checkpoint: everything that carries over from one epoch to the next, so that
-// `faceunlock train --resume` continues exactly where a run stopped. docs/train-checkpoint-format.md
-// documents the bytes (the shared file envelope: magic, version, CRC-32).
+// `faceunlock train --resume` continues exactly where a run stopped.
+// docs/train-checkpoint-format.md documents the bytes (the shared file envelope: magic, version,
+// CRC-32).
 #pragma once
 
 #include <cstdint>

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <numeric>
 #include <thread>
 
 #include "base/byte_stream.h"
@@ -15,6 +16,7 @@
 #include "train/checkpoint.h"
 #include "train/contrastive_loss.h"
 #include "train/distillation_loss.h"
+#include "train/embedding_agreement.h"
 #include "train/random.h"
 
 namespace fu::train {
@@ -62,7 +64,37 @@ Trainer::Trainer(nn::Model model, const FaceDataset& data, const TrainerOptions&
     throw Error(what + "margin " + std::to_string(options_.margin) +
                 " must be in (0, 2] for unit-length embeddings");
   }
-  if (options_.online_teacher && options_.distill_weight > 0.0f) {
+  const bool hints = !options_.hint_values.empty();
+  if (hints) {
+    if (!options_.online_teacher) {
+      throw Error(what + "feature hints need the teacher itself (--teacher with --teacher-online)");
+    }
+    if (!(options_.hint_weight > 0.0f)) throw Error(what + "feature hints need a weight above 0");
+    const nn::ModelMetadata& t = options_.online_teacher->metadata;
+    if (t.input_shape() != metadata_.input_shape() || t.pixel_mean != metadata_.pixel_mean ||
+        t.pixel_scale != metadata_.pixel_scale) {
+      throw Error(what +
+                  "feature hints need a teacher that takes the same input as the network "
+                  "(size and pixel normalisation), as a channel-pruned copy does; " +
+                  t.name + " takes " + t.input_shape().str());
+    }
+    if (!teacher_.empty()) {
+      throw Error(what + "give an online teacher or per-photo teacher embeddings, not both");
+    }
+    // The teacher's run also gives the distillation targets: no second teacher. Its graph
+    // also outputs each hinted value (names it lacks are reported by fit_hints).
+    auto teacher = std::make_shared<nn::Model>(*options_.online_teacher);
+    for (const std::string& name : options_.hint_values) {
+      const auto& v = teacher->graph.values;
+      const auto it = std::find(v.begin(), v.end(), name);
+      if (it != v.end()) teacher->graph.outputs.push_back(static_cast<int>(it - v.begin()));
+    }
+    nn::NetworkOptions teacher_options;
+    teacher_options.batch = 2 * options_.batch;
+    teacher_options.threads = std::max(1, options_.online_teacher_threads);
+    hint_teacher_ = std::make_unique<nn::Network>(std::move(teacher), teacher_options);
+    hint_teacher_input_ = nn::Tensor(hint_teacher_->input_shape());
+  } else if (options_.online_teacher && options_.distill_weight > 0.0f) {
     if (!teacher_.empty()) {
       throw Error(what + "give an online teacher or per-photo teacher embeddings, not both");
     }
@@ -71,7 +103,8 @@ Trainer::Trainer(nn::Model model, const FaceDataset& data, const TrainerOptions&
     teacher_options.threads = std::max(1, options_.online_teacher_threads);
     online_teacher_ =
         std::make_unique<face::FaceEmbedder>(options_.online_teacher, teacher_options);
-  } else if (options_.distill_weight > 0.0f && teacher_.size() != data_.samples.size()) {
+  } else if (options_.distill_weight > 0.0f && !hint_teacher_ &&
+             teacher_.size() != data_.samples.size()) {
     throw Error(what + "distillation needs one teacher embedding per sample (" +
                 std::to_string(teacher_.size()) + " for " + std::to_string(data_.samples.size()) +
                 " samples)");
@@ -80,7 +113,7 @@ Trainer::Trainer(nn::Model model, const FaceDataset& data, const TrainerOptions&
     throw Error(what + "mixup " + std::to_string(options_.mixup_probability) +
                 " must be a share of pairs in [0, 1]");
   }
-  if (options_.mixup_probability > 0.0 && !online_teacher_) {
+  if (options_.mixup_probability > 0.0 && !online_teacher_ && !hint_teacher_) {
     throw Error(what +
                 "mixup needs the online teacher (--teacher-online with --distill above 0): "
                 "a blend of two faces is nobody's, and only a teacher that sees it can say what "
@@ -96,6 +129,12 @@ Trainer::Trainer(nn::Model model, const FaceDataset& data, const TrainerOptions&
                 std::to_string(online_teacher_->dimension()) + " values, the network's have " +
                 std::to_string(dim));
   }
+  if (hint_teacher_ && hint_teacher_->output_shape(0).c != dim) {
+    throw Error(what + "the teacher's embeddings have " +
+                std::to_string(hint_teacher_->output_shape(0).c) + " values, the network's have " +
+                std::to_string(dim));
+  }
+  if (hints) fit_hints();
   for (const auto& t : teacher_) {
     if (static_cast<int>(t.size()) != dim) {
       throw Error(what + "teacher embeddings have " + std::to_string(t.size()) +
@@ -197,6 +236,18 @@ void Trainer::blend_pairs(std::vector<image::ImageView>& views, std::vector<imag
 
 void Trainer::teacher_targets(float* out, int dim) {
   const std::size_t faces = batch_samples_.size();
+  if (hint_teacher_) {
+    // The teacher's forward of this step (run_epoch ran it on the student's input), to unit
+    // length as FaceEmbedder gives it.
+    const float* e = (*hint_teacher_outputs_)[0].data();
+    for (std::size_t k = 0; k < faces; ++k) {
+      double sum = 0.0;
+      for (int j = 0; j < dim; ++j) sum += static_cast<double>(e[k * dim + j]) * e[k * dim + j];
+      const double inverse = sum > 0.0 ? 1.0 / std::sqrt(sum) : 0.0;
+      for (int j = 0; j < dim; ++j) out[k * dim + j] = static_cast<float>(e[k * dim + j] * inverse);
+    }
+    return;
+  }
   if (online_teacher_) {
     const std::vector<image::ImageView> views(batch_faces_.begin(), batch_faces_.end());
     const std::vector<std::vector<float>> e = online_teacher_->embed_batch(views);
@@ -209,22 +260,108 @@ void Trainer::teacher_targets(float* out, int dim) {
   }
 }
 
-void Trainer::refresh_hard_negatives() {
-  // The current network (inference mode) on every un-augmented chip.
+void Trainer::chip_inputs(const std::vector<std::size_t>& samples,
+                          std::vector<float>& input) const {
   const int size = metadata_.input_height;
   const std::size_t per_face = static_cast<std::size_t>(size) * metadata_.input_width * 3;
-  const int batch = 2 * options_.batch;
-  const int dim = embedding_dimension(*net_);
   const image::ChannelNormalization norm = face::pixel_normalization(metadata_);
+  input.assign(per_face * 2 * options_.batch, 0.0f);
+  for (std::size_t k = 0; k < samples.size(); ++k) {
+    const image::Image& chip = data_.samples[samples[k]].chip;
+    image::normalize_to_float(image::resize_bilinear(chip, metadata_.input_width, size), norm,
+                              input.data() + k * per_face, per_face);
+  }
+}
+
+std::string Trainer::shared_values() const {
+  const nn::Graph& teacher = hint_teacher_->model().graph;
+  std::string list;
+  for (const std::string& name : net_->graph().values) {
+    const int s = net_->find_value(name);
+    const auto it = std::find(teacher.values.begin(), teacher.values.end(), name);
+    if (it == teacher.values.end() || s == net_->graph().input) continue;
+    list += (list.empty() ? "" : ", ") + name;
+  }
+  return list.empty() ? "none" : list;
+}
+
+void Trainer::run_hint_teacher(const std::vector<float>& input) {
+  std::copy(input.begin(), input.end(), hint_teacher_input_.data());
+  hint_teacher_outputs_ = &hint_teacher_->run(hint_teacher_input_);
+}
+
+void Trainer::fit_hints() {
+  std::vector<FeatureHintFitter> fitters;
+  for (const std::string& name : options_.hint_values) {
+    const std::string what = "cannot use feature hint " + name + ": ";
+    const int s = net_->find_value(name);
+    const std::size_t k = fitters.size();
+    // The teacher's outputs hold this value as output k + 1 when it has one of that name.
+    const nn::Graph& teacher = hint_teacher_->model().graph;
+    const bool t =
+        hint_teacher_->output_count() > k + 1 && teacher.values[teacher.outputs[k + 1]] == name;
+    if (s < 0 || !t) {
+      throw Error(what + (s < 0 ? "the network" : "the teacher") +
+                  " has no value of that name; values both have: " + shared_values());
+    }
+    const nn::Shape& ss = net_->value_shape(s);
+    const nn::Shape ts = hint_teacher_->output_shape(k + 1);
+    if (ss.h != ts.h || ss.w != ts.w) {
+      throw Error(what + "the network computes it at " + ss.str() + ", the teacher at " + ts.str() +
+                  ": the pixels must match (values that do: " + shared_values() + ")");
+    }
+    fitters.emplace_back(name, ss.c, ts.c);
+    hint_student_values_.push_back(s);
+  }
+  const std::size_t batch = 2 * static_cast<std::size_t>(options_.batch);
+  const std::vector<std::size_t> chips = spread_chips(
+      data_.samples.size(), static_cast<std::size_t>(std::max(options_.hint_fit_faces, 1)), 0);
+  std::vector<float> input;
+  for (std::size_t first = 0; first < chips.size(); first += batch) {
+    const std::vector<std::size_t> some(chips.begin() + first,
+                                        chips.begin() + std::min(chips.size(), first + batch));
+    chip_inputs(some, input);
+    net_->forward(input.data(), false);
+    run_hint_teacher(input);
+    for (std::size_t k = 0; k < fitters.size(); ++k) {
+      // Only the rows of real chips: a last, partial batch leaves zero inputs.
+      const nn::Shape& shape = net_->value_shape(hint_student_values_[k]);
+      fitters[k].add(net_->value(hint_student_values_[k]), (*hint_teacher_outputs_)[k + 1].data(),
+                     some.size() * shape.h * shape.w);
+    }
+  }
+  for (const FeatureHintFitter& f : fitters) hints_.push_back(f.fit());
+  hint_grads_.resize(hints_.size());
+}
+
+double Trainer::hint_term(std::vector<nn::TrainableNetwork::InnerGradient>& inner) {
+  inner.clear();
+  double sum = 0.0;
+  const float scale = options_.hint_weight / static_cast<float>(hints_.size());
+  for (std::size_t k = 0; k < hints_.size(); ++k) {
+    const int s = hint_student_values_[k];
+    const nn::Shape& shape = net_->value_shape(s);
+    const std::size_t rows = static_cast<std::size_t>(shape.n) * shape.h * shape.w;
+    hint_grads_[k].resize(shape.size());
+    sum += feature_hint_loss(hints_[k], net_->value(s), (*hint_teacher_outputs_)[k + 1].data(),
+                             rows, hint_grads_[k].data());
+    for (float& g : hint_grads_[k]) g *= scale;
+    inner.push_back({s, hint_grads_[k].data()});
+  }
+  return hints_.empty() ? 0.0 : sum / static_cast<double>(hints_.size());
+}
+
+void Trainer::refresh_hard_negatives() {
+  // The current network (inference mode) on every un-augmented chip.
+  const std::size_t batch = 2 * static_cast<std::size_t>(options_.batch);
+  const int dim = embedding_dimension(*net_);
   std::vector<std::vector<float>> embeddings(data_.samples.size());
-  std::vector<float> input(per_face * batch, 0.0f);
+  std::vector<float> input;
   for (std::size_t first = 0; first < data_.samples.size(); first += batch) {
     const std::size_t count = std::min<std::size_t>(batch, data_.samples.size() - first);
-    for (std::size_t k = 0; k < count; ++k) {
-      const image::Image& chip = data_.samples[first + k].chip;
-      image::normalize_to_float(image::resize_bilinear(chip, metadata_.input_width, size), norm,
-                                input.data() + k * per_face, per_face);
-    }
+    std::vector<std::size_t> samples(count);
+    std::iota(samples.begin(), samples.end(), first);
+    chip_inputs(samples, input);
     const float* out = net_->forward(input.data(), false);
     for (std::size_t k = 0; k < count; ++k) {
       embeddings[first + k].assign(out + k * dim, out + (k + 1) * dim);
@@ -298,6 +435,7 @@ EpochSummary Trainer::run_epoch(const std::function<void(const StepReport&)>& on
     prepare_batch(batch, step);
     const std::uint64_t dropout_seed = stream_rng(options_.seed ^ 0xd5, step)();
     const float* emb = net_->forward(input_.data(), true, dropout_seed);
+    if (hint_teacher_) run_hint_teacher(input_);
     const ContrastiveLoss c = contrastive_on_unblended(emb, labels, dim, grad);
     for (float& g : grad) g *= options_.contrastive_weight;
     double loss = options_.contrastive_weight * c.value;
@@ -311,6 +449,12 @@ EpochSummary Trainer::run_epoch(const std::function<void(const StepReport&)>& on
       for (std::size_t i = 0; i < grad.size(); ++i) {
         grad[i] += options_.distill_weight * distill_grad[i];
       }
+    }
+    std::vector<nn::TrainableNetwork::InnerGradient> inner;
+    double hint_value = 0.0;
+    if (!hints_.empty()) {
+      hint_value = hint_term(inner);
+      loss += options_.hint_weight * hint_value;
     }
     if (!std::isfinite(loss)) {
       throw Error("cannot train model (" + metadata_.name + "): the loss became " +
@@ -330,7 +474,7 @@ EpochSummary Trainer::run_epoch(const std::function<void(const StepReport&)>& on
       const bool close = std::sqrt(d2) < options_.margin / 2;
       right += close == batch[i].same;
     }
-    net_->backward(grad.data());
+    net_->backward(grad.data(), inner);
     const float lr = learning_rate(schedule_, step);
     optimizer_.step(parameter_refs(*net_), lr);
     net_->weights_changed();
@@ -345,6 +489,7 @@ EpochSummary Trainer::run_epoch(const std::function<void(const StepReport&)>& on
     r.loss = loss;
     r.contrastive = c.value;
     r.distillation = distill_value;
+    r.hint = hint_value;
     r.same_distance = c.mean_same_distance;
     r.different_distance = c.mean_different_distance;
     r.pair_accuracy = judged > 0 ? static_cast<double>(right) / judged : 0.0;
@@ -352,6 +497,7 @@ EpochSummary Trainer::run_epoch(const std::function<void(const StepReport&)>& on
     summary.loss += r.loss;
     summary.contrastive += r.contrastive;
     summary.distillation += r.distillation;
+    summary.hint += r.hint;
     summary.pair_accuracy += r.pair_accuracy;
     if (on_step) on_step(r);
   }
@@ -360,6 +506,7 @@ EpochSummary Trainer::run_epoch(const std::function<void(const StepReport&)>& on
   summary.loss /= n;
   summary.contrastive /= n;
   summary.distillation /= n;
+  summary.hint /= n;
   summary.pair_accuracy /= n;
   summary.seconds = std::chrono::duration<double>(Clock::now() - epoch_start).count();
   summary.pairs_per_second = n * pairs / summary.seconds;

@@ -5,6 +5,7 @@
 //
 //   L = contrastive_weight * contrastive(a, b; margin)          train/contrastive_loss.h
 //     + distill_weight * distillation(student, teacher)         train/distillation_loss.h
+//     + hint_weight * mean over hints of feature_hint(...)      train/feature_hints.h
 //
 // where the distillation term pulls the student's embedding of every face in the batch towards
 // the teacher's embedding of that face: unlabelled faces teach too. The teacher's embeddings are
@@ -29,10 +30,12 @@
 #include "face/embedder.h"
 #include "image/image.h"
 #include "nn/model.h"
+#include "nn/network.h"
 #include "nn/trainable_network.h"
 #include "train/augment.h"
 #include "train/contrastive_loss.h"
 #include "train/face_dataset.h"
+#include "train/feature_hints.h"
 #include "train/lr_schedule.h"
 #include "train/optimizer.h"
 #include "train/pair_sampler.h"
@@ -64,6 +67,15 @@ struct TrainerOptions {
   // contrastive term for that step. Blends fill the space between faces with lessons, so the
   // student learns the teacher's function rather than its values on 10,000 photos.
   double mixup_probability = 0.0;
+  // Feature hints (train/feature_hints.h): values both the network and online_teacher name,
+  // at the same spatial size, whose activations the network also learns. The teacher then runs
+  // as a network of its own on the very input the student gets, so it must take the same input
+  // (size and pixel normalisation: a channel-pruned copy does); its output also gives the
+  // distillation targets. The maps are fitted when the trainer is made, on hint_fit_faces chips
+  // spread over the data, with the network as given (a resumed run fits the same ones).
+  std::vector<std::string> hint_values;
+  float hint_weight = 0.0f;
+  int hint_fit_faces = 512;  // chips the maps are fitted on (at most the data's)
   std::uint64_t seed = 1;
   // Nodes whose weights stay as they are (transfer learning); empty: everything learns.
   std::function<bool(const std::string& node_name)> frozen;
@@ -81,6 +93,7 @@ struct StepReport {
   double loss = 0.0;
   double contrastive = 0.0;
   double distillation = 0.0;
+  double hint = 0.0;                // mean over the hints (0 without)
   double same_distance = 0.0;       // mean D of same pairs in the batch
   double different_distance = 0.0;  // mean D of different pairs
   double pair_accuracy = 0.0;       // pairs on the right side of margin / 2
@@ -93,6 +106,7 @@ struct EpochSummary {
   double loss = 0.0;  // means over the epoch's steps
   double contrastive = 0.0;
   double distillation = 0.0;
+  double hint = 0.0;
   double pair_accuracy = 0.0;
   double seconds = 0.0;
   double pairs_per_second = 0.0;
@@ -140,6 +154,16 @@ class Trainer {
   // The distillation targets of the batch prepare_batch made, [2B x dim], into `out`.
   void teacher_targets(float* out, int dim);
   void refresh_hard_negatives();
+  // The un-augmented chips of `samples` (at most 2B) as network inputs, the rest zero.
+  void chip_inputs(const std::vector<std::size_t>& samples, std::vector<float>& input) const;
+  // The hint teacher on `input` (2B faces, as the student's), its outputs kept.
+  void run_hint_teacher(const std::vector<float>& input);
+  void fit_hints();
+  // Names of the values the network and the hint teacher both have.
+  std::string shared_values() const;
+  // The hint term of the last forward of both networks: its value, and its gradients into
+  // hint_grads_ for backward.
+  double hint_term(std::vector<nn::TrainableNetwork::InnerGradient>& inner);
 
   nn::ModelMetadata metadata_;
   const FaceDataset& data_;
@@ -149,6 +173,15 @@ class Trainer {
   std::vector<image::Image> batch_faces_;  // the augmented faces, kept for the online teacher
   std::vector<char> batch_blended_;        // per pair of the step: mixup blended its faces
   std::unique_ptr<nn::TrainableNetwork> net_;
+  // Feature hints: the teacher as an inference network whose outputs are its embedding and then
+  // the hinted values, in order; per hint the fitted map, the student's value id and the
+  // gradient buffer.
+  std::unique_ptr<nn::Network> hint_teacher_;
+  nn::Tensor hint_teacher_input_;
+  std::vector<FeatureHint> hints_;
+  std::vector<int> hint_student_values_;
+  std::vector<std::vector<float>> hint_grads_;
+  const std::vector<nn::Tensor>* hint_teacher_outputs_ = nullptr;  // of the last run
   Optimizer optimizer_;
   LrSchedule schedule_;
   PairSampler sampler_;

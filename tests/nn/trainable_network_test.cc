@@ -81,27 +81,18 @@ TEST(TrainableNetwork, SimdForwardMatchesReferenceForward) {
   }
 }
 
-TEST(TrainableNetwork, WeightGradientsMatchCentralDifferences) {
-  std::mt19937 rng(12);
-  const Shape shape{3, 8, 8, 3};
-  TrainableNetwork net(small_branch(rng, 0.25f), shape, TrainingKernels::kReference);
-  const std::vector<float> input = random_input(shape, rng);
-  const std::vector<float> readout = random_input(net.output_shape(), rng);
-  auto loss = [&] {
-    const float* y = net.forward(input.data(), true, 99);
-    double sum = 0.0;
-    for (std::size_t i = 0; i < readout.size(); ++i) sum += double{y[i]} * readout[i];
-    return sum;
-  };
+// Runs `backward` with every weight gradient pre-filled with infinity (backward must assign each
+// one), then compares each with the central difference of `loss` (which runs the forward).
+template <typename Loss, typename Backward>
+void expect_gradients_match_central_differences(TrainableNetwork& net, Loss loss,
+                                                Backward backward) {
   std::vector<TrainableWeight> weights = net.weights();
-  ASSERT_EQ(weights.size(), 8u);  // conv 2, bn 2 (not its running statistics), prelu, dw, fc 2
-  // Pre-fill with infinity: backward must assign every gradient.
   for (TrainableWeight& w : weights) {
     std::fill(const_cast<float*>(w.grad), const_cast<float*>(w.grad) + w.size,
               std::numeric_limits<float>::infinity());
   }
   loss();
-  net.backward(readout.data());
+  backward();
   const double h = 1e-3;
   for (TrainableWeight& w : weights) {
     const std::vector<float> grad(w.grad, w.grad + w.size);
@@ -116,6 +107,50 @@ TEST(TrainableNetwork, WeightGradientsMatchCentralDifferences) {
       ASSERT_NEAR(grad[i], numeric, 3e-3 * (1.0 + std::fabs(numeric))) << w.name << "[" << i << "]";
     }
   }
+}
+
+TEST(TrainableNetwork, WeightGradientsMatchCentralDifferences) {
+  std::mt19937 rng(12);
+  const Shape shape{3, 8, 8, 3};
+  TrainableNetwork net(small_branch(rng, 0.25f), shape, TrainingKernels::kReference);
+  const std::vector<float> input = random_input(shape, rng);
+  const std::vector<float> readout = random_input(net.output_shape(), rng);
+  auto loss = [&] {
+    const float* y = net.forward(input.data(), true, 99);
+    double sum = 0.0;
+    for (std::size_t i = 0; i < readout.size(); ++i) sum += double{y[i]} * readout[i];
+    return sum;
+  };
+  ASSERT_EQ(net.weights().size(),
+            8u);  // conv 2, bn 2 (not its running statistics), prelu, dw, fc 2
+  expect_gradients_match_central_differences(net, loss, [&] { net.backward(readout.data()); });
+}
+
+// A loss on an inner value as well as on the output (feature hints): backward adds its gradient
+// to what flows back through that value.
+TEST(TrainableNetwork, InnerGradientsJoinTheOutputs) {
+  std::mt19937 rng(12);
+  const Shape shape{3, 8, 8, 3};
+  TrainableNetwork net(small_branch(rng, 0.25f), shape, TrainingKernels::kReference);
+  const int inner = net.find_value("bn");
+  ASSERT_GE(inner, 0);
+  EXPECT_EQ(net.find_value("no such value"), -1);
+  EXPECT_EQ(net.value_shape(inner), (Shape{3, 4, 4, 6}));
+  const std::vector<float> input = random_input(shape, rng);
+  const std::vector<float> readout = random_input(net.output_shape(), rng);
+  const std::vector<float> inner_readout = random_input(net.value_shape(inner), rng);
+  auto loss = [&] {
+    const float* y = net.forward(input.data(), true, 99);
+    const float* v = net.value(inner);
+    double sum = 0.0;
+    for (std::size_t i = 0; i < readout.size(); ++i) sum += double{y[i]} * readout[i];
+    for (std::size_t i = 0; i < inner_readout.size(); ++i) sum += double{v[i]} * inner_readout[i];
+    return sum;
+  };
+  expect_gradients_match_central_differences(net, loss, [&] {
+    net.backward(readout.data(), {{inner, inner_readout.data()}});
+  });
+  EXPECT_THROW(net.backward(readout.data(), {{12345, inner_readout.data()}}), Error);
 }
 
 TEST(TrainableNetwork, FrozenNodesGetNoGradientAndBackwardNeedsTrainingForward) {

@@ -101,6 +101,15 @@ std::string temp_path(const std::string& name) {
   return (fs::temp_directory_path() / ("faceunlock_trainer_" + name)).string();
 }
 
+void expect_same_weights(const nn::Graph& a, const nn::Graph& b) {
+  ASSERT_EQ(a.nodes.size(), b.nodes.size());
+  for (std::size_t i = 0; i < a.nodes.size(); ++i) {
+    for (const auto& [role, w] : a.nodes[i].weights) {
+      EXPECT_EQ(w.data, b.nodes[i].weights.at(role).data) << a.nodes[i].name << "/" << role;
+    }
+  }
+}
+
 class TrainerTest : public ::testing::Test {
  protected:
   // OpenBLAS's partitioning is fixed by its thread count: one thread keeps runs bit-identical.
@@ -141,14 +150,7 @@ TEST_F(TrainerTest, ResumedRunEndsOnTheSameWeightsAsAnUninterruptedOne) {
   resumed.run_epoch(nullptr);
   std::remove(checkpoint.c_str());
 
-  const nn::Graph a = straight.current_model().graph;
-  const nn::Graph b = resumed.current_model().graph;
-  ASSERT_EQ(a.nodes.size(), b.nodes.size());
-  for (std::size_t i = 0; i < a.nodes.size(); ++i) {
-    for (const auto& [role, w] : a.nodes[i].weights) {
-      EXPECT_EQ(w.data, b.nodes[i].weights.at(role).data) << a.nodes[i].name << "/" << role;
-    }
-  }
+  expect_same_weights(straight.current_model().graph, resumed.current_model().graph);
 }
 
 TEST_F(TrainerTest, ResumeRefusesAnotherNetworkAndLeavesTheTrainerUnchanged) {
@@ -323,6 +325,77 @@ TEST_F(TrainerTest, MixupNeedsTheOnlineTeacher) {
   o.mixup_probability = 1.5;
   EXPECT_NE(face::testing::error_of([&] { Trainer(tiny_model(), data, o); }).find("mixup 1.5"),
             std::string::npos);
+}
+
+// Feature hints: another network of the same architecture names the same inner values; the
+// student learns the teacher's stage-2 activations (hints alone: no other term).
+TEST_F(TrainerTest, FeatureHintsTeachTheTeachersInnerValues) {
+  const FaceDataset data = synthetic_faces(8, 5, 32, 4);
+  TrainerOptions o = short_run();
+  o.contrastive_weight = 0.0f;
+  o.online_teacher = tiny_teacher();
+  o.hint_values = {"stage2_prelu"};
+  o.hint_weight = 1.0f;
+  o.lr = 0.02f;
+  Trainer trainer(tiny_model(), data, o);
+  const EpochSummary first = trainer.run_epoch(nullptr);
+  EXPECT_GT(first.hint, 0.0);
+  EXPECT_EQ(first.distillation, 0.0);
+  EpochSummary last;
+  for (int e = 1; e < 6; ++e) last = trainer.run_epoch(nullptr);
+  EXPECT_LT(last.hint, 0.7 * first.hint) << "first " << first.hint << " last " << last.hint;
+
+  // The maps are fitted on the network as given, so a resumed run fits the same ones and ends
+  // on the same weights as one that never stopped.
+  o.epochs = 2;
+  o.steps_per_epoch = 4;
+  o.distill_weight = 1.0f;
+  o.mixup_probability = 0.5;  // the teacher network sees the blends too
+  Trainer straight(tiny_model(), data, o);
+  straight.run_epoch(nullptr);
+  straight.run_epoch(nullptr);
+  const std::string checkpoint = temp_path("hints.ckpt");
+  {
+    Trainer interrupted(tiny_model(), data, o);
+    interrupted.run_epoch(nullptr);
+    interrupted.save_checkpoint(checkpoint);
+  }
+  Trainer resumed(tiny_model(), data, o);
+  resumed.resume(checkpoint);
+  resumed.run_epoch(nullptr);
+  std::remove(checkpoint.c_str());
+  expect_same_weights(straight.current_model().graph, resumed.current_model().graph);
+}
+
+TEST_F(TrainerTest, FeatureHintsNeedATeacherWithTheValuesAndTheInput) {
+  const FaceDataset data = synthetic_faces(4, 3, 32, 6);
+  TrainerOptions o = short_run();
+  o.hint_values = {"stage2_prelu"};
+  o.hint_weight = 1.0f;
+  EXPECT_NE(face::testing::error_of([&] {
+              Trainer(tiny_model(), data, o);
+            }).find("feature hints need the teacher"),
+            std::string::npos);
+  o.online_teacher = tiny_teacher();
+  o.hint_values = {"stage9"};
+  EXPECT_NE(face::testing::error_of([&] {
+              Trainer(tiny_model(), data, o);
+            }).find("cannot use feature hint stage9: the network has no value of that name"),
+            std::string::npos);
+  ArchitectureOptions arch;
+  arch.name = "tiny";
+  arch.input_size = 48;
+  arch.embedding_size = 16;
+  auto larger = std::make_shared<nn::Model>(build_architecture(arch));
+  larger->graph = nn::fold_training_ops(larger->graph);
+  o.online_teacher = larger;
+  o.hint_values = {"stage2_prelu"};
+  EXPECT_NE(
+      face::testing::error_of([&] { Trainer(tiny_model(), data, o); }).find("takes the same input"),
+      std::string::npos);
+  o.online_teacher = tiny_teacher();
+  o.hint_weight = 0.0f;
+  EXPECT_THROW(Trainer(tiny_model(), data, o), Error);
 }
 
 TEST_F(TrainerTest, ExportedModelRunsAsAFaceEmbedder) {
