@@ -132,6 +132,24 @@ describe('faceunlock train', { skip }, () => {
     assert.equal(lonely.status, 2, lonely.stderr);
     assert.match(lonely.stderr, /--teacher-online needs --teacher/);
 
+    // Feature hints: the pruned student and its teacher name their inner values alike.
+    const hinted = path.join(dir, 'hinted-student.fum');
+    const h = cli('train', '--data', data, '--aligned', '--init', pruned, '--teacher', teacher,
+        '--teacher-online', '--hint', 'stage2_prelu', '--hint-faces', '8', '--epochs', '1',
+        '--steps-per-epoch', '2', '--batch', '4', '--json', '--out', hinted);
+    assertOk(h);
+    assert.ok(JSON.parse(h.stdout.trim().split('\n').pop()).hint > 0, h.stdout);
+    assert.match(JSON.parse(cli('info', hinted, '--json').stdout).metadata.provenance,
+        /with feature hints \(weight 1\) at stage2_prelu/);
+    const unknown = cli('train', '--data', data, '--aligned', '--init', pruned, '--teacher', teacher,
+        '--teacher-online', '--hint', 'stage7', '--out', path.join(dir, 'never.fum'));
+    assert.equal(unknown.status, 1, unknown.stderr);
+    assert.match(unknown.stderr, /cannot use feature hint stage7: the network has no value of that name; values both have: .*stage2_prelu/);
+    const offline = cli('train', '--data', data, '--aligned', '--init', pruned, '--teacher', teacher,
+        '--hint', 'stage2_prelu', '--out', path.join(dir, 'never.fum'));
+    assert.equal(offline.status, 2, offline.stderr);
+    assert.match(offline.stderr, /--hint needs --teacher-online/);
+
     // compare: the teacher agrees with itself exactly, and with its pruned student less.
     const agreement = (a, b, ...extra) => {
       const c = cli('compare', a, b, '--data', data, '--aligned', '--samples', '6', '--json', ...extra);
