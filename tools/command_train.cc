@@ -309,6 +309,13 @@ int run_train(const ParsedArgs& parsed) {
   }
 
   train::Trainer trainer(model, data, options, std::move(teacher_embeddings));
+  for (const train::FeatureHint& h : trainer.hints()) {
+    std::fprintf(stderr,
+                 "feature hint %s: %d student channels from %d of the teacher's; the fitted map "
+                 "leaves %.1f%% of their variance unexplained (%zu pixels)\n",
+                 h.value.c_str(), h.student_channels, h.teacher_channels, 100 * h.unexplained,
+                 h.fitted_rows);
+  }
   const std::string checkpoint = parsed.get("--checkpoint", out_path + ".ckpt");
   if (parsed.has("--resume") && fs::exists(checkpoint)) {
     trainer.resume(checkpoint);

@@ -77,6 +77,7 @@ FeatureHint FeatureHintFitter::fit(double ridge) const {
   }
   // Relative to the teacher's scale, and never zero: a constant teacher still solves.
   const double lambda = std::max(ridge * trace / t_n_, 1e-12);
+  const std::vector<double> centred_cross = cross;
   solve_ridge(gram, cross, t_n_, s_n_, lambda);
 
   FeatureHint hint;
@@ -96,6 +97,19 @@ FeatureHint FeatureHintFitter::fit(double ridge) const {
   // weigh without bound and its first move would swamp the rest: no channel weighs more than
   // ten times an average one.
   const double var_floor = std::max(0.1 * mean_var, 1e-12);
+  // The least-squares residual of channel c is S_cc - x_c . C_c (exact without the ridge).
+  double unexplained = 0.0;
+  for (int c = 0; c < s_n_; ++c) {
+    double explained = 0.0;
+    for (int j = 0; j < t_n_; ++j) {
+      explained += cross[static_cast<std::size_t>(j) * s_n_ + c] *
+                   centred_cross[static_cast<std::size_t>(j) * s_n_ + c];
+    }
+    const double total = s_var[c] * n;
+    unexplained += (total > 0.0 ? std::clamp(1.0 - explained / total, 0.0, 1.0) : 0.0) / s_n_;
+  }
+  hint.unexplained = unexplained;
+  hint.fitted_rows = rows_;
   for (int c = 0; c < s_n_; ++c) {
     double bias = s_mean[c];
     for (int j = 0; j < t_n_; ++j) {

@@ -36,6 +36,10 @@ struct FeatureHint {
   std::vector<float> map;     // [student_channels x teacher_channels]
   std::vector<float> bias;    // [student_channels]
   std::vector<float> weight;  // [student_channels]
+  // On the fitting faces: the mean over channels of the share of each channel's variance the
+  // map leaves unexplained (1 - R^2), what L starts near on faces like them.
+  double unexplained = 0.0;
+  std::size_t fitted_rows = 0;
 };
 
 // Fits a hint from the activations of the same faces, given a batch at a time: add() takes

@@ -126,6 +126,8 @@ class Trainer {
   int epochs_done() const { return epochs_done_; }
   std::int64_t steps_done() const { return steps_done_; }
   std::int64_t steps_per_epoch() const { return steps_per_epoch_; }
+  // The feature hints as fitted (TrainerOptions::hint_values order).
+  const std::vector<FeatureHint>& hints() const { return hints_; }
 
   // Runs one epoch; `on_step` (may be empty) after each step.
   EpochSummary run_epoch(const std::function<void(const StepReport&)>& on_step);

@@ -58,6 +58,8 @@ TEST(FeatureHints, LossIsTheShareTheTeacherLeavesUnexplained) {
   EXPECT_NEAR(hint.map[0], 4.0f, 0.1f);
   EXPECT_NEAR(hint.map[1], 0.0f, 0.1f);
   EXPECT_NEAR(feature_hint_loss(hint, student.data(), teacher.data(), rows, nullptr), 0.5, 0.02);
+  EXPECT_NEAR(hint.unexplained, 0.5, 0.02);
+  EXPECT_EQ(hint.fitted_rows, rows);
 }
 
 // Fitted a batch at a time, the sums are those of one batch holding every row.
