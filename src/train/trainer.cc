@@ -13,6 +13,7 @@
 #include "image/convert.h"
 #include "image/resize.h"
 #include "nn/graph_passes.h"
+#include "nn/operators/elementwise.h"
 #include "train/checkpoint.h"
 #include "train/contrastive_loss.h"
 #include "train/distillation_loss.h"
@@ -237,15 +238,9 @@ void Trainer::blend_pairs(std::vector<image::ImageView>& views, std::vector<imag
 void Trainer::teacher_targets(float* out, int dim) {
   const std::size_t faces = batch_samples_.size();
   if (hint_teacher_) {
-    // The teacher's forward of this step (run_epoch ran it on the student's input), to unit
-    // length as FaceEmbedder gives it.
-    const float* e = (*hint_teacher_outputs_)[0].data();
-    for (std::size_t k = 0; k < faces; ++k) {
-      double sum = 0.0;
-      for (int j = 0; j < dim; ++j) sum += static_cast<double>(e[k * dim + j]) * e[k * dim + j];
-      const double inverse = sum > 0.0 ? 1.0 / std::sqrt(sum) : 0.0;
-      for (int j = 0; j < dim; ++j) out[k * dim + j] = static_cast<float>(e[k * dim + j] * inverse);
-    }
+    // The teacher's run of this step (run_epoch ran it on the student's input), to unit length
+    // as FaceEmbedder gives it, by the op the graphs' l2_normalize nodes run.
+    nn::l2_normalize(1e-12f, (*hint_teacher_outputs_)[0].data(), static_cast<int>(faces), dim, out);
     return;
   }
   if (online_teacher_) {
@@ -276,10 +271,13 @@ void Trainer::chip_inputs(const std::vector<std::size_t>& samples,
 std::string Trainer::shared_values() const {
   const nn::Graph& teacher = hint_teacher_->model().graph;
   std::string list;
-  for (const std::string& name : net_->graph().values) {
-    const int s = net_->find_value(name);
-    const auto it = std::find(teacher.values.begin(), teacher.values.end(), name);
-    if (it == teacher.values.end() || s == net_->graph().input) continue;
+  const nn::Graph& student = net_->graph();
+  for (std::size_t v = 0; v < student.values.size(); ++v) {
+    const std::string& name = student.values[v];
+    if (static_cast<int>(v) == student.input ||
+        std::find(teacher.values.begin(), teacher.values.end(), name) == teacher.values.end()) {
+      continue;
+    }
     list += (list.empty() ? "" : ", ") + name;
   }
   return list.empty() ? "none" : list;
