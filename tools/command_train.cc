@@ -26,6 +26,7 @@
 #include "train/teacher_targets.h"
 #include "train/trainer.h"
 #include "train/validation.h"
+#include "train/yaw_warp.h"
 
 namespace fu::tools {
 namespace {
@@ -79,6 +80,9 @@ CommandSpec train_spec() {
        {"--hard-negatives", "F", "share of different pairs mined as hard negatives (default 0)"},
        {"--no-augment", "", "no mirror, shift, scale, rotation, brightness, contrast or blur"},
        {"--rotate", "DEGREES", "augmentation: in-plane rotation up to +-this (default 0)"},
+       {"--yaw", "DEGREES",
+        "augmentation: half the faces turned left or right by up to this, by a 3-D warp of the "
+        "aligned face with a generic head's depths (default 0 = off; at most 35; photos mode)"},
        {"--mixup", "SHARE",
         "share of pairs blended with other faces of the step, taught by the online teacher "
         "alone (needs --teacher-online; default 0)"},
@@ -281,6 +285,18 @@ int run_train(const ParsedArgs& parsed) {
     options.online_teacher_threads = jobs;
   }
   const nn::ModelMetadata& chip_model = teacher ? teacher->metadata : model.metadata;
+  options.augmentation.max_yaw_degrees =
+      parsed.get_double("--yaw", 0.0, 0.0, train::YawWarp::kMaxYawDegrees);
+  if (options.augmentation.max_yaw_degrees > 0) {
+    if (parsed.has("--aligned")) {
+      // The warp places its head by the template's points, which crops aligned elsewhere miss.
+      throw UsageError(
+          "--yaw needs photos that faceunlock aligns itself (the head's depths are placed at the "
+          "template's eyes, nose and mouth), not --aligned crops");
+    }
+    options.augmentation.yaw_warp = std::make_shared<const train::YawWarp>(
+        train::chip_face_points(chip_model), chip_model.input_width, chip_model.input_height);
+  }
   train::FaceDatasetOptions data_options = chip_dataset_options(parsed, chip_model, detector);
   ProgressBar load_bar("aligning faces", !json);
   data_options.progress = [&](std::size_t done, std::size_t total) {
@@ -402,6 +418,9 @@ int run_train(const ParsedArgs& parsed) {
       provenance << ", with feature hints (weight " << options.hint_weight << ") at "
                  << join(options.hint_values);
     }
+  }
+  if (options.augmentation.max_yaw_degrees > 0) {
+    provenance << "; head turns up to " << options.augmentation.max_yaw_degrees << " degrees";
   }
   if (parsed.has("--init")) provenance << "; initialised from " << init_history;
   m.provenance = provenance.str();

@@ -53,6 +53,14 @@ Augmentation draw_augmentation(Rng& rng, const AugmentOptions& o, int width, int
   check_magnitude("max_rotation_degrees", o.max_rotation_degrees, 180.0);
   check_magnitude("max_brightness", o.max_brightness, 256.0);
   check_magnitude("max_contrast", o.max_contrast, 1.0);
+  check_probability("yaw_probability", o.yaw_probability);
+  if (!(o.max_yaw_degrees >= 0.0 && o.max_yaw_degrees <= YawWarp::kMaxYawDegrees)) {
+    refuse_option("max_yaw_degrees", o.max_yaw_degrees, "must be in [0, 35]");
+  }
+  if (o.max_yaw_degrees > 0.0 && !o.yaw_warp) {
+    refuse_option("max_yaw_degrees", o.max_yaw_degrees,
+                  "head turns need a yaw warp made for the chips' template");
+  }
 
   // Every value is drawn on every call, in this order (see the header).
   Augmentation a;
@@ -67,6 +75,8 @@ Augmentation draw_augmentation(Rng& rng, const AugmentOptions& o, int width, int
   a.contrast = chance(rng, o.contrast_probability);
   const double factor = uniform_between(rng, 1.0 - o.max_contrast, 1.0 + o.max_contrast);
   a.blur = chance(rng, o.blur_probability);
+  const bool yaw = chance(rng, o.yaw_probability);
+  const double yaw_degrees = uniform_between(rng, -o.max_yaw_degrees, o.max_yaw_degrees);
   if (a.geometry) {
     a.shift_x = sx * width;
     a.shift_y = sy * height;
@@ -75,12 +85,24 @@ Augmentation draw_augmentation(Rng& rng, const AugmentOptions& o, int width, int
   }
   if (a.brightness) a.brightness_delta = delta;
   if (a.contrast) a.contrast_factor = factor;
+  if (yaw && o.max_yaw_degrees > 0.0) {
+    a.yaw = true;
+    a.yaw_radians = yaw_degrees * kPi / 180.0;
+  }
   return a;
 }
 
-image::Image apply_augmentation(const image::ImageView& chip, const Augmentation& a) {
+image::Image apply_augmentation(const image::ImageView& chip, const Augmentation& a,
+                                const YawWarp* yaw_warp) {
   require_pixels(chip, "augment");
-  image::Image out = a.mirror ? mirror_horizontally(chip) : image::Image::copy_of(chip);
+  image::Image out;
+  if (a.yaw) {
+    if (yaw_warp == nullptr) throw Error("cannot augment chip (yaw): no yaw warp given");
+    out = yaw_warp->apply(chip, a.yaw_radians);
+    if (a.mirror) out = mirror_horizontally(out);
+  } else {
+    out = a.mirror ? mirror_horizontally(chip) : image::Image::copy_of(chip);
+  }
   if (a.geometry) {
     out = shift_scale_rotate(out, a.shift_x, a.shift_y, a.scale, a.rotation_radians);
   }
@@ -93,7 +115,8 @@ image::Image apply_augmentation(const image::ImageView& chip, const Augmentation
 
 image::Image augment(const image::ImageView& chip, const AugmentOptions& options, Rng& rng) {
   require_pixels(chip, "augment");
-  return apply_augmentation(chip, draw_augmentation(rng, options, chip.width(), chip.height()));
+  return apply_augmentation(chip, draw_augmentation(rng, options, chip.width(), chip.height()),
+                            options.yaw_warp.get());
 }
 
 image::Image mirror_horizontally(const image::ImageView& image) {

@@ -2,6 +2,8 @@
 // time it is drawn, so a small data set teaches invariance instead of memorising pixels.
 //
 // Transforms, in the order applied, each with its own probability and magnitude:
+//   yaw         the head turned left or right by a 3-D warp (train/yaw_warp.h): poses the
+//               mostly frontal photos of a data set lack
 //   mirror      left-right flip (a mirrored face is still the same person)
 //   geometry    shift, scale and (optionally) rotation about the chip's centre, in one affine
 //               warp (bilinear, edges replicated so no black wedge enters the chip): the
@@ -18,8 +20,11 @@
 // stream_rng(seed, pair index * 2 + side): the result then depends on neither.
 #pragma once
 
+#include <memory>
+
 #include "image/image.h"
 #include "train/random.h"
+#include "train/yaw_warp.h"
 
 namespace fu::train {
 
@@ -34,6 +39,9 @@ struct AugmentOptions {
   double contrast_probability = 0.5;
   double max_contrast = 0.2;  // factor uniform in [1 - max_contrast, 1 + max_contrast]
   double blur_probability = 0.1;
+  double yaw_probability = 0.5;
+  double max_yaw_degrees = 0.0;             // uniform in +-this; 0 = no turns; needs yaw_warp
+  std::shared_ptr<const YawWarp> yaw_warp;  // made for the chips' size and template
 };
 
 // One draw of the parameters: what augment() applies.
@@ -49,13 +57,18 @@ struct Augmentation {
   bool contrast = false;
   double contrast_factor = 1.0;
   bool blur = false;
+  bool yaw = false;
+  double yaw_radians = 0.0;
 };
 
 // Throws fu::Error "cannot augment chip (<option>): <reason>" for a probability outside [0, 1],
 // a negative magnitude, max_shift, max_scale or max_contrast of 1 or more, a rotation of 180
-// degrees or more, or a brightness of 256 or more.
+// degrees or more, a brightness of 256 or more, or a yaw without a yaw_warp or beyond
+// YawWarp::kMaxYawDegrees.
 Augmentation draw_augmentation(Rng& rng, const AugmentOptions& options, int width, int height);
-image::Image apply_augmentation(const image::ImageView& chip, const Augmentation& augmentation);
+// `yaw_warp` is needed only when augmentation.yaw is set.
+image::Image apply_augmentation(const image::ImageView& chip, const Augmentation& augmentation,
+                                const YawWarp* yaw_warp = nullptr);
 // draw_augmentation then apply_augmentation. Throws fu::Error for an empty chip.
 image::Image augment(const image::ImageView& chip, const AugmentOptions& options, Rng& rng);
 

@@ -181,3 +181,45 @@ describe('faceunlock train', { skip }, () => {
     assert.equal(fs.existsSync(path.join(dir, 'never.fum')), false);
   });
 });
+
+// Head turns warp faces the pipeline aligned itself, so they need photos with real faces: a few
+// AT&T subjects (skipped without ../shared/data), continuing the shipped fast embedder.
+const att = path.resolve(repo, '..', 'shared', 'data', 'att-faces');
+const studentModel = path.join(repo, 'models', 'dlib-resnet-pruned.fum');
+const noAtt = skip || (!fs.existsSync(att) ? `AT&T faces not found under ${att}` : false);
+
+describe('faceunlock train --yaw', { skip: noAtt }, () => {
+  let dir;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faceunlock-yaw-'));
+    for (const person of ['s1', 's2', 's3']) {
+      fs.mkdirSync(path.join(dir, 'data', person), { recursive: true });
+      for (const photo of ['1.pgm', '2.pgm', '3.pgm']) {
+        fs.copyFileSync(path.join(att, person, photo), path.join(dir, 'data', person, photo));
+      }
+    }
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('turns heads during training and says so in the provenance', () => {
+    const out = path.join(dir, 'turned.fum');
+    const r = cli('train', '--data', path.join(dir, 'data'), '--init', studentModel, '--yaw', '20',
+        '--epochs', '1', '--steps-per-epoch', '2', '--batch', '4', '--json', '--out', out);
+    assertOk(r);
+    assert.match(JSON.parse(cli('info', out, '--json').stdout).metadata.provenance,
+        /; head turns up to 20 degrees; initialised from dlib-resnet-pruned/);
+  });
+
+  it('refuses turns it cannot place', () => {
+    const data = path.join(dir, 'data');
+    const aligned = cli('train', '--data', data, '--aligned', '--init', studentModel, '--yaw', '20',
+        '--out', path.join(dir, 'never.fum'));
+    assert.equal(aligned.status, 2, aligned.stderr);
+    assert.match(aligned.stderr, /--yaw needs photos that faceunlock aligns itself/);
+    const far = cli('train', '--data', data, '--init', studentModel, '--yaw', '40',
+        '--out', path.join(dir, 'never.fum'));
+    assert.equal(far.status, 2, far.stderr);
+    assert.match(far.stderr, /--yaw/);
+    assert.equal(fs.existsSync(path.join(dir, 'never.fum')), false);
+  });
+});
