@@ -15,6 +15,7 @@
 #include "nn/model.h"
 #include "train/embedding_agreement.h"
 #include "train/face_dataset.h"
+#include "train/yaw_warp.h"
 
 namespace fu::tools {
 namespace {
@@ -22,18 +23,21 @@ namespace {
 CommandSpec compare_spec() {
   CommandSpec spec{
       kCompareCommand.name,
-      "A B --data DIR [--aligned] [--samples N] [--b-pixels N] [--json]",
+      "A B --data DIR [--aligned] [--samples N] [--b-pixels N] [--yaw D] [--json]",
       kCompareCommand.summary,
       "Embeds --samples face chips of --data (identity folders; through the detector and the\n"
       "aligner of A, or resized with --aligned) with both embedders and prints the mean and the\n"
       "lowest cosine between their embeddings of the same chip. A and B must take the same\n"
       "input (size and pixel normalisation); the chips are aligned for A. With --b-pixels N, B\n"
-      "sees each chip scaled down to N x N pixels and back up: a lower-resolution face.\n",
+      "sees each chip scaled down to N x N pixels and back up: a lower-resolution face. With\n"
+      "--yaw D, both see every chip turned D degrees, left and right alternately (the head\n"
+      "turns of `train --yaw`): how well B follows A on faces that do not look at the camera.\n",
       {"A", "B"},
       {{"--data", "DIR", "face photos: identity folders (repeatable; required)"},
        {"--aligned", "", "--data holds aligned crops: resize only, no detection"},
        {"--samples", "N", "chips compared, evenly spaced over the set (default 500)"},
        {"--b-pixels", "N", "B sees every chip at N x N pixels, scaled back up (default: as is)"},
+       {"--yaw", "DEGREES", "both see every chip turned this far, left and right alternately"},
        {"--cache", "FILE", "cache of aligned chips (as `faceunlock train --cache`)"},
        {"--json", "", "print JSON"},
        jobs_flag()}};
@@ -66,20 +70,36 @@ int run_compare(const ParsedArgs& parsed) {
   const train::FaceDataset data = train::load_face_dataset(roots, data_options);
   if (data.samples.empty()) throw Error("cannot compare embedders: no face chips in --data");
 
-  // B's chips, at a lower resolution when asked (only those compared are scaled).
+  // The chips both see, turned when asked (only those compared are turned).
   const std::vector<std::size_t> chips = train::spread_chips(data.samples.size(), samples, 0);
+  train::FaceDataset turned;
+  if (parsed.has("--yaw")) {
+    if (parsed.has("--aligned")) {
+      throw UsageError("--yaw needs photos that faceunlock aligns itself, not --aligned crops");
+    }
+    const double degrees = parsed.get_double("--yaw", 0, 0, train::YawWarp::kMaxYawDegrees);
+    const train::YawWarp warp(train::chip_face_points(am), am.input_width, am.input_height);
+    turned.samples.resize(data.samples.size());
+    for (std::size_t k = 0; k < chips.size(); ++k) {
+      const double sign = k % 2 == 0 ? 1.0 : -1.0;
+      turned.samples[chips[k]].chip =
+          warp.apply(data.samples[chips[k]].chip, sign * degrees * 3.14159265358979323846 / 180);
+    }
+  }
+  const train::FaceDataset& seen = parsed.has("--yaw") ? turned : data;
+  // B's chips, at a lower resolution when asked (only those compared are scaled).
   train::FaceDataset b_data;
   if (parsed.has("--b-pixels")) {
     const int pixels = static_cast<int>(parsed.get_int("--b-pixels", 0, 4, 4096));
     b_data.samples.resize(data.samples.size());
     for (const std::size_t i : chips) {
-      const image::Image& chip = data.samples[i].chip;
+      const image::Image& chip = seen.samples[i].chip;
       b_data.samples[i].chip = image::resize_bilinear(image::resize_bilinear(chip, pixels, pixels),
                                                       chip.width(), chip.height());
     }
   }
   const train::EmbeddingAgreement agreement = train::embedding_agreement(
-      a, data, b, parsed.has("--b-pixels") ? b_data : data, chips, data_options.backend);
+      a, seen, b, parsed.has("--b-pixels") ? b_data : seen, chips, data_options.backend);
   if (json) {
     JsonWriter out(std::cout);
     out.begin_object().key("a").value(a_path).key("b").value(b_path);

@@ -210,6 +210,27 @@ describe('faceunlock train --yaw', { skip: noAtt }, () => {
         /; head turns up to 20 degrees; initialised from dlib-resnet-pruned/);
   });
 
+  it('compares two embedders on turned faces', () => {
+    const data = path.join(dir, 'data');
+    const agreement = (a, b, ...extra) => {
+      const c = cli('compare', a, b, '--data', data, '--samples', '6', '--json', ...extra);
+      assertOk(c);
+      return JSON.parse(c.stdout);
+    };
+    const teacher = path.join(repo, 'models', 'dlib-resnet.fum');
+    const itself = agreement(studentModel, studentModel, '--yaw', '20');
+    assert.equal(itself.chips, 6);
+    assert.ok(Math.abs(itself.min_cosine - 1) < 1e-6, JSON.stringify(itself));
+    // Turning changes what the two see, so it changes how far apart they land.
+    const frontal = agreement(teacher, studentModel);
+    const turned = agreement(teacher, studentModel, '--yaw', '20');
+    assert.ok(turned.mean_cosine < 0.9999 && turned.mean_cosine !== frontal.mean_cosine,
+        `${JSON.stringify(frontal)} ${JSON.stringify(turned)}`);
+    const aligned = cli('compare', teacher, studentModel, '--data', data, '--aligned', '--yaw', '20');
+    assert.equal(aligned.status, 2, aligned.stderr);
+    assert.match(aligned.stderr, /--yaw needs photos that faceunlock aligns itself/);
+  });
+
   it('refuses turns it cannot place', () => {
     const data = path.join(dir, 'data');
     const aligned = cli('train', '--data', data, '--aligned', '--init', studentModel, '--yaw', '20',
