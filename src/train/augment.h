@@ -3,7 +3,8 @@
 //
 // Transforms, in the order applied, each with its own probability and magnitude:
 //   yaw         the head turned left or right by a 3-D warp (train/yaw_warp.h): poses the
-//               mostly frontal photos of a data set lack
+//               mostly frontal photos of a data set lack (its values are drawn after all the
+//               others', so the others draw what they drew before turns existed)
 //   mirror      left-right flip (a mirrored face is still the same person)
 //   geometry    shift, scale and (optionally) rotation about the chip's centre, in one affine
 //               warp (bilinear, edges replicated so no black wedge enters the chip): the
