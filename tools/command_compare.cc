@@ -52,6 +52,12 @@ int run_compare(const ParsedArgs& parsed) {
   if (roots.empty()) throw UsageError("compare needs --data DIR (identity folders of faces)");
   const auto samples = static_cast<std::size_t>(parsed.get_int("--samples", 500, 1, 10000000));
   const bool json = parsed.has("--json");
+  const bool turn = parsed.has("--yaw");
+  if (turn && parsed.has("--aligned")) {
+    throw UsageError("--yaw needs photos that faceunlock aligns itself, not --aligned crops");
+  }
+  const double yaw_degrees =
+      turn ? parsed.get_double("--yaw", 0, 0, train::YawWarp::kMaxYawDegrees) : 0.0;
 
   const nn::Model a = nn::load_model(a_path);
   const nn::Model b = nn::load_model(b_path);
@@ -73,20 +79,16 @@ int run_compare(const ParsedArgs& parsed) {
   // The chips both see, turned when asked (only those compared are turned).
   const std::vector<std::size_t> chips = train::spread_chips(data.samples.size(), samples, 0);
   train::FaceDataset turned;
-  if (parsed.has("--yaw")) {
-    if (parsed.has("--aligned")) {
-      throw UsageError("--yaw needs photos that faceunlock aligns itself, not --aligned crops");
-    }
-    const double degrees = parsed.get_double("--yaw", 0, 0, train::YawWarp::kMaxYawDegrees);
+  if (turn) {
+    const double radians = yaw_degrees * 3.14159265358979323846 / 180;
     const train::YawWarp warp(train::chip_face_points(am), am.input_width, am.input_height);
     turned.samples.resize(data.samples.size());
     for (std::size_t k = 0; k < chips.size(); ++k) {
       const double sign = k % 2 == 0 ? 1.0 : -1.0;
-      turned.samples[chips[k]].chip =
-          warp.apply(data.samples[chips[k]].chip, sign * degrees * 3.14159265358979323846 / 180);
+      turned.samples[chips[k]].chip = warp.apply(data.samples[chips[k]].chip, sign * radians);
     }
   }
-  const train::FaceDataset& seen = parsed.has("--yaw") ? turned : data;
+  const train::FaceDataset& seen = turn ? turned : data;
   // B's chips, at a lower resolution when asked (only those compared are scaled).
   train::FaceDataset b_data;
   if (parsed.has("--b-pixels")) {
