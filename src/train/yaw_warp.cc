@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "base/error.h"
+#include "face/alignment.h"
 #include "face/metadata.h"
 
 namespace fu::train {
@@ -52,30 +53,24 @@ constexpr double kStep = 0.5;
 
 double lerp(double a, double b, double t) { return a + (b - a) * t; }
 
-image::Point point_named(const face::MetadataReader& r, const std::vector<std::string>& names,
-                         const std::vector<double>& xy, const char* name) {
-  const auto it = std::find(names.begin(), names.end(), name);
-  if (it == names.end()) {
-    r.fail(std::string("embedder.keypoints has no '") + name +
-           "': a head turn needs the eyes, the nose tip and the mouth centre of the template");
-  }
-  const std::size_t i = static_cast<std::size_t>(it - names.begin());
-  return image::Point{xy[2 * i], xy[2 * i + 1]};
-}
-
 }  // namespace
 
 ChipFacePoints chip_face_points(const nn::ModelMetadata& embedder) {
+  // The template's own names stand in for a detector's, so make_alignment_template checks the two
+  // keys and pairs each name with its point.
   const face::MetadataReader r(embedder, "face embedder");
   const std::vector<std::string> names = r.names("embedder.keypoints");
-  const std::vector<double> xy = r.numbers("embedder.template");
-  if (xy.size() != 2 * names.size()) {
-    r.fail("embedder.template has " + std::to_string(xy.size()) + " numbers, expected x,y for " +
-           "each of the " + std::to_string(names.size()) + " names in embedder.keypoints");
-  }
-  return ChipFacePoints{
-      point_named(r, names, xy, "right_eye"), point_named(r, names, xy, "left_eye"),
-      point_named(r, names, xy, "nose_tip"), point_named(r, names, xy, "mouth_center")};
+  const face::AlignmentTemplate alignment = face::make_alignment_template(embedder, names);
+  auto point = [&](const char* name) {
+    const auto it = std::find(names.begin(), names.end(), name);
+    if (it == names.end()) {
+      r.fail(std::string("embedder.keypoints has no '") + name +
+             "': a head turn needs the eyes, the nose tip and the mouth centre of the template");
+    }
+    return alignment.points[static_cast<std::size_t>(it - names.begin())];
+  };
+  return ChipFacePoints{point("right_eye"), point("left_eye"), point("nose_tip"),
+                        point("mouth_center")};
 }
 
 YawWarp::YawWarp(const ChipFacePoints& points, int width, int height)

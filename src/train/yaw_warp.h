@@ -7,7 +7,8 @@
 // the ears, a nose standing about 3.5 cm in front of the eyes, lips about 1 cm in front of the
 // cheeks. The head turns about a vertical axis through the ear tragi and is seen orthographically
 // (a face at arm's length is far enough for that), each output pixel taking the frontmost surface
-// point that lands on it, so the nose hides part of the far cheek. Then the turned face is aligned
+// point that lands on it: the far cheek is squeezed behind the nose, and folds under it only near
+// the largest turn allowed. Then the turned face is aligned
 // again by a least-squares similarity of its four points onto the template's, as the pipeline
 // aligns a turned face it detects.
 //
