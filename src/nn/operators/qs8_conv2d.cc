@@ -22,6 +22,13 @@ constexpr const char* kRun = "run qs8 conv2d";
 // window): std::copy_n of a run-time length is a library call each, which in WebAssembly cost
 // about as much as the stem's GEMM itself. From 8 bytes on, whole 8-byte pieces, the last one
 // ending at n and overlapping the one before (the same bytes written twice): 3 pieces for 21.
+constexpr int kRowTapsMaxOutputChannels = 4 * static_cast<int>(detail::kQs8GemmNr);
+
+size_t round_up_to_block(size_t depth) {
+  const size_t kr = kernels::kQs8GemmKr;
+  return (depth + kr - 1) / kr * kr;
+}
+
 inline void copy_short(int8_t* dst, const int8_t* src, size_t n) {
   if (n >= 8) {
     for (size_t i = 0; i + 8 < n; i += 8) __builtin_memcpy(dst + i, src + i, 8);
@@ -62,15 +69,37 @@ Qs8Conv2dOperator::Qs8Conv2dOperator(const Conv2dParams& params, const int8_t* f
              w.padding.top == 0 && w.padding.bottom == 0 && w.padding.left == 0 &&
              w.padding.right == 0;
   const size_t ks = static_cast<size_t>(w.kernel_h) * w.kernel_w;
-  is_im2col_ = !is_gemm_ && ks > 1 && params.in_channels % kernels::kQs8GemmKr != 0;
-  // OHWI is [out][kh * kw * in]: for im2col the whole window is one depth of ks * in values.
-  packed_weights_ =
-      kernels::pack_qs8_gemm_weights(detail::kQs8GemmNr, params.out_channels, is_im2col_ ? 1 : ks,
-                                     is_im2col_ ? ks * params.in_channels : params.in_channels,
-                                     filter, bias, scales.data(), input.zero_point);
+  const bool narrow = !is_gemm_ && ks > 1 && params.in_channels % kernels::kQs8GemmKr != 0;
+  // Row taps read each tap's rows from scattered places and pay the indirection per tap, about
+  // 1.5x im2col's GEMM per panel of 4 output channels, but skip its gather, which every panel
+  // shares: in WebAssembly the row taps won with 16 output channels (the pruned student's stem
+  // 0.70 -> 0.60 ms, its 12 -> 16 layers 0.095 -> 0.083) and lost with 32 (dlib-resnet's stem
+  // 1.07 -> 1.19 ms), so they serve up to 16 (docs/kernels.md, "Row taps").
+  is_row_taps_ = narrow && w.kernel_w > 1 && w.dilation_w == 1 &&
+                 params.out_channels <= kRowTapsMaxOutputChannels;
+  is_im2col_ = narrow && !is_row_taps_;
+  // OHWI is [out][kh][kw * in]: a row tap's depth is one kernel row, and for im2col the whole
+  // window is one depth of ks * in values.
+  packed_weights_ = kernels::pack_qs8_gemm_weights(detail::kQs8GemmNr, params.out_channels,
+                                                   igemm_taps(), igemm_depth(), filter, bias,
+                                                   scales.data(), input.zero_point);
   // Padded taps read the input zero point: real zeros, cancelled by the folded bias.
-  if (!is_gemm_ && !is_im2col_)
-    zero_.assign(params.in_channels, static_cast<int8_t>(input.zero_point));
+  if (!is_gemm_ && !is_im2col_) {
+    zero_.assign(round_up_to_block(igemm_depth()), static_cast<int8_t>(input.zero_point));
+  }
+}
+
+size_t Qs8Conv2dOperator::igemm_taps() const {
+  const Window2d& w = params_.window;
+  if (is_im2col_) return 1;
+  return is_row_taps_ ? w.kernel_h : static_cast<size_t>(w.kernel_h) * w.kernel_w;
+}
+
+size_t Qs8Conv2dOperator::igemm_depth() const {
+  const Window2d& w = params_.window;
+  if (is_im2col_) return static_cast<size_t>(w.kernel_h) * w.kernel_w * params_.in_channels;
+  return is_row_taps_ ? static_cast<size_t>(w.kernel_w) * params_.in_channels
+                      : params_.in_channels;
 }
 
 int Qs8Conv2dOperator::output_height(int in_h) const {
@@ -86,19 +115,42 @@ int Qs8Conv2dOperator::output_width(int in_w) const {
 }
 
 void Qs8Conv2dOperator::build_indirection(int in_h, int in_w, int out_h, int out_w) {
-  indirection_ =
-      detail::igemm_indirection(params_.window, in_h, in_w, out_h, out_w, detail::kQs8GemmMr,
-                                params_.in_channels, kernels::kQs8IgemmZeroOffset);
+  // A row tap starts where the window's first column does, in the copy with the left and right
+  // padding written out: the indirection of an unpadded window one column wide over that copy.
+  Window2d taps = params_.window;
+  int width = in_w;
+  if (is_row_taps_) {
+    taps.kernel_w = 1;
+    width = in_w + taps.padding.left + taps.padding.right;
+    taps.padding.left = taps.padding.right = 0;
+  }
+  indirection_ = detail::igemm_indirection(taps, in_h, width, out_h, out_w, detail::kQs8GemmMr,
+                                           params_.in_channels, kernels::kQs8IgemmZeroOffset);
   indirection_h_ = in_h;
   indirection_w_ = in_w;
 }
 
-size_t Qs8Conv2dOperator::im2col_depth() const {
-  const size_t kr = kernels::kQs8GemmKr;
-  const size_t depth =
-      static_cast<size_t>(params_.window.kernel_h) * params_.window.kernel_w * params_.in_channels;
-  return (depth + kr - 1) / kr * kr;
+void Qs8Conv2dOperator::pad_columns(const int8_t* image, int in_h, int in_w) {
+  const Padding2d& pad = params_.window.padding;
+  const size_t ic = params_.in_channels;
+  const size_t left = pad.left * ic;
+  const size_t row = in_w * ic;
+  const size_t padded_row = left + row + pad.right * ic;
+  // One block past the end: the kernels read every row tap as whole depth blocks (24 bytes for
+  // a 7-wide RGB window, of which 21 are the tap's), since their partial-block loads cost more
+  // than the im2col this replaces. The bytes past a tap meet zero weights.
+  const size_t size = in_h * padded_row + kernels::kQs8GemmKr;
+  columns_.resize(size);
+  int8_t* dst = columns_.data();
+  for (int y = 0; y < in_h; ++y) {
+    dst = std::fill_n(dst, left, input_zero_point_);
+    dst = std::copy_n(image + y * row, row, dst);
+    dst = std::fill_n(dst, padded_row - left - row, input_zero_point_);
+  }
+  std::fill_n(dst, kernels::kQs8GemmKr, input_zero_point_);
 }
+
+size_t Qs8Conv2dOperator::im2col_depth() const { return round_up_to_block(igemm_depth()); }
 
 void Qs8Conv2dOperator::gather_rows(const int8_t* image, int in_h, int in_w, int out_h, int out_w) {
   const Window2d& w = params_.window;
@@ -156,7 +208,7 @@ void Qs8Conv2dOperator::run(const int8_t* input, int batch, int in_h, int in_w, 
     detail::fail(kRun, "input " + std::to_string(in_h) + "x" + std::to_string(in_w),
                  "one image must have fewer than 2^31 elements");
   }
-  const size_t ks = static_cast<size_t>(params_.window.kernel_h) * params_.window.kernel_w;
+  const size_t ks = igemm_taps();
   const size_t pixels = static_cast<size_t>(out.h) * out.w;
   if (is_im2col_) {
     for (int n = 0; n < batch; ++n) {
@@ -167,20 +219,25 @@ void Qs8Conv2dOperator::run(const int8_t* input, int batch, int in_h, int in_w, 
     return;
   }
   if (in_h != indirection_h_ || in_w != indirection_w_) build_indirection(in_h, in_w, out.h, out.w);
+  const size_t kc = is_row_taps_ ? round_up_to_block(igemm_depth()) : igemm_depth();
   const size_t mr = detail::kQs8GemmMr;
   const size_t tiles = (pixels + mr - 1) / mr;
   for (int n = 0; n < batch; ++n) {
     const int8_t* image = input + n * image_in;
+    if (is_row_taps_) {
+      pad_columns(image, in_h, in_w);
+      image = columns_.data();
+    }
     int8_t* out_image = output + n * pixels * oc;
     auto run_tiles = [&](size_t begin, size_t end, int) {
       for (size_t tile = begin; tile < end; ++tile) {
         const size_t p = tile * mr;
         kernels::qs8_igemm_minmax_fp32_ukernel_2x4c8__simd128(
-            std::min(mr, pixels - p), oc, ic, ks, indirection_.data() + tile * ks * mr, image,
+            std::min(mr, pixels - p), oc, kc, ks, indirection_.data() + tile * ks * mr, image,
             zero_.data(), packed_weights_.data(), out_image + p * oc, oc, rq);
       }
     };
-    if (detail::split_work(pool, pixels * oc * ic * ks)) {
+    if (detail::split_work(pool, pixels * oc * kc * ks)) {
       pool->parallel_for(tiles, run_tiles);
     } else {
       run_tiles(0, tiles, 0);

@@ -18,10 +18,14 @@ namespace fu::nn {
 
 // Packs the weights once at construction (folding the input zero point into the biases). 1x1
 // stride-1 unpadded convolutions run as one GEMM over all pixels. Windows over a number of input
-// channels that is not a multiple of 8 (an RGB stem) gather each output pixel's receptive field
-// into one contiguous row first (im2col) and run one GEMM over those rows, since the kernels'
-// 8-value depth blocks would otherwise be mostly padding at every tap. Every other convolution
-// runs the indirect GEMM over an indirection buffer built on the first run of each input size.
+// channels that is not a multiple of 8 (an RGB stem, 12 channels) would leave the kernels' 8-value
+// depth blocks mostly padding at every tap. Undilated, one kernel row of the window is one
+// contiguous run of an input row once the left and right padding are written out (a copy of the
+// input), so with up to 16 output channels the indirect GEMM takes whole kernel rows as its taps
+// ("row taps": 7 taps of 21 bytes for a 7x7 RGB window instead of 49 taps of 3). Otherwise each
+// output pixel's receptive field is gathered into one contiguous row first (im2col) and one GEMM
+// runs over those rows. Every other convolution runs the indirect GEMM over an indirection
+// buffer built on the first run of each input size.
 // run() is not thread-safe (it updates those buffers): use one operator per thread; a pool given
 // to run() splits the output's register tiles among its threads (bit-identical results).
 // Reads and writes no byte outside the input, output and weight buffers.
@@ -45,18 +49,25 @@ class Qs8Conv2dOperator {
 
  private:
   void build_indirection(int in_h, int in_w, int out_h, int out_w);
+  void pad_columns(const int8_t* image, int in_h, int in_w);
   void gather_rows(const int8_t* image, int in_h, int in_w, int out_h, int out_w);
 
   Conv2dParams params_;
   bool is_gemm_;
+  bool is_row_taps_;
   bool is_im2col_;
+  // The indirect GEMM's taps per output pixel and depth per tap (one tap of ks * in for im2col).
+  size_t igemm_taps() const;
+  size_t igemm_depth() const;
   int8_t input_zero_point_;
   // im2col: one receptive field of kh * kw * in_channels per pixel, each row padded to whole
   // depth blocks (im2col_depth()) so that the GEMM never takes its partial-block path.
   std::vector<int8_t> rows_;
   size_t im2col_depth() const;
+  // Row taps: the input with its left and right padding written out, and one block past its end.
+  std::vector<int8_t> columns_;
   std::vector<int8_t> packed_weights_;  // see pack_qs8_gemm_weights()
-  std::vector<int8_t> zero_;            // in_channels copies of the input zero point
+  std::vector<int8_t> zero_;  // igemm_depth() rounded up to whole blocks: the input zero point
   std::vector<int32_t> indirection_;
   int indirection_h_ = 0;
   int indirection_w_ = 0;

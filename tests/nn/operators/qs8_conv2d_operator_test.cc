@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <ostream>
+#include <utility>
 #include <vector>
 
 #include "base/error.h"
@@ -96,11 +97,40 @@ INSTANTIATE_TEST_SUITE_P(
         ConvCase{32, 32, 3, 3, 1, 1, 1, 9, 9, kPad1, QuantParams{0.5f, -7}, {{6.0f, -20}}, true},
         ConvCase{7, 5, 1, 1, 2, 1, 1, 7, 7, kNoPad, kIn0, {{2.0f, 1}}, true},
         ConvCase{4, 4, 2, 3, 1, 1, 1, 1, 1, Padding2d{1, 0, 1, 1}, kInLow, {{3.0f, 0}}, true},
-        // Channels not a multiple of 8 under a window: the im2col path (an RGB stem, a dilated
-        // window with rows partly outside, a window that only fits with padding).
+        // Channels not a multiple of 8 under a window: im2col (an RGB stem with 32 outputs, a
+        // dilated window with rows partly outside) and, up to 16 outputs, row taps (an RGB stem
+        // whose last window ends at the image's last byte, a 12-channel layer of the pruned
+        // student with its padding written out, batches, a window that only fits with padding).
         ConvCase{3, 32, 7, 7, 2, 1, 1, 20, 18, kNoPad, kInLow, {{6.0f, -2}}, true},
         ConvCase{5, 9, 3, 3, 1, 2, 2, 7, 6, Padding2d{2, 1, 2, 2}, kInHigh, {{5.0f, 4}}, true},
+        ConvCase{3, 16, 7, 7, 2, 1, 2, 21, 21, kNoPad, kIn0, {{5.0f, 3}}, true},
+        ConvCase{12, 16, 3, 3, 1, 1, 3, 9, 7, kPad1, kInHigh, {{6.0f, -1}, -1, 127}, true},
+        ConvCase{6, 5, 3, 2, 2, 1, 1, 8, 9, Padding2d{0, 1, 1, 0}, kInLow, {{4.0f, 2}}, false},
         ConvCase{12, 10, 5, 5, 1, 1, 1, 3, 4, Padding2d{2, 2, 2, 2}, kIn0, {{4.0f, 0}}, false}));
+
+// Row taps keep a padded copy of the input between runs: a second input of another shape but the
+// same number of bytes must not see the first one's borders.
+TEST(Qs8Conv2dOperatorRowTapsTest, ReshapedInputBetweenRuns) {
+  Conv2dParams p;
+  p.window = testing::case_window(3, 3, 1, 1, kPad1);
+  p.in_channels = 12;
+  p.out_channels = 8;
+  const auto filter = random_int8(8 * 3 * 3 * 12, 31, -127, 127);
+  const auto filter_scales = random_scales(8, 32, 1);
+  const QuantParams in_q{1.0f, 37};
+  const Qs8Output out{{6.0f * std::sqrt(108.0f), -3}};
+  Qs8Conv2dOperator op(p, filter.data(), filter_scales.data(), nullptr, in_q, out.quant, out.min,
+                       out.max);
+  for (const auto& [h, w] : {std::pair{6, 10}, std::pair{10, 6}, std::pair{6, 10}}) {
+    const auto input = random_int8(static_cast<size_t>(h) * w * 12, 33 + h);
+    const auto want = contract_conv2d(p.window, 12, 8, false, filter, filter_scales, nullptr, in_q,
+                                      out, input, 1, h, w);
+    std::vector<int8_t> got(want.size());
+    op.run(input.data(), 1, h, w, got.data());
+    for (size_t i = 0; i < want.size(); ++i)
+      ASSERT_EQ(int{got[i]}, int{want[i]}) << "element " << i << " of " << h << "x" << w;
+  }
+}
 
 TEST(Qs8Conv2dOperatorErrorTest, RejectsBadQuantisationWithActionableMessages) {
   Conv2dParams p;
