@@ -80,9 +80,9 @@ Qs8Conv2dOperator::Qs8Conv2dOperator(const Conv2dParams& params, const int8_t* f
   is_im2col_ = narrow && !is_row_taps_;
   // OHWI is [out][kh][kw * in]: a row tap's depth is one kernel row, and for im2col the whole
   // window is one depth of ks * in values.
-  packed_weights_ = kernels::pack_qs8_gemm_weights(detail::kQs8GemmNr, params.out_channels,
-                                                   igemm_taps(), igemm_depth(), filter, bias,
-                                                   scales.data(), input.zero_point);
+  packed_weights_ =
+      kernels::pack_qs8_gemm_weights(detail::kQs8GemmNr, params.out_channels, igemm_taps(),
+                                     igemm_depth(), filter, bias, scales.data(), input.zero_point);
   // Padded taps read the input zero point: real zeros, cancelled by the folded bias.
   if (!is_gemm_ && !is_im2col_) {
     zero_.assign(round_up_to_block(igemm_depth()), static_cast<int8_t>(input.zero_point));
@@ -98,8 +98,7 @@ size_t Qs8Conv2dOperator::igemm_taps() const {
 size_t Qs8Conv2dOperator::igemm_depth() const {
   const Window2d& w = params_.window;
   if (is_im2col_) return static_cast<size_t>(w.kernel_h) * w.kernel_w * params_.in_channels;
-  return is_row_taps_ ? static_cast<size_t>(w.kernel_w) * params_.in_channels
-                      : params_.in_channels;
+  return is_row_taps_ ? static_cast<size_t>(w.kernel_w) * params_.in_channels : params_.in_channels;
 }
 
 int Qs8Conv2dOperator::output_height(int in_h) const {
