@@ -18,17 +18,18 @@ namespace {
 constexpr const char* kCreate = "create qs8 conv2d";
 constexpr const char* kRun = "run qs8 conv2d";
 
-// Copies n bytes in fixed-size pieces. The im2col rows are short (21 bytes for a 7-wide RGB
-// window): std::copy_n of a run-time length is a library call each, which in WebAssembly cost
-// about as much as the stem's GEMM itself. From 8 bytes on, whole 8-byte pieces, the last one
-// ending at n and overlapping the one before (the same bytes written twice): 3 pieces for 21.
-constexpr int kRowTapsMaxOutputChannels = 4 * static_cast<int>(detail::kQs8GemmNr);
+// Narrow windows with more outputs than this gather rows (im2col) instead of taking row taps.
+constexpr int kRowTapsMaxNarrowOutputChannels = 4 * static_cast<int>(detail::kQs8GemmNr);
 
 size_t round_up_to_block(size_t depth) {
   const size_t kr = kernels::kQs8GemmKr;
   return (depth + kr - 1) / kr * kr;
 }
 
+// Copies n bytes in fixed-size pieces. The im2col rows are short (21 bytes for a 7-wide RGB
+// window): std::copy_n of a run-time length is a library call each, which in WebAssembly cost
+// about as much as the stem's GEMM itself. From 8 bytes on, whole 8-byte pieces, the last one
+// ending at n and overlapping the one before (the same bytes written twice): 3 pieces for 21.
 inline void copy_short(int8_t* dst, const int8_t* src, size_t n) {
   if (n >= 8) {
     for (size_t i = 0; i + 8 < n; i += 8) __builtin_memcpy(dst + i, src + i, 8);
@@ -68,16 +69,20 @@ Qs8Conv2dOperator::Qs8Conv2dOperator(const Conv2dParams& params, const int8_t* f
   is_gemm_ = w.kernel_h == 1 && w.kernel_w == 1 && w.stride_h == 1 && w.stride_w == 1 &&
              w.padding.top == 0 && w.padding.bottom == 0 && w.padding.left == 0 &&
              w.padding.right == 0;
-  const size_t ks = static_cast<size_t>(w.kernel_h) * w.kernel_w;
-  const bool narrow = !is_gemm_ && ks > 1 && params.in_channels % kernels::kQs8GemmKr != 0;
-  // Row taps read each tap's rows from scattered places and pay the indirection per tap, about
-  // 1.5x im2col's GEMM per panel of 4 output channels, but skip its gather, which every panel
-  // shares: in WebAssembly the row taps won with 16 output channels (the pruned student's stem
-  // 0.70 -> 0.60 ms, its 12 -> 16 layers 0.095 -> 0.083) and lost with 32 (dlib-resnet's stem
-  // 1.07 -> 1.19 ms), so they serve up to 16 (docs/kernels.md, "Row taps").
-  is_row_taps_ = narrow && w.kernel_w > 1 && w.dilation_w == 1 &&
-                 params.out_channels <= kRowTapsMaxOutputChannels;
-  is_im2col_ = narrow && !is_row_taps_;
+  // An undilated kernel row is one contiguous run of an input row (NHWC) once the left and right
+  // padding are written out, so the indirect GEMM can take whole kernel rows as its taps: a third
+  // of the indirection reads, tap loops and row pointers of 3x3 taps, and no depth block half
+  // empty at each tap when in_channels is not a multiple of 8. In WebAssembly that made every
+  // 3x3 layer of the two embedders faster (the student's int8 3x3 convolutions 1.86 -> 1.76 ms).
+  // A narrow window (3 RGB channels, 12) can also gather each pixel's whole receptive field into
+  // one contiguous row (im2col), a gather that every panel of 4 output channels shares: with 32
+  // outputs that won (dlib-resnet's stem 1.07 ms against 1.19 with row taps), with 16 it lost
+  // (the student's stem 0.70 against 0.60). docs/kernels.md, "Row taps", has the runs.
+  const bool narrow = params.in_channels % kernels::kQs8GemmKr != 0;
+  is_row_taps_ = !is_gemm_ && w.kernel_w > 1 && w.dilation_w == 1 &&
+                 !(narrow && params.out_channels > kRowTapsMaxNarrowOutputChannels);
+  is_im2col_ =
+      !is_gemm_ && narrow && !is_row_taps_ && static_cast<size_t>(w.kernel_h) * w.kernel_w > 1;
   // OHWI is [out][kh][kw * in]: a row tap's depth is one kernel row, and for im2col the whole
   // window is one depth of ks * in values.
   packed_weights_ =

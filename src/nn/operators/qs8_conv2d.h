@@ -17,15 +17,15 @@ class ThreadPool;
 namespace fu::nn {
 
 // Packs the weights once at construction (folding the input zero point into the biases). 1x1
-// stride-1 unpadded convolutions run as one GEMM over all pixels. Windows over a number of input
-// channels that is not a multiple of 8 (an RGB stem, 12 channels) would leave the kernels' 8-value
-// depth blocks mostly padding at every tap. Undilated, one kernel row of the window is one
-// contiguous run of an input row once the left and right padding are written out (a copy of the
-// input), so with up to 16 output channels the indirect GEMM takes whole kernel rows as its taps
-// ("row taps": 7 taps of 21 bytes for a 7x7 RGB window instead of 49 taps of 3). Otherwise each
-// output pixel's receptive field is gathered into one contiguous row first (im2col) and one GEMM
-// runs over those rows. Every other convolution runs the indirect GEMM over an indirection
-// buffer built on the first run of each input size.
+// stride-1 unpadded convolutions run as one GEMM over all pixels. Other windows run the indirect
+// GEMM over an indirection buffer built on the first run of each input size. Undilated windows
+// wider than one column take whole kernel rows as the GEMM's taps ("row taps": 3 taps of 3 pixels
+// for a 3x3 window, 7 taps of 21 bytes for a 7x7 RGB one): one kernel row is one contiguous run
+// of an input row once the left and right padding are written out, in a copy of the input the
+// operator keeps. Windows over a number of input channels that is not a multiple of 8 (an RGB
+// stem) with more than 16 outputs or dilated instead gather each output pixel's receptive field
+// into one contiguous row first (im2col) and run one GEMM over those rows, since the kernels'
+// 8-value depth blocks would otherwise be mostly padding at every tap.
 // run() is not thread-safe (it updates those buffers): use one operator per thread; a pool given
 // to run() splits the output's register tiles among its threads (bit-identical results).
 // Reads and writes no byte outside the input, output and weight buffers.
@@ -64,7 +64,8 @@ class Qs8Conv2dOperator {
   // depth blocks (im2col_depth()) so that the GEMM never takes its partial-block path.
   std::vector<int8_t> rows_;
   size_t im2col_depth() const;
-  // Row taps: the input with its left and right padding written out, and one block past its end.
+  // Row taps: the input with its left and right padding written out, and one block past its end
+  // (the size of the layer's input: the executor keeps one such copy per layer).
   std::vector<int8_t> columns_;
   std::vector<int8_t> packed_weights_;  // see pack_qs8_gemm_weights()
   std::vector<int8_t> zero_;  // igemm_depth() rounded up to whole blocks: the input zero point

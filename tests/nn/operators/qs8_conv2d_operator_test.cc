@@ -88,7 +88,8 @@ INSTANTIATE_TEST_SUITE_P(
         ConvCase{8, 8, 1, 1, 1, 1, 1, 3, 3, kNoPad, kIn0, {{3.0f, 0}}, true},
         ConvCase{13, 7, 1, 1, 1, 1, 2, 3, 5, kNoPad, kInLow, {{4.0f, 127}}, true},
         ConvCase{64, 33, 1, 1, 1, 1, 1, 5, 5, kNoPad, kInHigh, {{8.0f, -128}, -128, 127}, false},
-        // Indirect GEMM: padding, strides, dilation, fused ReLU, narrow clamps.
+        // Indirect GEMM: padding, strides, dilation, fused ReLU, narrow clamps (whole kernel rows
+        // as taps, except for the dilated window and the 1x1 stride-2 one).
         ConvCase{3, 16, 3, 3, 1, 1, 1, 6, 7, kPad1, kIn0, {{5.0f, -128}, -128, 127}, true},
         ConvCase{5, 6, 3, 3, 2, 1, 2, 7, 9, kPad1, kInLow, {{6.0f, -5}, -5, 127}, true},
         ConvCase{
