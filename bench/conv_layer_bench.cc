@@ -129,6 +129,8 @@ void bench_igemm_kernels(double min_seconds) {
   const auto input_q = random_values<int8_t>(in_size, 1, -128, 127);
   const auto filter_q = random_values<int8_t>(filter_size, 2, -127, 127);
   const std::vector<int8_t> zero_q(kChannels, 3);
+  const std::vector<int16_t> input_q16(input_q.begin(), input_q.end());
+  const std::vector<int16_t> zero_q16(kChannels, 3);
   const std::vector<float> scales(kChannels, 1e-4f);
   std::vector<int8_t> out_q(pixels * kChannels);
   const k::Qs8Fp32Params rq = k::make_qs8_fp32_params(-5, -128, 127);
@@ -149,7 +151,7 @@ void bench_igemm_kernels(double min_seconds) {
   }
   FU_F32_IGEMM_MINMAX_UKERNELS(FU_F32_ROW)
 #undef FU_F32_ROW
-#define FU_QS8_ROW(fn, mr, nr)                                                                     \
+#define FU_QS8_ROW_OF(fn, mr, nr, input, zero)                                                     \
   {                                                                                                \
     const auto idx = interior_indirection(mr);                                                     \
     const auto packed = k::pack_qs8_gemm_weights(nr, kChannels, kTaps, kChannels, filter_q.data(), \
@@ -158,14 +160,20 @@ void bench_igemm_kernels(double min_seconds) {
         [&] {                                                                                      \
           for (size_t p = 0; p < pixels; p += mr)                                                  \
             k::fn(std::min<size_t>(mr, pixels - p), kChannels, kChannels, kTaps,                   \
-                  idx.data() + p * kTaps, input_q.data(), zero_q.data(), packed.data(),            \
+                  idx.data() + p * kTaps, input.data(), zero.data(), packed.data(),                \
                   out_q.data() + p * kChannels, kChannels, rq);                                    \
         },                                                                                         \
         min_seconds);                                                                              \
     std::printf("%-48s %9.3f %9.1f\n", #fn, ms, 2 * multiply_adds / ms * 1e-6);                    \
   }
+#define FU_QS8_ROW(fn, mr, nr) FU_QS8_ROW_OF(fn, mr, nr, input_q, zero_q)
   FU_QS8_IGEMM_MINMAX_FP32_UKERNELS(FU_QS8_ROW)
 #undef FU_QS8_ROW
+  // The same tiles over the input widened to int16 beforehand (what the operator's row taps do).
+#define FU_QS8_A16_ROW(fn, mr, nr) FU_QS8_ROW_OF(fn, mr, nr, input_q16, zero_q16)
+  FU_QS8_IGEMM_A16_MINMAX_FP32_UKERNELS(FU_QS8_A16_ROW)
+#undef FU_QS8_A16_ROW
+#undef FU_QS8_ROW_OF
 }
 
 // Each depthwise kernel of the f32 and qs8 lists that takes 9 taps, on the interior of a 3x3

@@ -133,14 +133,19 @@ void f32_igemm(benchmark::State& state, F32IgemmMinMaxUkernel fn, size_t mr, siz
   set_gops(state, double(m) * s.n * s.k);
 }
 
-void qs8_igemm(benchmark::State& state, Qs8IgemmMinMaxFp32Ukernel fn, size_t mr, size_t nr,
-               GemmShape s) {
+// A: int8_t for the IGEMM list, int16_t for its a16 list (the input already widened).
+template <typename A>
+void qs8_igemm(benchmark::State& state,
+               void (*fn)(size_t, size_t, size_t, size_t, const int32_t*, const A*, const A*,
+                          const int8_t*, int8_t*, size_t, const Qs8Fp32Params&),
+               size_t mr, size_t nr, GemmShape s) {
   const size_t in_c = s.k / 9;
   size_t side = 1;
   while ((side + 1) * (side + 1) <= s.m) ++side;
   const size_t m = side * side;
-  const auto input = random_int8((side + 2) * (side + 2) * in_c, 1);
-  const std::vector<int8_t> zero(in_c, 3);
+  const auto narrow = random_int8((side + 2) * (side + 2) * in_c, 1);
+  const std::vector<A> input(narrow.begin(), narrow.end());
+  const std::vector<A> zero(in_c, 3);
   const auto idx = interior_indirection(m, mr, in_c, side);
   const auto filter = random_int8(s.n * s.k, 2);
   const std::vector<float> scales(s.n, 1e-4f);
@@ -257,8 +262,11 @@ int register_all() {
 #define FAMILY f32_igemm
     FU_F32_IGEMM_MINMAX_UKERNELS(FU_BENCH)
 #undef FAMILY
-#define FAMILY qs8_igemm
+#define FAMILY qs8_igemm<int8_t>
     FU_QS8_IGEMM_MINMAX_FP32_UKERNELS(FU_BENCH)
+#undef FAMILY
+#define FAMILY qs8_igemm<int16_t>
+    FU_QS8_IGEMM_A16_MINMAX_FP32_UKERNELS(FU_BENCH)
 #undef FAMILY
 #undef FU_BENCH
   }

@@ -18,35 +18,9 @@ namespace {
 constexpr const char* kCreate = "create qs8 conv2d";
 constexpr const char* kRun = "run qs8 conv2d";
 
-// Narrow windows with more outputs than this gather rows (im2col) instead of taking row taps.
-constexpr int kRowTapsMaxNarrowOutputChannels = 4 * static_cast<int>(detail::kQs8GemmNr);
-
 size_t round_up_to_block(size_t depth) {
   const size_t kr = kernels::kQs8GemmKr;
   return (depth + kr - 1) / kr * kr;
-}
-
-// Copies n bytes in fixed-size pieces. The im2col rows are short (21 bytes for a 7-wide RGB
-// window): std::copy_n of a run-time length is a library call each, which in WebAssembly cost
-// about as much as the stem's GEMM itself. From 8 bytes on, whole 8-byte pieces, the last one
-// ending at n and overlapping the one before (the same bytes written twice): 3 pieces for 21.
-inline void copy_short(int8_t* dst, const int8_t* src, size_t n) {
-  if (n >= 8) {
-    for (size_t i = 0; i + 8 < n; i += 8) __builtin_memcpy(dst + i, src + i, 8);
-    __builtin_memcpy(dst + n - 8, src + n - 8, 8);
-    return;
-  }
-  if (n & 4) {
-    __builtin_memcpy(dst, src, 4);
-    src += 4;
-    dst += 4;
-  }
-  if (n & 2) {
-    __builtin_memcpy(dst, src, 2);
-    src += 2;
-    dst += 2;
-  }
-  if (n & 1) *dst = *src;
 }
 
 }  // namespace
@@ -70,39 +44,33 @@ Qs8Conv2dOperator::Qs8Conv2dOperator(const Conv2dParams& params, const int8_t* f
              w.padding.top == 0 && w.padding.bottom == 0 && w.padding.left == 0 &&
              w.padding.right == 0;
   // An undilated kernel row is one contiguous run of an input row (NHWC) once the left and right
-  // padding are written out, so the indirect GEMM can take whole kernel rows as its taps: a third
-  // of the indirection reads, tap loops and row pointers of 3x3 taps, and no depth block half
-  // empty at each tap when in_channels is not a multiple of 8. In WebAssembly that made every
-  // 3x3 layer of the two embedders faster (the student's int8 3x3 convolutions 1.86 -> 1.76 ms).
-  // A narrow window (3 RGB channels, 12) can also gather each pixel's whole receptive field into
-  // one contiguous row (im2col), a gather that every panel of 4 output channels shares: with 32
-  // outputs that won (dlib-resnet's stem 1.07 ms against 1.19 with row taps), with 16 it lost
-  // (the student's stem 0.70 against 0.60). docs/kernels.md, "Row taps", has the runs.
-  const bool narrow = params.in_channels % kernels::kQs8GemmKr != 0;
-  is_row_taps_ = !is_gemm_ && w.kernel_w > 1 && w.dilation_w == 1 &&
-                 !(narrow && params.out_channels > kRowTapsMaxNarrowOutputChannels);
-  is_im2col_ =
-      !is_gemm_ && narrow && !is_row_taps_ && static_cast<size_t>(w.kernel_h) * w.kernel_w > 1;
-  // OHWI is [out][kh][kw * in]: a row tap's depth is one kernel row, and for im2col the whole
-  // window is one depth of ks * in values.
+  // padding are written out, so the indirect GEMM takes whole kernel rows as its taps ("row
+  // taps"), from a copy of the input that also widens it to int16 once: for a 3x3 window a third
+  // of the indirection reads, tap loops and row pointers, no depth block mostly empty at each tap
+  // when in_channels is not a multiple of 8 (7 taps of 21 bytes for a 7x7 RGB stem, not 49 of 3),
+  // and a plain load per block instead of a sign-extending one for every panel of 4 output
+  // channels. In WebAssembly the student's int8 3x3 convolutions went from 1.86 to 1.67 ms and
+  // its stem from 0.69 (an im2col gather then) to 0.50 (docs/kernels.md, "Row taps").
+  is_row_taps_ = !is_gemm_ && w.kernel_w > 1 && w.dilation_w == 1;
+  // OHWI is [out][kh][kw * in]: a row tap's depth is one kernel row.
   packed_weights_ =
       kernels::pack_qs8_gemm_weights(detail::kQs8GemmNr, params.out_channels, igemm_taps(),
                                      igemm_depth(), filter, bias, scales.data(), input.zero_point);
   // Padded taps read the input zero point: real zeros, cancelled by the folded bias.
-  if (!is_gemm_ && !is_im2col_) {
-    zero_.assign(round_up_to_block(igemm_depth()), static_cast<int8_t>(input.zero_point));
+  if (is_row_taps_) {
+    zero_rows_.assign(round_up_to_block(igemm_depth()), static_cast<int16_t>(input.zero_point));
+  } else if (!is_gemm_) {
+    zero_.assign(igemm_depth(), static_cast<int8_t>(input.zero_point));
   }
 }
 
 size_t Qs8Conv2dOperator::igemm_taps() const {
   const Window2d& w = params_.window;
-  if (is_im2col_) return 1;
   return is_row_taps_ ? w.kernel_h : static_cast<size_t>(w.kernel_h) * w.kernel_w;
 }
 
 size_t Qs8Conv2dOperator::igemm_depth() const {
   const Window2d& w = params_.window;
-  if (is_im2col_) return static_cast<size_t>(w.kernel_h) * w.kernel_w * params_.in_channels;
   return is_row_taps_ ? static_cast<size_t>(w.kernel_w) * params_.in_channels : params_.in_channels;
 }
 
@@ -134,65 +102,25 @@ void Qs8Conv2dOperator::build_indirection(int in_h, int in_w, int out_h, int out
   indirection_w_ = in_w;
 }
 
-void Qs8Conv2dOperator::pad_columns(const int8_t* image, int in_h, int in_w) {
+void Qs8Conv2dOperator::widen_padded(const int8_t* image, int in_h, int in_w) {
   const Padding2d& pad = params_.window.padding;
   const size_t ic = params_.in_channels;
   const size_t left = pad.left * ic;
   const size_t row = in_w * ic;
   const size_t padded_row = left + row + pad.right * ic;
-  // One block past the end: the kernels read every row tap as whole depth blocks (24 bytes for
-  // a 7-wide RGB window, of which 21 are the tap's), since their partial-block loads cost more
-  // than the im2col this replaces. The bytes past a tap meet zero weights.
+  // One block past the end: the a16 kernels read every row tap as whole depth blocks (24 values
+  // for a 7-wide RGB window, of which 21 are the tap's); the values past a tap meet zero weights.
   const size_t size = in_h * padded_row + kernels::kQs8GemmKr;
   columns_.resize(size);
-  int8_t* dst = columns_.data();
+  int16_t* dst = columns_.data();
   for (int y = 0; y < in_h; ++y) {
     dst = std::fill_n(dst, left, input_zero_point_);
-    dst = std::copy_n(image + y * row, row, dst);
+    const int8_t* src = image + y * row;
+    for (size_t i = 0; i < row; ++i) dst[i] = src[i];
+    dst += row;
     dst = std::fill_n(dst, padded_row - left - row, input_zero_point_);
   }
   std::fill_n(dst, kernels::kQs8GemmKr, input_zero_point_);
-}
-
-size_t Qs8Conv2dOperator::im2col_depth() const { return round_up_to_block(igemm_depth()); }
-
-void Qs8Conv2dOperator::gather_rows(const int8_t* image, int in_h, int in_w, int out_h, int out_w) {
-  const Window2d& w = params_.window;
-  const size_t ic = params_.in_channels;
-  const size_t run = static_cast<size_t>(w.kernel_w) * ic;
-  // The bytes past the receptive field meet the packing's zero weights, so any value there adds
-  // nothing; they are filled once (with the zero point) so that nothing reads uninitialised memory.
-  const size_t row_tail = im2col_depth() - w.kernel_h * run;
-  rows_.resize(static_cast<size_t>(out_h) * out_w * im2col_depth(), input_zero_point_);
-  int8_t* dst = rows_.data();
-  for (int oy = 0; oy < out_h; ++oy) {
-    for (int ox = 0; ox < out_w; ++ox) {
-      const int ix0 = ox * w.stride_w - w.padding.left;
-      const int ix_last = ix0 + (w.kernel_w - 1) * w.dilation_w;
-      // A kernel row inside the input and undilated is one contiguous run of the input row.
-      const bool row_inside = ix0 >= 0 && ix_last < in_w && w.dilation_w == 1;
-      for (int ky = 0; ky < w.kernel_h; ++ky) {
-        const int iy = oy * w.stride_h - w.padding.top + ky * w.dilation_h;
-        if (iy < 0 || iy >= in_h) {
-          std::fill(dst, dst + run, input_zero_point_);
-        } else if (row_inside) {
-          copy_short(dst, image + (static_cast<size_t>(iy) * in_w + ix0) * ic, run);
-        } else {
-          for (int kx = 0; kx < w.kernel_w; ++kx) {
-            const int ix = ix0 + kx * w.dilation_w;
-            int8_t* tap = dst + static_cast<size_t>(kx) * ic;
-            if (ix < 0 || ix >= in_w) {
-              std::fill(tap, tap + ic, input_zero_point_);
-            } else {
-              copy_short(tap, image + (static_cast<size_t>(iy) * in_w + ix) * ic, ic);
-            }
-          }
-        }
-        dst += run;
-      }
-      dst += row_tail;
-    }
-  }
 }
 
 void Qs8Conv2dOperator::run(const int8_t* input, int batch, int in_h, int in_w, int8_t* output,
@@ -214,31 +142,28 @@ void Qs8Conv2dOperator::run(const int8_t* input, int batch, int in_h, int in_w, 
   }
   const size_t ks = igemm_taps();
   const size_t pixels = static_cast<size_t>(out.h) * out.w;
-  if (is_im2col_) {
-    for (int n = 0; n < batch; ++n) {
-      gather_rows(input + n * image_in, in_h, in_w, out.h, out.w);
-      detail::run_qs8_gemm(pixels, oc, im2col_depth(), rows_.data(), im2col_depth(),
-                           packed_weights_.data(), output + n * pixels * oc, oc, rq, pool);
-    }
-    return;
-  }
   if (in_h != indirection_h_ || in_w != indirection_w_) build_indirection(in_h, in_w, out.h, out.w);
   const size_t kc = is_row_taps_ ? round_up_to_block(igemm_depth()) : igemm_depth();
   const size_t mr = detail::kQs8GemmMr;
   const size_t tiles = (pixels + mr - 1) / mr;
   for (int n = 0; n < batch; ++n) {
     const int8_t* image = input + n * image_in;
-    if (is_row_taps_) {
-      pad_columns(image, in_h, in_w);
-      image = columns_.data();
-    }
+    if (is_row_taps_) widen_padded(image, in_h, in_w);
     int8_t* out_image = output + n * pixels * oc;
     auto run_tiles = [&](size_t begin, size_t end, int) {
       for (size_t tile = begin; tile < end; ++tile) {
         const size_t p = tile * mr;
-        kernels::qs8_igemm_minmax_fp32_ukernel_2x4c8__simd128(
-            std::min(mr, pixels - p), oc, kc, ks, indirection_.data() + tile * ks * mr, image,
-            zero_.data(), packed_weights_.data(), out_image + p * oc, oc, rq);
+        const size_t rows = std::min(mr, pixels - p);
+        const int32_t* taps = indirection_.data() + tile * ks * mr;
+        if (is_row_taps_) {
+          kernels::qs8_igemm_minmax_fp32_ukernel_2x4c8__simd128_a16(
+              rows, oc, kc, ks, taps, columns_.data(), zero_rows_.data(), packed_weights_.data(),
+              out_image + p * oc, oc, rq);
+        } else {
+          kernels::qs8_igemm_minmax_fp32_ukernel_2x4c8__simd128(
+              rows, oc, kc, ks, taps, image, zero_.data(), packed_weights_.data(),
+              out_image + p * oc, oc, rq);
+        }
       }
     };
     if (detail::split_work(pool, pixels * oc * kc * ks)) {

@@ -20,12 +20,9 @@ namespace fu::nn {
 // stride-1 unpadded convolutions run as one GEMM over all pixels. Other windows run the indirect
 // GEMM over an indirection buffer built on the first run of each input size. Undilated windows
 // wider than one column take whole kernel rows as the GEMM's taps ("row taps": 3 taps of 3 pixels
-// for a 3x3 window, 7 taps of 21 bytes for a 7x7 RGB one): one kernel row is one contiguous run
-// of an input row once the left and right padding are written out, in a copy of the input the
-// operator keeps. Windows over a number of input channels that is not a multiple of 8 (an RGB
-// stem) with more than 16 outputs or dilated instead gather each output pixel's receptive field
-// into one contiguous row first (im2col) and run one GEMM over those rows, since the kernels'
-// 8-value depth blocks would otherwise be mostly padding at every tap.
+// for a 3x3 window, 7 taps of 21 values for a 7x7 RGB one): one kernel row is one contiguous run
+// of an input row once the left and right padding are written out, in a copy of the input that
+// the operator keeps, widened to int16. Dilated windows take one tap per window position.
 // run() is not thread-safe (it updates those buffers): use one operator per thread; a pool given
 // to run() splits the output's register tiles among its threads (bit-identical results).
 // Reads and writes no byte outside the input, output and weight buffers.
@@ -49,26 +46,21 @@ class Qs8Conv2dOperator {
 
  private:
   void build_indirection(int in_h, int in_w, int out_h, int out_w);
-  void pad_columns(const int8_t* image, int in_h, int in_w);
-  void gather_rows(const int8_t* image, int in_h, int in_w, int out_h, int out_w);
+  void widen_padded(const int8_t* image, int in_h, int in_w);
 
   Conv2dParams params_;
   bool is_gemm_;
   bool is_row_taps_;
-  bool is_im2col_;
-  // The indirect GEMM's taps per output pixel and depth per tap (one tap of ks * in for im2col).
+  // The indirect GEMM's taps per output pixel and depth per tap.
   size_t igemm_taps() const;
   size_t igemm_depth() const;
   int8_t input_zero_point_;
-  // im2col: one receptive field of kh * kw * in_channels per pixel, each row padded to whole
-  // depth blocks (im2col_depth()) so that the GEMM never takes its partial-block path.
-  std::vector<int8_t> rows_;
-  size_t im2col_depth() const;
-  // Row taps: the input with its left and right padding written out, and one block past its end
-  // (the size of the layer's input: the executor keeps one such copy per layer).
-  std::vector<int8_t> columns_;
+  // Row taps: the input widened to int16 with its left and right padding written out and one
+  // depth block past its end (the executor keeps one such copy per convolution).
+  std::vector<int16_t> columns_;
   std::vector<int8_t> packed_weights_;  // see pack_qs8_gemm_weights()
-  std::vector<int8_t> zero_;  // igemm_depth() rounded up to whole blocks: the input zero point
+  std::vector<int8_t> zero_;            // per-tap IGEMM: in_channels input zero points
+  std::vector<int16_t> zero_rows_;      // row taps: one tap's whole blocks of input zero points
   std::vector<int32_t> indirection_;
   int indirection_h_ = 0;
   int indirection_w_ = 0;

@@ -44,6 +44,17 @@ const std::vector<GemmKernel> kGemmKernels = {FU_QS8_GEMM_MINMAX_FP32_UKERNELS(F
 const std::vector<IgemmKernel> kIgemmKernels = {FU_QS8_IGEMM_MINMAX_FP32_UKERNELS(FU_IGEMM_ENTRY)};
 #undef FU_IGEMM_ENTRY
 
+struct IgemmA16Kernel {
+  std::string name;
+  Qs8IgemmA16MinMaxFp32Ukernel fn;
+  size_t mr, nr;
+};
+
+#define FU_IGEMM_A16_ENTRY(name, mr, nr) IgemmA16Kernel{#name, name, mr, nr},
+const std::vector<IgemmA16Kernel> kIgemmA16Kernels = {
+    FU_QS8_IGEMM_A16_MINMAX_FP32_UKERNELS(FU_IGEMM_A16_ENTRY)};
+#undef FU_IGEMM_A16_ENTRY
+
 // Quantisation of one case: input and output zero points, output clamp.
 struct Quant {
   int32_t input_zp;
@@ -181,6 +192,59 @@ TEST(Qs8IgemmKernelTest, AllKernelsAllTailsWithZeroTapsBitExact) {
           check_output(c, want, m, n, c_stride,
                        k.name + " m=" + std::to_string(m) + " n=" + std::to_string(n) +
                            " k=" + std::to_string(kc));
+        }
+      }
+    }
+  }
+}
+
+// The int16-input tiles as the convolution's row taps use them: each tap has `depth` values,
+// the weights are packed for that depth (zero padded to whole blocks) and the kernel reads whole
+// blocks, so the values past a tap (the next tap's, or the block past the input's end) meet zero
+// weights and must change nothing.
+TEST(Qs8IgemmA16KernelTest, AllKernelsAllTailsWholeBlocksBitExact) {
+  unsigned seed = 300;
+  for (const IgemmA16Kernel& k : kIgemmA16Kernels) {
+    for (size_t m = 1; m <= k.mr; ++m) {
+      for (size_t n = 1; n <= 2 * k.nr + 3; ++n) {
+        for (size_t depth : {3, 8, 12, 21, 24}) {
+          const Quant& q = kQuants[seed % kQuants.size()];
+          ++seed;
+          const size_t ks = 3, c_stride = n + 2;
+          const size_t kc = (depth + kQs8GemmKr - 1) / kQs8GemmKr * kQs8GemmKr;
+          // 7 taps' worth of int8 values widened, then one block past the end (as the operator
+          // lays them out); tap t of row r reads (r + 2 t) % 7, tap 1 of row 0 the zero buffer.
+          const auto narrow = random_int8(7 * depth + kQs8GemmKr, seed);
+          const GuardedBuffer<int16_t> input(std::vector<int16_t>(narrow.begin(), narrow.end()));
+          const GuardedBuffer<int16_t> zero(std::vector<int16_t>(kc, q.input_zp));
+          std::vector<int32_t> indirection(ks * k.mr);
+          for (size_t t = 0; t < ks; ++t)
+            for (size_t r = 0; r < k.mr; ++r)
+              indirection[t * k.mr + r] = static_cast<int32_t>(((r + 2 * t) % 7) * depth);
+          indirection[1 * k.mr + 0] = kQs8IgemmZeroOffset;
+          const auto filter = random_int8(n * ks * depth, seed + 1, -127, 127);
+          const auto bias = random_int32(n, seed + 2, -20000, 20000);
+          const auto scales = random_scales(n, seed + 3, ks * depth);
+          const GuardedBuffer<int8_t> packed(pack_qs8_gemm_weights(
+              k.nr, n, ks, depth, filter.data(), bias.data(), scales.data(), q.input_zp));
+          std::vector<int8_t> want(m * n);
+          for (size_t i = 0; i < m; ++i)
+            for (size_t j = 0; j < n; ++j) {
+              int32_t acc = bias[j];
+              for (size_t t = 0; t < ks; ++t) {
+                const int32_t off = indirection[t * k.mr + i];
+                if (off == kQs8IgemmZeroOffset) continue;
+                for (size_t x = 0; x < depth; ++x)
+                  acc += (int32_t{input[off + x]} - q.input_zp) * filter[(j * ks + t) * depth + x];
+              }
+              want[i * n + j] = contract_requantize(acc, scales[j], q.output_zp, q.qmin, q.qmax);
+            }
+          GuardedBuffer<int8_t> c(std::vector<int8_t>((m - 1) * c_stride + n, kSentinel));
+          k.fn(m, n, kc, ks, indirection.data(), input.data(), zero.data(), packed.data(), c.data(),
+               c_stride, make_qs8_fp32_params(q.output_zp, q.qmin, q.qmax));
+          check_output(c, want, m, n, c_stride,
+                       k.name + " m=" + std::to_string(m) + " n=" + std::to_string(n) +
+                           " depth=" + std::to_string(depth));
         }
       }
     }

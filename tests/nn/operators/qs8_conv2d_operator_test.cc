@@ -98,10 +98,10 @@ INSTANTIATE_TEST_SUITE_P(
         ConvCase{32, 32, 3, 3, 1, 1, 1, 9, 9, kPad1, QuantParams{0.5f, -7}, {{6.0f, -20}}, true},
         ConvCase{7, 5, 1, 1, 2, 1, 1, 7, 7, kNoPad, kIn0, {{2.0f, 1}}, true},
         ConvCase{4, 4, 2, 3, 1, 1, 1, 1, 1, Padding2d{1, 0, 1, 1}, kInLow, {{3.0f, 0}}, true},
-        // Channels not a multiple of 8 under a window: im2col (an RGB stem with 32 outputs, a
-        // dilated window with rows partly outside) and, up to 16 outputs, row taps (an RGB stem
-        // whose last window ends at the image's last byte, a 12-channel layer of the pruned
-        // student with its padding written out, batches, a window that only fits with padding).
+        // Channels not a multiple of 8 under a window: row taps (RGB stems, one whose last window
+        // ends at the image's last byte, a 12-channel layer of the pruned student with its
+        // padding written out, batches, a window that only fits with padding) and a dilated
+        // window with rows partly outside (one tap per position, partial depth blocks).
         ConvCase{3, 32, 7, 7, 2, 1, 1, 20, 18, kNoPad, kInLow, {{6.0f, -2}}, true},
         ConvCase{5, 9, 3, 3, 1, 2, 2, 7, 6, Padding2d{2, 1, 2, 2}, kInHigh, {{5.0f, 4}}, true},
         ConvCase{3, 16, 7, 7, 2, 1, 2, 21, 21, kNoPad, kIn0, {{5.0f, 3}}, true},

@@ -127,8 +127,8 @@ INSTANTIATE_TEST_SUITE_P(
         // Indirect GEMM: padded 3x3, strided, a batch.
         Case{"igemm_3x3", 16, 24, 3, 1, 1, 15, 13, kPad1},
         Case{"igemm_3x3_stride2_batch2", 24, 16, 3, 2, 2, 17, 19, kPad1},
-        // RGB stems in int8 (3 channels under a 7x7 window): im2col with 32 outputs, row taps
-        // with 16 (a batch of two, each padded by its own copy).
+        // RGB stems in int8 (3 channels under a 7x7 window, whole kernel rows as taps; a batch
+        // of two, each image widened and padded in turn).
         Case{"stem_7x7_stride2", 3, 32, 7, 2, 1, 41, 37, Padding2d{3, 3, 3, 3}},
         Case{"stem_7x7_stride2_row_taps_batch2", 3, 16, 7, 2, 2, 41, 37, Padding2d{3, 3, 3, 3}}));
 

@@ -38,4 +38,24 @@ using Qs8IgemmMinMaxFp32Ukernel = void (*)(size_t mr, size_t nc, size_t kc, size
 FU_QS8_IGEMM_MINMAX_FP32_UKERNELS(FU_DECLARE_QS8_IGEMM_MINMAX_FP32_UKERNEL)
 #undef FU_DECLARE_QS8_IGEMM_MINMAX_FP32_UKERNEL
 
+// The same tiles over A rows the caller has already widened to int16 (input and zero are
+// int16, offsets count int16 elements; kc must be a multiple of kQs8GemmKr): a plain 16-byte
+// load per block instead of a sign-extending one, which the convolution pays once per input
+// value in its padded copy instead of once per panel of 4 output channels. X(name, MR, NR).
+using Qs8IgemmA16MinMaxFp32Ukernel = void (*)(size_t mr, size_t nc, size_t kc, size_t ks,
+                                              const int32_t* indirection, const int16_t* input,
+                                              const int16_t* zero, const int8_t* w, int8_t* c,
+                                              size_t c_stride, const Qs8Fp32Params& params);
+
+#define FU_QS8_IGEMM_A16_MINMAX_FP32_UKERNELS(X)            \
+  X(qs8_igemm_minmax_fp32_ukernel_1x4c8__simd128_a16, 1, 4) \
+  X(qs8_igemm_minmax_fp32_ukernel_2x4c8__simd128_a16, 2, 4)
+
+#define FU_DECLARE_QS8_IGEMM_A16_MINMAX_FP32_UKERNEL(name, mr, nr)                   \
+  void name(size_t mr_, size_t nc, size_t kc, size_t ks, const int32_t* indirection, \
+            const int16_t* input, const int16_t* zero, const int8_t* w, int8_t* c,   \
+            size_t c_stride, const Qs8Fp32Params& params);
+FU_QS8_IGEMM_A16_MINMAX_FP32_UKERNELS(FU_DECLARE_QS8_IGEMM_A16_MINMAX_FP32_UKERNEL)
+#undef FU_DECLARE_QS8_IGEMM_A16_MINMAX_FP32_UKERNEL
+
 }  // namespace fu::nn::kernels
