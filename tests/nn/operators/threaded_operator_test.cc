@@ -1,5 +1,5 @@
 // The own SIMD operators split over a thread pool compute the same bits as on one thread, for
-// every path (GEMM, indirect GEMM, im2col, depthwise) in float and int8, with odd tile tails.
+// every path (GEMM, indirect GEMM, int8 row taps, depthwise) in float and int8, with odd tile tails.
 #include <gtest/gtest.h>
 
 #include <cmath>
