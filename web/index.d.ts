@@ -96,7 +96,7 @@ export interface FaceUnlockOptions {
    * without a worker; with it, `url` defaults to what that build's loader finds itself.
    * `mtUrl`: where the multi-threaded core's loader (faceunlock_core_mt.mjs, with its .wasm and
    * .worker.js beside it) is served; see `threads`. Default web/dist/faceunlock_core_mt.mjs
-   * beside the library (a checkout after scripts/build.sh; the npm package does not ship it yet).
+   * beside the library (shipped in the npm package; in a checkout after scripts/build.sh).
    */
   wasm?: {
     url?: string | URL;

@@ -77,9 +77,8 @@ export const DEFAULT_WASM = IN_VITE_DEPS ? devServerFile('web/dist/faceunlock_co
  * .worker.js sit beside it, where it finds them itself. Not a `new URL(literal,
  * import.meta.url)`, so bundlers neither copy it nor fail without it (a webpack app built with
  * `new URL(['..', 'dist', name].join('/'), import.meta.url)` here never started: tests/bundlers):
- * the npm package does not ship the multi-threaded core yet (its size budget, tests/package), so
- * a bundled app copies the three web/dist/faceunlock_core_mt.* files itself and passes
- * `wasm.mtUrl`.
+ * the npm package ships the three web/dist/faceunlock_core_mt.* files, and a bundled app that
+ * wants threads copies them beside its bundle itself and passes `wasm.mtUrl`.
  */
 export const DEFAULT_MT_LOADER = IN_VITE_DEPS ? devServerFile('web/dist/faceunlock_core_mt.mjs') :
   new URL('faceunlock_core_mt.mjs', SHIPPED.wasm);
