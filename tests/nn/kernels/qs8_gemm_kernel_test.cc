@@ -151,104 +151,69 @@ TEST(Qs8GemmKernelTest, ExtremeValues) {
   }
 }
 
-TEST(Qs8IgemmKernelTest, AllKernelsAllTailsWithZeroTapsBitExact) {
-  unsigned seed = 100;
-  for (const IgemmKernel& k : kIgemmKernels) {
-    for (size_t m = 1; m <= k.mr; ++m) {
-      for (size_t n = 1; n <= 2 * k.nr + 3; ++n) {
-        for (size_t kc : {1, 3, 8, 11, 16}) {
-          const Quant& q = kQuants[seed % kQuants.size()];
-          ++seed;
-          const size_t ks = 3, c_stride = n + 2;
-          // Input: 7 "pixels" of kc bytes; tap t of row r reads pixel (r + 2 t) % 7, except
-          // that tap 1 of row 0 reads the zero buffer (bytes equal to the input zero point).
-          const GuardedBuffer<int8_t> input(random_int8(7 * kc, seed));
-          const GuardedBuffer<int8_t> zero(std::vector<int8_t>(kc, q.input_zp));
-          std::vector<int32_t> indirection(ks * k.mr);
-          for (size_t t = 0; t < ks; ++t)
-            for (size_t r = 0; r < k.mr; ++r)
-              indirection[t * k.mr + r] = static_cast<int32_t>(((r + 2 * t) % 7) * kc);
-          indirection[1 * k.mr + 0] = kQs8IgemmZeroOffset;
-          const auto filter = random_int8(n * ks * kc, seed + 1, -127, 127);
-          const auto bias = random_int32(n, seed + 2, -20000, 20000);
-          const auto scales = random_scales(n, seed + 3, ks * kc);
-          const GuardedBuffer<int8_t> packed(pack_qs8_gemm_weights(
-              k.nr, n, ks, kc, filter.data(), bias.data(), scales.data(), q.input_zp));
-          std::vector<int8_t> want(m * n);
-          for (size_t i = 0; i < m; ++i)
-            for (size_t j = 0; j < n; ++j) {
-              int32_t acc = bias[j];
-              for (size_t t = 0; t < ks; ++t) {
-                const int32_t off = indirection[t * k.mr + i];
-                if (off == kQs8IgemmZeroOffset) continue;  // real zeros contribute nothing
-                for (size_t x = 0; x < kc; ++x)
-                  acc += (int32_t{input[off + x]} - q.input_zp) * filter[(j * ks + t) * kc + x];
-              }
-              want[i * n + j] = contract_requantize(acc, scales[j], q.output_zp, q.qmin, q.qmax);
-            }
-          GuardedBuffer<int8_t> c(std::vector<int8_t>((m - 1) * c_stride + n, kSentinel));
-          k.fn(m, n, kc, ks, indirection.data(), input.data(), zero.data(), packed.data(), c.data(),
-               c_stride, make_qs8_fp32_params(q.output_zp, q.qmin, q.qmax));
-          check_output(c, want, m, n, c_stride,
-                       k.name + " m=" + std::to_string(m) + " n=" + std::to_string(n) +
-                           " k=" + std::to_string(kc));
-        }
+// One IGEMM call of 3 taps of `depth` input values each, over rows of A (int8_t, or int16_t
+// for the a16 tiles, widened from int8 values), against the contract. The kernel reads kc >=
+// depth values per tap: past `depth` they meet zero weights (the next tap's values, or past the
+// last tap the end of the input, which sits against a guard page). Tap t of row r reads "pixel"
+// (r + 2 t) % 7, except that tap 1 of row 0 reads the zero buffer (the input zero point).
+template <typename A, typename Fn>
+void check_igemm(const std::string& name, Fn fn, size_t mr, size_t nr, size_t m, size_t n,
+                 size_t depth, size_t kc, unsigned seed) {
+  const Quant& q = kQuants[seed % kQuants.size()];
+  const size_t ks = 3, c_stride = n + 2;
+  const auto values = random_int8(6 * depth + kc, seed);
+  const GuardedBuffer<A> input(std::vector<A>(values.begin(), values.end()));
+  const GuardedBuffer<A> zero(std::vector<A>(kc, static_cast<A>(q.input_zp)));
+  std::vector<int32_t> indirection(ks * mr);
+  for (size_t t = 0; t < ks; ++t)
+    for (size_t r = 0; r < mr; ++r)
+      indirection[t * mr + r] = static_cast<int32_t>(((r + 2 * t) % 7) * depth);
+  indirection[1 * mr + 0] = kQs8IgemmZeroOffset;
+  const auto filter = random_int8(n * ks * depth, seed + 1, -127, 127);
+  const auto bias = random_int32(n, seed + 2, -20000, 20000);
+  const auto scales = random_scales(n, seed + 3, ks * depth);
+  const GuardedBuffer<int8_t> packed(pack_qs8_gemm_weights(nr, n, ks, depth, filter.data(),
+                                                           bias.data(), scales.data(), q.input_zp));
+  std::vector<int8_t> want(m * n);
+  for (size_t i = 0; i < m; ++i)
+    for (size_t j = 0; j < n; ++j) {
+      int32_t acc = bias[j];
+      for (size_t t = 0; t < ks; ++t) {
+        const int32_t off = indirection[t * mr + i];
+        if (off == kQs8IgemmZeroOffset) continue;  // real zeros contribute nothing
+        for (size_t x = 0; x < depth; ++x)
+          acc += (int32_t{input[off + x]} - q.input_zp) * filter[(j * ks + t) * depth + x];
       }
+      want[i * n + j] = contract_requantize(acc, scales[j], q.output_zp, q.qmin, q.qmax);
     }
-  }
+  GuardedBuffer<int8_t> c(std::vector<int8_t>((m - 1) * c_stride + n, kSentinel));
+  fn(m, n, kc, ks, indirection.data(), input.data(), zero.data(), packed.data(), c.data(), c_stride,
+     make_qs8_fp32_params(q.output_zp, q.qmin, q.qmax));
+  check_output(c, want, m, n, c_stride,
+               name + " m=" + std::to_string(m) + " n=" + std::to_string(n) +
+                   " depth=" + std::to_string(depth) + " kc=" + std::to_string(kc));
 }
 
-// The int16-input tiles as the convolution's row taps use them: each tap has `depth` values,
-// the weights are packed for that depth (zero padded to whole blocks) and the kernel reads whole
-// blocks, so the values past a tap (the next tap's, or the block past the input's end) meet zero
-// weights and must change nothing.
+TEST(Qs8IgemmKernelTest, AllKernelsAllTailsWithZeroTapsBitExact) {
+  unsigned seed = 100;
+  for (const IgemmKernel& k : kIgemmKernels)
+    for (size_t m = 1; m <= k.mr; ++m)
+      for (size_t n = 1; n <= 2 * k.nr + 3; ++n)
+        for (size_t kc : {1, 3, 8, 11, 16})
+          check_igemm<int8_t>(k.name, k.fn, k.mr, k.nr, m, n, kc, kc, seed++);
+}
+
+// The int16-input tiles as the convolution's row taps use them: taps of `depth` values read as
+// whole blocks, the weights packed for that depth (zero padded to whole blocks).
 TEST(Qs8IgemmA16KernelTest, AllKernelsAllTailsWholeBlocksBitExact) {
   unsigned seed = 300;
-  for (const IgemmA16Kernel& k : kIgemmA16Kernels) {
-    for (size_t m = 1; m <= k.mr; ++m) {
-      for (size_t n = 1; n <= 2 * k.nr + 3; ++n) {
+  for (const IgemmA16Kernel& k : kIgemmA16Kernels)
+    for (size_t m = 1; m <= k.mr; ++m)
+      for (size_t n = 1; n <= 2 * k.nr + 3; ++n)
         for (size_t depth : {3, 8, 12, 21, 24}) {
-          const Quant& q = kQuants[seed % kQuants.size()];
-          ++seed;
-          const size_t ks = 3, c_stride = n + 2;
           const size_t kc = (depth + kQs8GemmKr - 1) / kQs8GemmKr * kQs8GemmKr;
-          // 7 taps' worth of int8 values widened, then one block past the end (as the operator
-          // lays them out); tap t of row r reads (r + 2 t) % 7, tap 1 of row 0 the zero buffer.
-          const auto narrow = random_int8(7 * depth + kQs8GemmKr, seed);
-          const GuardedBuffer<int16_t> input(std::vector<int16_t>(narrow.begin(), narrow.end()));
-          const GuardedBuffer<int16_t> zero(std::vector<int16_t>(kc, q.input_zp));
-          std::vector<int32_t> indirection(ks * k.mr);
-          for (size_t t = 0; t < ks; ++t)
-            for (size_t r = 0; r < k.mr; ++r)
-              indirection[t * k.mr + r] = static_cast<int32_t>(((r + 2 * t) % 7) * depth);
-          indirection[1 * k.mr + 0] = kQs8IgemmZeroOffset;
-          const auto filter = random_int8(n * ks * depth, seed + 1, -127, 127);
-          const auto bias = random_int32(n, seed + 2, -20000, 20000);
-          const auto scales = random_scales(n, seed + 3, ks * depth);
-          const GuardedBuffer<int8_t> packed(pack_qs8_gemm_weights(
-              k.nr, n, ks, depth, filter.data(), bias.data(), scales.data(), q.input_zp));
-          std::vector<int8_t> want(m * n);
-          for (size_t i = 0; i < m; ++i)
-            for (size_t j = 0; j < n; ++j) {
-              int32_t acc = bias[j];
-              for (size_t t = 0; t < ks; ++t) {
-                const int32_t off = indirection[t * k.mr + i];
-                if (off == kQs8IgemmZeroOffset) continue;
-                for (size_t x = 0; x < depth; ++x)
-                  acc += (int32_t{input[off + x]} - q.input_zp) * filter[(j * ks + t) * depth + x];
-              }
-              want[i * n + j] = contract_requantize(acc, scales[j], q.output_zp, q.qmin, q.qmax);
-            }
-          GuardedBuffer<int8_t> c(std::vector<int8_t>((m - 1) * c_stride + n, kSentinel));
-          k.fn(m, n, kc, ks, indirection.data(), input.data(), zero.data(), packed.data(), c.data(),
-               c_stride, make_qs8_fp32_params(q.output_zp, q.qmin, q.qmax));
-          check_output(c, want, m, n, c_stride,
-                       k.name + " m=" + std::to_string(m) + " n=" + std::to_string(n) +
-                           " depth=" + std::to_string(depth));
+          check_igemm<int16_t>(k.name, k.fn, k.mr, k.nr, m, n, depth, kc, seed++);
         }
-      }
-    }
-  }
 }
 
 }  // namespace
