@@ -136,7 +136,11 @@ void Qs8Conv2dOperator::run(const int8_t* input, int batch, int in_h, int in_w, 
     return;
   }
   const size_t image_in = static_cast<size_t>(in_h) * in_w * ic;
-  if (image_in > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+  // The indirection holds int32 offsets into one image, or into its padded copy for row taps.
+  const Padding2d& pad = params_.window.padding;
+  const size_t indexed =
+      is_row_taps_ ? static_cast<size_t>(in_h) * (in_w + pad.left + pad.right) * ic : image_in;
+  if (indexed > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
     detail::fail(kRun, "input " + std::to_string(in_h) + "x" + std::to_string(in_w),
                  "one image must have fewer than 2^31 elements");
   }
