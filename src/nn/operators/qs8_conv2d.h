@@ -22,7 +22,8 @@ namespace fu::nn {
 // wider than one column take whole kernel rows as the GEMM's taps ("row taps": 3 taps of 3 pixels
 // for a 3x3 window, 7 taps of 21 values for a 7x7 RGB one): one kernel row is one contiguous run
 // of an input row once the left and right padding are written out, in a copy of the input that
-// the operator keeps, widened to int16. Dilated windows take one tap per window position.
+// the operator keeps, widened to int16. Dilated windows and windows one column wide (a strided
+// 1x1) take one tap per window position.
 // run() is not thread-safe (it updates those buffers): use one operator per thread; a pool given
 // to run() splits the output's register tiles among its threads (bit-identical results).
 // Reads and writes no byte outside the input, output and weight buffers.
