@@ -531,6 +531,7 @@ async function measureConfiguration(
       ...summarize(p.ms),
       inputShape: p.inputShape,
       multiplyAdds: p.multiplyAdds,
+      group: p.group,
     };
   }
   const columns = {};
@@ -1079,7 +1080,8 @@ function report(r) {
     row('faceunlock copy + processFrame', fu.ms.engineCall);
     for (const [name, s] of Object.entries(fu.networkPass)) {
       row(`one ${name} pass (core.Network.run)`, s, `${s.inputShape.join('x')}, ` +
-          `${(2 * s.multiplyAdds / (s.median * 1e6)).toFixed(1)} GFLOP/s`);
+          `${(2 * s.multiplyAdds / (s.median * 1e6)).toFixed(1)} GFLOP/s` +
+          (s.group > 1 ? `, timed ${s.group} passes at a time` : ''));
     }
     row('frame read 640x480 (FrameReader)', fu.ms.capture);
     row('  drawImage + getImageData instead', fu.ms.canvasRead);
