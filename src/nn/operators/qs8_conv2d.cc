@@ -47,10 +47,10 @@ Qs8Conv2dOperator::Qs8Conv2dOperator(const Conv2dParams& params, const int8_t* f
   // padding are written out, so the indirect GEMM takes whole kernel rows as its taps ("row
   // taps"), from a copy of the input that also widens it to int16 once: for a 3x3 window a third
   // of the indirection reads, tap loops and row pointers, no depth block mostly empty at each tap
-  // when in_channels is not a multiple of 8 (7 taps of 21 bytes for a 7x7 RGB stem, not 49 of 3),
-  // and a plain load per block instead of a sign-extending one for every panel of 4 output
-  // channels. In WebAssembly the student's int8 3x3 convolutions went from 1.86 to 1.67 ms and
-  // its stem from 0.69 (an im2col gather then) to 0.50 (docs/kernels.md, "Row taps").
+  // when in_channels is not a multiple of 8 (7 taps of 21 values for a 7x7 RGB stem, not 49 of
+  // 3), and a plain load per block instead of a sign-extending one for every panel of 4 output
+  // channels. In WebAssembly the student's int8 3x3 convolutions went from about 1.9 to 1.7 ms
+  // and its stem from 0.69 (an im2col gather then) to 0.51 (docs/kernels.md, "Row taps").
   is_row_taps_ = !is_gemm_ && w.kernel_w > 1 && w.dilation_w == 1;
   // OHWI is [out][kh][kw * in]: a row tap's depth is one kernel row.
   packed_weights_ =
