@@ -8,9 +8,8 @@
 // cheeks. The head turns about a vertical axis through the ear tragi and is seen orthographically
 // (a face at arm's length is far enough for that), each output pixel taking the frontmost surface
 // point that lands on it: the far cheek is squeezed behind the nose, and folds under it only near
-// the largest turn allowed. Then the turned face is aligned
-// again by a least-squares similarity of its four points onto the template's, as the pipeline
-// aligns a turned face it detects.
+// the largest turn allowed. Then the turned face is aligned again by a least-squares similarity
+// of its four points onto the template's, as the pipeline aligns a turned face it detects.
 //
 // What it is not: the far side's hidden detail is squeezed, not revealed; hair, ears and lighting
 // do not change; and one head shape serves every face. Depth numbers: the anthropometry of

@@ -58,7 +58,7 @@ Qs8Conv2dOperator::Qs8Conv2dOperator(const Conv2dParams& params, const int8_t* f
                                      igemm_depth(), filter, bias, scales.data(), input.zero_point);
   // Padded taps read the input zero point: real zeros, cancelled by the folded bias.
   if (is_row_taps_) {
-    zero_rows_.assign(round_up_to_block(igemm_depth()), static_cast<int16_t>(input.zero_point));
+    zero_rows_.assign(kernel_depth(), static_cast<int16_t>(input.zero_point));
   } else if (!is_gemm_) {
     zero_.assign(igemm_depth(), static_cast<int8_t>(input.zero_point));
   }
@@ -72,6 +72,15 @@ size_t Qs8Conv2dOperator::igemm_taps() const {
 size_t Qs8Conv2dOperator::igemm_depth() const {
   const Window2d& w = params_.window;
   return is_row_taps_ ? static_cast<size_t>(w.kernel_w) * params_.in_channels : params_.in_channels;
+}
+
+size_t Qs8Conv2dOperator::kernel_depth() const {
+  return is_row_taps_ ? round_up_to_block(igemm_depth()) : igemm_depth();
+}
+
+int Qs8Conv2dOperator::indexed_width(int in_w) const {
+  const Padding2d& pad = params_.window.padding;
+  return is_row_taps_ ? in_w + pad.left + pad.right : in_w;
 }
 
 int Qs8Conv2dOperator::output_height(int in_h) const {
@@ -90,37 +99,33 @@ void Qs8Conv2dOperator::build_indirection(int in_h, int in_w, int out_h, int out
   // A row tap starts where the window's first column does, in the copy with the left and right
   // padding written out: the indirection of an unpadded window one column wide over that copy.
   Window2d taps = params_.window;
-  int width = in_w;
   if (is_row_taps_) {
     taps.kernel_w = 1;
-    width = in_w + taps.padding.left + taps.padding.right;
     taps.padding.left = taps.padding.right = 0;
+    // The copy's padding columns and the block past its end hold the zero point for every image
+    // of this size; run() only rewrites the rows between them. One block past the end: the a16
+    // kernels read every row tap as whole depth blocks (24 values for a 7-wide RGB window, of
+    // which 21 are the tap's); the values past a tap meet zero weights.
+    columns_.assign(
+        static_cast<size_t>(in_h) * indexed_width(in_w) * params_.in_channels + kernels::kQs8GemmKr,
+        input_zero_point_);
   }
-  indirection_ = detail::igemm_indirection(taps, in_h, width, out_h, out_w, detail::kQs8GemmMr,
-                                           params_.in_channels, kernels::kQs8IgemmZeroOffset);
+  indirection_ =
+      detail::igemm_indirection(taps, in_h, indexed_width(in_w), out_h, out_w, detail::kQs8GemmMr,
+                                params_.in_channels, kernels::kQs8IgemmZeroOffset);
   indirection_h_ = in_h;
   indirection_w_ = in_w;
 }
 
-void Qs8Conv2dOperator::widen_padded(const int8_t* image, int in_h, int in_w) {
-  const Padding2d& pad = params_.window.padding;
+void Qs8Conv2dOperator::widen_rows(const int8_t* image, int in_h, int in_w) {
   const size_t ic = params_.in_channels;
-  const size_t left = pad.left * ic;
   const size_t row = in_w * ic;
-  const size_t padded_row = left + row + pad.right * ic;
-  // One block past the end: the a16 kernels read every row tap as whole depth blocks (24 values
-  // for a 7-wide RGB window, of which 21 are the tap's); the values past a tap meet zero weights.
-  const size_t size = in_h * padded_row + kernels::kQs8GemmKr;
-  columns_.resize(size);
-  int16_t* dst = columns_.data();
-  for (int y = 0; y < in_h; ++y) {
-    dst = std::fill_n(dst, left, input_zero_point_);
+  const size_t padded_row = indexed_width(in_w) * ic;
+  int16_t* dst = columns_.data() + params_.window.padding.left * ic;
+  for (int y = 0; y < in_h; ++y, dst += padded_row) {
     const int8_t* src = image + y * row;
     for (size_t i = 0; i < row; ++i) dst[i] = src[i];
-    dst += row;
-    dst = std::fill_n(dst, padded_row - left - row, input_zero_point_);
   }
-  std::fill_n(dst, kernels::kQs8GemmKr, input_zero_point_);
 }
 
 void Qs8Conv2dOperator::run(const int8_t* input, int batch, int in_h, int in_w, int8_t* output,
@@ -137,9 +142,7 @@ void Qs8Conv2dOperator::run(const int8_t* input, int batch, int in_h, int in_w, 
   }
   const size_t image_in = static_cast<size_t>(in_h) * in_w * ic;
   // The indirection holds int32 offsets into one image, or into its padded copy for row taps.
-  const Padding2d& pad = params_.window.padding;
-  const size_t indexed =
-      is_row_taps_ ? static_cast<size_t>(in_h) * (in_w + pad.left + pad.right) * ic : image_in;
+  const size_t indexed = static_cast<size_t>(in_h) * indexed_width(in_w) * ic;
   if (indexed > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
     detail::fail(kRun, "input " + std::to_string(in_h) + "x" + std::to_string(in_w),
                  "one image must have fewer than 2^31 elements");
@@ -147,12 +150,12 @@ void Qs8Conv2dOperator::run(const int8_t* input, int batch, int in_h, int in_w, 
   const size_t ks = igemm_taps();
   const size_t pixels = static_cast<size_t>(out.h) * out.w;
   if (in_h != indirection_h_ || in_w != indirection_w_) build_indirection(in_h, in_w, out.h, out.w);
-  const size_t kc = is_row_taps_ ? round_up_to_block(igemm_depth()) : igemm_depth();
+  const size_t kc = kernel_depth();
   const size_t mr = detail::kQs8GemmMr;
   const size_t tiles = (pixels + mr - 1) / mr;
   for (int n = 0; n < batch; ++n) {
     const int8_t* image = input + n * image_in;
-    if (is_row_taps_) widen_padded(image, in_h, in_w);
+    if (is_row_taps_) widen_rows(image, in_h, in_w);
     int8_t* out_image = output + n * pixels * oc;
     auto run_tiles = [&](size_t begin, size_t end, int) {
       for (size_t tile = begin; tile < end; ++tile) {

@@ -47,7 +47,7 @@ class Qs8Conv2dOperator {
 
  private:
   void build_indirection(int in_h, int in_w, int out_h, int out_w);
-  void widen_padded(const int8_t* image, int in_h, int in_w);
+  void widen_rows(const int8_t* image, int in_h, int in_w);
 
   Conv2dParams params_;
   bool is_gemm_;
@@ -55,6 +55,10 @@ class Qs8Conv2dOperator {
   // The indirect GEMM's taps per output pixel and depth per tap.
   size_t igemm_taps() const;
   size_t igemm_depth() const;
+  // The depth the kernel reads per tap (row taps: igemm_depth() in whole blocks) and the width of
+  // the image the indirection points into (row taps: the copy with its padding columns).
+  size_t kernel_depth() const;
+  int indexed_width(int in_w) const;
   int8_t input_zero_point_;
   // Row taps: the input widened to int16 with its left and right padding written out and one
   // depth block past its end (the executor keeps one such copy per convolution).
