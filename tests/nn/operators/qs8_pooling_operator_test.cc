@@ -22,14 +22,16 @@ struct PoolCase {
   Padding2d padding;
 };
 
-// Covers channel tails around 8 and 16, and (the 2x2 input with padding 3) windows entirely in
-// padding.
+// Covers channel tails around 8 and 16, windows wholly inside the input (max pooling's fast path:
+// the unpadded cases, and the interior of the padded ones), and (the 2x2 input with padding 3)
+// windows entirely in padding.
 const std::vector<PoolCase> kCases = {
     {1, 2, 2, 2, 1, 4, 4, {}},
     {7, 3, 3, 1, 2, 5, 6, {1, 1, 1, 1}},
     {16, 3, 3, 2, 1, 7, 7, {1, 1, 1, 1}},
     {21, 2, 3, 1, 1, 4, 5, {0, 1, 2, 0}},
     {9, 3, 3, 1, 1, 2, 2, {3, 3, 3, 3}},
+    {32, 3, 3, 2, 2, 9, 8, {}},
 };
 
 struct Quant {
