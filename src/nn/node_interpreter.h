@@ -6,6 +6,7 @@
 
 #include <vector>
 
+#include "base/aligned_vector.h"
 #include "nn/executor.h"
 
 namespace fu::nn {
@@ -28,7 +29,7 @@ class NodeInterpreter : public Executor {
 
  private:
   const Plan& plan_;
-  std::vector<std::vector<float>> buffers_;
+  std::vector<AlignedVector<float>> buffers_;
   std::vector<int> buffer_of_value_;  // value id -> index into buffers_ (-1: the graph input)
   std::vector<Tensor> outputs_;
   std::vector<const void*> input_pointers_;

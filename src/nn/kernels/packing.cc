@@ -4,10 +4,10 @@
 
 namespace fu::nn::kernels {
 
-std::vector<float> pack_f32_gemm_weights(size_t nr, size_t nc, size_t ks, size_t kc,
-                                         const float* filter, const float* bias) {
+AlignedVector<float> pack_f32_gemm_weights(size_t nr, size_t nc, size_t ks, size_t kc,
+                                           const float* filter, const float* bias) {
   const size_t panels = (nc + nr - 1) / nr;
-  std::vector<float> packed(panels * nr * (1 + ks * kc), 0.0f);
+  AlignedVector<float> packed(panels * nr * (1 + ks * kc), 0.0f);
   float* out = packed.data();
   for (size_t panel = 0; panel < panels; ++panel) {
     const size_t n0 = panel * nr;
@@ -24,11 +24,11 @@ std::vector<float> pack_f32_gemm_weights(size_t nr, size_t nc, size_t ks, size_t
   return packed;
 }
 
-std::vector<float> pack_f32_dwconv_weights(size_t channels, size_t ks, const float* filter,
-                                           const float* bias) {
+AlignedVector<float> pack_f32_dwconv_weights(size_t channels, size_t ks, const float* filter,
+                                             const float* bias) {
   const size_t g = kF32DwconvChannelGroup;
   const size_t groups = (channels + g - 1) / g;
-  std::vector<float> packed(groups * g * (1 + ks), 0.0f);
+  AlignedVector<float> packed(groups * g * (1 + ks), 0.0f);
   float* out = packed.data();
   for (size_t group = 0; group < groups; ++group) {
     const size_t c0 = group * g;

@@ -24,15 +24,15 @@ int32_t fold_zero_point(int32_t bias, int32_t zero_point, uint32_t weight_sum) {
 
 }  // namespace
 
-std::vector<int8_t> pack_qs8_gemm_weights(size_t nr, size_t nc, size_t ks, size_t kc,
-                                          const int8_t* filter, const int32_t* bias,
-                                          const float* scales, int32_t input_zero_point) {
+AlignedVector<int8_t> pack_qs8_gemm_weights(size_t nr, size_t nc, size_t ks, size_t kc,
+                                            const int8_t* filter, const int32_t* bias,
+                                            const float* scales, int32_t input_zero_point) {
   const size_t kr = kQs8GemmKr;
   const size_t blocks = (kc + kr - 1) / kr;
   const size_t panels = (nc + nr - 1) / nr;
   const size_t panel_bytes =
       nr * sizeof(int32_t) + ks * blocks * kr * nr * sizeof(int16_t) + nr * sizeof(float);
-  std::vector<int8_t> packed(panels * panel_bytes, 0);
+  AlignedVector<int8_t> packed(panels * panel_bytes, 0);
   int8_t* out = packed.data();
   for (size_t panel = 0; panel < panels; ++panel) {
     const size_t n0 = panel * nr;
@@ -63,13 +63,13 @@ std::vector<int8_t> pack_qs8_gemm_weights(size_t nr, size_t nc, size_t ks, size_
   return packed;
 }
 
-std::vector<int8_t> pack_qs8_dwconv_weights(size_t channels, size_t ks, const int8_t* filter,
-                                            const int32_t* bias, const float* scales,
-                                            int32_t input_zero_point) {
+AlignedVector<int8_t> pack_qs8_dwconv_weights(size_t channels, size_t ks, const int8_t* filter,
+                                              const int32_t* bias, const float* scales,
+                                              int32_t input_zero_point) {
   const size_t g = kQs8DwconvChannelGroup;
   const size_t groups = (channels + g - 1) / g;
   const size_t group_bytes = g * sizeof(int32_t) + ks * g + g * sizeof(float);
-  std::vector<int8_t> packed(groups * group_bytes, 0);
+  AlignedVector<int8_t> packed(groups * group_bytes, 0);
   int8_t* out = packed.data();
   for (size_t group = 0; group < groups; ++group) {
     const size_t c0 = group * g;

@@ -11,6 +11,7 @@
 #include <optional>
 #include <vector>
 
+#include "base/aligned_vector.h"
 #include "nn/kernels/qs8-vprelu/qs8-vprelu.h"
 
 namespace fu::nn::kernels {
@@ -18,15 +19,15 @@ namespace fu::nn::kernels {
 // Packs `filter` [nc][ks][kc] (OHWI with ks = kh * kw; [out][in] for fully connected), `bias`
 // [nc] (nullptr = zeros) and the requantisation `scales` [nc] into the "c8" panels of nr
 // channels described in nn/kernels/qs8-gemm/qs8-gemm.h.
-std::vector<int8_t> pack_qs8_gemm_weights(size_t nr, size_t nc, size_t ks, size_t kc,
-                                          const int8_t* filter, const int32_t* bias,
-                                          const float* scales, int32_t input_zero_point);
+AlignedVector<int8_t> pack_qs8_gemm_weights(size_t nr, size_t nc, size_t ks, size_t kc,
+                                            const int8_t* filter, const int32_t* bias,
+                                            const float* scales, int32_t input_zero_point);
 
 // Packs a depthwise `filter` [ks][channels], `bias` [channels] (nullptr = zeros) and `scales`
 // [channels] into the groups described in nn/kernels/qs8-dwconv/qs8-dwconv.h.
-std::vector<int8_t> pack_qs8_dwconv_weights(size_t channels, size_t ks, const int8_t* filter,
-                                            const int32_t* bias, const float* scales,
-                                            int32_t input_zero_point);
+AlignedVector<int8_t> pack_qs8_dwconv_weights(size_t channels, size_t ks, const int8_t* filter,
+                                              const int32_t* bias, const float* scales,
+                                              int32_t input_zero_point);
 
 // The negative-side requantisation scales requantization_scale(input_scale, slope[c],
 // output_scale) of `channels` PReLU slopes, zero padded as nn/kernels/qs8-vprelu/qs8-vprelu.h

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "base/aligned_vector.h"
 #include "nn/kernels/params.h"
 #include "nn/op_params.h"
 
@@ -44,7 +45,7 @@ class Conv2dOperator {
   Conv2dParams params_;
   kernels::MinMaxParams minmax_;
   bool is_gemm_;
-  std::vector<float> packed_weights_;
+  AlignedVector<float> packed_weights_;
   std::vector<float> zero_;  // in_channels zeros read by padded taps.
   std::vector<int32_t> indirection_;
   int indirection_h_ = 0;

@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "base/aligned_vector.h"
 #include "nn/kernels/params.h"
 #include "nn/op_params.h"
 
@@ -36,7 +37,7 @@ class DepthwiseConv2dOperator {
  private:
   DepthwiseConv2dParams params_;
   kernels::MinMaxParams minmax_;
-  std::vector<float> packed_weights_;
+  AlignedVector<float> packed_weights_;
   std::vector<float> zero_;  // `channels` zeros read by padded taps.
   std::vector<const float*> row_taps_;
 };

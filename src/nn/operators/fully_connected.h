@@ -3,6 +3,7 @@
 
 #include <vector>
 
+#include "base/aligned_vector.h"
 #include "nn/kernels/params.h"
 #include "nn/op_params.h"
 
@@ -25,7 +26,7 @@ class FullyConnectedOperator {
  private:
   FullyConnectedParams params_;
   kernels::MinMaxParams minmax_;
-  std::vector<float> packed_weights_;
+  AlignedVector<float> packed_weights_;
 };
 
 }  // namespace fu::nn

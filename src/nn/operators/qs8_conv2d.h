@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "base/aligned_vector.h"
 #include "nn/op_params.h"
 #include "nn/quant_params.h"
 
@@ -62,10 +63,10 @@ class Qs8Conv2dOperator {
   int8_t input_zero_point_;
   // Row taps: the input widened to int16 with its left and right padding written out and one
   // depth block past its end (the executor keeps one such copy per convolution).
-  std::vector<int16_t> columns_;
-  std::vector<int8_t> packed_weights_;  // see pack_qs8_gemm_weights()
-  std::vector<int8_t> zero_;            // per-tap IGEMM: in_channels input zero points
-  std::vector<int16_t> zero_rows_;      // row taps: one tap's whole blocks of input zero points
+  AlignedVector<int16_t> columns_;
+  AlignedVector<int8_t> packed_weights_;  // see pack_qs8_gemm_weights()
+  std::vector<int8_t> zero_;              // per-tap IGEMM: in_channels input zero points
+  std::vector<int16_t> zero_rows_;        // row taps: one tap's whole blocks of input zero points
   std::vector<int32_t> indirection_;
   int indirection_h_ = 0;
   int indirection_w_ = 0;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "base/aligned_vector.h"
 #include "nn/op_params.h"
 #include "nn/quant_params.h"
 
@@ -36,8 +37,8 @@ class Qs8DepthwiseConv2dOperator {
 
  private:
   DepthwiseConv2dParams params_;
-  std::vector<int8_t> packed_weights_;  // see pack_qs8_dwconv_weights()
-  std::vector<int8_t> zero_;            // `channels` copies of the input zero point
+  AlignedVector<int8_t> packed_weights_;  // see pack_qs8_dwconv_weights()
+  std::vector<int8_t> zero_;              // `channels` copies of the input zero point
   std::vector<const int8_t*> row_taps_;
   int32_t output_zero_point_;
   int8_t output_min_;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "base/aligned_vector.h"
 #include "nn/op_params.h"
 #include "nn/quant_params.h"
 
@@ -26,7 +27,7 @@ class Qs8FullyConnectedOperator {
 
  private:
   FullyConnectedParams params_;
-  std::vector<int8_t> packed_weights_;  // see pack_qs8_gemm_weights()
+  AlignedVector<int8_t> packed_weights_;  // see pack_qs8_gemm_weights()
   int32_t output_zero_point_;
   int8_t output_min_;
   int8_t output_max_;

@@ -28,7 +28,8 @@ class GuardedBuffer {
       throw std::runtime_error("cannot protect the guard page of a test buffer");
     data_ = reinterpret_cast<T*>(base_ + data_pages_ * page - bytes);
   }
-  GuardedBuffer(const std::vector<T>& values) : GuardedBuffer(values.size()) {
+  template <typename Allocator>
+  GuardedBuffer(const std::vector<T, Allocator>& values) : GuardedBuffer(values.size()) {
     if (!values.empty()) std::memcpy(data_, values.data(), values.size() * sizeof(T));
   }
   GuardedBuffer(const GuardedBuffer&) = delete;
