@@ -20,11 +20,12 @@ using testing::random_int8;
 struct PoolCase {
   int channels, kh, kw, stride, batch, in_h, in_w;
   Padding2d padding;
+  int dilation = 1;
 };
 
 // Covers channel tails around 8 and 16, windows wholly inside the input (max pooling's fast path:
-// the unpadded cases, and the interior of the padded ones), and (the 2x2 input with padding 3)
-// windows entirely in padding.
+// the unpadded cases, and the interior of the padded ones, dilated once), and (the 2x2 input with
+// padding 3) windows entirely in padding.
 const std::vector<PoolCase> kCases = {
     {1, 2, 2, 2, 1, 4, 4, {}},
     {7, 3, 3, 1, 2, 5, 6, {1, 1, 1, 1}},
@@ -32,6 +33,7 @@ const std::vector<PoolCase> kCases = {
     {21, 2, 3, 1, 1, 4, 5, {0, 1, 2, 0}},
     {9, 3, 3, 1, 1, 2, 2, {3, 3, 3, 3}},
     {32, 3, 3, 2, 2, 9, 8, {}},
+    {18, 3, 2, 1, 1, 8, 9, {1, 0, 1, 1}, 2},
 };
 
 struct Quant {
@@ -48,8 +50,10 @@ const std::vector<Quant> kQuants = {
 
 template <typename F>
 void for_each_output(const PoolCase& c, F f) {
-  const int out_h = window_output_size(c.in_h, c.padding.top, c.padding.bottom, c.kh, c.stride, 1);
-  const int out_w = window_output_size(c.in_w, c.padding.left, c.padding.right, c.kw, c.stride, 1);
+  const int out_h =
+      window_output_size(c.in_h, c.padding.top, c.padding.bottom, c.kh, c.stride, c.dilation);
+  const int out_w =
+      window_output_size(c.in_w, c.padding.left, c.padding.right, c.kw, c.stride, c.dilation);
   for (int n = 0; n < c.batch; ++n)
     for (int oy = 0; oy < out_h; ++oy)
       for (int ox = 0; ox < out_w; ++ox) f(n, oy, ox, out_h, out_w);
@@ -57,7 +61,7 @@ void for_each_output(const PoolCase& c, F f) {
 
 Pool2dParams params_of(const PoolCase& c) {
   Pool2dParams p;
-  p.window = testing::case_window(c.kh, c.kw, c.stride, 1, c.padding);
+  p.window = testing::case_window(c.kh, c.kw, c.stride, c.dilation, c.padding);
   return p;
 }
 
@@ -73,8 +77,8 @@ TEST(Qs8PoolingOperatorTest, MaxPoolMatchesContract) {
           int best = -129;
           for (int ky = 0; ky < c.kh; ++ky)
             for (int kx = 0; kx < c.kw; ++kx) {
-              const int iy = oy * c.stride - c.padding.top + ky;
-              const int ix = ox * c.stride - c.padding.left + kx;
+              const int iy = oy * c.stride - c.padding.top + ky * c.dilation;
+              const int ix = ox * c.stride - c.padding.left + kx * c.dilation;
               if (iy < 0 || iy >= c.in_h || ix < 0 || ix >= c.in_w) continue;
               best =
                   std::max<int>(best, input[((n * c.in_h + iy) * c.in_w + ix) * c.channels + ch]);
@@ -104,8 +108,8 @@ TEST(Qs8PoolingOperatorTest, AvgPoolMatchesContract) {
           int count = 0;
           for (int ky = 0; ky < c.kh; ++ky)
             for (int kx = 0; kx < c.kw; ++kx) {
-              const int iy = oy * c.stride - c.padding.top + ky;
-              const int ix = ox * c.stride - c.padding.left + kx;
+              const int iy = oy * c.stride - c.padding.top + ky * c.dilation;
+              const int ix = ox * c.stride - c.padding.left + kx * c.dilation;
               if (iy < 0 || iy >= c.in_h || ix < 0 || ix >= c.in_w) continue;
               acc += input[((n * c.in_h + iy) * c.in_w + ix) * c.channels + ch] - q.in.zero_point;
               ++count;
