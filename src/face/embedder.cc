@@ -19,9 +19,7 @@ std::shared_ptr<const nn::Model> checked_kind(std::shared_ptr<const nn::Model> m
 FaceEmbedder::FaceEmbedder(std::shared_ptr<const nn::Model> model,
                            const nn::NetworkOptions& options,
                            std::vector<std::string> detector_keypoints)
-    : model_(checked_kind(std::move(model))),
-      network_(model_, single_image(options)),
-      options_(options) {
+    : network_(checked_kind(std::move(model)), single_image(options)), options_(options) {
   const nn::ModelMetadata& m = network_.model().metadata;
   const MetadataReader r(m, "face embedder");
   const double dimension = r.number("embedder.dimension");
@@ -67,7 +65,7 @@ std::vector<float> FaceEmbedder::normalized(const float* values) const {
   double sum = 0.0;
   for (float v : result) {
     if (!std::isfinite(v)) {
-      throw Error("cannot embed face (model " + model_->metadata.name +
+      throw Error("cannot embed face (model " + network_.model().metadata.name +
                   "): the network produced a value that is not finite");
     }
     sum += static_cast<double>(v) * v;
@@ -126,7 +124,10 @@ std::vector<std::vector<float>> FaceEmbedder::embed_batch(
     for (const image::ImageView& face : aligned) result.push_back(embed_aligned(face));
     return result;
   }
-  if (!batch_network_) batch_network_ = std::make_unique<nn::Network>(model_, options_);
+  if (!batch_network_) {
+    // The folded model the first network runs (nn::inference_model), not a second copy.
+    batch_network_ = std::make_unique<nn::Network>(network_.shared_model(), options_);
+  }
   nn::Tensor batch_input(batch_network_->input_shape());
   const std::size_t per_face = input_.size();
   for (std::size_t first = 0; first < aligned.size(); first += options_.batch) {

@@ -59,7 +59,6 @@ class FaceEmbedder {
   void fill_input(const image::ImageView& aligned, float* out, std::size_t count) const;
   std::vector<float> normalized(const float* values) const;
 
-  std::shared_ptr<const nn::Model> model_;
   nn::Network network_;
   nn::NetworkOptions options_;
   std::unique_ptr<nn::Network> batch_network_;  // made on the first embed_batch with batch > 1

@@ -28,10 +28,55 @@ void pool2d(const char* what, const Pool2dParams& params, const float* input, in
   const size_t ch = channels;
   const f32x4 init =
       kKind == PoolKind::kMax ? f32x4_splat(-std::numeric_limits<float>::infinity()) : f32x4_zero();
+  // Max pool outputs whose window lies wholly inside the input take a path without the per-tap
+  // bounds checks and tap count, as the int8 max pool does (qs8_pooling.cc): the student's 3x3/2
+  // pool went from 0.073 to 0.019 ms in WebAssembly (`model_bench --profile`).
+  const size_t row_step = static_cast<size_t>(w.dilation_h) * in_w * ch;
+  const size_t tap_step = static_cast<size_t>(w.dilation_w) * ch;
+  const auto inside = [](int first, int kernel, int dilation, int size) {
+    return first >= 0 && first + (kernel - 1) * dilation < size;
+  };
   for (int n = 0; n < batch; ++n) {
     const float* image = input + static_cast<size_t>(n) * in_h * in_w * ch;
     for (int oy = 0; oy < out.h; ++oy) {
+      const int iy0 = oy * w.stride_h - w.padding.top;
+      const bool rows_inside = inside(iy0, w.kernel_h, w.dilation_h, in_h);
       for (int ox = 0; ox < out.w; ++ox) {
+        const int ix0 = ox * w.stride_w - w.padding.left;
+        if (kKind == PoolKind::kMax && ch % 4 == 0 && rows_inside &&
+            inside(ix0, w.kernel_w, w.dilation_w, in_w)) {
+          const float* window = image + (static_cast<size_t>(iy0) * in_w + ix0) * ch;
+          float* y = output + ((static_cast<size_t>(n) * out.h + oy) * out.w + ox) * ch;
+          size_t c = 0;
+          // 16 channels per walk over the window: four loads per tap for one set of its
+          // addresses (the student's pool has 16 channels).
+          for (; c + 16 <= ch; c += 16) {
+            f32x4 a0 = init, a1 = init, a2 = init, a3 = init;
+            const float* row = window + c;
+            for (int ky = 0; ky < w.kernel_h; ++ky, row += row_step) {
+              for (int kx = 0; kx < w.kernel_w; ++kx) {
+                const float* x = row + kx * tap_step;
+                a0 = f32x4_max(a0, f32x4_load(x));
+                a1 = f32x4_max(a1, f32x4_load(x + 4));
+                a2 = f32x4_max(a2, f32x4_load(x + 8));
+                a3 = f32x4_max(a3, f32x4_load(x + 12));
+              }
+            }
+            f32x4_store(y + c, a0);
+            f32x4_store(y + c + 4, a1);
+            f32x4_store(y + c + 8, a2);
+            f32x4_store(y + c + 12, a3);
+          }
+          for (; c < ch; c += 4) {
+            f32x4 acc = init;
+            const float* row = window + c;
+            for (int ky = 0; ky < w.kernel_h; ++ky, row += row_step)
+              for (int kx = 0; kx < w.kernel_w; ++kx)
+                acc = f32x4_max(acc, f32x4_load(row + kx * tap_step));
+            f32x4_store(y + c, acc);
+          }
+          continue;
+        }
         // Only taps inside the input take part: padding is never a maximum and never counted.
         int count = 0;
         for (int ky = 0; ky < w.kernel_h; ++ky) {

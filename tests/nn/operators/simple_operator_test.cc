@@ -67,25 +67,33 @@ TEST(ElementwiseOperatorTest, ScaleBiasPreluL2NormalizeMatchReference) {
 struct PoolCase {
   int kernel, stride, in_h, in_w;
   Padding2d padding;
+  int dilation = 1;
 };
 
 TEST(PoolingOperatorTest, MaxAndAvgMatchReference) {
+  // Windows inside the input and across its borders, dilated ones among them: the max pool takes
+  // a path of its own for windows wholly inside (16 channels at a time, then 4).
   const PoolCase cases[] = {{2, 2, 8, 8, {}},
                             {3, 2, 9, 7, {1, 1, 1, 1}},
                             {3, 1, 5, 6, {0, 2, 1, 0}},
                             {5, 2, 11, 9, {2, 1, 2, 2}},
-                            {7, 1, 7, 7, {3, 3, 3, 3}}};
+                            {7, 1, 7, 7, {3, 3, 3, 3}},
+                            {3, 2, 11, 10, {}, 2},
+                            {2, 1, 7, 6, {1, 0, 0, 1}, 3}};
+  std::vector<int> channel_counts(std::begin(kChannelCounts), std::end(kChannelCounts));
+  channel_counts.push_back(20);  // one walk of 16 channels and one of 4
   for (const PoolCase& pc : cases) {
-    for (int channels : kChannelCounts) {
+    for (int channels : channel_counts) {
       Pool2dParams p;
       p.window.kernel_h = p.window.kernel_w = pc.kernel;
       p.window.stride_h = p.window.stride_w = pc.stride;
+      p.window.dilation_h = p.window.dilation_w = pc.dilation;
       p.window.padding = pc.padding;
       const int batch = 2;
-      const int out_h =
-          window_output_size(pc.in_h, pc.padding.top, pc.padding.bottom, pc.kernel, pc.stride, 1);
-      const int out_w =
-          window_output_size(pc.in_w, pc.padding.left, pc.padding.right, pc.kernel, pc.stride, 1);
+      const int out_h = window_output_size(pc.in_h, pc.padding.top, pc.padding.bottom, pc.kernel,
+                                           pc.stride, pc.dilation);
+      const int out_w = window_output_size(pc.in_w, pc.padding.left, pc.padding.right, pc.kernel,
+                                           pc.stride, pc.dilation);
       const auto x = random_vector(static_cast<size_t>(batch) * pc.in_h * pc.in_w * channels, 36);
       const size_t n = static_cast<size_t>(batch) * out_h * out_w * channels;
       std::vector<float> actual(n, kNaN), expected(n), magnitude(n);
