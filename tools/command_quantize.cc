@@ -51,6 +51,8 @@ CommandSpec quantize_spec() {
        {"--runs", "N", "timed runs per backend and model (default 10)"},
        {"--float-last-layer", "", "keep the last weighted layer (the embedding) in float"},
        {"--ranges", "RULE", "minmax (default) or mean: each value's range from the samples"},
+       {"--activation-bits", "N",
+        "8 (default): each activation's range on the levels -128..127; 7: on 0..127"},
        {"--same-embedder", "COSINE",
         "lowest embedding cosine at which OUT keeps IN's identity (default 0.999; 1.01: never)"},
        {"--json", "", "print JSON"},
@@ -128,6 +130,7 @@ int run_quantize(const ParsedArgs& parsed) {
   options.calibration_roots = roots;
   options.samples = samples;
   options.graph.float_last_layer = parsed.has("--float-last-layer");
+  options.graph.activation_bits = static_cast<int>(parsed.get_int("--activation-bits", 8, 7, 8));
   const std::string rule = parsed.get("--ranges", "minmax");
   if (rule != "minmax" && rule != "mean") {
     throw UsageError("--ranges is '" + rule + "': expected minmax or mean");

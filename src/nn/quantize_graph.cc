@@ -82,13 +82,19 @@ Weight quantize_bias(const Node& node, const Weight& b, const Weight& filter, fl
 
 }  // namespace
 
-QuantParams quant_params_for_range(const ValueRange& range) {
+QuantParams quant_params_for_range(const ValueRange& range, int bits) {
+  if (bits != 7 && bits != 8) {
+    throw Error("cannot quantize a value to " + std::to_string(bits) +
+                " bits: activations take 7 or 8");
+  }
+  const float lowest = bits == 8 ? -128.0f : 0.0f;
+  const float levels = bits == 8 ? 255.0f : 127.0f;
   const float lo = range.observed() ? std::min(range.min, 0.0f) : 0.0f;
   const float hi = range.observed() ? std::max(range.max, 0.0f) : 0.0f;
-  const float scale = std::max((hi - lo) / 255.0f, kMinScale);
-  const float zero_point = std::nearbyint(-128.0f - lo / scale);
+  const float scale = std::max((hi - lo) / levels, kMinScale);
+  const float zero_point = std::nearbyint(lowest - lo / scale);
   return QuantParams{scale,
-                     static_cast<std::int32_t>(std::min(127.0f, std::max(-128.0f, zero_point)))};
+                     static_cast<std::int32_t>(std::min(127.0f, std::max(lowest, zero_point)))};
 }
 
 ValueRangeRecorder::ValueRangeRecorder(const Graph& graph, const Shape& input_shape,
@@ -215,7 +221,7 @@ Graph quantize_graph(const Graph& graph, const std::vector<ValueRange>& ranges,
   // The int8 form of a float value: a quantize node the first time an int8 node reads it.
   auto int8_input = [&](int id) {
     if (twin[id] >= 0) return twin[id];
-    const int t = new_twin(id, quant_params_for_range(ranges[id]));
+    const int t = new_twin(id, quant_params_for_range(ranges[id], options.activation_bits));
     Node q;
     q.op = OpType::kQuantize;
     q.name = graph.values[id] + "/quantize";
@@ -247,7 +253,7 @@ Graph quantize_graph(const Graph& graph, const std::vector<ValueRange>& ranges,
     const QuantParams out_q =
         n.op == OpType::kMaxPool2d || n.op == OpType::kReshape || n.op == OpType::kPad
             ? in_q
-            : quant_params_for_range(ranges[n.output]);
+            : quant_params_for_range(ranges[n.output], options.activation_bits);
     q.output = new_twin(n.output, out_q);
     if (n.op == OpType::kPRelu && options.float16_storage) {
       for (float& v : q.weights["slope"].data) v = half_to_float(float_to_half(v));

@@ -24,9 +24,11 @@ struct ValueRange {
   bool observed() const { return min <= max; }
 };
 
-// The affine int8 quantisation of [min, max] widened to include 0. An empty or degenerate range
-// gets a tiny positive scale (every value then quantises to the zero point).
-QuantParams quant_params_for_range(const ValueRange& range);
+// The affine int8 quantisation of [min, max] widened to include 0, onto the levels -128..127
+// (bits 8) or 0..127 (bits 7: every level a non-negative byte, as relaxed SIMD's int8 dot product
+// needs of one operand; docs/kernels.md "Relaxed SIMD"). An empty or degenerate range gets a tiny
+// positive scale (every value then quantises to the zero point). Throws fu::Error for other bits.
+QuantParams quant_params_for_range(const ValueRange& range, int bits = 8);
 
 // How a value's range is chosen from the samples.
 enum class RangeRule {
@@ -62,6 +64,9 @@ struct QuantizeGraphOptions {
   // embedding is then not rounded to 256 levels. Off by default; `faceunlock quantize
   // --float-last-layer` turns it on.
   bool float_last_layer = false;
+  // 8: each activation's range spans the int8 levels -128..127; 7: the levels 0..127
+  // (quant_params_for_range). The int8 contract and every kernel are the same for both.
+  int activation_bits = 8;
 };
 
 // `graph` is an inference graph (nn/graph_passes.h: fold_training_ops and

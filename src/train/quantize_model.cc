@@ -91,9 +91,9 @@ QuantizedModel quantize_model(const nn::Model& model, const QuantizeModelOptions
       (options.source_name.empty() ? model.metadata.name : options.source_name) +
       ": per-channel int8 weights, activation ranges (" +
       (options.range_rule == nn::RangeRule::kMinMax ? "min/max" : "mean of per-chip min/max") +
-      ") from " + std::to_string(used) + " face chips" +
-      (options.mirror ? " and their mirror images" : "") + " of " + roots + " (" +
-      dataset_mode_name(data_options.mode) + " mode)";
+      ")" + (options.graph.activation_bits == 7 ? " on the 7-bit levels 0..127" : "") + " from " +
+      std::to_string(used) + " face chips" + (options.mirror ? " and their mirror images" : "") +
+      " of " + roots + " (" + dataset_mode_name(data_options.mode) + " mode)";
   out.model.metadata.properties["quantization.source"] =
       options.source_name.empty() ? model.metadata.name : options.source_name;
   out.model.metadata.properties["quantization.calibration"] =

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/error.h"
 #include "nn/graph_builder.h"
 
 namespace fu::nn {
@@ -35,6 +36,20 @@ TEST(QuantizeGraph, QuantParamsCoverZeroExactly) {
   EXPECT_TRUE(s.zero_point == 0 || s.zero_point == -1) << s.zero_point;
   const QuantParams d = quant_params_for_range(ValueRange{});  // never observed
   EXPECT_GT(d.scale, 0.0f);
+}
+
+TEST(QuantizeGraph, SevenBitLevelsAreTheNonNegativeBytes) {
+  // A ReLU's range: 0 is level 0 and the maximum level 127.
+  const QuantParams relu = quant_params_for_range(ValueRange{0.25f, 2.0f}, 7);
+  EXPECT_FLOAT_EQ(relu.scale, 2.0f / 127.0f);
+  EXPECT_EQ(relu.zero_point, 0);
+  // A signed range: its minimum at level 0, its maximum at 127, 0 exact in between.
+  const QuantParams s = quant_params_for_range(ValueRange{-1.0f, 3.0f}, 7);
+  EXPECT_FLOAT_EQ(s.scale, 4.0f / 127.0f);
+  EXPECT_EQ(s.zero_point, 32);  // 1 / (4 / 127) = 31.75
+  EXPECT_GE(-1.0f / s.scale + s.zero_point, -0.5f);
+  EXPECT_LE(3.0f / s.scale + s.zero_point, 127.5f);
+  EXPECT_THROW(quant_params_for_range(ValueRange{0.0f, 1.0f}, 6), Error);
 }
 
 int count_ops(const Graph& g, OpType op) {

@@ -16,6 +16,12 @@ namespace {
 using testing::ramp;
 using testing::random_weight;
 
+// Checks the int8 copy `q` of `graph`: its zero points on the levels of `bits`, scale_bias and
+// ReLU folded, convolutions int8, float weights stored as float16, and on a probe that was not a
+// calibration input, an embedding within cosine 0.99 of the float graph's.
+void expect_close_int8_copy(const nn::Graph& graph, const nn::Shape& shape, const nn::Graph& q,
+                            int bits);
+
 TEST(QuantizeModel, FoldsScaleBiasAndReluAndStaysCloseToFloat) {
   const nn::Shape shape{1, 12, 12, 3};
   nn::GraphBuilder b(shape);
@@ -35,7 +41,21 @@ TEST(QuantizeModel, FoldsScaleBiasAndReluAndStaysCloseToFloat) {
 
   std::vector<nn::Tensor> inputs;
   for (int i = 0; i < 8; ++i) inputs.push_back(ramp(shape, 0.5f * i));
-  const nn::Graph q = quantize_with_inputs(graph, shape, inputs, nn::Backend::kReference);
+  for (int bits : {8, 7}) {
+    SCOPED_TRACE(std::to_string(bits) + "-bit activations");
+    nn::QuantizeGraphOptions options;
+    options.activation_bits = bits;
+    expect_close_int8_copy(
+        graph, shape, quantize_with_inputs(graph, shape, inputs, nn::Backend::kReference, options),
+        bits);
+  }
+}
+
+void expect_close_int8_copy(const nn::Graph& graph, const nn::Shape& shape, const nn::Graph& q,
+                            int bits) {
+  for (const auto& [value, quant] : q.quantized_values) {
+    EXPECT_GE(quant.zero_point, bits == 8 ? -128 : 0) << q.values[value];
+  }
   int int8_convs = 0;
   for (const nn::Node& n : q.nodes) {
     EXPECT_NE(n.op, nn::OpType::kScaleBias);
