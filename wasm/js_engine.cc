@@ -279,10 +279,11 @@ JsEngine::JsEngine(std::shared_ptr<const nn::Model> detector,
                    std::shared_ptr<const nn::Model> embedder,
                    std::shared_ptr<const nn::Model> landmarks, int threads)
     : threads_(threads),
-      pipeline_(std::move(detector), std::move(embedder),
-                pipeline_options(threads, std::move(landmarks))),
+      pipeline_(std::move(detector), embedder, pipeline_options(threads, std::move(landmarks))),
       keypoints_(unlock::keypoint_source_of(pipeline_.options())),
-      embedder_identity_(unlock::embedder_identity(pipeline_.embedder().model())),
+      // The identity of the model as given: the pipeline runs nn::inference_model of it, whose
+      // folded weights would hash to another identity than the templates stored under it.
+      embedder_identity_(unlock::embedder_identity(*embedder)),
       templates_identity_(
           unlock::templates_identity(embedder_identity_, unlock::keypoint_source_name(keypoints_))),
       gallery_(static_cast<std::size_t>(pipeline_.embedder().dimension()), templates_identity_) {

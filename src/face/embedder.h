@@ -28,6 +28,9 @@ class FaceEmbedder {
                         const nn::NetworkOptions& options = {},
                         std::vector<std::string> detector_keypoints = canonical_keypoint_names());
 
+  // The model as the network runs it (nn::inference_model: the given model's metadata, its batch
+  // norm folded into the convolutions). Identify the embedder by the model given, not by these
+  // weights (unlock::embedder_identity).
   const nn::Model& model() const { return network_.model(); }
   int dimension() const { return dimension_; }
   const AlignmentTemplate& alignment_template() const { return template_; }
