@@ -36,9 +36,9 @@ int run_enroll(const ParsedArgs& parsed) {
   }
   unlock::Gallery gallery = open_gallery(parsed, true);
   const auto embedder = load_embedder(parsed);
-  // With --landmarks the templates are aligned on the landmarks' eyes, nose and mouth, as
-  // `faceunlock unlock --landmarks` aligns its frames.
-  const face::PipelineOptions pipeline_options = enroll_unlock_pipeline_options(parsed);
+  // With --landmarks (or into a gallery enrolled with them) the templates are aligned on the
+  // landmarks' eyes, nose and mouth, as `faceunlock unlock` then aligns its frames.
+  const face::PipelineOptions pipeline_options = gallery_pipeline_options(parsed, gallery);
   require_gallery_embedder(parsed, gallery, *embedder, pipeline_options);
   // A new gallery, or one from before galleries named their embedder, records it (and the
   // keypoints its faces are aligned on, as the browser engine does) from now on.

@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "evaluation_report.h"
 #include "face_cli.h"
 #include "gallery_cli.h"
 
@@ -11,16 +12,21 @@ namespace fu::tools {
 namespace {
 
 CommandSpec identify_spec() {
-  CommandSpec spec{kIdentifyCommand.name,
-                   "--gallery FILE IMAGE [--threshold T | --far RATE] [--top K] [--json]",
-                   kIdentifyCommand.summary,
-                   "Exit code: 0 identified, 3 nobody matched, 1 failure.\n",
-                   {"IMAGE"},
-                   {gallery_flag(),
-                    {"--top", "K", "list the K best users (default 5)"},
-                    {"--json", "", "print JSON"}}};
+  CommandSpec spec{
+      kIdentifyCommand.name,
+      "--gallery FILE IMAGE [--threshold T | --far RATE] [--top K] [--json]",
+      kIdentifyCommand.summary,
+      "The photo is aligned on the points the gallery's templates were: the 68-point landmarks "
+      "for a gallery enrolled with --landmarks (the shipped model unless --landmarks "
+      "names one), BlazeFace's keypoints otherwise.\n"
+      "Exit code: 0 identified, 3 nobody matched, 1 failure.\n",
+      {"IMAGE"},
+      {gallery_flag(),
+       {"--top", "K", "list the K best users (default 5)"},
+       {"--json", "", "print JSON"}}};
   for (FlagSpec& f : threshold_flags()) spec.flags.push_back(f);
   for (FlagSpec& f : face_model_flags()) spec.flags.push_back(f);
+  for (FlagSpec& f : landmark_flags()) spec.flags.push_back(f);
   return spec;
 }
 
@@ -28,10 +34,11 @@ int run_identify(const ParsedArgs& parsed) {
   const unlock::Gallery gallery = open_gallery(parsed, false);
   const auto top = static_cast<std::size_t>(parsed.get_int("--top", 5, 1, 1000));
   const auto embedder = load_embedder(parsed);
-  require_gallery_embedder(parsed, gallery, *embedder);
+  const face::PipelineOptions pipeline_options = gallery_pipeline_options(parsed, gallery);
+  require_gallery_embedder(parsed, gallery, *embedder, pipeline_options);
   std::string source;
   const float threshold = decision_threshold(parsed, *embedder, &source);
-  const PhotoEmbedding photo = embed_photo(*make_photo_pipeline(parsed, embedder),
+  const PhotoEmbedding photo = embed_photo(*make_photo_pipeline(parsed, embedder, pipeline_options),
                                            parsed.positional(0), face::EmbedPurpose::kProbe);
   const unlock::Identification id = gallery.identify(photo.embedding, threshold, top);
   if (parsed.has("--json")) {

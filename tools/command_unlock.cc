@@ -36,8 +36,9 @@ CommandSpec unlock_spec() {
       "library) asks for a head turn left and right in an order drawn from --seed; --plan "
       "prints that order and exits, so a test video can follow it. With --landmarks the "
       "challenge measures the 68-point landmarks with bounds of their own "
-      "(src/unlock/liveness_bounds.h); enroll with the same --landmarks so that templates and "
-      "frames are aligned alike.\n"
+      "(src/unlock/liveness_bounds.h); enroll with --landmarks so that templates and frames "
+      "are aligned alike (a gallery enrolled so is then opened with the landmark model without "
+      "the flag).\n"
       "Exit code: 0 unlocked, 3 not unlocked, 1 failure.\n",
       {"FRAMES"},
       {gallery_flag(),
@@ -164,7 +165,7 @@ int run_unlock(const ParsedArgs& parsed) {
 
   const unlock::Gallery gallery = open_gallery(parsed, false);
   const auto embedder = load_embedder(parsed);
-  const face::PipelineOptions pipeline_options = enroll_unlock_pipeline_options(parsed);
+  const face::PipelineOptions pipeline_options = gallery_pipeline_options(parsed, gallery);
   require_gallery_embedder(parsed, gallery, *embedder, pipeline_options);
   // The challenge's bounds belong to the points it measures; the two flags only measure variants.
   const unlock::KeypointSource keypoints = unlock::keypoint_source_of(pipeline_options);

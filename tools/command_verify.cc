@@ -5,6 +5,7 @@
 #include "base/error.h"
 #include "cli.h"
 #include "commands.h"
+#include "evaluation_report.h"
 #include "face_cli.h"
 #include "gallery_cli.h"
 
@@ -12,16 +13,21 @@ namespace fu::tools {
 namespace {
 
 CommandSpec verify_spec() {
-  CommandSpec spec{kVerifyCommand.name,
-                   "--gallery FILE --user NAME IMAGE [--threshold T | --far RATE] [--json]",
-                   kVerifyCommand.summary,
-                   "Exit code: 0 accepted, 3 rejected, 1 failure (no face, unknown user, ...).\n",
-                   {"IMAGE"},
-                   {gallery_flag(),
-                    {"--user", "NAME", "the claimed user (required)"},
-                    {"--json", "", "print JSON"}}};
+  CommandSpec spec{
+      kVerifyCommand.name,
+      "--gallery FILE --user NAME IMAGE [--threshold T | --far RATE] [--json]",
+      kVerifyCommand.summary,
+      "The photo is aligned on the points the gallery's templates were: the 68-point landmarks "
+      "for a gallery enrolled with --landmarks (the shipped model unless --landmarks "
+      "names one), BlazeFace's keypoints otherwise.\n"
+      "Exit code: 0 accepted, 3 rejected, 1 failure (no face, unknown user, ...).\n",
+      {"IMAGE"},
+      {gallery_flag(),
+       {"--user", "NAME", "the claimed user (required)"},
+       {"--json", "", "print JSON"}}};
   for (FlagSpec& f : threshold_flags()) spec.flags.push_back(f);
   for (FlagSpec& f : face_model_flags()) spec.flags.push_back(f);
+  for (FlagSpec& f : landmark_flags()) spec.flags.push_back(f);
   return spec;
 }
 
@@ -29,14 +35,15 @@ int run_verify(const ParsedArgs& parsed) {
   const unlock::Gallery gallery = open_gallery(parsed, false);
   const std::string user = parsed.require("--user");
   const auto embedder = load_embedder(parsed);
-  require_gallery_embedder(parsed, gallery, *embedder);
+  const face::PipelineOptions pipeline_options = gallery_pipeline_options(parsed, gallery);
+  require_gallery_embedder(parsed, gallery, *embedder, pipeline_options);
   std::string source;
   const float threshold = decision_threshold(parsed, *embedder, &source);
   if (!gallery.has_user(user)) {
     throw Error("cannot verify user (" + user + "): not enrolled in " +
                 parsed.get("--gallery", ""));
   }
-  const PhotoEmbedding photo = embed_photo(*make_photo_pipeline(parsed, embedder),
+  const PhotoEmbedding photo = embed_photo(*make_photo_pipeline(parsed, embedder, pipeline_options),
                                            parsed.positional(0), face::EmbedPurpose::kProbe);
   const unlock::Decision d = gallery.verify(user, photo.embedding, threshold);
   if (parsed.has("--json")) {

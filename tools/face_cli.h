@@ -27,6 +27,8 @@ int parse_jobs(const ParsedArgs& parsed);
 std::string default_model_path(const std::string& file_name);
 constexpr const char kDefaultDetector[] = "blazeface-short.fum";
 constexpr const char kDefaultEmbedder[] = "dlib-resnet.fum";
+// The 68-point landmark model a gallery enrolled with --landmarks is matched with by default.
+constexpr const char kDefaultLandmarks[] = "face-landmarks-68.fum";
 
 std::shared_ptr<const nn::Model> load_detector(const ParsedArgs& parsed);
 std::shared_ptr<const nn::Model> load_embedder(const ParsedArgs& parsed);

@@ -29,12 +29,20 @@ unlock::Gallery open_gallery(const ParsedArgs& parsed, bool may_be_new) {
   return unlock::Gallery::load(path);
 }
 
-face::PipelineOptions enroll_unlock_pipeline_options(const ParsedArgs& parsed) {
+face::PipelineOptions gallery_pipeline_options(const ParsedArgs& parsed,
+                                               const unlock::Gallery& gallery) {
   face::PipelineOptions options;
   options.network.backend = selected_backend(parsed);
   const LandmarkStage landmarks = load_landmark_stage(parsed);
   options.landmarks = landmarks.model;
   options.landmark_box_scale = landmarks.box_scale;
+  const std::string enrolled_on =
+      gallery.user_count() > 0 ? unlock::templates_keypoints(gallery.embedder()) : "";
+  if (!options.landmarks &&
+      enrolled_on == unlock::keypoint_source_name(unlock::KeypointSource::kLandmarks68)) {
+    options.landmarks =
+        std::make_shared<const nn::Model>(nn::load_model(default_model_path(kDefaultLandmarks)));
+  }
   return options;
 }
 
@@ -76,6 +84,12 @@ std::unique_ptr<face::FacePipeline> make_photo_pipeline(const ParsedArgs& parsed
                                                         std::shared_ptr<const nn::Model> embedder) {
   face::PipelineOptions options;
   options.network.backend = selected_backend(parsed);
+  return make_photo_pipeline(parsed, std::move(embedder), options);
+}
+
+std::unique_ptr<face::FacePipeline> make_photo_pipeline(const ParsedArgs& parsed,
+                                                        std::shared_ptr<const nn::Model> embedder,
+                                                        const face::PipelineOptions& options) {
   return std::make_unique<face::FacePipeline>(load_detector(parsed), std::move(embedder), options);
 }
 

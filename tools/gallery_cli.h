@@ -18,9 +18,13 @@ std::vector<FlagSpec> threshold_flags();
 
 // Loads the gallery named by --gallery; a missing file is an error unless `may_be_new`.
 unlock::Gallery open_gallery(const ParsedArgs& parsed, bool may_be_new);
-// The pipeline `enroll` and `unlock` run: --backend, and --landmarks with --landmark-box-scale
-// (templates and camera frames must be aligned on the same points).
-face::PipelineOptions enroll_unlock_pipeline_options(const ParsedArgs& parsed);
+// The pipeline the gallery commands (enroll, verify, identify, unlock) run: --backend, and
+// --landmarks with --landmark-box-scale (templates and camera frames must be aligned on the same
+// points). Without --landmarks, a gallery whose templates were aligned on the 68-point landmarks
+// gets the shipped landmark model (face-landmarks-68.fum, found as the default models are), so
+// its users keep matching without repeating the flag.
+face::PipelineOptions gallery_pipeline_options(const ParsedArgs& parsed,
+                                               const unlock::Gallery& gallery);
 // What a gallery records for templates `embedder` makes on the keypoints `pipeline` aligns on
 // (unlock::templates_identity): galleries enrolled with --landmarks say so.
 std::string gallery_templates_identity(const nn::Model& embedder,
@@ -40,10 +44,14 @@ struct PhotoEmbedding {
   int faces_found = 0;
 };
 
-// The pipeline of the models the flags name (--detector, --backend) and `embedder`; built once
-// per command, since loading a model and planning its networks costs more than a photo.
+// The pipeline of the detector --detector names, `embedder` and `options` (by default --backend
+// only); built once per command, since loading a model and planning its networks costs more than
+// a photo.
 std::unique_ptr<face::FacePipeline> make_photo_pipeline(const ParsedArgs& parsed,
                                                         std::shared_ptr<const nn::Model> embedder);
+std::unique_ptr<face::FacePipeline> make_photo_pipeline(const ParsedArgs& parsed,
+                                                        std::shared_ptr<const nn::Model> embedder,
+                                                        const face::PipelineOptions& options);
 
 // Decode, detect, align, embed one photo, as a template to enroll or a probe to compare (which
 // decides its mirror averaging, face::MirrorPolicy). Throws fu::Error "cannot find a face in image
