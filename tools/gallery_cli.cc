@@ -81,13 +81,6 @@ float decision_threshold(const ParsedArgs& parsed, const nn::Model& embedder, st
 }
 
 std::unique_ptr<face::FacePipeline> make_photo_pipeline(const ParsedArgs& parsed,
-                                                        std::shared_ptr<const nn::Model> embedder) {
-  face::PipelineOptions options;
-  options.network.backend = selected_backend(parsed);
-  return make_photo_pipeline(parsed, std::move(embedder), options);
-}
-
-std::unique_ptr<face::FacePipeline> make_photo_pipeline(const ParsedArgs& parsed,
                                                         std::shared_ptr<const nn::Model> embedder,
                                                         const face::PipelineOptions& options) {
   return std::make_unique<face::FacePipeline>(load_detector(parsed), std::move(embedder), options);

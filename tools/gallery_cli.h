@@ -44,11 +44,9 @@ struct PhotoEmbedding {
   int faces_found = 0;
 };
 
-// The pipeline of the detector --detector names, `embedder` and `options` (by default --backend
-// only); built once per command, since loading a model and planning its networks costs more than
-// a photo.
-std::unique_ptr<face::FacePipeline> make_photo_pipeline(const ParsedArgs& parsed,
-                                                        std::shared_ptr<const nn::Model> embedder);
+// The pipeline of the detector --detector names, `embedder` and `options`
+// (gallery_pipeline_options); built once per command, since loading a model and planning its
+// networks costs more than a photo.
 std::unique_ptr<face::FacePipeline> make_photo_pipeline(const ParsedArgs& parsed,
                                                         std::shared_ptr<const nn::Model> embedder,
                                                         const face::PipelineOptions& options);
