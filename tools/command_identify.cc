@@ -12,18 +12,15 @@ namespace fu::tools {
 namespace {
 
 CommandSpec identify_spec() {
-  CommandSpec spec{
-      kIdentifyCommand.name,
-      "--gallery FILE IMAGE [--threshold T | --far RATE] [--top K] [--json]",
-      kIdentifyCommand.summary,
-      "The photo is aligned on the points the gallery's templates were: the 68-point landmarks "
-      "for a gallery enrolled with --landmarks (the shipped model unless --landmarks "
-      "names one), BlazeFace's keypoints otherwise.\n"
-      "Exit code: 0 identified, 3 nobody matched, 1 failure.\n",
-      {"IMAGE"},
-      {gallery_flag(),
-       {"--top", "K", "list the K best users (default 5)"},
-       {"--json", "", "print JSON"}}};
+  CommandSpec spec{kIdentifyCommand.name,
+                   "--gallery FILE IMAGE [--threshold T | --far RATE] [--top K] [--json]",
+                   kIdentifyCommand.summary,
+                   std::string(kGalleryProbeAlignmentHelp) +
+                       "Exit code: 0 identified, 3 nobody matched, 1 failure.\n",
+                   {"IMAGE"},
+                   {gallery_flag(),
+                    {"--top", "K", "list the K best users (default 5)"},
+                    {"--json", "", "print JSON"}}};
   for (FlagSpec& f : threshold_flags()) spec.flags.push_back(f);
   for (FlagSpec& f : face_model_flags()) spec.flags.push_back(f);
   for (FlagSpec& f : landmark_flags()) spec.flags.push_back(f);

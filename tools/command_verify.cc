@@ -17,10 +17,8 @@ CommandSpec verify_spec() {
       kVerifyCommand.name,
       "--gallery FILE --user NAME IMAGE [--threshold T | --far RATE] [--json]",
       kVerifyCommand.summary,
-      "The photo is aligned on the points the gallery's templates were: the 68-point landmarks "
-      "for a gallery enrolled with --landmarks (the shipped model unless --landmarks "
-      "names one), BlazeFace's keypoints otherwise.\n"
-      "Exit code: 0 accepted, 3 rejected, 1 failure (no face, unknown user, ...).\n",
+      std::string(kGalleryProbeAlignmentHelp) +
+          "Exit code: 0 accepted, 3 rejected, 1 failure (no face, unknown user, ...).\n",
       {"IMAGE"},
       {gallery_flag(),
        {"--user", "NAME", "the claimed user (required)"},

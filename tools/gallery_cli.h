@@ -25,6 +25,11 @@ unlock::Gallery open_gallery(const ParsedArgs& parsed, bool may_be_new);
 // its users keep matching without repeating the flag.
 face::PipelineOptions gallery_pipeline_options(const ParsedArgs& parsed,
                                                const unlock::Gallery& gallery);
+// The help text's line on how verify and identify align their photo (gallery_pipeline_options).
+inline constexpr char kGalleryProbeAlignmentHelp[] =
+    "The photo is aligned on the points the gallery's templates were: the 68-point landmarks for "
+    "a gallery enrolled with --landmarks (the shipped model unless --landmarks names one), "
+    "BlazeFace's keypoints otherwise.\n";
 // What a gallery records for templates `embedder` makes on the keypoints `pipeline` aligns on
 // (unlock::templates_identity): galleries enrolled with --landmarks say so.
 std::string gallery_templates_identity(const nn::Model& embedder,

@@ -8,27 +8,21 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
-#include <random>
 
 #include "nn/executor.h"
 #include "nn/graph_builder.h"
+#include "nn/operators/test_util.h"
 #include "nn/plan.h"
 
 namespace fu::nn {
 namespace {
 
-std::vector<float> random_values(std::size_t n, std::uint32_t seed, float lo, float hi) {
-  std::mt19937 engine(seed);
-  std::uniform_real_distribution<float> dist(lo, hi);
-  std::vector<float> v(n);
-  for (float& x : v) x = dist(engine);
-  return v;
-}
+using testing::random_vector;
 
-Weight random_weight(std::vector<int> dims, std::uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
+Weight random_weight(std::vector<int> dims, unsigned seed, float lo = -1.0f, float hi = 1.0f) {
   std::size_t n = 1;
   for (int d : dims) n *= d;
-  return Weight(std::move(dims), random_values(n, seed, lo, hi));
+  return Weight(std::move(dims), random_vector(n, seed, lo, hi));
 }
 
 // input -> conv -> scale_bias -> relu -> conv (no bias) -> scale_bias -> add(input) -> scale_bias
@@ -75,7 +69,7 @@ TEST(NetworkTest, FoldsScaleBiasIntoConvolutionsAndComputesTheSame) {
     SCOPED_TRACE(trailing ? "with a scale_bias after the add" : "without");
     const std::shared_ptr<const Model> model = residual_model(trailing);
     Tensor input(model->metadata.input_shape());
-    const std::vector<float> values = random_values(input.size(), 10, -2.0f, 2.0f);
+    const std::vector<float> values = random_vector(input.size(), 10, -2.0f, 2.0f);
     std::copy(values.begin(), values.end(), input.data());
 
     // The graph as written, planned and run on the reference backend without any rewrite.

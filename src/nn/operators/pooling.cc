@@ -33,18 +33,15 @@ void pool2d(const char* what, const Pool2dParams& params, const float* input, in
   // pool went from 0.073 to 0.019 ms in WebAssembly (`model_bench --profile`).
   const size_t row_step = static_cast<size_t>(w.dilation_h) * in_w * ch;
   const size_t tap_step = static_cast<size_t>(w.dilation_w) * ch;
-  const auto inside = [](int first, int kernel, int dilation, int size) {
-    return first >= 0 && first + (kernel - 1) * dilation < size;
-  };
   for (int n = 0; n < batch; ++n) {
     const float* image = input + static_cast<size_t>(n) * in_h * in_w * ch;
     for (int oy = 0; oy < out.h; ++oy) {
       const int iy0 = oy * w.stride_h - w.padding.top;
-      const bool rows_inside = inside(iy0, w.kernel_h, w.dilation_h, in_h);
+      const bool rows_inside = detail::window_fits(iy0, w.kernel_h, w.dilation_h, in_h);
       for (int ox = 0; ox < out.w; ++ox) {
         const int ix0 = ox * w.stride_w - w.padding.left;
         if (kKind == PoolKind::kMax && ch % 4 == 0 && rows_inside &&
-            inside(ix0, w.kernel_w, w.dilation_w, in_w)) {
+            detail::window_fits(ix0, w.kernel_w, w.dilation_w, in_w)) {
           const float* window = image + (static_cast<size_t>(iy0) * in_w + ix0) * ch;
           float* y = output + ((static_cast<size_t>(n) * out.h + oy) * out.w + ox) * ch;
           size_t c = 0;

@@ -100,19 +100,16 @@ void qs8_max_pool2d(const Pool2dParams& params, const int8_t* input, int batch, 
   // with the average pool 0.021 ms; the average pool gained nothing from either.
   const size_t row_step = static_cast<size_t>(w.dilation_h) * in_w * ch;
   const size_t tap_step = static_cast<size_t>(w.dilation_w) * ch;
-  const auto inside = [](int first, int kernel, int dilation, int size) {
-    return first >= 0 && first + (kernel - 1) * dilation < size;
-  };
   for (int n = 0; n < batch; ++n) {
     const int8_t* image = input + static_cast<size_t>(n) * in_h * in_w * ch;
     for (int oy = 0; oy < out.h; ++oy) {
       const int iy = oy * w.stride_h - w.padding.top;
-      const bool rows_inside = inside(iy, w.kernel_h, w.dilation_h, in_h);
+      const bool rows_inside = detail::window_fits(iy, w.kernel_h, w.dilation_h, in_h);
       for (int ox = 0; ox < out.w; ++ox) {
         int8_t* y = output + ((static_cast<size_t>(n) * out.h + oy) * out.w + ox) * ch;
         const int ix = ox * w.stride_w - w.padding.left;
         size_t c = 0;
-        if (rows_inside && inside(ix, w.kernel_w, w.dilation_w, in_w)) {
+        if (rows_inside && detail::window_fits(ix, w.kernel_w, w.dilation_w, in_w)) {
           const int8_t* window = image + (static_cast<size_t>(iy) * in_w + ix) * ch;
           for (; c + 16 <= ch; c += 16) {
             i8x16 acc = i8x16_splat(-128);

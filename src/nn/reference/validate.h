@@ -87,6 +87,12 @@ inline OutputSize window_output(const char* verb_object, const Window2d& w, int 
   return out;
 }
 
+// Whether a window axis starting at input index `first` lies wholly inside an input of `size`:
+// the pooling operators run such windows without per-tap bounds checks.
+inline bool window_fits(int first, int kernel, int dilation, int size) {
+  return first >= 0 && first + (kernel - 1) * dilation < size;
+}
+
 // Calls tap(ky, kx, iy, ix) for every tap of the window at output pixel (oy, ox) that lands
 // inside the input; padded taps are skipped (they read zero, or the zero point in int8).
 template <typename Tap>
