@@ -151,28 +151,34 @@ void bench_igemm_kernels(double min_seconds) {
   }
   FU_F32_IGEMM_MINMAX_UKERNELS(FU_F32_ROW)
 #undef FU_F32_ROW
-#define FU_QS8_ROW_OF(fn, mr, nr, input, zero)                                                     \
-  {                                                                                                \
-    const auto idx = interior_indirection(mr);                                                     \
-    const auto packed = k::pack_qs8_gemm_weights(nr, kChannels, kTaps, kChannels, filter_q.data(), \
-                                                 nullptr, scales.data(), 3);                       \
-    const double ms = fastest_ms(                                                                  \
-        [&] {                                                                                      \
-          for (size_t p = 0; p < pixels; p += mr)                                                  \
-            k::fn(std::min<size_t>(mr, pixels - p), kChannels, kChannels, kTaps,                   \
-                  idx.data() + p * kTaps, input.data(), zero.data(), packed.data(),                \
-                  out_q.data() + p * kChannels, kChannels, rq);                                    \
-        },                                                                                         \
-        min_seconds);                                                                              \
-    std::printf("%-48s %9.3f %9.1f\n", #fn, ms, 2 * multiply_adds / ms * 1e-6);                    \
+#define FU_QS8_ROW_OF(fn, mr, nr, input, zero, pack)                                \
+  {                                                                                 \
+    const auto idx = interior_indirection(mr);                                      \
+    const auto packed = pack;                                                       \
+    const double ms = fastest_ms(                                                   \
+        [&] {                                                                       \
+          for (size_t p = 0; p < pixels; p += mr)                                   \
+            k::fn(std::min<size_t>(mr, pixels - p), kChannels, kChannels, kTaps,    \
+                  idx.data() + p * kTaps, input.data(), zero.data(), packed.data(), \
+                  out_q.data() + p * kChannels, kChannels, rq);                     \
+        },                                                                          \
+        min_seconds);                                                               \
+    std::printf("%-48s %9.3f %9.1f\n", #fn, ms, 2 * multiply_adds / ms * 1e-6);     \
   }
-#define FU_QS8_ROW(fn, mr, nr) FU_QS8_ROW_OF(fn, mr, nr, input_q, zero_q)
+#define FU_QS8_C8_PACKING(nr)                                                         \
+  k::pack_qs8_gemm_weights(nr, kChannels, kTaps, kChannels, filter_q.data(), nullptr, \
+                           scales.data(), 3)
+#define FU_QS8_ROW(fn, mr, nr) FU_QS8_ROW_OF(fn, mr, nr, input_q, zero_q, FU_QS8_C8_PACKING(nr))
   FU_QS8_IGEMM_MINMAX_FP32_UKERNELS(FU_QS8_ROW)
 #undef FU_QS8_ROW
-  // The same tiles over the input widened to int16 beforehand (what the operator's row taps do).
-#define FU_QS8_A16_ROW(fn, mr, nr) FU_QS8_ROW_OF(fn, mr, nr, input_q16, zero_q16)
-  FU_QS8_IGEMM_A16_MINMAX_FP32_UKERNELS(FU_QS8_A16_ROW)
-#undef FU_QS8_A16_ROW
+  // The c2 tiles over the widened input (what the row taps run now), one tap per window position.
+#define FU_QS8_C2_ROW(fn, mr, nr)                                                                  \
+  FU_QS8_ROW_OF(fn, mr, nr, input_q16, zero_q16,                                                   \
+                k::pack_qs8_gemm_weights_c2(kChannels, kTaps, kChannels, filter_q.data(), nullptr, \
+                                            scales.data(), 3))
+  FU_QS8_IGEMM_C2_A16_MINMAX_FP32_UKERNELS(FU_QS8_C2_ROW)
+#undef FU_QS8_C2_ROW
+#undef FU_QS8_C8_PACKING
 #undef FU_QS8_ROW_OF
 }
 

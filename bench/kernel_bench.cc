@@ -133,8 +133,9 @@ void f32_igemm(benchmark::State& state, F32IgemmMinMaxUkernel fn, size_t mr, siz
   set_gops(state, double(m) * s.n * s.k);
 }
 
-// A: int8_t for the IGEMM list, int16_t for its a16 list (the input already widened).
-template <typename A>
+// A: int8_t for the IGEMM list, int16_t for the c2 list (the input already widened); c2: weights
+// packed for the c2 tiles.
+template <typename A, bool c2 = false>
 void qs8_igemm(benchmark::State& state,
                void (*fn)(size_t, size_t, size_t, size_t, const int32_t*, const A*, const A*,
                           const int8_t*, int8_t*, size_t, const Qs8Fp32Params&),
@@ -150,7 +151,8 @@ void qs8_igemm(benchmark::State& state,
   const auto filter = random_int8(s.n * s.k, 2);
   const std::vector<float> scales(s.n, 1e-4f);
   const auto packed =
-      pack_qs8_gemm_weights(nr, s.n, 9, in_c, filter.data(), nullptr, scales.data(), 3);
+      c2 ? pack_qs8_gemm_weights_c2(s.n, 9, in_c, filter.data(), nullptr, scales.data(), 3)
+         : pack_qs8_gemm_weights(nr, s.n, 9, in_c, filter.data(), nullptr, scales.data(), 3);
   std::vector<int8_t> c(m * s.n);
   const Qs8Fp32Params p = make_qs8_fp32_params(-5, -128, 127);
   for (auto _ : state) {
@@ -265,8 +267,8 @@ int register_all() {
 #define FAMILY qs8_igemm<int8_t>
     FU_QS8_IGEMM_MINMAX_FP32_UKERNELS(FU_BENCH)
 #undef FAMILY
-#define FAMILY qs8_igemm<int16_t>
-    FU_QS8_IGEMM_A16_MINMAX_FP32_UKERNELS(FU_BENCH)
+#define FAMILY qs8_igemm<int16_t, true>
+    FU_QS8_IGEMM_C2_A16_MINMAX_FP32_UKERNELS(FU_BENCH)
 #undef FAMILY
 #undef FU_BENCH
   }

@@ -121,8 +121,10 @@ describe('wasm core matches the native build', { skip }, () => {
   }
 
   // The int8 kernels have their own SIMD128 code paths (sign-extending loads, i32x4 dot
-  // products), which the native tests cannot reach; the shipped int8 embedders run every one.
-  for (const file of ['mobilefacenet-student-int8.fum', 'dlib-resnet-int8.fum']) {
+  // products, broadcast pair loads), which the native tests cannot reach; the shipped int8
+  // embedders run every one (the fast one's 12-channel layers end on a 4-channel panel).
+  for (const file of ['mobilefacenet-student-int8.fum', 'dlib-resnet-int8.fum',
+    'dlib-resnet-pruned-int8.fum']) {
     test(`${file}: the shipped int8 embedder, same outputs (simd and reference backends)`,
         async (t) => {
           const modelPath = path.join(repoRoot, 'models', file);

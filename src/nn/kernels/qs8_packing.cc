@@ -6,6 +6,7 @@
 
 #include "nn/kernels/qs8-dwconv/qs8-dwconv.h"
 #include "nn/kernels/qs8-gemm/qs8-gemm.h"
+#include "nn/kernels/qs8-igemm/qs8-igemm.h"
 #include "nn/kernels/qs8-vprelu/qs8-vprelu.h"
 #include "nn/kernels/requantization.h"
 
@@ -22,29 +23,38 @@ int32_t fold_zero_point(int32_t bias, int32_t zero_point, uint32_t weight_sum) {
   return out;
 }
 
-}  // namespace
+// Writes the n folded biases of channels n0.. of `filter` [nc][ks * kc] to out.
+void write_folded_biases(int8_t* out, size_t n0, size_t n, size_t ks, size_t kc,
+                         const int8_t* filter, const int32_t* bias, int32_t input_zero_point) {
+  for (size_t j = 0; j < n; ++j) {
+    const int8_t* f = filter + (n0 + j) * ks * kc;
+    uint32_t sum = 0;
+    for (size_t i = 0; i < ks * kc; ++i) sum += static_cast<uint32_t>(int32_t{f[i]});
+    const int32_t b = fold_zero_point(bias != nullptr ? bias[n0 + j] : 0, input_zero_point, sum);
+    std::memcpy(out + j * sizeof(int32_t), &b, sizeof(b));
+  }
+}
 
-AlignedVector<int8_t> pack_qs8_gemm_weights(size_t nr, size_t nc, size_t ks, size_t kc,
-                                            const int8_t* filter, const int32_t* bias,
-                                            const float* scales, int32_t input_zero_point) {
-  const size_t kr = kQs8GemmKr;
+// Both GEMM layouts: panels of nr channels, each tap's depth in groups of kr values, the kr
+// weights of channel 0, of channel 1, ... per group. With `narrow_last`, a last panel of at most
+// nr / 2 channels is nr / 2 wide.
+AlignedVector<int8_t> pack_panels(size_t nr, size_t kr, size_t nc, size_t ks, size_t kc,
+                                  const int8_t* filter, const int32_t* bias, const float* scales,
+                                  int32_t input_zero_point, bool narrow_last) {
   const size_t blocks = (kc + kr - 1) / kr;
-  const size_t panels = (nc + nr - 1) / nr;
-  const size_t panel_bytes =
-      nr * sizeof(int32_t) + ks * blocks * kr * nr * sizeof(int16_t) + nr * sizeof(float);
-  AlignedVector<int8_t> packed(panels * panel_bytes, 0);
+  auto width = [&](size_t n0) { return narrow_last && nc - n0 <= nr / 2 ? nr / 2 : nr; };
+  auto panel_bytes = [&](size_t w) {
+    return w * sizeof(int32_t) + ks * blocks * kr * w * sizeof(int16_t) + w * sizeof(float);
+  };
+  size_t total = 0;
+  for (size_t n0 = 0; n0 < nc; n0 += nr) total += panel_bytes(width(n0));
+  AlignedVector<int8_t> packed(total, 0);
   int8_t* out = packed.data();
-  for (size_t panel = 0; panel < panels; ++panel) {
-    const size_t n0 = panel * nr;
-    const size_t n = nc - n0 < nr ? nc - n0 : nr;
-    for (size_t j = 0; j < n; ++j) {
-      const int8_t* f = filter + (n0 + j) * ks * kc;
-      uint32_t sum = 0;
-      for (size_t i = 0; i < ks * kc; ++i) sum += static_cast<uint32_t>(int32_t{f[i]});
-      const int32_t b = fold_zero_point(bias != nullptr ? bias[n0 + j] : 0, input_zero_point, sum);
-      std::memcpy(out + j * sizeof(int32_t), &b, sizeof(b));
-    }
-    out += nr * sizeof(int32_t);
+  for (size_t n0 = 0; n0 < nc; n0 += nr) {
+    const size_t pw = width(n0);
+    const size_t n = nc - n0 < pw ? nc - n0 : pw;
+    write_folded_biases(out, n0, n, ks, kc, filter, bias, input_zero_point);
+    out += pw * sizeof(int32_t);
     for (size_t t = 0; t < ks; ++t) {
       for (size_t block = 0; block < blocks; ++block) {
         for (size_t j = 0; j < n; ++j) {
@@ -53,14 +63,28 @@ AlignedVector<int8_t> pack_qs8_gemm_weights(size_t nr, size_t nc, size_t ks, siz
             std::memcpy(out + (j * kr + k - block * kr) * sizeof(int16_t), &w, sizeof(w));
           }
         }
-        out += nr * kr * sizeof(int16_t);
+        out += pw * kr * sizeof(int16_t);
       }
     }
     for (size_t j = 0; j < n; ++j)
       std::memcpy(out + j * sizeof(float), &scales[n0 + j], sizeof(float));
-    out += nr * sizeof(float);
+    out += pw * sizeof(float);
   }
   return packed;
+}
+
+}  // namespace
+
+AlignedVector<int8_t> pack_qs8_gemm_weights(size_t nr, size_t nc, size_t ks, size_t kc,
+                                            const int8_t* filter, const int32_t* bias,
+                                            const float* scales, int32_t input_zero_point) {
+  return pack_panels(nr, kQs8GemmKr, nc, ks, kc, filter, bias, scales, input_zero_point, false);
+}
+
+AlignedVector<int8_t> pack_qs8_gemm_weights_c2(size_t nc, size_t ks, size_t kc,
+                                               const int8_t* filter, const int32_t* bias,
+                                               const float* scales, int32_t input_zero_point) {
+  return pack_panels(8, kQs8GemmC2Kr, nc, ks, kc, filter, bias, scales, input_zero_point, true);
 }
 
 AlignedVector<int8_t> pack_qs8_dwconv_weights(size_t channels, size_t ks, const int8_t* filter,

@@ -23,6 +23,15 @@ AlignedVector<int8_t> pack_qs8_gemm_weights(size_t nr, size_t nc, size_t ks, siz
                                             const int8_t* filter, const int32_t* bias,
                                             const float* scales, int32_t input_zero_point);
 
+// Packs the same operands for the "c2" IGEMM tiles (nn/kernels/qs8-igemm/qs8-igemm.h) in panels
+// of 8 channels: 8 int32 biases (zero point folded as above), then for each tap and each pair of
+// depth values (kc zero padded to even) the pair of every channel, [w(k, c), w(k + 1, c)] for
+// c = 0..7, sign-extended to int16, then 8 float scales. A last panel of at most 4 channels is 4
+// wide (12 channels: 8 + 4, not 8 + 8). Channels past nc are zero padded.
+AlignedVector<int8_t> pack_qs8_gemm_weights_c2(size_t nc, size_t ks, size_t kc,
+                                               const int8_t* filter, const int32_t* bias,
+                                               const float* scales, int32_t input_zero_point);
+
 // Packs a depthwise `filter` [ks][channels], `bias` [channels] (nullptr = zeros) and `scales`
 // [channels] into the groups described in nn/kernels/qs8-dwconv/qs8-dwconv.h.
 AlignedVector<int8_t> pack_qs8_dwconv_weights(size_t channels, size_t ks, const int8_t* filter,

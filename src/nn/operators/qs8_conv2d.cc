@@ -18,8 +18,11 @@ namespace {
 constexpr const char* kCreate = "create qs8 conv2d";
 constexpr const char* kRun = "run qs8 conv2d";
 
-size_t round_up_to_block(size_t depth) {
-  const size_t kr = kernels::kQs8GemmKr;
+// Row taps run the 4x8c2 tile: 4 output pixels x 8 channels per register tile.
+constexpr size_t kRowTapsMr = 4;
+
+size_t round_up_to_pair(size_t depth) {
+  const size_t kr = kernels::kQs8GemmC2Kr;
   return (depth + kr - 1) / kr * kr;
 }
 
@@ -50,12 +53,18 @@ Qs8Conv2dOperator::Qs8Conv2dOperator(const Conv2dParams& params, const int8_t* f
   // when in_channels is not a multiple of 8 (7 taps of 21 values for a 7x7 RGB stem, not 49 of
   // 3), and a plain load per block instead of a sign-extending one for every panel of 4 output
   // channels. In WebAssembly the student's int8 3x3 convolutions went from about 1.9 to 1.7 ms
-  // and its stem from 0.69 (an im2col gather then) to 0.51 (docs/kernels.md, "Row taps").
+  // and its stem from 0.69 (an im2col gather then) to 0.51 (docs/kernels.md, "Row taps"). Row
+  // taps run the "c2" tiles, whose taps need only an even depth and whose accumulators need no
+  // folding (docs/kernels.md, "The c2 tile").
   is_row_taps_ = !is_gemm_ && w.kernel_w > 1 && w.dilation_w == 1;
   // OHWI is [out][kh][kw * in]: a row tap's depth is one kernel row.
   packed_weights_ =
-      kernels::pack_qs8_gemm_weights(detail::kQs8GemmNr, params.out_channels, igemm_taps(),
-                                     igemm_depth(), filter, bias, scales.data(), input.zero_point);
+      is_row_taps_
+          ? kernels::pack_qs8_gemm_weights_c2(params.out_channels, igemm_taps(), igemm_depth(),
+                                              filter, bias, scales.data(), input.zero_point)
+          : kernels::pack_qs8_gemm_weights(detail::kQs8GemmNr, params.out_channels, igemm_taps(),
+                                           igemm_depth(), filter, bias, scales.data(),
+                                           input.zero_point);
   // Padded taps read the input zero point: real zeros, cancelled by the folded bias.
   if (is_row_taps_) {
     zero_rows_.assign(kernel_depth(), static_cast<int16_t>(input.zero_point));
@@ -69,13 +78,17 @@ size_t Qs8Conv2dOperator::igemm_taps() const {
   return is_row_taps_ ? w.kernel_h : static_cast<size_t>(w.kernel_h) * w.kernel_w;
 }
 
+size_t Qs8Conv2dOperator::tile_rows() const {
+  return is_row_taps_ ? kRowTapsMr : detail::kQs8GemmMr;
+}
+
 size_t Qs8Conv2dOperator::igemm_depth() const {
   const Window2d& w = params_.window;
   return is_row_taps_ ? static_cast<size_t>(w.kernel_w) * params_.in_channels : params_.in_channels;
 }
 
 size_t Qs8Conv2dOperator::kernel_depth() const {
-  return is_row_taps_ ? round_up_to_block(igemm_depth()) : igemm_depth();
+  return is_row_taps_ ? round_up_to_pair(igemm_depth()) : igemm_depth();
 }
 
 int Qs8Conv2dOperator::indexed_width(int in_w) const {
@@ -102,16 +115,16 @@ void Qs8Conv2dOperator::build_indirection(int in_h, int in_w, int out_h, int out
   if (is_row_taps_) {
     taps.kernel_w = 1;
     taps.padding.left = taps.padding.right = 0;
-    // The copy's padding columns and the block past its end hold the zero point for every image
-    // of this size; run() only rewrites the rows between them. One block past the end: the a16
-    // kernels read every row tap as whole depth blocks (24 values for a 7-wide RGB window, of
-    // which 21 are the tap's); the values past a tap meet zero weights.
-    columns_.assign(
-        static_cast<size_t>(in_h) * indexed_width(in_w) * params_.in_channels + kernels::kQs8GemmKr,
-        input_zero_point_);
+    // The copy's padding columns and the values past its end hold the zero point for every image
+    // of this size; run() only rewrites the rows between them. Values past the end: the c2
+    // kernels read every row tap as whole pairs (22 values for a 7-wide RGB window, of which 21
+    // are the tap's); the values past a tap meet zero weights.
+    columns_.assign(static_cast<size_t>(in_h) * indexed_width(in_w) * params_.in_channels +
+                        kernels::kQs8GemmC2Kr,
+                    input_zero_point_);
   }
   indirection_ =
-      detail::igemm_indirection(taps, in_h, indexed_width(in_w), out_h, out_w, detail::kQs8GemmMr,
+      detail::igemm_indirection(taps, in_h, indexed_width(in_w), out_h, out_w, tile_rows(),
                                 params_.in_channels, kernels::kQs8IgemmZeroOffset);
   indirection_h_ = in_h;
   indirection_w_ = in_w;
@@ -151,7 +164,7 @@ void Qs8Conv2dOperator::run(const int8_t* input, int batch, int in_h, int in_w, 
   const size_t pixels = static_cast<size_t>(out.h) * out.w;
   if (in_h != indirection_h_ || in_w != indirection_w_) build_indirection(in_h, in_w, out.h, out.w);
   const size_t kc = kernel_depth();
-  const size_t mr = detail::kQs8GemmMr;
+  const size_t mr = tile_rows();
   const size_t tiles = (pixels + mr - 1) / mr;
   for (int n = 0; n < batch; ++n) {
     const int8_t* image = input + n * image_in;
@@ -163,7 +176,7 @@ void Qs8Conv2dOperator::run(const int8_t* input, int batch, int in_h, int in_w, 
         const size_t rows = std::min(mr, pixels - p);
         const int32_t* taps = indirection_.data() + tile * ks * mr;
         if (is_row_taps_) {
-          kernels::qs8_igemm_minmax_fp32_ukernel_2x4c8__simd128_a16(
+          kernels::qs8_igemm_minmax_fp32_ukernel_4x8c2__simd128_a16(
               rows, oc, kc, ks, taps, columns_.data(), zero_rows_.data(), packed_weights_.data(),
               out_image + p * oc, oc, rq);
         } else {

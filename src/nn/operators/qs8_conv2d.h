@@ -56,17 +56,19 @@ class Qs8Conv2dOperator {
   // The indirect GEMM's taps per output pixel and depth per tap.
   size_t igemm_taps() const;
   size_t igemm_depth() const;
-  // The depth the kernel reads per tap (row taps: igemm_depth() in whole blocks) and the width of
+  // Output pixels per register tile of the kernel the path runs.
+  size_t tile_rows() const;
+  // The depth the kernel reads per tap (row taps: igemm_depth() in whole pairs) and the width of
   // the image the indirection points into (row taps: the copy with its padding columns).
   size_t kernel_depth() const;
   int indexed_width(int in_w) const;
   int8_t input_zero_point_;
   // Row taps: the input widened to int16 with its left and right padding written out and one
-  // depth block past its end (the executor keeps one such copy per convolution).
+  // depth pair past its end (the executor keeps one such copy per convolution).
   AlignedVector<int16_t> columns_;
-  AlignedVector<int8_t> packed_weights_;  // see pack_qs8_gemm_weights()
+  AlignedVector<int8_t> packed_weights_;  // pack_qs8_gemm_weights(), _c2() for row taps
   std::vector<int8_t> zero_;              // per-tap IGEMM: in_channels input zero points
-  std::vector<int16_t> zero_rows_;        // row taps: one tap's whole blocks of input zero points
+  std::vector<int16_t> zero_rows_;        // row taps: one tap's whole pairs of input zero points
   std::vector<int32_t> indirection_;
   int indirection_h_ = 0;
   int indirection_w_ = 0;

@@ -61,6 +61,19 @@ inline i16x8 i16x8_load_i8x8(const int8_t* p) {
 #endif
 }
 
+// The two int16 values at p repeated in all four 32-bit lanes: one pair of depth values for a
+// 16-bit dot product against four channels' pairs of weights. One broadcasting load
+// (v128.load32_splat), which on x86 needs no shuffle unit.
+inline i16x8 i16x8_load_pair_splat(const int16_t* p) {
+#if defined(__wasm_simd128__)
+  return (i16x8)wasm_v128_load32_splat(p);
+#else
+  int32_t pair;
+  __builtin_memcpy(&pair, p, sizeof(pair));
+  return (i16x8)i32x4_splat(pair);
+#endif
+}
+
 // The first n (0..7) bytes at p in the low bytes of a 64-bit integer (little-endian, as x86 and
 // WebAssembly are), the rest 0, using fixed-size loads only: a variable-length memcpy would be a
 // call, and bytes stored one by one and reloaded as a whole stall store forwarding.

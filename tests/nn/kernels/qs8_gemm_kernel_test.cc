@@ -44,16 +44,16 @@ const std::vector<GemmKernel> kGemmKernels = {FU_QS8_GEMM_MINMAX_FP32_UKERNELS(F
 const std::vector<IgemmKernel> kIgemmKernels = {FU_QS8_IGEMM_MINMAX_FP32_UKERNELS(FU_IGEMM_ENTRY)};
 #undef FU_IGEMM_ENTRY
 
-struct IgemmA16Kernel {
+struct IgemmC2Kernel {
   std::string name;
   Qs8IgemmA16MinMaxFp32Ukernel fn;
   size_t mr, nr;
 };
 
-#define FU_IGEMM_A16_ENTRY(name, mr, nr) IgemmA16Kernel{#name, name, mr, nr},
-const std::vector<IgemmA16Kernel> kIgemmA16Kernels = {
-    FU_QS8_IGEMM_A16_MINMAX_FP32_UKERNELS(FU_IGEMM_A16_ENTRY)};
-#undef FU_IGEMM_A16_ENTRY
+#define FU_IGEMM_C2_ENTRY(name, mr, nr) IgemmC2Kernel{#name, name, mr, nr},
+const std::vector<IgemmC2Kernel> kIgemmC2Kernels = {
+    FU_QS8_IGEMM_C2_A16_MINMAX_FP32_UKERNELS(FU_IGEMM_C2_ENTRY)};
+#undef FU_IGEMM_C2_ENTRY
 
 // Quantisation of one case: input and output zero points, output clamp.
 struct Quant {
@@ -152,13 +152,14 @@ TEST(Qs8GemmKernelTest, ExtremeValues) {
 }
 
 // One IGEMM call of 3 taps of `depth` input values each, over rows of A (int8_t, or int16_t
-// for the a16 tiles, widened from int8 values), against the contract. The kernel reads kc >=
+// for the c2 tiles, widened from int8 values), against the contract. The kernel reads kc >=
 // depth values per tap: past `depth` they meet zero weights (the next tap's values, or past the
 // last tap the end of the input, which sits against a guard page). Tap t of row r reads "pixel"
 // (r + 2 t) % 7, except that tap 1 of row 0 reads the zero buffer (the input zero point).
+// `c2` packs the weights for the c2 tiles instead of the c8 ones.
 template <typename A, typename Fn>
 void check_igemm(const std::string& name, Fn fn, size_t mr, size_t nr, size_t m, size_t n,
-                 size_t depth, size_t kc, unsigned seed) {
+                 size_t depth, size_t kc, unsigned seed, bool c2 = false) {
   const Quant& q = kQuants[seed % kQuants.size()];
   const size_t ks = 3, c_stride = n + 2;
   const auto values = random_int8(6 * depth + kc, seed);
@@ -172,8 +173,11 @@ void check_igemm(const std::string& name, Fn fn, size_t mr, size_t nr, size_t m,
   const auto filter = random_int8(n * ks * depth, seed + 1, -127, 127);
   const auto bias = random_int32(n, seed + 2, -20000, 20000);
   const auto scales = random_scales(n, seed + 3, ks * depth);
-  const GuardedBuffer<int8_t> packed(pack_qs8_gemm_weights(nr, n, ks, depth, filter.data(),
-                                                           bias.data(), scales.data(), q.input_zp));
+  const GuardedBuffer<int8_t> packed(
+      c2 ? pack_qs8_gemm_weights_c2(n, ks, depth, filter.data(), bias.data(), scales.data(),
+                                    q.input_zp)
+         : pack_qs8_gemm_weights(nr, n, ks, depth, filter.data(), bias.data(), scales.data(),
+                                 q.input_zp));
   std::vector<int8_t> want(m * n);
   for (size_t i = 0; i < m; ++i)
     for (size_t j = 0; j < n; ++j) {
@@ -203,16 +207,16 @@ TEST(Qs8IgemmKernelTest, AllKernelsAllTailsWithZeroTapsBitExact) {
           check_igemm<int8_t>(k.name, k.fn, k.mr, k.nr, m, n, kc, kc, seed++);
 }
 
-// The int16-input tiles as the convolution's row taps use them: taps of `depth` values read as
-// whole blocks, the weights packed for that depth (zero padded to whole blocks).
-TEST(Qs8IgemmA16KernelTest, AllKernelsAllTailsWholeBlocksBitExact) {
-  unsigned seed = 300;
-  for (const IgemmA16Kernel& k : kIgemmA16Kernels)
+// The c2 tiles as the convolution's row taps use them: taps of `depth` values read as whole pairs
+// (an odd depth reads one value past the tap, which meets a zero weight), 8 channels per panel.
+TEST(Qs8IgemmC2KernelTest, AllKernelsAllTailsWholePairsBitExact) {
+  unsigned seed = 500;
+  for (const IgemmC2Kernel& k : kIgemmC2Kernels)
     for (size_t m = 1; m <= k.mr; ++m)
       for (size_t n = 1; n <= 2 * k.nr + 3; ++n)
-        for (size_t depth : {3, 8, 12, 21, 24}) {
-          const size_t kc = (depth + kQs8GemmKr - 1) / kQs8GemmKr * kQs8GemmKr;
-          check_igemm<int16_t>(k.name, k.fn, k.mr, k.nr, m, n, depth, kc, seed++);
+        for (size_t depth : {1, 2, 3, 12, 21, 36}) {
+          const size_t kc = (depth + kQs8GemmC2Kr - 1) / kQs8GemmC2Kr * kQs8GemmC2Kr;
+          check_igemm<int16_t>(k.name, k.fn, k.mr, k.nr, m, n, depth, kc, seed++, true);
         }
 }
 

@@ -6,7 +6,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <type_traits>
 
 #include "nn/kernels/qs8-gemm/qs8-gemm.h"
 #include "nn/kernels/qs8-igemm/qs8-igemm.h"
@@ -40,31 +39,23 @@ FU_SIMD_INLINE void multiply_block(const i16x8 (&va)[MR], const int8_t* w, Accum
   }
 }
 
-// One block of 8 depth values of an A row: int8 rows are sign-extended as they load, rows the
-// caller already widened to int16 load as they are.
-FU_SIMD_INLINE i16x8 load_block(const int8_t* p) { return i16x8_load_i8x8(p); }
-FU_SIMD_INLINE i16x8 load_block(const int16_t* p) { return i16x8_load(p); }
-
 // Adds a[r][0..kc) . W to the accumulators and returns w advanced past the kc depth values'
-// blocks. The last partial block of int8 rows loads only the bytes that exist (its weights are
-// zero padded); int16 rows come in whole blocks only (kc a multiple of kQs8GemmKr).
-template <size_t MR, typename A>
-FU_SIMD_INLINE const int8_t* accumulate(const A* const (&a)[MR], size_t kc, const int8_t* w,
+// blocks. The last partial block loads only the bytes that exist (its weights are zero padded).
+template <size_t MR>
+FU_SIMD_INLINE const int8_t* accumulate(const int8_t* const (&a)[MR], size_t kc, const int8_t* w,
                                         Accumulators<MR>& acc) {
   size_t k = 0;
   for (; k + kQs8GemmKr <= kc; k += kQs8GemmKr) {
     i16x8 va[MR];
-    for (size_t r = 0; r < MR; ++r) va[r] = load_block(a[r] + k);
+    for (size_t r = 0; r < MR; ++r) va[r] = i16x8_load_i8x8(a[r] + k);
     multiply_block(va, w, acc);
     w += kBlockBytes;
   }
-  if constexpr (std::is_same_v<A, int8_t>) {
-    if (k < kc) {
-      i16x8 va[MR];
-      for (size_t r = 0; r < MR; ++r) va[r] = i16x8_load_i8x8_partial(a[r] + k, kc - k);
-      multiply_block(va, w, acc);
-      w += kBlockBytes;
-    }
+  if (k < kc) {
+    i16x8 va[MR];
+    for (size_t r = 0; r < MR; ++r) va[r] = i16x8_load_i8x8_partial(a[r] + k, kc - k);
+    multiply_block(va, w, acc);
+    w += kBlockBytes;
   }
   return w;
 }
@@ -132,9 +123,9 @@ FU_SIMD_INLINE void gemm(size_t mr, size_t nc, size_t kc, const int8_t* a, size_
 }
 
 // The indirect variant: the A rows of each tap come from the indirection buffer.
-template <size_t MR, typename A>
+template <size_t MR>
 FU_SIMD_INLINE void igemm(size_t mr, size_t nc, size_t kc, size_t ks, const int32_t* indirection,
-                          const A* input, const A* zero, const int8_t* w, int8_t* c,
+                          const int8_t* input, const int8_t* zero, const int8_t* w, int8_t* c,
                           size_t c_stride, const Qs8Fp32Params& params) {
   int8_t* crow[MR];
   for (size_t r = 0; r < MR; ++r) crow[r] = c + (r < mr ? r : mr - 1) * c_stride;
@@ -145,7 +136,7 @@ FU_SIMD_INLINE void igemm(size_t mr, size_t nc, size_t kc, size_t ks, const int3
     clear(acc);
     const int32_t* idx = indirection;
     for (size_t t = 0; t < ks; ++t) {
-      const A* arow[MR];
+      const int8_t* arow[MR];
       for (size_t r = 0; r < MR; ++r)
         arow[r] = idx[r] == kQs8IgemmZeroOffset ? zero : input + idx[r];
       idx += MR;
