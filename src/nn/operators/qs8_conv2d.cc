@@ -18,8 +18,16 @@ namespace {
 constexpr const char* kCreate = "create qs8 conv2d";
 constexpr const char* kRun = "run qs8 conv2d";
 
-// Row taps run the 4x8c2 tile: 4 output pixels x 8 channels per register tile.
+// Row taps run the 4x8c2 tile: 4 output pixels x 8 channels per register tile. A tile with fewer
+// pixels (the last one, or a whole output of 1 to 3 pixels) runs the tile of its own height: the
+// 4-row tile would compute the missing rows anyway, 4x the work for a 1x1 output.
 constexpr size_t kRowTapsMr = 4;
+constexpr kernels::Qs8IgemmA16MinMaxFp32Ukernel kRowTapsKernels[kRowTapsMr] = {
+    kernels::qs8_igemm_minmax_fp32_ukernel_1x8c2__simd128_a16,
+    kernels::qs8_igemm_minmax_fp32_ukernel_2x8c2__simd128_a16,
+    kernels::qs8_igemm_minmax_fp32_ukernel_3x8c2__simd128_a16,
+    kernels::qs8_igemm_minmax_fp32_ukernel_4x8c2__simd128_a16,
+};
 
 size_t round_up_to_pair(size_t depth) {
   const size_t kr = kernels::kQs8GemmC2Kr;
@@ -126,6 +134,18 @@ void Qs8Conv2dOperator::build_indirection(int in_h, int in_w, int out_h, int out
   indirection_ =
       detail::igemm_indirection(taps, in_h, indexed_width(in_w), out_h, out_w, tile_rows(),
                                 params_.in_channels, kernels::kQs8IgemmZeroOffset);
+  // The last tile of row taps, when short, runs the kernel of its own height, which reads its
+  // taps' row offsets `rows` apart instead of tile_rows() apart.
+  tail_indirection_.clear();
+  const size_t pixels = static_cast<size_t>(out_h) * out_w;
+  const size_t mr = tile_rows();
+  const size_t rows = pixels % mr;
+  if (is_row_taps_ && rows != 0) {
+    const size_t ks = igemm_taps();
+    const int32_t* last = indirection_.data() + pixels / mr * ks * mr;
+    for (size_t t = 0; t < ks; ++t)
+      for (size_t r = 0; r < rows; ++r) tail_indirection_.push_back(last[t * mr + r]);
+  }
   indirection_h_ = in_h;
   indirection_w_ = in_w;
 }
@@ -176,9 +196,9 @@ void Qs8Conv2dOperator::run(const int8_t* input, int batch, int in_h, int in_w, 
         const size_t rows = std::min(mr, pixels - p);
         const int32_t* taps = indirection_.data() + tile * ks * mr;
         if (is_row_taps_) {
-          kernels::qs8_igemm_minmax_fp32_ukernel_4x8c2__simd128_a16(
-              rows, oc, kc, ks, taps, columns_.data(), zero_rows_.data(), packed_weights_.data(),
-              out_image + p * oc, oc, rq);
+          kRowTapsKernels[rows - 1](rows, oc, kc, ks, rows < mr ? tail_indirection_.data() : taps,
+                                    columns_.data(), zero_rows_.data(), packed_weights_.data(),
+                                    out_image + p * oc, oc, rq);
         } else {
           kernels::qs8_igemm_minmax_fp32_ukernel_2x4c8__simd128(
               rows, oc, kc, ks, taps, image, zero_.data(), packed_weights_.data(),

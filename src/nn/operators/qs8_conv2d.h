@@ -70,6 +70,8 @@ class Qs8Conv2dOperator {
   std::vector<int8_t> zero_;              // per-tap IGEMM: in_channels input zero points
   std::vector<int16_t> zero_rows_;        // row taps: one tap's whole pairs of input zero points
   std::vector<int32_t> indirection_;
+  // Row taps: the last tile's offsets when it holds fewer than tile_rows() pixels, `rows` per tap.
+  std::vector<int32_t> tail_indirection_;
   int indirection_h_ = 0;
   int indirection_w_ = 0;
   int32_t output_zero_point_;
