@@ -15,6 +15,7 @@ namespace fu::nn::kernels::qs8_c2x8 {
 using namespace simd;
 
 constexpr size_t kNr = 8;
+
 // Stores the first n (1..8) bytes of v at p with fixed-size copies only (a variable-length
 // memcpy is a library call per row).
 FU_SIMD_INLINE void store_bytes(int8_t* p, const i8x16& v, size_t n) {
