@@ -96,6 +96,25 @@ inline uint64_t u64_load_partial(const int8_t* p, size_t n) {
   return v;
 }
 
+// Stores the first n (0..8) bytes at src to p, the mirror of u64_load_partial: fixed-size copies
+// only, since a variable-length memcpy is a library call per row of a register tile.
+inline void store_partial_bytes(int8_t* p, const int8_t* src, size_t n) {
+  if (n & 8) {
+    __builtin_memcpy(p, src, 8);
+    return;
+  }
+  size_t offset = 0;
+  if (n & 4) {
+    __builtin_memcpy(p, src, 4);
+    offset = 4;
+  }
+  if (n & 2) {
+    __builtin_memcpy(p + offset, src + offset, 2);
+    offset += 2;
+  }
+  if (n & 1) p[offset] = src[offset];
+}
+
 // As i16x8_load_i8x8 for the first n (0..7) values; the other lanes are 0. Never reads past n.
 inline i16x8 i16x8_load_i8x8_partial(const int8_t* p, size_t n) {
   const uint64_t bytes = u64_load_partial(p, n);

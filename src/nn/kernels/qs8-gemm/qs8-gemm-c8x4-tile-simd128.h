@@ -90,9 +90,7 @@ FU_SIMD_INLINE void store(const Accumulators<MR>& acc, const int8_t* bias, const
     }
   } else {
     for (size_t r = MR; r-- > 0;) {
-      const int8_t* row = reinterpret_cast<const int8_t*>(&bytes) + r * kNr;
-      if (nc & 2) __builtin_memcpy(c[r], row, 2);
-      if (nc & 1) c[r][nc & 2] = row[nc & 2];
+      store_partial_bytes(c[r], reinterpret_cast<const int8_t*>(&bytes) + r * kNr, nc);
     }
   }
 }

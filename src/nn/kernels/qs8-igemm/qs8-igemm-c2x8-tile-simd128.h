@@ -16,26 +16,6 @@ using namespace simd;
 
 constexpr size_t kNr = 8;
 
-// Stores the first n (1..8) bytes of v at p with fixed-size copies only (a variable-length
-// memcpy is a library call per row).
-FU_SIMD_INLINE void store_bytes(int8_t* p, const i8x16& v, size_t n) {
-  const int8_t* b = reinterpret_cast<const int8_t*>(&v);
-  if (n >= kNr) {
-    __builtin_memcpy(p, b, kNr);
-    return;
-  }
-  size_t offset = 0;
-  if (n & 4) {
-    __builtin_memcpy(p, b, 4);
-    offset = 4;
-  }
-  if (n & 2) {
-    __builtin_memcpy(p + offset, b + offset, 2);
-    offset += 2;
-  }
-  if (n & 1) p[offset] = b[offset];
-}
-
 // One panel of NV * 4 channels (NV = 2, or 1 for a last panel of at most 4) for MR rows: adds the
 // taps' products to the panel's biases, requantises and stores the first n channels of each row.
 // Returns w past the panel.
@@ -80,7 +60,8 @@ FU_SIMD_INLINE const int8_t* panel(size_t n, size_t kc, size_t ks, const int32_t
     if constexpr (NV == 1) q[1] = q[0];
     // Values are already within [qmin, qmax], so the saturating narrowing is exact.
     const i16x8 q16 = i16x8_narrow_i32x4(q[0], q[1]);
-    store_bytes(crow[r], i8x16_narrow_i16x8(q16, q16), n);
+    const i8x16 bytes = i8x16_narrow_i16x8(q16, q16);
+    store_partial_bytes(crow[r], reinterpret_cast<const int8_t*>(&bytes), n);
   }
   return w;
 }
