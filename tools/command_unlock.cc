@@ -58,6 +58,9 @@ CommandSpec unlock_spec() {
        {"--min-squeeze", "X",
         "the challenge's squeeze bound (default 0.94, with --landmarks 0.88; to measure "
         "variants)"},
+       {"--max-judged-lateral", "X",
+        "turns past this lateral that fail only aspect or squeeze hold the frames in a row "
+        "(default 0: every frame judged; with --landmarks 0.4; to measure variants)"},
        {"--fps", "F", "frame rate of a folder, or of a video without one (default 10)"},
        {"--required", "N", "frames of the fusion window that must agree (default 3)"},
        {"--window", "N", "fusion window in frames (default 5)"},
@@ -183,6 +186,8 @@ int run_unlock(const ParsedArgs& parsed) {
       parsed.get_double("--min-aspect", options.liveness.bounds.min_aspect, 0, 1);
   options.liveness.bounds.min_squeeze =
       parsed.get_double("--min-squeeze", options.liveness.bounds.min_squeeze, 0, 1);
+  options.liveness.bounds.max_judged_lateral =
+      parsed.get_double("--max-judged-lateral", options.liveness.bounds.max_judged_lateral, 0, 2);
   const auto pipeline =
       std::make_unique<face::FacePipeline>(load_detector(parsed), embedder, pipeline_options);
   double now_ms = 0.0;
@@ -243,6 +248,7 @@ int run_unlock(const ParsedArgs& parsed) {
     out->key("min_lateral").value(b.min_lateral).key("min_parallax").value(b.min_parallax);
     out->key("min_scale").value(b.min_scale).key("max_scale").value(b.max_scale);
     out->key("min_aspect").value(b.min_aspect).key("min_squeeze").value(b.min_squeeze);
+    out->key("max_judged_lateral").value(b.max_judged_lateral);
     out->end_object();
     out->key("turns_done").value(update.turns_done);
     // Why the challenge failed: the closest frame's verdict (or the identity that ended it).

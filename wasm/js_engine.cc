@@ -572,6 +572,8 @@ void JsEngine::set_liveness(const val& js) {
     o.bounds.max_scale = number_option(js, "maxScale", o.bounds.max_scale, object);
     o.bounds.min_aspect = number_option(js, "minAspect", o.bounds.min_aspect, object);
     o.bounds.min_squeeze = number_option(js, "minSqueeze", o.bounds.min_squeeze, object);
+    o.bounds.max_judged_lateral =
+        number_option(js, "maxJudgedLateral", o.bounds.max_judged_lateral, object);
     o.max_start_yaw = number_option(js, "maxStartYaw", o.max_start_yaw, object);
     o.frames_needed = whole_option(js, "framesNeeded", o.frames_needed, object);
     o.identity_misses_allowed =
@@ -599,6 +601,7 @@ val JsEngine::liveness() const {
   out.set("maxScale", o.bounds.max_scale);
   out.set("minAspect", o.bounds.min_aspect);
   out.set("minSqueeze", o.bounds.min_squeeze);
+  out.set("maxJudgedLateral", o.bounds.max_judged_lateral);
   out.set("maxStartYaw", o.max_start_yaw);
   out.set("framesNeeded", o.frames_needed);
   out.set("identityMissesAllowed", o.identity_misses_allowed);

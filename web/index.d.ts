@@ -190,6 +190,8 @@ export interface LivenessOptions {
   maxScale?: number;
   minAspect?: number;
   minSqueeze?: number;
+  /** Turns past this lateral that fail only aspect or squeeze hold the frames in a row (0: off). */
+  maxJudgedLateral?: number;
   framesNeeded?: number;
   maxStartYaw?: number;
   identityMissesAllowed?: number;

@@ -68,6 +68,11 @@ void check_liveness_options(const LivenessOptions& o) {
   if (!(o.bounds.min_squeeze >= 0 && o.bounds.min_squeeze <= 1)) {
     fail("min_squeeze " + std::to_string(o.bounds.min_squeeze) + "): it must be in [0, 1]");
   }
+  if (!(o.bounds.max_judged_lateral == 0 || (o.bounds.max_judged_lateral >= o.bounds.min_lateral &&
+                                             o.bounds.max_judged_lateral <= 2))) {
+    fail("max_judged_lateral " + std::to_string(o.bounds.max_judged_lateral) +
+         "): it must be 0 (judge every frame) or from min_lateral to 2");
+  }
   if (o.frames_needed < 1 || o.frames_needed > 30) {
     fail("frames_needed " + std::to_string(o.frames_needed) + "): it must be 1 to 30");
   }
@@ -92,6 +97,7 @@ void HeadTurnChallenge::start(const HeadPoints& reference, double now_ms) {
   status_ = Status::kRunning;
   step_ = 0;
   streak_ = 0;
+  past_judged_range_ = false;
   step_start_ms_ = now_ms;
   failure_.clear();
   last_ = TurnMeasure{};
@@ -140,7 +146,14 @@ HeadTurnChallenge::Status HeadTurnChallenge::add(const HeadPoints* points,
     closest_ = v;
     closest_lateral_ = lateral;
   }
-  streak_ = v.failed == TurnCheck::kNone ? streak_ + 1 : 0;
+  past_judged_range_ = options_.bounds.max_judged_lateral > 0 &&
+                       lateral >= options_.bounds.max_judged_lateral &&
+                       (v.failed == TurnCheck::kAspect || v.failed == TurnCheck::kSqueeze);
+  if (v.failed == TurnCheck::kNone) {
+    ++streak_;
+  } else if (!past_judged_range_) {
+    streak_ = 0;
+  }
   if (streak_ >= options_.frames_needed) {
     ++step_;
     streak_ = 0;

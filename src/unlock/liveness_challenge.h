@@ -31,7 +31,8 @@ struct LivenessOptions {
   // the points from the 68-point landmarks sets it to
   // liveness_bounds(keypoint_source_of(pipeline)).
   LivenessBounds bounds = kDetectorLivenessBounds;
-  // Frames in a row that must show the asked turn (one frame may be a detector glitch).
+  // Frames in a row that must show the asked turn (one frame may be a detector glitch). Frames
+  // turned past bounds.max_judged_lateral that fail only aspect or squeeze do not break the row.
   int frames_needed = 2;
   // The challenge starts from a frame at most this far from frontal (face::Quality::yaw), so a
   // turn has room to show.
@@ -109,6 +110,9 @@ class HeadTurnChallenge {
   // The last frame's verdict, and the verdict of the frame of the current turn that came closest
   // to counting (the most checks passed, then the furthest turn): what stopped a failed turn.
   const TurnVerdict& last_verdict() const { return verdict_; }
+  // Whether the last frame was turned past LivenessBounds::max_judged_lateral and failed only
+  // aspect or squeeze there: it held the frames in a row (the user may turn back a little).
+  bool past_judged_range() const { return past_judged_range_; }
   const TurnVerdict& closest() const { return closest_; }
 
  private:
@@ -118,6 +122,7 @@ class HeadTurnChallenge {
   Status status_ = Status::kRunning;
   int step_ = 0;
   int streak_ = 0;
+  bool past_judged_range_ = false;
   double step_start_ms_ = 0;
   std::string failure_;
   TurnMeasure last_;

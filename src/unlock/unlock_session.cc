@@ -370,7 +370,9 @@ SessionUpdate UnlockSession::add_frame(const face::FaceAnalysis& analysis) {
     update.verdict = closest;
     return update;
   }
-  last_hint_ = turn_prompt(challenge_->current(), challenge_->step());
+  last_hint_ = challenge_->past_judged_range()
+                   ? std::string("not so far: turn back a little towards the camera")
+                   : turn_prompt(challenge_->current(), challenge_->step());
   SessionUpdate update = running_update();
   update.match = match;
   update.measure = measure;

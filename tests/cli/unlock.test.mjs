@@ -28,7 +28,9 @@ import {
 const bin = process.env.FACEUNLOCK_BIN || path.join(repoRoot, 'build', 'faceunlock');
 // 5 frames per second: a slow webcam, and half the frames to analyse of a 10 fps one.
 const FPS = 5;
-const GENUINE_PEOPLE = 30;
+// FACEUNLOCK_GENUINE_PEOPLE=100 measures the genuine syntheses on more people (the first in name
+// order, as for 30), to narrow the rates' confidence; the floors below are for 30.
+const GENUINE_PEOPLE = Number(process.env.FACEUNLOCK_GENUINE_PEOPLE ?? 30);
 // x 7 kinds of attack = 35 attacks; FACEUNLOCK_ATTACKED_PEOPLE=30 attacks the photos of every
 // genuine person (the warped runs' photos), to measure, not for CI (each person adds about a
 // minute).
@@ -45,9 +47,9 @@ const KEYPOINT_PATHS = [
   // measured 21 of 30 (20 with the gallery alone; src/unlock/README.md says what stops the 9) and
   // 9 of 9 (17 of all 22).
   { name: '68-point landmarks', source: 'landmarks-68', flags: ['--landmarks', 'models/face-landmarks-68.fum'],
-    // Warped: measured 27 of 30 (17 with the gallery alone, 12 stopped by identity), none stopped
-    // by the geometry.
-    lfwFloor: 20, attFloor: 8, warpFloor: 26 },
+    // Warped: measured 28 of 30 (27 before turns past the judged range held the frames in a row;
+    // 17 with the gallery alone, 12 stopped by identity), none stopped by the geometry.
+    lfwFloor: 20, attFloor: 8, warpFloor: 27 },
 ];
 // The library's liveness path (the landmarks) runs by default; FACEUNLOCK_KEYPOINTS=detector runs
 // BlazeFace's keypoints, =all both (each takes several minutes, too long for CI together).
@@ -90,6 +92,15 @@ function unlock(keypoints, gallery, video, ...extra) {
 // The range of the warped runs' peak yaws in degrees (tests/liveness/videos.mjs turnPoses), e.g.
 // FACEUNLOCK_WARP_YAWS=15-25 to see how far a turn the identity check keeps up with.
 const WARP_YAWS = (process.env.FACEUNLOCK_WARP_YAWS ?? '20-35').split('-').map(Number);
+
+// FACEUNLOCK_SHOW_FRAMES=1 prints every challenge frame of a failed warped run (its measures
+// and the check it failed), to see why a turn did not count.
+const SHOW_FRAMES = process.env.FACEUNLOCK_SHOW_FRAMES === '1';
+function frameRows(result) {
+  return (result.frames ?? []).filter((f) => f.lateral !== undefined).map((f) =>
+    `  frame ${f.frame} ${f.turn}: lateral ${f.lateral.toFixed(3)} aspect ${f.aspect.toFixed(3)} ` +
+    `squeeze ${f.squeeze.toFixed(3)} scale ${f.scale.toFixed(3)} check ${f.check}`);
+}
 
 // The genuine people, picked once for every describe (pickPeople runs the detector on many photos).
 let genuinePeople;
@@ -223,10 +234,12 @@ for (const keypoints of PATHS_RUN) {
       assert.ok(tried >= 30);
       assert.equal(passed, 0, 'no photo attack may unlock');
       assert.equal(geometryAlone.passed, 0, 'no flat photo may pass the geometry alone');
-      // The target is 90% and is NOT met: measured 19 of 30 (23 before the squeeze bound, which
-      // stops 4 LFW runs whose photos, years apart, change the face's proportions: squeeze 0.836 to
-      // 0.920 against 0.94). What stopped the 11 is printed above (src/unlock/README.md lists them).
-      // The floor is the measurement minus one run, to catch regressions.
+      // Photos taken years apart differ in the face's proportions before any turn (two frontal
+      // photos of one person: aspect under the landmarks' squeeze bound for 5 of 51 people,
+      // tests/liveness/photo-proportions.mjs), so this synthesis stays under 90% (landmarks: 21
+      // of 30, 35 of 51); the warped runs below measure the turn itself. What stopped each run is
+      // printed above (src/unlock/README.md lists them). The floor is the measurement minus one
+      // run, to catch regressions.
       assert.ok(genuinePassed >= keypoints.lfwFloor, `${genuinePassed} of ${people.length} genuine runs`);
     });
   });
@@ -284,6 +297,7 @@ for (const keypoints of PATHS_RUN) {
           rows.push(`warped ${p.name} ${turns.join(',')}: ${r.reason}, stopped by ${stoppedBy(r)} ` +
               `(${r.hint}); peak lateral left ${peak.left.toFixed(3)} right ${peak.right.toFixed(3)}; ` +
               `last frame's yaw ${last ? last.yaw.toFixed(2) : 'none'}`);
+          if (SHOW_FRAMES) rows.push(...frameRows(r));
         }
         fs.rmSync(video);
       });

@@ -51,6 +51,10 @@ TEST(LivenessBounds, EachSourceHasItsOwn) {
   EXPECT_EQ(set.max_scale, landmarks.max_scale);
   EXPECT_EQ(set.min_aspect, landmarks.min_aspect);
   EXPECT_EQ(set.min_squeeze, landmarks.min_squeeze);
+  EXPECT_EQ(set.max_judged_lateral, landmarks.max_judged_lateral);
+  // BlazeFace draws tilted photos turned as far as real heads: every frame of it is judged.
+  EXPECT_EQ(detector.max_judged_lateral, 0.0);
+  EXPECT_GT(landmarks.max_judged_lateral, landmarks.min_lateral);
   // Both sets are valid options.
   EXPECT_NO_THROW(check_liveness_options(options));
   options.bounds = detector;
@@ -126,7 +130,24 @@ TEST(LivenessBounds, LandmarkSqueezeRefusesATiltedPictureDrawnTurned) {
         EXPECT_GE(sign * m.lateral, kLandmarkLivenessBounds.min_lateral);
         EXPECT_LT(m.squeeze, kLandmarkLivenessBounds.min_squeeze);
         EXPECT_FALSE(counts(m, sign, kLandmarkLivenessBounds));
+        // Nor is it turned far enough for its squeezed frames to hold the frames in a row.
+        EXPECT_LT(sign * m.lateral, kLandmarkLivenessBounds.max_judged_lateral);
       });
+}
+
+TEST(LivenessBounds, LandmarksJudgeEveryTurnTheyCalibrated) {
+  // A real head turned 20 degrees, in the middle of the turns the challenge asks for, is judged
+  // on every measure: the judged range ends further out.
+  for (double distance : {3.0, 5.0, 8.0}) {
+    Pose front;
+    front.distance = distance;
+    const HeadPoints reference = project(real_head(), front);
+    Pose p = front;
+    p.yaw_degrees = 20;
+    SCOPED_TRACE(trace("20-degree turn", distance, 20));
+    EXPECT_LT(measure_turn(reference, project(real_head(), p)).lateral,
+              kLandmarkLivenessBounds.max_judged_lateral);
+  }
 }
 
 }  // namespace

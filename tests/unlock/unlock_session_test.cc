@@ -219,6 +219,58 @@ TEST_F(SessionTest, LivenessRealHeadTurningPasses) {
   }
 }
 
+TEST_F(SessionTest, LivenessTurningFurtherThanAskedPassesOnTheWayOutAndBack) {
+  // At 5 frames per second a user who turns 55 degrees shows one frame of a judged turn on the way
+  // out and one on the way back; the frames between narrow the face past the aspect bound. With
+  // the landmark bounds those frames hold the frames in a row, and the hint asks for less.
+  for (const bool judged_range : {true, false}) {
+    SessionOptions o = with_liveness(3);
+    o.liveness.bounds = kLandmarkLivenessBounds;
+    if (!judged_range) o.liveness.bounds.max_judged_lateral = 0;
+    UnlockSession s = make(o);
+    s.begin();
+    SessionUpdate u = match_frontal(s, kAnn);
+    ASSERT_TRUE(u.challenge);
+    for (int turn = 0; turn < 2 && u.running(); ++turn) {
+      const double sign = u.turn == TurnDirection::kLeft ? 1 : -1;
+      for (double yaw : {20.0, 55.0, 55.0, 55.0, 20.0, 0.0, 0.0}) {
+        u = add(s, frame(real_head(), turned(sign * yaw), kAnn));
+        if (!u.running()) break;
+        if (yaw == 55.0) {
+          ASSERT_TRUE(u.measure);
+          EXPECT_LT(u.measure->aspect, kLandmarkLivenessBounds.min_aspect);
+          EXPECT_EQ(u.hint, judged_range ? "not so far: turn back a little towards the camera"
+                                         : "turn your head to the " +
+                                               std::string(turn_direction_name(u.turn)));
+        }
+      }
+    }
+    while (u.running()) u = add(s, frame(real_head(), Pose{}, kAnn));
+    SCOPED_TRACE(judged_range ? "judged range" : "every frame judged");
+    EXPECT_EQ(u.reason_name, judged_range ? "matched" : "liveness-failed") << u.hint;
+  }
+}
+
+TEST_F(SessionTest, LivenessHoldsTheRowOnlyForFramesTurnedFurther) {
+  // A frame that is not turned (a glitch, or the head back at the front) still breaks the row.
+  SessionOptions o = with_liveness(3);
+  o.liveness.bounds = kLandmarkLivenessBounds;
+  UnlockSession s = make(o);
+  s.begin();
+  SessionUpdate u = match_frontal(s, kAnn);
+  ASSERT_TRUE(u.challenge);
+  const double sign = u.turn == TurnDirection::kLeft ? 1 : -1;
+  for (int i = 0; i < 60 && u.running(); ++i) {
+    u = add(s, frame(real_head(),
+                     turned(sign * (i % 3 == 0   ? 20.0
+                                    : i % 3 == 1 ? 55.0
+                                                 : 0.0)),
+                     kAnn));
+    EXPECT_EQ(u.turns_done, 0);
+  }
+  EXPECT_EQ(u.reason_name, "liveness-failed");
+}
+
 TEST_F(SessionTest, LivenessOrderIsSeededAndVaries) {
   std::set<TurnDirection> first;
   // Each started challenge counts as a failed attempt until it passes: no lockout here.
@@ -496,6 +548,12 @@ TEST_F(SessionTest, RejectsBadOptions) {
   o = {};
   o.liveness.turn_ms = 0;
   EXPECT_THROW(make(o), Error);
+  o = {};
+  // Holding frames less turned than a counted turn would let glitches join a row.
+  o.liveness.bounds.max_judged_lateral = o.liveness.bounds.min_lateral / 2;
+  EXPECT_THROW(make(o), Error);
+  o.liveness.bounds.max_judged_lateral = 0;
+  EXPECT_NO_THROW(make(o));
   o = {};
   o.level = "1e-2";
   EXPECT_THROW(make(o), Error);

@@ -22,14 +22,14 @@ const PERSON_B = 'Colin_Powell';
 // table in src/unlock/README.md): the engine must hand the session the set of the points it
 // measures, whole.
 const DETECTOR_BOUNDS = { minLateral: 0.2, minParallax: 0.25, minScale: 0.87, maxScale: 1.15,
-  minAspect: 0.8, minSqueeze: 0.94 };
+  minAspect: 0.8, minSqueeze: 0.94, maxJudgedLateral: 0 };
 const LANDMARK_BOUNDS = { minLateral: 0.14, minParallax: 0.15, minScale: 0.85, maxScale: 1.2,
-  minAspect: 0.75, minSqueeze: 0.88 };
+  minAspect: 0.75, minSqueeze: 0.88, maxJudgedLateral: 0.4 };
 
 const { core, skip: coreSkip } = await loadCoreOrSkip();
 const photoSkip = coreSkip || (await lfwMissing([[PERSON_A, 1], [PERSON_A, 2], [PERSON_A, 3], [PERSON_B, 1]], 'landmark engine photo tests'));
 
-/** The six bounds of engine.liveness(). */
+/** The seven bounds of engine.liveness(). */
 function boundsOf(engine) {
   const l = engine.liveness();
   return Object.fromEntries(Object.keys(DETECTOR_BOUNDS).map((k) => [k, l[k]]));
@@ -83,6 +83,11 @@ describe('Engine with the landmark model', { skip: coreSkip }, () => {
     assert.deepEqual(boundsOf(landmarks), LANDMARK_BOUNDS);
     landmarks.setLiveness({ minSqueeze: 0.9 });
     assert.deepEqual(boundsOf(landmarks), { ...LANDMARK_BOUNDS, minSqueeze: 0.9 });
+    landmarks.setLiveness({ maxJudgedLateral: 0 });
+    assert.equal(landmarks.liveness().maxJudgedLateral, 0);
+    // A judged range that ends before a counted turn begins is refused.
+    assert.throws(() => landmarks.setLiveness({ maxJudgedLateral: 0.1 }), /max_judged_lateral/);
+    assert.equal(landmarks.liveness().maxJudgedLateral, 0);
   });
 
   test('galleries record the keypoints; the other source refuses them and keeps its users', () => {
