@@ -26,6 +26,47 @@ BatchNormAttributes read_attributes(const Node& node) {
   return a;
 }
 
+// The per-channel sums below run over every pixel of the batch (hundreds of thousands). Each
+// block of this many pixels is summed in float, where the channel loop vectorises four or more
+// wide, and folded into double totals: the error stays that of a 128-term float sum, while the
+// sums in double of every element took a quarter of a training step.
+constexpr std::size_t kSumBlock = 128;
+
+// sum[c] += v, sum_sq[c] += v * v with v = x - origin[c], over `pixels` pixels of `ch` channels.
+void add_shifted_moments(const float* __restrict x, const float* __restrict origin,
+                         float* __restrict sum, float* __restrict sum_sq, std::size_t pixels,
+                         int ch) {
+  for (std::size_t p = 0; p < pixels; ++p) {
+    const float* xp = x + p * ch;
+    for (int c = 0; c < ch; ++c) {
+      const float v = xp[c] - origin[c];
+      sum[c] += v;
+      sum_sq[c] += v * v;
+    }
+  }
+}
+
+// sum_g[c] += g, sum_gx[c] += g * (x - mean[c]) * inv_std[c], over `pixels` pixels.
+void add_gradient_sums(const float* __restrict g, const float* __restrict x,
+                       const float* __restrict mean, const float* __restrict inv_std,
+                       float* __restrict sum_g, float* __restrict sum_gx, std::size_t pixels,
+                       int ch) {
+  for (std::size_t p = 0; p < pixels; ++p) {
+    const float* gp = g + p * ch;
+    const float* xp = x + p * ch;
+    for (int c = 0; c < ch; ++c) {
+      sum_g[c] += gp[c];
+      sum_gx[c] += gp[c] * ((xp[c] - mean[c]) * inv_std[c]);
+    }
+  }
+}
+
+// Moves float block sums into double totals and clears them for the next block.
+void fold(std::vector<float>& block, std::vector<double>& total) {
+  for (std::size_t c = 0; c < block.size(); ++c) total[c] += block[c];
+  std::fill(block.begin(), block.end(), 0.0f);
+}
+
 PlannedNode plan(const Node& node, const std::vector<Shape>& ins, Shape* out) {
   PlannedNode p = planned(node);
   expect_inputs(node, ins, 1);
@@ -79,22 +120,24 @@ void forward_training(const OpForwardArgs& a, const OpTrainingState& state) {
                 std::to_string(pixels));
   }
   const BatchNormAttributes attrs = read_attributes(*a.node.node);
-  // One pass for both moments, accumulated in double per channel (the channel loop vectorises);
-  // the variance is E[x^2] - E[x]^2, safe in double for activations of any plausible size.
-  std::vector<double> sum(ch, 0.0), sum_sq(ch, 0.0);
+  // One pass for both moments of x - origin, the origin being the first pixel's value: the variance
+  // is E[v^2] - E[v]^2, and with v centred near 0 that difference loses nothing to cancellation
+  // however far the activations sit from 0.
   const float* x = a.inputs[0];
-  for (std::size_t p = 0; p < pixels; ++p) {
-    const float* xp = x + p * ch;
-    for (int c = 0; c < ch; ++c) {
-      const double v = xp[c];
-      sum[c] += v;
-      sum_sq[c] += v * v;
-    }
+  const std::vector<float> origin(x, x + ch);
+  std::vector<double> sum(ch, 0.0), sum_sq(ch, 0.0);
+  std::vector<float> block_sum(ch, 0.0f), block_sum_sq(ch, 0.0f);
+  for (std::size_t p = 0; p < pixels; p += kSumBlock) {
+    add_shifted_moments(x + p * ch, origin.data(), block_sum.data(), block_sum_sq.data(),
+                        std::min(kSumBlock, pixels - p), ch);
+    fold(block_sum, sum);
+    fold(block_sum_sq, sum_sq);
   }
   std::vector<double> mean(ch), variance(ch);
   for (int c = 0; c < ch; ++c) {
-    mean[c] = sum[c] / pixels;
-    variance[c] = std::max(sum_sq[c] / pixels - mean[c] * mean[c], 0.0);
+    const double shifted_mean = sum[c] / pixels;
+    mean[c] = origin[c] + shifted_mean;
+    variance[c] = std::max(sum_sq[c] / pixels - shifted_mean * shifted_mean, 0.0);
   }
   std::vector<float>& saved = *state.saved;
   saved.assign(2 * static_cast<std::size_t>(ch), 0.0f);
@@ -157,13 +200,12 @@ void backward(const OpBackwardArgs& a) {
   const float* mean = stats.data();
   const float* inv_std = stats.data() + ch;
   std::vector<double> sum_g(ch, 0.0), sum_gx(ch, 0.0);
-  for (std::size_t p = 0; p < pixels; ++p) {
-    const float* gp = g + p * ch;
-    const float* xp = x + p * ch;
-    for (int c = 0; c < ch; ++c) {
-      sum_g[c] += gp[c];
-      sum_gx[c] += gp[c] * ((xp[c] - mean[c]) * inv_std[c]);
-    }
+  std::vector<float> block_g(ch, 0.0f), block_gx(ch, 0.0f);
+  for (std::size_t p = 0; p < pixels; p += kSumBlock) {
+    add_gradient_sums(g + p * ch, x + p * ch, mean, inv_std, block_g.data(), block_gx.data(),
+                      std::min(kSumBlock, pixels - p), ch);
+    fold(block_g, sum_g);
+    fold(block_gx, sum_gx);
   }
   if (float* d_bias = weight_grad(a, "bias")) {
     for (int c = 0; c < ch; ++c) d_bias[c] = static_cast<float>(sum_g[c]);

@@ -325,5 +325,57 @@ TEST(OpGradient, BatchNormUpdatesRunningStatisticsLikePyTorch) {
   EXPECT_NEAR(y[3], 3.0f / std::sqrt(3.5f + 1e-5f), 1e-5);
 }
 
+TEST(OpGradient, BatchNormStatisticsAndSumsHoldOverManyPixelsFarFromZero) {
+  // 429 pixels (the sums run in blocks of 128, so three whole blocks and a part), activations
+  // around 1000 with a spread of about 0.6: in float, E[x^2] - E[x]^2 would lose the variance to
+  // cancellation entirely.
+  constexpr int kChannels = 5;
+  const std::vector<Shape> shapes = {{3, 11, 13, kChannels}};
+  const std::size_t count = 3 * 11 * 13 * kChannels;
+  Node n = make_node(OpType::kBatchNorm);
+  n.inputs = {0};
+  n.output = 1;
+  n.weights["scale"] = Weight{{kChannels}, std::vector<float>(kChannels, 1.0f), std::nullopt};
+  n.weights["bias"] = Weight{{kChannels}, std::vector<float>(kChannels, 0.0f), std::nullopt};
+  n.weights["mean"] = Weight{{kChannels}, std::vector<float>(kChannels, 0.0f), std::nullopt};
+  n.weights["variance"] = Weight{{kChannels}, std::vector<float>(kChannels, 1.0f), std::nullopt};
+  Shape out_shape;
+  const PlannedNode p = op_def(OpType::kBatchNorm).plan(n, shapes, &out_shape);
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> spread(-1.0f, 1.0f);
+  std::vector<float> x(count), g(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    x[i] = 1000.0f + 10.0f * static_cast<float>(i % kChannels) + spread(rng);
+    g[i] = spread(rng);
+  }
+  std::vector<float> y(count), saved;
+  const std::vector<const float*> ins = {x.data()};
+  op_def(OpType::kBatchNorm)
+      .forward_training({p, ins, shapes, out_shape, y.data()}, {&n.weights, &saved, 0});
+  std::vector<float> dx(count, 0.0f), d_scale(kChannels), d_bias(kChannels);
+  WeightGrads weight_grads = {{"scale", d_scale}, {"bias", d_bias}};
+  std::vector<float*> input_grads = {dx.data()};
+  op_def(OpType::kBatchNorm)
+      .backward({p, ins, shapes, y.data(), out_shape, g.data(), input_grads, weight_grads, saved});
+  const std::size_t pixels = count / kChannels;
+  for (int c = 0; c < kChannels; ++c) {
+    double sum = 0, sum_g = 0;
+    for (std::size_t i = c; i < count; i += kChannels) {
+      sum += x[i];
+      sum_g += g[i];
+    }
+    const double mean = sum / pixels;
+    double squares = 0, sum_gx = 0;
+    for (std::size_t i = c; i < count; i += kChannels) squares += (x[i] - mean) * (x[i] - mean);
+    const double inv_std = 1.0 / std::sqrt(squares / pixels + 1e-5);
+    for (std::size_t i = c; i < count; i += kChannels) sum_gx += g[i] * (x[i] - mean) * inv_std;
+    SCOPED_TRACE(c);
+    EXPECT_NEAR(saved[c], mean, 1e-4);
+    EXPECT_NEAR(saved[kChannels + c], inv_std, 1e-4 * inv_std);
+    EXPECT_NEAR(weight_grads["bias"][c], sum_g, 1e-4);
+    EXPECT_NEAR(weight_grads["scale"][c], sum_gx, 1e-3);
+  }
+}
+
 }  // namespace
 }  // namespace fu::nn
