@@ -188,6 +188,7 @@ int run_bench_train(const ParsedArgs& parsed) {
   options.lr = 0.01f;
   options.optimizer.kind = train::OptimizerKind::kSgd;
   options.optimizer.weight_decay = 5e-4f;
+  options.threads = threads;
   train::Trainer trainer(model, data, options);
   trainer.run_epoch(nullptr);
   const train::EpochSummary ours = trainer.run_epoch(nullptr);

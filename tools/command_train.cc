@@ -98,7 +98,8 @@ CommandSpec train_spec() {
        {"--cache", "FILE", "cache of aligned chips (default: none)"},
        {"--checkpoint", "FILE", "checkpoint path (default: MODEL.ckpt beside --out)"},
        {"--resume", "", "continue from the checkpoint when it exists"},
-       {"--threads", "N", "BLAS threads for backward (default 1)"},
+       {"--threads", "N",
+        "threads for the network's passes and the BLAS of its backward (default 1)"},
        {"--out", "FILE", "the trained model (required)"},
        {"--json", "", "one JSON line per epoch on stdout"},
        jobs_flag()}};
@@ -177,7 +178,8 @@ int run_train(const ParsedArgs& parsed) {
   const std::string out_path = parsed.require("--out");
   const bool json = parsed.has("--json");
   const int jobs = parse_jobs(parsed);
-  nn::ops::set_gemm_threads(static_cast<int>(parsed.get_int("--threads", 1, 1, 64)));
+  const int threads = static_cast<int>(parsed.get_int("--threads", 1, 1, 64));
+  nn::ops::set_gemm_threads(threads);
 
   // The network.
   nn::Model model;
@@ -204,6 +206,7 @@ int run_train(const ParsedArgs& parsed) {
   }
 
   train::TrainerOptions options;
+  options.threads = threads;
   const std::string optimizer = parsed.get("--optimizer", "sgd");
   if (optimizer == "sgd") {
     options.optimizer.kind = train::OptimizerKind::kSgd;

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "base/error.h"
+#include "base/thread_pool.h"
 #include "nn/operators/conv2d.h"
 #include "nn/operators/depthwise_conv2d.h"
 #include "nn/operators/fully_connected.h"
@@ -85,6 +86,10 @@ void TrainableNetwork::set_batch(int batch) {
   replan(shape);
 }
 
+void TrainableNetwork::set_threads(int threads) {
+  pool_ = threads > 1 ? ThreadPool::shared(threads) : nullptr;
+}
+
 void TrainableNetwork::freeze(const std::function<bool(const std::string&)>& frozen) {
   for (std::size_t i = 0; i < graph_.nodes.size(); ++i) {
     frozen_[i] = frozen(graph_.nodes[i].name);
@@ -144,10 +149,10 @@ void TrainableNetwork::run_node(std::size_t index, bool training, std::uint64_t 
     Operators& ops = *operators_;
     switch (n.op) {
       case OpType::kConv2d:
-        ops.convs[index]->run(inputs[0], is.n, is.h, is.w, out);
+        ops.convs[index]->run(inputs[0], is.n, is.h, is.w, out, pool_.get());
         return;
       case OpType::kDepthwiseConv2d:
-        ops.depthwise[index]->run(inputs[0], is.n, is.h, is.w, out);
+        ops.depthwise[index]->run(inputs[0], is.n, is.h, is.w, out, pool_.get());
         return;
       case OpType::kFullyConnected:
         ops.fully_connected[index]->run(inputs[0], is.n, out);
@@ -156,7 +161,8 @@ void TrainableNetwork::run_node(std::size_t index, bool training, std::uint64_t 
         break;
     }
   }
-  const OpForwardArgs args{n, inputs, input_shapes_[index], plan_.shapes[n.output], out};
+  const OpForwardArgs args{n,   inputs,     input_shapes_[index], plan_.shapes[n.output],
+                           out, pool_.get()};
   // A frozen batch norm keeps its running statistics: it normalises as it will at inference.
   const bool frozen_statistics = frozen_[index] && n.op == OpType::kBatchNorm;
   if (training && def.forward_training != nullptr && !frozen_statistics) {
@@ -212,7 +218,15 @@ void TrainableNetwork::backward(const float* output_grad, const std::vector<Inne
       // memset, not assign: these buffers are tens of megabytes a step, and glibc's memset
       // streams them past the cache where the element loop of assign reads every line first.
       g.resize(plan_.shapes[id].size());
-      std::memset(g.data(), 0, g.size() * sizeof(float));
+      float* data = g.data();
+      const auto clear = [data](std::size_t begin, std::size_t end, int) {
+        std::memset(data + begin, 0, (end - begin) * sizeof(float));
+      };
+      if (pool_) {
+        pool_->parallel_for(g.size(), clear);
+      } else {
+        clear(0, g.size(), 0);
+      }
     } else {
       g.clear();
     }
@@ -237,7 +251,7 @@ void TrainableNetwork::backward(const float* output_grad, const std::vector<Inne
     }
     op_def(n.op).backward({n, inputs, input_shapes_[k], values_[n.output].data(),
                            plan_.shapes[n.output], value_grads_[n.output].data(), input_grads,
-                           weight_grads_[k], saved_[k]});
+                           weight_grads_[k], saved_[k], pool_.get()});
   }
 }
 

@@ -47,6 +47,11 @@ class TrainableNetwork {
   const Shape& output_shape() const { return plan_.shapes[plan_.outputs[0]]; }
   // Replans for another batch size (the last batch of an epoch may be smaller).
   void set_batch(int batch);
+  // Threads for the forward's convolutions and the per-element passes of forward and backward
+  // (batch norm, PReLU, clearing gradients); 1 (the default) runs them on the calling thread.
+  // The split changes the order of some sums, so results depend on the count, never on timing.
+  // Throws fu::Error like ThreadPool.
+  void set_threads(int threads);
 
   // Nodes for which `frozen(name)` is true keep their weights (transfer learning). Must be
   // called before weights() is read.
@@ -93,6 +98,7 @@ class TrainableNetwork {
   std::vector<WeightGrads> weight_grads_;         // per graph node: gradient per trainable role
   bool weights_dirty_ = true;
   bool have_training_forward_ = false;
+  std::shared_ptr<ThreadPool> pool_;  // null: one thread
 };
 
 }  // namespace fu::nn

@@ -122,6 +122,7 @@ Trainer::Trainer(nn::Model model, const FaceDataset& data, const TrainerOptions&
   }
   net_ = std::make_unique<nn::TrainableNetwork>(std::move(model.graph),
                                                 metadata_.input_shape(2 * options_.batch));
+  net_->set_threads(options_.threads);
   if (options_.frozen) net_->freeze(options_.frozen);
   if (net_->weights().empty()) throw Error(what + "every layer is frozen: nothing would learn");
   const int dim = embedding_dimension(*net_);
@@ -553,6 +554,7 @@ void Trainer::resume(const std::string& path) {
   // Everything is checked on new objects first, so a bad checkpoint changes nothing.
   auto net = std::make_unique<nn::TrainableNetwork>(std::move(c.model.graph),
                                                     metadata_.input_shape(2 * options_.batch));
+  net->set_threads(options_.threads);
   if (options_.frozen) net->freeze(options_.frozen);
   std::vector<nn::TrainableWeight> ours = net_->weights();
   std::vector<nn::TrainableWeight> theirs = net->weights();

@@ -54,6 +54,9 @@ struct TrainerOptions {
   // `teacher` argument must then be empty. The chips must be aligned for it (its template size).
   std::shared_ptr<const nn::Model> online_teacher;
   int online_teacher_threads = 1;
+  // Threads for the network's forward and per-element passes (nn::TrainableNetwork::set_threads;
+  // the BLAS of the convolutions' backward has its own, nn::ops::set_gemm_threads).
+  int threads = 1;
   float lr = 0.05f;
   int warmup_steps = -1;  // -1: one epoch's worth, at most 500
   float final_lr_fraction = 0.01f;

@@ -61,10 +61,63 @@ void add_gradient_sums(const float* __restrict g, const float* __restrict x,
   }
 }
 
-// Moves float block sums into double totals and clears them for the next block.
-void fold(std::vector<float>& block, std::vector<double>& total) {
-  for (std::size_t c = 0; c < block.size(); ++c) total[c] += block[c];
-  std::fill(block.begin(), block.end(), 0.0f);
+// Two per-channel sums over every pixel, in double: add(first_pixel, count, sum_a, sum_b) adds a
+// block of at most kSumBlock pixels into float sums, folded into double after each block. The
+// blocks are split over the pool's threads, each part summing its own, and the parts are added
+// in order.
+template <typename Add>
+void channel_sums(ThreadPool* pool, std::size_t pixels, int ch, Add&& add,
+                  std::vector<double>& total_a, std::vector<double>& total_b) {
+  const std::size_t blocks = (pixels + kSumBlock - 1) / kSumBlock;
+  const std::size_t width = static_cast<std::size_t>(ch);
+  std::vector<double> part_totals(static_cast<std::size_t>(parts_of(pool)) * 2 * width, 0.0);
+  for_parts(pool, blocks, [&](std::size_t begin, std::size_t end, int part) {
+    std::vector<float> a(width, 0.0f), b(width, 0.0f);
+    double* ta = part_totals.data() + static_cast<std::size_t>(part) * 2 * width;
+    double* tb = ta + width;
+    for (std::size_t k = begin; k < end; ++k) {
+      const std::size_t first = k * kSumBlock;
+      add(first, std::min(kSumBlock, pixels - first), a.data(), b.data());
+      for (std::size_t c = 0; c < width; ++c) {
+        ta[c] += a[c];
+        tb[c] += b[c];
+      }
+      std::fill(a.begin(), a.end(), 0.0f);
+      std::fill(b.begin(), b.end(), 0.0f);
+    }
+  });
+  total_a.assign(width, 0.0);
+  total_b.assign(width, 0.0);
+  for (std::size_t at = 0; at < part_totals.size(); at += 2 * width) {
+    for (std::size_t c = 0; c < width; ++c) {
+      total_a[c] += part_totals[at + c];
+      total_b[c] += part_totals[at + width + c];
+    }
+  }
+}
+
+// y = clamp(x * scale + shift) per channel, over `pixels` pixels.
+void scale_shift_clamp(const float* __restrict x, const float* __restrict scale,
+                       const float* __restrict shift, float lowest, float highest,
+                       float* __restrict y, std::size_t pixels, int ch) {
+  for (std::size_t p = 0; p < pixels; ++p) {
+    const float* xp = x + p * ch;
+    float* yp = y + p * ch;
+    for (int c = 0; c < ch; ++c)
+      yp[c] = std::min(std::max(xp[c] * scale[c] + shift[c], lowest), highest);
+  }
+}
+
+// dx += k_g * g + k_x * x + k_0 per channel, over `pixels` pixels.
+void add_affine(const float* __restrict g, const float* __restrict x, const float* __restrict k_g,
+                const float* __restrict k_x, const float* __restrict k_0, float* __restrict dx,
+                std::size_t pixels, int ch) {
+  for (std::size_t p = 0; p < pixels; ++p) {
+    const float* gp = g + p * ch;
+    const float* xp = x + p * ch;
+    float* d = dx + p * ch;
+    for (int c = 0; c < ch; ++c) d[c] += k_g[c] * gp[c] + k_x[c] * xp[c] + k_0[c];
+  }
 }
 
 PlannedNode plan(const Node& node, const std::vector<Shape>& ins, Shape* out) {
@@ -125,14 +178,13 @@ void forward_training(const OpForwardArgs& a, const OpTrainingState& state) {
   // however far the activations sit from 0.
   const float* x = a.inputs[0];
   const std::vector<float> origin(x, x + ch);
-  std::vector<double> sum(ch, 0.0), sum_sq(ch, 0.0);
-  std::vector<float> block_sum(ch, 0.0f), block_sum_sq(ch, 0.0f);
-  for (std::size_t p = 0; p < pixels; p += kSumBlock) {
-    add_shifted_moments(x + p * ch, origin.data(), block_sum.data(), block_sum_sq.data(),
-                        std::min(kSumBlock, pixels - p), ch);
-    fold(block_sum, sum);
-    fold(block_sum_sq, sum_sq);
-  }
+  std::vector<double> sum, sum_sq;
+  channel_sums(
+      a.pool, pixels, ch,
+      [&](std::size_t first, std::size_t count, float* block_sum, float* block_sum_sq) {
+        add_shifted_moments(x + first * ch, origin.data(), block_sum, block_sum_sq, count, ch);
+      },
+      sum, sum_sq);
   std::vector<double> mean(ch), variance(ch);
   for (int c = 0; c < ch; ++c) {
     const double shifted_mean = sum[c] / pixels;
@@ -152,12 +204,10 @@ void forward_training(const OpForwardArgs& a, const OpTrainingState& state) {
     shift[c] = static_cast<float>(beta[c] - mean[c] * gamma[c] * inv_std);
   }
   const Activation act = a.node.activation;
-  for (std::size_t p = 0; p < pixels; ++p) {
-    const float* xp = x + p * ch;
-    float* yp = a.output + p * ch;
-    for (int c = 0; c < ch; ++c)
-      yp[c] = std::min(std::max(xp[c] * scale[c] + shift[c], act.min), act.max);
-  }
+  for_parts(a.pool, pixels, [&](std::size_t begin, std::size_t end, int) {
+    scale_shift_clamp(x + begin * ch, scale.data(), shift.data(), act.min, act.max,
+                      a.output + begin * ch, end - begin, ch);
+  });
   std::vector<float>& running_mean = state.weights->at("mean").data;
   std::vector<float>& running_var = state.weights->at("variance").data;
   const double m = attrs.momentum;
@@ -199,14 +249,14 @@ void backward(const OpBackwardArgs& a) {
   const float* x = a.inputs[0];
   const float* mean = stats.data();
   const float* inv_std = stats.data() + ch;
-  std::vector<double> sum_g(ch, 0.0), sum_gx(ch, 0.0);
-  std::vector<float> block_g(ch, 0.0f), block_gx(ch, 0.0f);
-  for (std::size_t p = 0; p < pixels; p += kSumBlock) {
-    add_gradient_sums(g + p * ch, x + p * ch, mean, inv_std, block_g.data(), block_gx.data(),
-                      std::min(kSumBlock, pixels - p), ch);
-    fold(block_g, sum_g);
-    fold(block_gx, sum_gx);
-  }
+  std::vector<double> sum_g, sum_gx;
+  channel_sums(
+      a.pool, pixels, ch,
+      [&](std::size_t first, std::size_t count, float* block_g, float* block_gx) {
+        add_gradient_sums(g + first * ch, x + first * ch, mean, inv_std, block_g, block_gx, count,
+                          ch);
+      },
+      sum_g, sum_gx);
   if (float* d_bias = weight_grad(a, "bias")) {
     for (int c = 0; c < ch; ++c) d_bias[c] = static_cast<float>(sum_g[c]);
   }
@@ -232,12 +282,10 @@ void backward(const OpBackwardArgs& a) {
       k_0[c] = 0.0f;
     }
   }
-  for (std::size_t p = 0; p < pixels; ++p) {
-    const float* gp = g + p * ch;
-    const float* xp = x + p * ch;
-    float* d = dx + p * ch;
-    for (int c = 0; c < ch; ++c) d[c] += k_g[c] * gp[c] + k_x[c] * xp[c] + k_0[c];
-  }
+  for_parts(a.pool, pixels, [&](std::size_t begin, std::size_t end, int) {
+    add_affine(g + begin * ch, x + begin * ch, k_g.data(), k_x.data(), k_0.data(), dx + begin * ch,
+               end - begin, ch);
+  });
 }
 
 }  // namespace

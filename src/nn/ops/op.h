@@ -17,6 +17,9 @@
 //             gradient (input_grads[i], skipped when nullptr) and ASSIGNS the gradient of each
 //             weight listed in weight_grads (roles absent there are frozen or not trainable).
 //             It may read the forward inputs, the forward output and `saved`.
+//   pool      (forward, forward_training, backward) threads the op may split its loops over;
+//             nullptr runs them on the calling thread. A split may change the order of sums,
+//             never so that the result depends on timing.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +31,10 @@
 #include "nn/plan.h"
 #include "nn/tensor.h"
 
+namespace fu {
+class ThreadPool;
+}
+
 namespace fu::nn {
 
 struct OpForwardArgs {
@@ -36,6 +43,7 @@ struct OpForwardArgs {
   const std::vector<Shape>& input_shapes;
   const Shape& output_shape;
   float* output;
+  ThreadPool* pool = nullptr;
 };
 
 // An int8 node (PlannedNode::quantized): each pointer is int8_t or float by its value's dtype
@@ -69,6 +77,7 @@ struct OpBackwardArgs {
   const std::vector<float*>& input_grads;  // added into; an entry may be nullptr
   WeightGrads& weight_grads;               // assigned, for the roles it holds
   const std::vector<float>& saved;         // what forward_training kept (empty otherwise)
+  ThreadPool* pool = nullptr;
 };
 
 struct OpDef {
