@@ -16,13 +16,13 @@
  *
  * Needs build/faceunlock (or FACEUNLOCK_BIN) and ../shared/data; takes a minute or two.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 import {
-  decodeRgb, detectAll, faceHeight, pickAttPeople, pickPeople, render, repoRoot, spread, writeY4m,
+  decodeRgb, detectAll, faceHeight, pickAttPeople, pickPeople, render, repoRoot, scriptCli, spread,
+  writeY4m,
 } from './videos.mjs';
 
 const bin = process.env.FACEUNLOCK_BIN || path.join(repoRoot, 'build', 'faceunlock');
@@ -34,16 +34,7 @@ const landmarks = option('--landmarks', 'models/face-landmarks-68.fum');
 const modelFlags = landmarks === 'none' ? [] : ['--landmarks', landmarks];
 const FPS = 5;
 
-if (!fs.existsSync(bin)) {
-  console.error(`faceunlock binary not found at ${bin}: build it first`);
-  process.exit(1);
-}
-
-function cli(...a) {
-  const r = spawnSync(bin, a, { encoding: 'utf8', timeout: 300_000, cwd: repoRoot, maxBuffer: 1 << 26 });
-  if (r.error) throw r.error;
-  return r;
-}
+const cli = scriptCli(bin);
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faceunlock-proportions-'));
 try {

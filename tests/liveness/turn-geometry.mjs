@@ -17,14 +17,13 @@
  * every challenge frame's measures as JSON lines for further analysis.
  * Needs build/faceunlock (or FACEUNLOCK_BIN) and ../shared/data; takes several minutes.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 import {
   PHOTO_ATTACKS, attGenuineFrames, attackFrames, decodeRgb, genuineFrames, haveAtt, haveData,
-  pickAttPeople, pickPeople, render, repoRoot, spread, writePpm, writeY4m,
+  pickAttPeople, pickPeople, render, repoRoot, scriptCli, spread, writePpm, writeY4m,
 } from './videos.mjs';
 
 const bin = process.env.FACEUNLOCK_BIN || path.join(repoRoot, 'build', 'faceunlock');
@@ -43,16 +42,7 @@ const ATTACK_FRAMES = 40;
 // The tilted photos alone: the only attacks whose keypoints can look turned.
 const ATTACK_KINDS = Object.keys(PHOTO_ATTACKS);
 
-if (!fs.existsSync(bin)) {
-  console.error(`faceunlock binary not found at ${bin}: build it first`);
-  process.exit(1);
-}
-
-function cli(...a) {
-  const r = spawnSync(bin, a, { encoding: 'utf8', timeout: 300_000, cwd: repoRoot, maxBuffer: 1 << 26 });
-  if (r.error) throw r.error;
-  return r;
-}
+const cli = scriptCli(bin);
 
 /** The bounds the binary judged with (`faceunlock unlock --json` prints them). */
 let bounds = null;

@@ -60,6 +60,25 @@ export function eyeYaw(k) {
 }
 
 /**
+ * A runner of the faceunlock binary for the measuring scripts of this folder: exits with a
+ * message when the binary is missing; each call returns spawnSync's result (status, stdout,
+ * stderr) and throws when the process could not run.
+ * @param {string} bin
+ * @returns {(...args: string[]) => import('node:child_process').SpawnSyncReturns<string>}
+ */
+export function scriptCli(bin) {
+  if (!existsSync(bin)) {
+    console.error(`faceunlock binary not found at ${bin}: build it first`);
+    process.exit(1);
+  }
+  return (...a) => {
+    const r = spawnSync(bin, a, { encoding: 'utf8', timeout: 300_000, cwd: repoRoot, maxBuffer: 1 << 26 });
+    if (r.error) throw r.error;
+    return r;
+  };
+}
+
+/**
  * `faceunlock detect --json` on many photos at once: for each, its single face's keypoints and
  * quality, or null when it does not show exactly one face.
  * @param {string} bin

@@ -26,6 +26,16 @@ bool counts(const TurnMeasure& m, double sign, const LivenessBounds& b) {
          m.squeeze >= b.min_squeeze;
 }
 
+// A real head turned `yaw` degrees to its left, `distance` eye distances from the camera,
+// measured against itself facing the camera.
+TurnMeasure head_turned(double distance, double yaw) {
+  Pose front;
+  front.distance = distance;
+  Pose p = front;
+  p.yaw_degrees = yaw;
+  return measure_turn(project(real_head(), front), project(real_head(), p));
+}
+
 std::string trace(const char* what, double distance, double degrees) {
   return std::string(what) + " distance " + std::to_string(distance) + " degrees " +
          std::to_string(degrees);
@@ -96,13 +106,8 @@ TEST(LivenessBounds, LandmarksCountASmallerTurn) {
   // The landmark bounds ask for less lateral (AT&T's subjects, measured with the landmarks, turned
   // as little as 0.14): a 10-degree turn counts with them and not with the detector's.
   for (double distance : {3.0, 5.0, 8.0}) {
-    Pose front;
-    front.distance = distance;
-    const HeadPoints reference = project(real_head(), front);
-    Pose p = front;
-    p.yaw_degrees = 10;
     SCOPED_TRACE(trace("10-degree turn", distance, 10));
-    const TurnMeasure m = measure_turn(reference, project(real_head(), p));
+    const TurnMeasure m = head_turned(distance, 10);
     EXPECT_TRUE(counts(m, +1, kLandmarkLivenessBounds));
     EXPECT_FALSE(counts(m, +1, kDetectorLivenessBounds));
   }
@@ -139,14 +144,8 @@ TEST(LivenessBounds, LandmarksJudgeEveryTurnTheyCalibrated) {
   // A real head turned 20 degrees, in the middle of the turns the challenge asks for, is judged
   // on every measure: the judged range ends further out.
   for (double distance : {3.0, 5.0, 8.0}) {
-    Pose front;
-    front.distance = distance;
-    const HeadPoints reference = project(real_head(), front);
-    Pose p = front;
-    p.yaw_degrees = 20;
     SCOPED_TRACE(trace("20-degree turn", distance, 20));
-    EXPECT_LT(measure_turn(reference, project(real_head(), p)).lateral,
-              kLandmarkLivenessBounds.max_judged_lateral);
+    EXPECT_LT(head_turned(distance, 20).lateral, kLandmarkLivenessBounds.max_judged_lateral);
   }
 }
 
