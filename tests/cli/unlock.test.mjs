@@ -102,6 +102,13 @@ function frameRows(result) {
     `squeeze ${f.squeeze.toFixed(3)} scale ${f.scale.toFixed(3)} check ${f.check}`);
 }
 
+// Who turns in a face swap on the i-th victim: the person as far down the list, never the victim
+// (with an odd count the middle one would otherwise be swapped with themselves: a genuine run).
+function swappedIn(people, i) {
+  const other = people.length - 1 - i;
+  return people[other === i ? (i + 1) % people.length : other];
+}
+
 // The genuine people, picked once for every describe (pickPeople runs the detector on many photos).
 let genuinePeople;
 function pickGenuinePeople() {
@@ -195,7 +202,7 @@ for (const keypoints of PATHS_RUN) {
           const seed = 100 + i;
           const video = path.join(dir, `attack-${i}.y4m`);
           const frames = kind === 'face swap' ?
-            swapFrames(victim.frontal, people[people.length - 1 - i], plan(keypoints, gallery, seed)) :
+            swapFrames(victim.frontal, swappedIn(people, i), plan(keypoints, gallery, seed)) :
             attackFrames(victim.frontal, kind, ATTACK_FRAMES);
           writeY4m(video, frames, FPS);
           const r = unlock(keypoints, gallery, video, '--seed', String(seed));
