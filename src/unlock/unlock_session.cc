@@ -22,8 +22,12 @@ std::string turn_prompt(TurnDirection direction, int done) {
          turn_direction_name(direction);
 }
 
-// What stopped the turn, for the hint: "; closest frame: lateral 0.171 < 0.2".
+// What stopped the turn, for the hint: "; closest frame: lateral 0.171 < 0.2". When the closest
+// frame passed every check, its neighbours did not: the turn was too brief to count.
 std::string closest_text(const TurnVerdict& closest) {
+  if (closest.failed == TurnCheck::kNone) {
+    return "; single frames showed the turn: hold it a moment longer";
+  }
   const std::string text = closest.text();
   return text.empty() ? "" : "; closest frame: " + text;
 }

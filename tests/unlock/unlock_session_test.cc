@@ -271,6 +271,20 @@ TEST_F(SessionTest, LivenessHoldsTheRowOnlyForFramesTurnedFurther) {
   EXPECT_EQ(u.reason_name, "liveness-failed");
 }
 
+TEST_F(SessionTest, LivenessTooBriefATurnSaysToHoldIt) {
+  // Turned on every other frame only: each turned frame passes, no two in a row.
+  UnlockSession s = make(with_liveness(3));
+  s.begin();
+  SessionUpdate u = match_frontal(s, kAnn);
+  ASSERT_TRUE(u.challenge);
+  const double sign = u.turn == TurnDirection::kLeft ? 1 : -1;
+  for (int i = 0; u.running() && i < 100; ++i) {
+    u = add(s, frame(real_head(), turned(i % 2 == 0 ? sign * 25 : 0), kAnn));
+  }
+  EXPECT_EQ(u.reason_name, "liveness-failed");
+  EXPECT_NE(u.hint.find("hold it a moment longer"), std::string::npos) << u.hint;
+}
+
 TEST_F(SessionTest, LivenessOrderIsSeededAndVaries) {
   std::set<TurnDirection> first;
   // Each started challenge counts as a failed attempt until it passes: no lockout here.
