@@ -93,7 +93,7 @@ inline constexpr LivenessBounds kDetectorLivenessBounds{
 //   height, so a photo brought closer grows). Not a separator with these points: it bounds
 //   leaning in or out within a turn to 15 to 20%.
 // - max_judged_lateral: the tilted photos' frames reach lateral 0.337 at most; 0.40 sits 0.063
-//   above, inside real turns (AT&T peaks to 0.439; about 23 degrees in the head model). A warped
+//   above, inside real turns (AT&T peaks to 0.439; about 25 degrees by 0.87 tan(yaw)). A warped
 //   LFW turn to 35 degrees measured lateral 0.45 to 0.50 with aspect 0.73 to 0.76 and squeeze
 //   0.84 to 0.85 at its peak: the landmarks narrow a face turned that far more than the head
 //   model does, so these frames hold the count instead of resetting it.
