@@ -90,4 +90,19 @@ class ThreadPool {
   std::vector<std::thread> workers_;
 };
 
+// For callers whose pool is optional (nullptr: one thread): how many parts for_parts may hand
+// out, so per-part scratch has a slot for each.
+inline int parts_of(const ThreadPool* pool) { return pool != nullptr ? pool->threads() : 1; }
+
+// fn(begin, end, part) over [0, n): pool->parallel_for when there is a pool of more than one
+// thread, else once on the calling thread as part 0.
+template <typename Fn>
+void for_parts(ThreadPool* pool, std::size_t n, Fn&& fn) {
+  if (pool != nullptr && pool->threads() > 1) {
+    pool->parallel_for(n, fn);
+  } else if (n > 0) {
+    fn(std::size_t{0}, n, 0);
+  }
+}
+
 }  // namespace fu

@@ -219,14 +219,9 @@ void TrainableNetwork::backward(const float* output_grad, const std::vector<Inne
       // streams them past the cache where the element loop of assign reads every line first.
       g.resize(plan_.shapes[id].size());
       float* data = g.data();
-      const auto clear = [data](std::size_t begin, std::size_t end, int) {
+      for_parts(pool_.get(), g.size(), [data](std::size_t begin, std::size_t end, int) {
         std::memset(data + begin, 0, (end - begin) * sizeof(float));
-      };
-      if (pool_) {
-        pool_->parallel_for(g.size(), clear);
-      } else {
-        clear(0, g.size(), 0);
-      }
+      });
     } else {
       g.clear();
     }

@@ -44,18 +44,4 @@ const float* unclamped_grad(const OpBackwardArgs& args, std::vector<float>& scra
 // The gradient buffer of a weight role, or nullptr when that weight is not being trained.
 float* weight_grad(const OpBackwardArgs& args, const char* role);
 
-// How many parts for_parts may hand out: per-part scratch needs this many slots.
-inline int parts_of(const ThreadPool* pool) { return pool != nullptr ? pool->threads() : 1; }
-
-// fn(begin, end, part) over disjoint ranges covering [0, n): on the pool's threads when there is
-// one (ThreadPool::parallel_for: the split depends only on n and the thread count), else once.
-template <typename Fn>
-void for_parts(ThreadPool* pool, std::size_t n, Fn&& fn) {
-  if (pool != nullptr && pool->threads() > 1) {
-    pool->parallel_for(n, fn);
-  } else if (n > 0) {
-    fn(std::size_t{0}, n, 0);
-  }
-}
-
 }  // namespace fu::nn::ops
