@@ -94,11 +94,7 @@ void Conv2dOperator::run(const float* input, int batch, int in_h, int in_w, floa
             packed_weights_.data(), out_image + p * oc, oc, minmax_);
       }
     };
-    if (detail::split_work(pool, pixels * oc * ic * ks)) {
-      pool->parallel_for(tiles, run_tiles);
-    } else {
-      run_tiles(0, tiles, 0);
-    }
+    for_parts(detail::pool_worth(pool, pixels * oc * ic * ks), tiles, run_tiles);
   }
 }
 

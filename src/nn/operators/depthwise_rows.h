@@ -22,9 +22,9 @@ void run_depthwise_rows(const Window2d& w, int batch, int in_h, int in_w, int ou
                         std::vector<const T*>& row_taps, ThreadPool* pool, RunRow&& run_row) {
   const size_t ks = static_cast<size_t>(w.kernel_h) * w.kernel_w;
   const size_t rows = static_cast<size_t>(batch) * out_h;
-  const bool split = split_work(pool, rows * out_w * channels * ks);
+  ThreadPool* split = pool_worth(pool, rows * out_w * channels * ks);
   const size_t row_size = static_cast<size_t>(out_w) * ks;
-  row_taps.resize(row_size * (split ? pool->threads() : 1));
+  row_taps.resize(row_size * parts_of(split));
   auto run_rows = [&](size_t begin, size_t end, int part) {
     const T** part_taps = row_taps.data() + part * row_size;
     for (size_t row = begin; row < end; ++row) {
@@ -45,11 +45,7 @@ void run_depthwise_rows(const Window2d& w, int batch, int in_h, int in_w, int ou
       run_row(part_taps, output + ((static_cast<size_t>(n) * out_h + oy) * out_w) * channels);
     }
   };
-  if (split) {
-    pool->parallel_for(rows, run_rows);
-  } else {
-    run_rows(0, rows, 0);
-  }
+  for_parts(split, rows, run_rows);
 }
 
 }  // namespace fu::nn::detail

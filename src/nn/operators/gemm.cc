@@ -5,8 +5,8 @@
 
 namespace fu::nn::detail {
 
-bool split_work(const ThreadPool* pool, size_t macs) {
-  return pool != nullptr && pool->threads() > 1 && macs >= kMinParallelMacs;
+ThreadPool* pool_worth(ThreadPool* pool, size_t macs) {
+  return macs >= kMinParallelMacs ? pool : nullptr;
 }
 
 void run_f32_gemm(size_t m, size_t n, size_t k, const float* a, size_t a_stride,
@@ -31,11 +31,7 @@ void run_f32_gemm(size_t m, size_t n, size_t k, const float* a, size_t a_stride,
       }
     }
   };
-  if (split_work(pool, m * n * k)) {
-    pool->parallel_for(units, rows);
-  } else {
-    rows(0, units, 0);
-  }
+  for_parts(pool_worth(pool, m * n * k), units, rows);
 }
 
 }  // namespace fu::nn::detail

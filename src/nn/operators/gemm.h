@@ -21,8 +21,9 @@ constexpr size_t kGemmMr = 4;
 // workers costs more than they save.
 constexpr size_t kMinParallelMacs = size_t{1} << 17;
 
-// Whether `pool` should split work of `macs` multiply-adds (false for no pool or one thread).
-bool split_work(const ThreadPool* pool, size_t macs);
+// The pool to split work of `macs` multiply-adds over (for for_parts): `pool` itself, or nullptr
+// (run on the calling thread) when the work is too small to be worth waking the workers.
+ThreadPool* pool_worth(ThreadPool* pool, size_t macs);
 
 // C[m x n] = clamp(bias + A[m x k] * W) with W packed by pack_f32_gemm_weights(kGemmNr, n, 1, k).
 // With a pool, its threads take whole register tiles of rows, so every row runs the kernel it

@@ -206,11 +206,7 @@ void Qs8Conv2dOperator::run(const int8_t* input, int batch, int in_h, int in_w, 
         }
       }
     };
-    if (detail::split_work(pool, pixels * oc * kc * ks)) {
-      pool->parallel_for(tiles, run_tiles);
-    } else {
-      run_tiles(0, tiles, 0);
-    }
+    for_parts(detail::pool_worth(pool, pixels * oc * kc * ks), tiles, run_tiles);
   }
 }
 

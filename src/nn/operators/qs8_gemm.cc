@@ -26,11 +26,7 @@ void run_qs8_gemm(size_t m, size_t n, size_t k, const int8_t* a, size_t a_stride
       }
     }
   };
-  if (split_work(pool, m * n * k)) {
-    pool->parallel_for(units, rows);
-  } else {
-    rows(0, units, 0);
-  }
+  for_parts(pool_worth(pool, m * n * k), units, rows);
 }
 
 }  // namespace fu::nn::detail
