@@ -120,10 +120,7 @@ Trainer::Trainer(nn::Model model, const FaceDataset& data, const TrainerOptions&
                 "a blend of two faces is nobody's, and only a teacher that sees it can say what "
                 "it should embed to");
   }
-  net_ = std::make_unique<nn::TrainableNetwork>(std::move(model.graph),
-                                                metadata_.input_shape(2 * options_.batch));
-  net_->set_threads(options_.threads);
-  if (options_.frozen) net_->freeze(options_.frozen);
+  net_ = make_network(std::move(model.graph));
   if (net_->weights().empty()) throw Error(what + "every layer is frozen: nothing would learn");
   const int dim = embedding_dimension(*net_);
   if (online_teacher_ && online_teacher_->dimension() != dim) {
@@ -542,6 +539,14 @@ void Trainer::save_checkpoint(const std::string& path) const {
   save_training_checkpoint(c, path);
 }
 
+std::unique_ptr<nn::TrainableNetwork> Trainer::make_network(nn::Graph graph) const {
+  auto net = std::make_unique<nn::TrainableNetwork>(std::move(graph),
+                                                    metadata_.input_shape(2 * options_.batch));
+  net->set_threads(options_.threads);
+  if (options_.frozen) net->freeze(options_.frozen);
+  return net;
+}
+
 void Trainer::resume(const std::string& path) {
   TrainingCheckpoint c = load_training_checkpoint(path);
   const std::string what = "cannot resume training (" + path + "): ";
@@ -552,10 +557,7 @@ void Trainer::resume(const std::string& path) {
                 std::to_string(c.seed) + "; resume with the same options");
   }
   // Everything is checked on new objects first, so a bad checkpoint changes nothing.
-  auto net = std::make_unique<nn::TrainableNetwork>(std::move(c.model.graph),
-                                                    metadata_.input_shape(2 * options_.batch));
-  net->set_threads(options_.threads);
-  if (options_.frozen) net->freeze(options_.frozen);
+  std::unique_ptr<nn::TrainableNetwork> net = make_network(std::move(c.model.graph));
   std::vector<nn::TrainableWeight> ours = net_->weights();
   std::vector<nn::TrainableWeight> theirs = net->weights();
   if (ours.size() != theirs.size()) {

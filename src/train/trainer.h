@@ -147,6 +147,9 @@ class Trainer {
   void resume(const std::string& path);
 
  private:
+  // The network of `graph` as this trainer runs it: the batch of pairs, options_.threads and
+  // options_.frozen.
+  std::unique_ptr<nn::TrainableNetwork> make_network(nn::Graph graph) const;
   void prepare_batch(const std::vector<SamplePair>& pairs, std::int64_t step);
   // Mixup (TrainerOptions::mixup_probability): replaces blended faces in `views` (kept alive
   // in `made`) and records which pairs were blended.

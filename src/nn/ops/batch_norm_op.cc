@@ -70,10 +70,10 @@ void channel_sums(ThreadPool* pool, std::size_t pixels, int ch, Add&& add,
                   std::vector<double>& total_a, std::vector<double>& total_b) {
   const std::size_t blocks = (pixels + kSumBlock - 1) / kSumBlock;
   const std::size_t width = static_cast<std::size_t>(ch);
-  std::vector<double> part_totals(static_cast<std::size_t>(parts_of(pool)) * 2 * width, 0.0);
+  PartSums<double> parts(pool, 2 * width);  // per part: width sums a, then width sums b
   for_parts(pool, blocks, [&](std::size_t begin, std::size_t end, int part) {
     std::vector<float> a(width, 0.0f), b(width, 0.0f);
-    double* ta = part_totals.data() + static_cast<std::size_t>(part) * 2 * width;
+    double* ta = parts.part(part);
     double* tb = ta + width;
     for (std::size_t k = begin; k < end; ++k) {
       const std::size_t first = k * kSumBlock;
@@ -86,14 +86,10 @@ void channel_sums(ThreadPool* pool, std::size_t pixels, int ch, Add&& add,
       std::fill(b.begin(), b.end(), 0.0f);
     }
   });
-  total_a.assign(width, 0.0);
-  total_b.assign(width, 0.0);
-  for (std::size_t at = 0; at < part_totals.size(); at += 2 * width) {
-    for (std::size_t c = 0; c < width; ++c) {
-      total_a[c] += part_totals[at + c];
-      total_b[c] += part_totals[at + width + c];
-    }
-  }
+  std::vector<double> totals(2 * width);
+  parts.total(totals.data());
+  total_a.assign(totals.begin(), totals.begin() + width);
+  total_b.assign(totals.begin() + width, totals.end());
 }
 
 // y = clamp(x * scale + shift) per channel, over `pixels` pixels.

@@ -2,6 +2,7 @@
 // the small pieces their backward passes have in common. Internal to src/nn/ops.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -30,6 +31,28 @@ Window2d read_window(const Node& node, const Shape& in, int kernel_h, int kernel
 Shape window_output(const Node& node, const Shape& in, const Window2d& window, int channels);
 // The fused output clamp (attributes output_min / output_max).
 Activation read_activation(const Node& node);
+
+// Partial sums of a loop split by for_parts: each part adds into its own `width` values, and
+// total() adds the parts in part order, so a run repeats itself exactly on the same pool.
+template <typename T>
+class PartSums {
+ public:
+  PartSums(const ThreadPool* pool, std::size_t width)
+      : width_(width), values_(static_cast<std::size_t>(parts_of(pool)) * width, T{}) {}
+  T* part(int p) { return values_.data() + static_cast<std::size_t>(p) * width_; }
+  // Assigns out[i] the sum over parts of their i-th value.
+  template <typename Out>
+  void total(Out* out) const {
+    std::fill(out, out + width_, Out{});
+    for (std::size_t at = 0; at < values_.size(); at += width_) {
+      for (std::size_t i = 0; i < width_; ++i) out[i] += values_[at + i];
+    }
+  }
+
+ private:
+  std::size_t width_;
+  std::vector<T> values_;
+};
 
 inline std::size_t pixels_of(const Shape& s) {
   return static_cast<std::size_t>(s.n) * static_cast<std::size_t>(s.h) *

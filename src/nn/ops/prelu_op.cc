@@ -64,9 +64,9 @@ void backward(const OpBackwardArgs& a) {
   // than the arithmetic (measured: PReLU was a third of a training step). Each part of the
   // pixels sums its own slope gradient; the parts are added in order.
   const std::size_t width = static_cast<std::size_t>(ch);
-  std::vector<float> part_slope(d_slope != nullptr ? parts_of(a.pool) * width : 0, 0.0f);
+  PartSums<float> part_slope(a.pool, d_slope != nullptr ? width : 0);
   for_parts(a.pool, pixels, [&](std::size_t begin, std::size_t end, int part) {
-    float* own = d_slope != nullptr ? part_slope.data() + part * width : nullptr;
+    float* own = d_slope != nullptr ? part_slope.part(part) : nullptr;
     for (std::size_t p = begin; p < end; ++p) {
       const float* xi = x + p * width;
       const float* g = a.output_grad + p * width;
@@ -74,12 +74,7 @@ void backward(const OpBackwardArgs& a) {
       if (dx != nullptr) accumulate_input_grad(dx + p * width, g, xi, slope, ch);
     }
   });
-  if (d_slope != nullptr) {
-    std::fill(d_slope, d_slope + ch, 0.0f);
-    for (std::size_t at = 0; at < part_slope.size(); at += width) {
-      for (std::size_t c = 0; c < width; ++c) d_slope[c] += part_slope[at + c];
-    }
-  }
+  if (d_slope != nullptr) part_slope.total(d_slope);
 }
 
 }  // namespace
